@@ -1,0 +1,24 @@
+# edoc production image: gunicorn with a gevent WebSocket worker serving HTTP and Socket.IO.
+FROM python:3.11-slim-bookworm
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 \
+      libharfbuzz0b poppler-utils libreoffice-writer-nogui curl \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY edoc ./edoc
+COPY meetings ./meetings
+COPY signing ./signing
+COPY storage ./storage
+COPY templates ./templates
+RUN pip install --no-cache-dir '.[production,pkcs11]'
+
+ENV EDOC_INSTANCE_PATH=/var/lib/edoc EDOC_ASYNC_MODE=gevent
+RUN useradd --system --home /var/lib/edoc edoc && mkdir -p /var/lib/edoc && chown edoc /var/lib/edoc
+USER edoc
+EXPOSE 8000
+# One gevent worker per container: Socket.IO needs sticky sessions across workers; scale with more
+# containers sharing Redis (EDOC_REDIS_URL) behind a sticky load balancer.
+CMD ["sh", "-c", "edoc db upgrade && exec gunicorn --worker-class geventwebsocket.gunicorn.workers.GeventWebSocketWorker --workers 1 --bind 0.0.0.0:8000 --access-logfile - edoc.wsgi:app"]

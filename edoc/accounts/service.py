@@ -1,0 +1,236 @@
+"""Every change to people and sign-in goes through these functions: validate, authorise, write, audit, notify."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from edoc.accounts import passwords
+from edoc.accounts.models import ApiToken, LoginAttempt, Role, User
+from edoc.accounts.policy import require_admin_of
+from edoc.audit.service import diff, record
+from edoc.core.db import db, utcnow
+from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
+from edoc.core.text import clean
+from edoc.notifications.service import notify
+from edoc.organisations.models import Organisation, Unit
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+TOKEN_PREFIX = "edoc_"
+
+
+class LoginFailed(ValidationFailed):
+    status = 401
+    code = "login_failed"
+
+
+# --- sign-in -------------------------------------------------------------------------------------------
+
+def authenticate(username: str, password: str, *, ip: str = "") -> User:
+    """Check a username and password, with throttling of repeated failures for that username.
+
+    The same message is given for an unknown user and a wrong password, so usernames cannot be probed.
+    """
+    settings = current_app.config["EDOC"]
+    username = clean(username).lower()
+    window_start = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    failures = db.session.execute(
+        select(func.count()).select_from(LoginAttempt)
+        .where(LoginAttempt.username == username, LoginAttempt.at >= window_start)
+    ).scalar_one()
+    if failures >= settings.login_max_failures:
+        raise Throttled(
+            f"Đăng nhập sai quá {settings.login_max_failures} lần. "
+            f"Vui lòng thử lại sau {settings.login_lockout_minutes} phút."
+        )
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
+    if not ok or user is None or not user.active:
+        db.session.add(LoginAttempt(username=username, ip=ip))
+        record("auth.login_failed", object_type="user_account", object_id=user.id if user else "",
+               changes={"username": username}, organisation_id=user.organisation_id if user else None)
+        db.session.commit()
+        raise LoginFailed("Tên đăng nhập hoặc mật khẩu không đúng.")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
+    record("auth.login", user, actor=user)
+    db.session.commit()
+    return user
+
+
+def record_logout(user: User) -> None:
+    record("auth.logout", user, actor=user)
+    db.session.commit()
+
+
+# --- users ---------------------------------------------------------------------------------------------
+
+@dataclass
+class UserData:
+    """What an admin sets on a user; strings are cleaned and NFC-normalised on the way in."""
+
+    username: str
+    full_name: str
+    title: str = ""
+    email: str = ""
+    unit_id: int | None = None
+    roles: frozenset[Role] = frozenset()
+    active: bool = True
+
+
+def _validate_user_data(data: UserData, organisation: Organisation) -> UserData:
+    data.username = clean(data.username).lower()
+    data.full_name = clean(data.full_name)
+    data.title = clean(data.title)
+    data.email = clean(data.email)
+    if not USERNAME_RE.match(data.username):
+        raise ValidationFailed(
+            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang (2–64 ký tự).", field="username"
+        )
+    if not data.full_name:
+        raise ValidationFailed("Họ và tên không được để trống.", field="full_name")
+    if data.email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", data.email):
+        raise ValidationFailed("Địa chỉ e-mail không hợp lệ.", field="email")
+    if data.unit_id is not None:
+        unit = db.session.get(Unit, data.unit_id)
+        if unit is None or unit.organisation_id != organisation.id:
+            # A forged unit id from another organisation is refused like an unknown one.
+            raise ValidationFailed("Đơn vị không tồn tại trong cơ quan này.", field="unit_id")
+    return data
+
+
+def _validate_password(password: str) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        raise ValidationFailed(f"Mật khẩu phải có ít nhất {passwords.MIN_LENGTH} ký tự.", field="password")
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    return {
+        "username": user.username, "full_name": user.full_name, "title": user.title, "email": user.email,
+        "unit_id": user.unit_id, "roles": sorted(user.roles), "active": user.active,
+    }
+
+
+def create_user(actor: User, organisation: Organisation, data: UserData, password: str) -> User:
+    require_admin_of(actor, organisation)
+    data = _validate_user_data(data, organisation)
+    _validate_password(password)
+    if db.session.execute(select(User.id).where(User.username == data.username)).first():
+        raise Conflict(f"Tên đăng nhập “{data.username}” đã được dùng.", field="username")
+    user = User(
+        organisation_id=organisation.id, username=data.username, full_name=data.full_name, title=data.title,
+        email=data.email, unit_id=data.unit_id, active=data.active,
+        password_hash=passwords.hash_password(password),
+    )
+    user.roles = data.roles
+    db.session.add(user)
+    record("user.create", user, actor=actor, changes=_user_snapshot(user))
+    db.session.commit()
+    return user
+
+
+def update_user(actor: User, user: User, data: UserData) -> User:
+    require_admin_of(actor, user.organisation)
+    data = _validate_user_data(data, user.organisation)
+    if data.username != user.username and db.session.execute(
+        select(User.id).where(User.username == data.username)
+    ).first():
+        raise Conflict(f"Tên đăng nhập “{data.username}” đã được dùng.", field="username")
+    if user.id == actor.id and (Role.ADMIN not in data.roles or not data.active):
+        raise ValidationFailed("Bạn không thể tự bỏ quyền quản trị hoặc tự khóa tài khoản của mình.")
+    before = _user_snapshot(user)
+    user.username, user.full_name, user.title = data.username, data.full_name, data.title
+    user.email, user.unit_id, user.active = data.email, data.unit_id, data.active
+    user.roles = data.roles
+    if before["active"] and not user.active:
+        user.session_version += 1
+    changes = diff(before, _user_snapshot(user))
+    if not changes:
+        db.session.rollback()
+        return user
+    record("user.update", user, actor=actor, changes=changes)
+    if user.id != actor.id:
+        notify(user.id, "account", f"{actor.full_name} đã cập nhật thông tin tài khoản của bạn.", "/profile")
+    db.session.commit()
+    return user
+
+
+def set_password(actor: User, user: User, new_password: str, *, current_password: str | None = None) -> None:
+    """An admin resets a password, or a user changes their own (then the current one is required)."""
+    if actor.id == user.id:
+        if current_password is None or not passwords.verify_password(user.password_hash, current_password):
+            raise ValidationFailed("Mật khẩu hiện tại không đúng.", field="current_password")
+    else:
+        require_admin_of(actor, user.organisation)
+    _validate_password(new_password)
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_version += 1  # every other session of this user ends
+    record("user.password", user, actor=actor, changes={"password": "changed"})
+    db.session.commit()
+
+
+def set_signature_image(actor: User, user: User, file_id: int) -> None:
+    if actor.id != user.id:
+        require_admin_of(actor, user.organisation)
+    before = user.signature_file_id
+    user.signature_file_id = file_id
+    record("user.signature_image", user, actor=actor, changes={"signature_file_id": [before, file_id]})
+    db.session.commit()
+
+
+def get_user_in(organisation_id: int, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.organisation_id != organisation_id:
+        raise NotFound("Không tìm thấy người dùng.")
+    return user
+
+
+# --- API tokens ----------------------------------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token and return it once in clear; only its hash is kept."""
+    name = clean(name)
+    if not name:
+        raise ValidationFailed("Hãy đặt tên cho mã truy cập (ví dụ: “Tích hợp phần mềm kế toán”).", field="name")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name[:128], prefix=token[:12], token_hash=_token_hash(token))
+    db.session.add(row)
+    record("api_token.create", row, actor=user, changes={"name": row.name, "prefix": row.prefix},
+           organisation_id=user.organisation_id)
+    db.session.commit()
+    return row, token
+
+
+def revoke_api_token(user: User, token_id: int) -> None:
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("Không tìm thấy mã truy cập.")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record("api_token.revoke", row, actor=user, organisation_id=user.organisation_id)
+        db.session.commit()
+
+
+def user_for_token(token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    now = utcnow()
+    # Recording every use would turn each API read into a write; a minute's resolution is enough.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        row.last_used_at = now
+        db.session.commit()
+    return row.user

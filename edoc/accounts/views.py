@@ -1,0 +1,90 @@
+"""Sign-in, sign-out, one's own profile, password and API tokens."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from edoc.accounts import service
+from edoc.accounts.forms import LoginForm, PasswordChangeForm, SignatureImageForm, TokenForm
+from edoc.accounts.models import ApiToken
+from edoc.core.db import db
+from edoc.core.errors import DomainError
+from edoc.core.forms import parse_id
+from edoc.files.service import store_upload
+from edoc.files.sniff import PNG
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an absolute or protocol-relative URL would make the login page an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str | tuple[str, int]:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.username.data or "", form.password.data or "",
+                                        ip=request.remote_addr or "")
+        except DomainError as exc:
+            flash(exc.message, "danger")
+            status = exc.status
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    service.record_logout(current_user._get_current_object())  # type: ignore[attr-defined]
+    logout_user()
+    flash("Bạn đã đăng xuất.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Response | str:
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    password_form = PasswordChangeForm(prefix="pw")
+    token_form = TokenForm(prefix="tok")
+    signature_form = SignatureImageForm(prefix="sig")
+    new_token = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "password" and password_form.validate_on_submit():
+            service.set_password(user, user, password_form.new_password.data or "",
+                                 current_password=password_form.current_password.data or "")
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "success")
+            login_user(user)
+            return redirect(url_for("auth.profile"))
+        if action == "token" and token_form.validate_on_submit():
+            _row, new_token = service.create_api_token(user, token_form.name.data or "")
+            flash("Đã tạo mã truy cập. Hãy sao chép ngay: mã chỉ hiển thị một lần.", "success")
+        if action == "signature" and signature_form.validate_on_submit():
+            upload = signature_form.image.data
+            row = store_upload(upload.stream, upload.filename, uploader=user, purpose="signature-image",
+                               allowed=frozenset({PNG}), max_size=2 * 1024 * 1024, commit=False)
+            service.set_signature_image(user, user, row.id)
+            flash("Đã cập nhật ảnh chữ ký.", "success")
+            return redirect(url_for("auth.profile"))
+        if action == "revoke":
+            service.revoke_api_token(user, parse_id(request.form.get("token_id")))
+            flash("Đã thu hồi mã truy cập.", "info")
+            return redirect(url_for("auth.profile"))
+    tokens = db.session.query(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id.desc()).all()
+    return render_template("auth/profile.html", user=user, password_form=password_form, token_form=token_form,
+                           signature_form=signature_form, tokens=tokens, new_token=new_token)

@@ -1,0 +1,1 @@
+"""Administration pages (quản trị): the organisation, its units and its users."""

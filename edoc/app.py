@@ -1,0 +1,185 @@
+"""The application factory: explicit configuration, checked dependencies, registered packages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+import storage
+from edoc.config import Settings
+from edoc.core.db import configure_engine_events, db
+from edoc.core.errors import ConfigError
+from edoc.core.http import register_error_handlers
+from edoc.extensions import babel, csrf, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def create_app(settings: Settings | None = None, *, check_services: bool = True,
+               async_mode: str | None = None) -> Flask:
+    """Build the app. With ``check_services`` the database, object store and Redis are reached once, so a
+    bad or unreachable setting fails here with a message naming it (``ConfigError``)."""
+    settings = settings or Settings.from_env()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    app = Flask("edoc", root_path=str(Path(__file__).resolve().parent), template_folder=str(TEMPLATES),
+                static_folder="static", instance_path=str(settings.instance_path))
+    app.config.update(
+        EDOC=settings,
+        SECRET_KEY=settings.resolve_secret_key(),
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 1024 * 1024,
+        # Werkzeug keeps form parts this size in memory; file parts spool to disk beyond 500 kB.
+        MAX_FORM_MEMORY_SIZE=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="edoc_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    _init_login(app)
+    app.extensions["edoc_store"] = build_store(settings)
+
+    from edoc.realtime.server import create_socketio
+
+    create_socketio(app, message_queue=settings.redis_url, async_mode=async_mode or settings.async_mode)
+
+    _register_models()
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_template_helpers(app)
+
+    if check_services:
+        check_dependencies(app)
+    return app
+
+
+def build_store(settings: Settings) -> storage.ObjectStore:
+    if settings.storage_backend == "s3":
+        return storage.S3Store(
+            endpoint=settings.s3_endpoint or "", access_key=settings.s3_access_key or "",
+            secret_key=settings.s3_secret_key or "", bucket=settings.s3_bucket, secure=settings.s3_secure,
+            region=settings.s3_region,
+        )
+    assert settings.storage_dir is not None
+    return storage.LocalStore(settings.storage_dir)
+
+
+def check_dependencies(app: Flask) -> None:
+    settings: Settings = app.config["EDOC"]
+    with app.app_context():
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+            safe_url = db.engine.url.render_as_string(hide_password=True)
+            raise ConfigError(f"EDOC_DATABASE_URL: cannot connect to {safe_url}: {reason}") from None
+    try:
+        app.extensions["edoc_store"].check()
+    except storage.StorageUnavailable as exc:
+        raise ConfigError(str(exc)) from None
+    if settings.redis_url:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
+        except (redis.RedisError, OSError, ValueError) as exc:
+            raise ConfigError(f"EDOC_REDIS_URL: cannot reach {settings.redis_url}: {exc}") from None
+
+
+def _select_locale() -> str:
+    lang = request.cookies.get("lang", "vi") if request else "vi"
+    return lang if lang in {"vi", "en"} else "vi"
+
+
+def _init_login(app: Flask) -> None:
+    from edoc.accounts.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load(user_id: str) -> User | None:
+        ident, _, version = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or str(user.session_version) != version:
+            return None
+        return user
+
+
+def _register_models() -> None:
+    # Importing the model modules registers their tables on the metadata (Alembic and create_all need them).
+    import edoc.accounts.models
+    import edoc.audit.models
+    import edoc.files.models
+    import edoc.notifications.models
+    import edoc.organisations.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from edoc.accounts.views import bp as accounts_bp
+    from edoc.admin.views import bp as admin_bp
+    from edoc.api import bp as api_bp
+    from edoc.files.views import bp as files_bp
+    from edoc.home.views import bp as home_bp
+    from edoc.notifications.views import bp as notifications_bp
+
+    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp):
+        app.register_blueprint(bp)
+    csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
+    app.register_blueprint(api_bp)
+
+    from edoc.cli import register_commands
+
+    register_commands(app)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_login import current_user
+
+    from edoc.accounts.models import ROLE_LABELS, Role
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        unread = 0
+        if current_user.is_authenticated:
+            from edoc.notifications.service import unread_count
+
+            unread = unread_count(current_user.id)
+        return {"Role": Role, "ROLE_LABELS": ROLE_LABELS, "unread_notifications": unread}
+
+    @app.template_filter("datetimeformat")
+    def _datetimeformat(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+        return "" if value is None else value.astimezone(VIETNAM).strftime(fmt)

@@ -1,0 +1,107 @@
+"""The ``edoc`` command: Flask's CLI group with the app factory, plus edoc's own commands.
+
+``edoc run`` serves HTTP and Socket.IO in one process (the embedded default); ``edoc db upgrade`` applies
+migrations (Flask-Migrate); ``edoc demo`` loads the demo organisation; ``edoc audit verify`` checks the chain.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+from edoc.core.errors import ConfigError
+
+
+def _factory() -> Flask:
+    from edoc.app import create_app
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"edoc: cấu hình sai / bad setting: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group(cls=FlaskGroup, create_app=_factory, add_default_commands=False, add_version_option=False)
+def cli() -> None:
+    """edoc: văn bản điện tử và phòng họp không giấy."""
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+def main() -> None:
+    cli.main(prog_name="edoc")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(run_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(storage_group)
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug/--no-debug", default=False)
+def run_command(host: str, port: int, debug: bool) -> None:
+    """Serve the web app and its realtime channel in one process."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    server = app.extensions["socketio"]
+    click.echo(f"edoc đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
+    server.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
+               log_output=debug)
+
+
+@click.command("demo")
+@click.option("--password", default=None, help="Password for the demo users (default: printed one).")
+def demo_command(password: str | None) -> None:
+    """Create (or complete) the demo organisation; safe to run twice."""
+    from edoc.demo import DEMO_PASSWORD, load_demo
+
+    result = load_demo(password or DEMO_PASSWORD)
+    settings = current_app.config["EDOC"]
+    click.echo(f"Tổ chức demo: {result.organisation.name} ({'đã có' if not result.created else 'vừa tạo'})")
+    click.echo(f"Địa chỉ: {settings.public_url}/")
+    click.echo("Tài khoản demo (mật khẩu chung: " + (password or DEMO_PASSWORD) + "):")
+    for user in result.users:
+        roles = ", ".join(r.label for r in sorted(user.roles))
+        click.echo(f"  {user.username:<12} {user.full_name:<26} {roles}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Audit log (nhật ký)."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; report the first tampered entry (exit code 1)."""
+    from edoc.audit.service import verify_chain
+
+    problem = verify_chain()
+    if problem is None:
+        click.echo("Nhật ký nguyên vẹn: chuỗi băm hợp lệ.")
+        return
+    click.echo(f"NHẬT KÝ BỊ SỬA: mục #{problem.seq} (id {problem.entry_id}): {problem.reason}", err=True)
+    sys.exit(1)
+
+
+@click.group("storage")
+def storage_group() -> None:
+    """Object storage maintenance."""
+
+
+@storage_group.command("sweep")
+@click.option("--dry-run", is_flag=True)
+def storage_sweep(dry_run: bool) -> None:
+    """Delete stored objects no row points at (left by a crash between upload and commit)."""
+    from edoc.files.service import sweep_orphans
+
+    orphans = sweep_orphans(dry_run=dry_run)
+    click.echo(f"{len(orphans)} orphan object(s){' found' if dry_run else ' deleted'}.")

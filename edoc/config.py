@@ -1,0 +1,143 @@
+"""Settings from environment variables, with embedded defaults (SQLite + local folder + one process).
+
+Every setting is named ``EDOC_*``; a bad value fails at start-up with a message naming that setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from edoc.core.errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+@dataclass
+class Settings:
+    instance_path: Path
+    secret_key: str
+    database_url: str
+    storage_backend: str = "local"
+    storage_dir: Path | None = None
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_bucket: str = "edoc"
+    s3_secure: bool = True
+    s3_region: str | None = None
+    redis_url: str | None = None
+    async_mode: str = "threading"
+    """Socket.IO server mode: threading for ``edoc run``; gevent under gunicorn in production."""
+    max_upload_mb: int = 200
+    secure_cookies: bool = False
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    public_url: str = "http://127.0.0.1:5000"
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "edoc@localhost"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
+        env = os.environ if env is None else env
+        instance = Path(env.get("EDOC_INSTANCE_PATH") or instance_path or Path.cwd() / "instance").resolve()
+        database_url = env.get("EDOC_DATABASE_URL") or f"sqlite:///{instance / 'edoc.sqlite3'}"
+        try:
+            url = make_url(database_url)
+        except ArgumentError:
+            raise ConfigError(f"EDOC_DATABASE_URL={database_url!r} is not a database URL") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ConfigError(
+                f"EDOC_DATABASE_URL uses {url.get_backend_name()!r}; edoc supports sqlite and postgresql"
+            )
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
+            database_url = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+        backend = (env.get("EDOC_STORAGE") or "local").strip().lower()
+        if backend not in {"local", "s3"}:
+            raise ConfigError(f"EDOC_STORAGE={backend!r}: use local or s3")
+        settings = cls(
+            instance_path=instance,
+            secret_key=env.get("EDOC_SECRET_KEY") or "",
+            database_url=database_url,
+            storage_backend=backend,
+            storage_dir=Path(env["EDOC_STORAGE_DIR"]).resolve() if env.get("EDOC_STORAGE_DIR") else instance / "files",
+            s3_endpoint=env.get("EDOC_S3_ENDPOINT") or None,
+            s3_access_key=env.get("EDOC_S3_ACCESS_KEY") or None,
+            s3_secret_key=env.get("EDOC_S3_SECRET_KEY") or None,
+            s3_bucket=env.get("EDOC_S3_BUCKET") or "edoc",
+            s3_secure=_bool(env, "EDOC_S3_SECURE", True),
+            s3_region=env.get("EDOC_S3_REGION") or None,
+            redis_url=env.get("EDOC_REDIS_URL") or None,
+            async_mode=(env.get("EDOC_ASYNC_MODE") or "threading").strip().lower(),
+            max_upload_mb=_int(env, "EDOC_MAX_UPLOAD_MB", 200),
+            secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),
+            login_max_failures=_int(env, "EDOC_LOGIN_MAX_FAILURES", 5),
+            login_lockout_minutes=_int(env, "EDOC_LOGIN_LOCKOUT_MINUTES", 15),
+            public_url=(env.get("EDOC_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            smtp_host=env.get("EDOC_SMTP_HOST") or None,
+            smtp_port=_int(env, "EDOC_SMTP_PORT", 25),
+            smtp_sender=env.get("EDOC_SMTP_SENDER") or "edoc@localhost",
+        )
+        if backend == "s3":
+            for name, value in (
+                ("EDOC_S3_ENDPOINT", settings.s3_endpoint),
+                ("EDOC_S3_ACCESS_KEY", settings.s3_access_key),
+                ("EDOC_S3_SECRET_KEY", settings.s3_secret_key),
+            ):
+                if not value:
+                    raise ConfigError(f"{name} is required when EDOC_STORAGE=s3")
+        if settings.async_mode not in {"threading", "gevent"}:
+            raise ConfigError(f"EDOC_ASYNC_MODE={settings.async_mode!r}: use threading or gevent")
+        if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"EDOC_REDIS_URL={settings.redis_url!r} is not a redis:// URL")
+        return settings
+
+    def resolve_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in the instance folder (embedded default)."""
+        if self.secret_key:
+            if len(self.secret_key) < 16:
+                raise ConfigError("EDOC_SECRET_KEY is too short (at least 16 characters)")
+            return self.secret_key
+        path = self.instance_path / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.secret_key = path.read_text().strip()
+        return self.secret_key

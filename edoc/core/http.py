@@ -1,0 +1,75 @@
+"""How errors reach people: a Vietnamese page for the browser, JSON for /api/; never a bare 500 for bad input."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from edoc.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Bạn cần đăng nhập để tiếp tục.",
+    403: "Bạn không có quyền thực hiện thao tác này.",
+    404: "Không tìm thấy trang hoặc dữ liệu yêu cầu.",
+    405: "Phương thức không được hỗ trợ.",
+    409: "Thao tác xung đột với trạng thái hiện tại.",
+    413: "Tệp hoặc dữ liệu gửi lên vượt quá dung lượng cho phép.",
+    415: "Loại tệp không được hỗ trợ.",
+    429: "Quá nhiều yêu cầu, vui lòng thử lại sau.",
+    500: "Đã xảy ra lỗi hệ thống. Sự cố đã được ghi lại.",
+    503: "Dịch vụ tạm thời không sẵn sàng.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, message: str, code: str, field: str | None = None) -> tuple[Response | str, int]:
+    if wants_json():
+        body: dict[str, object] = {"error": {"code": code, "message": message}}
+        if field:
+            body["error"]["field"] = field  # type: ignore[index]
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    from edoc.core.db import db
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError) -> tuple[Response | str, int]:
+        db.session.rollback()
+        return error_response(exc.status, exc.message, exc.code, exc.field)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc: CSRFError) -> tuple[Response | str, int]:
+        return error_response(
+            400, "Thiếu hoặc sai mã bảo vệ biểu mẫu (CSRF). Hãy tải lại trang và thử lại.", "csrf_failed"
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> tuple[Response | str, int]:
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return error_response(
+            413, f"Tệp gửi lên vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).", "too_large"
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
+        status = exc.code or 500
+        if status < 400:
+            return exc
+        return error_response(status, MESSAGES.get(status, exc.description or ""), exc.name.lower().replace(" ", "_"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[Response | str, int]:
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, MESSAGES[500], "internal_error")

@@ -1,0 +1,77 @@
+"""The demo organisation, modelled on 445/KH-LĐLĐ: Liên đoàn Lao động huyện Gia Lâm. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from edoc.accounts import passwords
+from edoc.accounts.models import Role, User
+from edoc.audit.service import record
+from edoc.core.db import db
+from edoc.organisations.models import Organisation, Unit
+from edoc.organisations.service import OrganisationData, create_organisation, save_unit
+
+DEMO_PASSWORD = "GiaLam@2023"
+DEMO_ORGAN_ID = "000.00.00.H26"
+
+UNITS = [
+    ("Văn phòng", "VP"),
+    ("Ban Tổ chức", "TC"),
+    ("Ban Tuyên giáo", "TG"),
+    ("Ban Chính sách - Pháp luật", "CSPL"),
+    ("Ủy ban Kiểm tra", "UBKT"),
+]
+
+# (username, full name, title, unit abbreviation, roles)
+USERS = [
+    ("quantri", "Lê Minh Quân", "Chuyên viên công nghệ thông tin", "VP", {Role.ADMIN}),
+    ("vanthu", "Nguyễn Thị Thu Hà", "Văn thư", "VP", {Role.CLERK}),
+    ("chutich", "Nguyễn Văn Hùng", "CHỦ TỊCH", None, {Role.LEADER}),
+    ("phochutich", "Trần Thị Lan", "PHÓ CHỦ TỊCH", None, {Role.LEADER}),
+    ("chuyenvien", "Phạm Quốc Bảo", "Chuyên viên", "TG", {Role.SPECIALIST}),
+    ("thuky", "Đỗ Thị Mai", "Chánh Văn phòng", "VP", {Role.SECRETARY, Role.SPECIALIST}),
+    ("daibieu", "Hoàng Văn Nam", "Chủ tịch CĐCS Công ty Vận tải Gia Lâm", None, {Role.DELEGATE}),
+]
+
+
+@dataclass
+class DemoResult:
+    organisation: Organisation
+    users: list[User]
+    created: bool
+
+
+def load_demo(password: str = DEMO_PASSWORD) -> DemoResult:
+    org = db.session.execute(select(Organisation).where(Organisation.organ_id == DEMO_ORGAN_ID)).scalar_one_or_none()
+    created = org is None
+    if org is None:
+        org = create_organisation(OrganisationData(
+            name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM",
+            parent_name="LIÊN ĐOÀN LAO ĐỘNG THÀNH PHỐ HÀ NỘI",
+            abbreviation="LĐLĐ",
+            place_name="Gia Lâm",
+            organ_id=DEMO_ORGAN_ID,
+            email="vanthu@ldldgialam.example.vn",
+        ))
+        db.session.flush()
+    units: dict[str, Unit] = {u.abbreviation: u for u in org.units}
+    for name, abbreviation in UNITS:
+        if abbreviation not in units:
+            units[abbreviation] = save_unit(None, org, name, abbreviation)
+    db.session.flush()
+    users: list[User] = []
+    for username, full_name, title, unit_abbr, roles in USERS:
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            user = User(organisation_id=org.id, username=username, full_name=full_name, title=title,
+                        unit_id=units[unit_abbr].id if unit_abbr else None,
+                        email=f"{username}@ldldgialam.example.vn",
+                        password_hash=passwords.hash_password(password))
+            user.roles = roles
+            db.session.add(user)
+            record("user.create", user, changes={"username": username, "roles": sorted(roles), "source": "demo"})
+        users.append(user)
+    db.session.commit()
+    return DemoResult(org, users, created)

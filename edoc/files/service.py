@@ -1,0 +1,203 @@
+"""Storing and reading files: the bytes go to the object store first, then the row commits.
+
+A failure after the bytes are stored deletes them again (best effort); what a crash leaves behind is at
+most an orphan object, which ``edoc storage sweep`` removes. There is never a row without its bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+import storage
+from edoc.accounts.models import User
+from edoc.audit.service import record
+from edoc.core.db import db
+from edoc.core.errors import NotFound, TooLarge, ValidationFailed
+from edoc.core.text import has_control_chars, nfc
+from edoc.files import sniff
+from edoc.files.models import StoredFile
+
+log = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 255
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+def get_store() -> storage.ObjectStore:
+    return current_app.extensions["edoc_store"]  # type: ignore[no-any-return]
+
+
+def validate_filename(raw: str | None) -> str:
+    """Refuse names that try to be paths or carry control characters; they are never used as keys anyway."""
+    name = nfc(raw or "") or ""
+    if not name.strip():
+        raise ValidationFailed("Tệp tải lên không có tên.", field="file")
+    if "/" in name or "\\" in name or name in {".", ".."}:
+        raise ValidationFailed("Tên tệp không được chứa ký tự phân cách thư mục (/ hoặc \\).", field="file")
+    if has_control_chars(name):
+        raise ValidationFailed("Tên tệp chứa ký tự điều khiển không hợp lệ.", field="file")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationFailed(f"Tên tệp dài quá {MAX_NAME_LENGTH} ký tự.", field="file")
+    return name.strip()
+
+
+class _Prefixed(io.RawIOBase):
+    """The sniffed head followed by the rest of a non-seekable stream, read once, without buffering the body."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _open_for_sniffing(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
+    """Return the head and a stream positioned at the start.
+
+    Seekable streams (uploads Werkzeug has spooled) are rewound. A raw request body is chained after its head
+    and never buffered, except for zip containers (DOCX, XLSX), whose type is only known from the parts list
+    at the end of the archive: those are spooled (in memory up to 8 MB, then on disk)."""
+    try:
+        # Some wrappers claim seekable() and still refuse seek(); trying is the only reliable test.
+        stream.seek(0)
+    except (AttributeError, OSError):
+        pass
+    else:
+        head = stream.read(sniff.HEAD_SIZE)
+        stream.seek(0)
+        return head, stream
+    head = _read_at_least(stream, sniff.HEAD_SIZE)
+    if not head.startswith(b"PK\x03\x04"):
+        return head, io.BufferedReader(_Prefixed(head, stream), buffer_size=1 << 20)  # type: ignore[return-value]
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # lives as long as the upload
+    spool.write(head)
+    while chunk := stream.read(1 << 20):
+        spool.write(chunk)
+    spool.seek(0)
+    return head, spool  # type: ignore[return-value]
+
+
+def _read_at_least(stream: BinaryIO, size: int) -> bytes:
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = stream.read(size - got)
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def store_upload(
+    stream: BinaryIO,
+    filename: str | None,
+    *,
+    uploader: User,
+    purpose: str = "upload",
+    allowed: frozenset[str] | None = None,
+    max_size: int | None = None,
+    commit: bool = True,
+) -> StoredFile:
+    """Validate, store and record one uploaded file. Raises a DomainError (4xx) for bad input."""
+    name = validate_filename(filename)
+    head, stream = _open_for_sniffing(stream)
+    media_type = sniff.check_claim(name, sniff.sniff(head, stream if head.startswith(b"PK") else None), allowed)
+    limit = max_size or current_app.config["MAX_CONTENT_LENGTH"]
+    try:
+        stored = get_store().put(stream, media_type=media_type, max_size=limit)
+    except storage.ObjectTooLarge:
+        raise TooLarge(f"Tệp “{name}” vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).") from None
+    try:
+        row = StoredFile(
+            organisation_id=uploader.organisation_id,
+            key=stored.key,
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=media_type,
+            original_name=name,
+            purpose=purpose,
+            uploaded_by_id=uploader.id,
+        )
+        db.session.add(row)
+        record("file.upload", row, actor=uploader,
+               changes={"name": name, "sha256": stored.sha256, "size": stored.size, "media_type": media_type})
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
+    except BaseException:
+        db.session.rollback()
+        _discard(stored.key)
+        raise
+    return row
+
+
+def store_bytes(data: bytes, filename: str, *, uploader: User, purpose: str, media_type: str) -> StoredFile:
+    """Store bytes the system produced itself (rendered or signed PDFs) in the caller's transaction."""
+    stored = get_store().put(io.BytesIO(data), media_type=media_type)
+    row = StoredFile(
+        organisation_id=uploader.organisation_id, key=stored.key, sha256=stored.sha256, size=stored.size,
+        media_type=media_type, original_name=validate_filename(filename), purpose=purpose,
+        uploaded_by_id=uploader.id,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def _discard(key: str) -> None:
+    try:
+        get_store().delete(key)
+    except storage.StorageError:
+        log.warning("could not delete orphan object %s; `edoc storage sweep` will", key)
+
+
+def get_file(file_id: int) -> StoredFile:
+    row = db.session.get(StoredFile, file_id)
+    if row is None:
+        raise NotFound("Không tìm thấy tệp.")
+    return row
+
+
+def iter_verified(row: StoredFile) -> Iterator[bytes]:
+    """Stream the bytes; ``storage.IntegrityMismatch`` is raised at the end if they are not what was stored."""
+    return get_store().open(row.key, expected_sha256=row.sha256)
+
+
+def read_verified(row: StoredFile) -> bytes:
+    return get_store().read_bytes(row.key, expected_sha256=row.sha256)
+
+
+def presigned_url(row: StoredFile, *, seconds: int = 60) -> str | None:
+    return get_store().url(row.key, expires=timedelta(seconds=seconds), filename=row.original_name,
+                           media_type=row.media_type)
+
+
+def sweep_orphans(*, dry_run: bool = False) -> list[str]:
+    """Delete stored objects that no row points at (left by a crash between put and commit)."""
+    known = set(db.session.execute(select(StoredFile.key)).scalars())
+    orphans = [key for key in get_store().keys("files/") if key not in known]
+    if not dry_run:
+        for key in orphans:
+            _discard(key)
+    return orphans

@@ -1,0 +1,1 @@
+"""The start page (trang chủ) after sign-in."""

@@ -1,0 +1,1 @@
+"""Personal notifications (thông báo): stored, then pushed live to the user's own realtime channel."""

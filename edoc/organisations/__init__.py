@@ -1,0 +1,1 @@
+"""Organisations (cơ quan, tổ chức) and their units (đơn vị, phòng ban)."""

@@ -1,0 +1,53 @@
+"""Organisation (cơ quan, tổ chức) and Unit (đơn vị): who issues documents and in whose name."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from edoc.core.db import UTCDateTime, db, utcnow
+
+
+class Organisation(db.Model):
+    """A body that issues documents: its names as printed in the header, and its abbreviation for ký hiệu."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    """Full name as printed: "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM" (tên cơ quan, tổ chức ban hành)."""
+    parent_name: Mapped[str] = mapped_column(String(255), default="")
+    """Name of the directly superior body (tên cơ quan chủ quản), printed above the name; may be empty."""
+    abbreviation: Mapped[str] = mapped_column(String(32))
+    """Chữ viết tắt used in ký hiệu, e.g. "LĐLĐ" in 445/KH-LĐLĐ."""
+    place_name: Mapped[str] = mapped_column(String(128))
+    """Địa danh of the date line, e.g. "Gia Lâm"."""
+    organ_id: Mapped[str] = mapped_column(String(64), default="")
+    """edXML OrganId (mã định danh) used in electronic exchange (QCVN 102)."""
+    email: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="organisation", order_by="Unit.name")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.abbreviation}>"
+
+
+class Unit(db.Model):
+    """A unit inside an organisation (phòng, ban, văn phòng); its abbreviation appears in ký hiệu and "Lưu: VT, VP"."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("organisation_id", "abbreviation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    abbreviation: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="units")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.abbreviation}>"

@@ -1,0 +1,1 @@
+"""Realtime (Socket.IO): authenticated connections, a personal room per user, events emitted after commit."""

@@ -1,0 +1,51 @@
+"""Queueing realtime events so they leave only after the transaction that caused them commits.
+
+A service function calls ``emit_after_commit``; if the transaction rolls back, the event is dropped, so a
+client never sees a change that did not happen. Clients re-fetch state on reconnect, so a missed event is
+never lost state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_PENDING = "edoc_pending_emits"
+
+
+@dataclass(frozen=True)
+class PendingEmit:
+    event: str
+    payload: dict[str, Any]
+    room: str
+    namespace: str = "/"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def emit_after_commit(session: Session, event_name: str, payload: dict[str, Any], *, room: str,
+                      namespace: str = "/") -> None:
+    session.info.setdefault(_PENDING, []).append(PendingEmit(event_name, payload, room, namespace))
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_emits(session: Session) -> None:
+    pending: list[PendingEmit] = session.info.pop(_PENDING, [])
+    if not pending or not has_app_context():
+        return
+    server = current_app.extensions.get("socketio")
+    if server is None:
+        return
+    for item in pending:
+        server.emit(item.event, item.payload, to=item.room, namespace=item.namespace)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_emits(session: Session, previous_transaction: object) -> None:
+    session.info.pop(_PENDING, None)
