@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
     from edoc.realtime.server import create_socketio
 
-    create_socketio(app, message_queue=settings.redis_url, async_mode=async_mode or settings.async_mode)
+    create_socketio(app, message_queue=settings.redis_url, channel=settings.socketio_channel,
+                    async_mode=async_mode or settings.async_mode)
 
     _register_models()
     _register_blueprints(app)

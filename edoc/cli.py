@@ -6,6 +6,7 @@ migrations (Flask-Migrate); ``edoc demo`` loads the demo organisation; ``edoc au
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -54,6 +55,8 @@ def run_command(host: str, port: int, debug: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     server = app.extensions["socketio"]
     click.echo(f"edoc đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
+    # Flask ignores app.run() inside its own CLI unless told this is deliberate: here it is the whole point.
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     server.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
                log_output=debug)
 

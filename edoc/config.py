@@ -59,6 +59,8 @@ class Settings:
     s3_secure: bool = True
     s3_region: str | None = None
     redis_url: str | None = None
+    socketio_channel: str = "edoc"
+    """Redis pub/sub channel shared by the processes of one deployment (channels are global to a Redis server)."""
     async_mode: str = "threading"
     """Socket.IO server mode: threading for ``edoc run``; gevent under gunicorn in production."""
     max_upload_mb: int = 200
@@ -104,6 +106,7 @@ class Settings:
             s3_secure=_bool(env, "EDOC_S3_SECURE", True),
             s3_region=env.get("EDOC_S3_REGION") or None,
             redis_url=env.get("EDOC_REDIS_URL") or None,
+            socketio_channel=env.get("EDOC_SOCKETIO_CHANNEL") or "edoc",
             async_mode=(env.get("EDOC_ASYNC_MODE") or "threading").strip().lower(),
             max_upload_mb=_int(env, "EDOC_MAX_UPLOAD_MB", 200),
             secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),

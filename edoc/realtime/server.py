@@ -16,10 +16,12 @@ def _on_connect(auth: object = None) -> None:
     join_room(user_room(current_user.id))
 
 
-def create_socketio(app: Flask, *, message_queue: str | None, async_mode: str | None = None) -> SocketIO:
+def create_socketio(app: Flask, *, message_queue: str | None, channel: str = "edoc",
+                    async_mode: str | None = None) -> SocketIO:
     server = SocketIO(
         app,
         message_queue=message_queue,
+        channel=channel,
         async_mode=async_mode,
         logger=False,
         engineio_logger=False,
