@@ -146,7 +146,8 @@ def _register_models() -> None:
     import edoc.audit.models
     import edoc.files.models
     import edoc.notifications.models
-    import edoc.organisations.models  # noqa: F401
+    import edoc.organisations.models
+    import edoc.registers.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -73,5 +73,31 @@ def load_demo(password: str = DEMO_PASSWORD) -> DemoResult:
             db.session.add(user)
             record("user.create", user, changes={"username": username, "roles": sorted(roles), "source": "demo"})
         users.append(user)
+    db.session.flush()
+    _demo_registers_and_contacts(org)
     db.session.commit()
     return DemoResult(org, users, created)
+
+
+CONTACTS = [
+    ("Liên đoàn Lao động thành phố Hà Nội", "LĐLĐ thành phố Hà Nội", "000.00.00.H26.LDLD",
+     "vanthu@ldldhanoi.example.vn"),
+    ("Huyện ủy Gia Lâm", "Huyện ủy Gia Lâm", "000.00.01.H26", "vanthu@huyenuygialam.example.vn"),
+    ("Ủy ban nhân dân huyện Gia Lâm", "UBND huyện Gia Lâm", "000.00.02.H26", "vanthu@gialam.example.vn"),
+    ("Công đoàn cơ sở Công ty Vận tải Gia Lâm", "CĐCS Công ty Vận tải Gia Lâm", "", "congdoan@vantaigl.example.vn"),
+]
+
+
+def _demo_registers_and_contacts(org: Organisation) -> None:
+    from edoc.documents.contacts import contacts_of, create_contact
+    from edoc.registers.models import RegisterKind
+    from edoc.registers.service import create_register, ensure_default_registers, registers_of
+
+    ensure_default_registers(org)
+    if not any(r.kind == RegisterKind.ADVISORY.value for r in registers_of(org.id)):
+        create_register(None, org, RegisterKind.ADVISORY.value, "Sổ văn bản Hội đồng Thi đua - Khen thưởng",
+                        issuer_abbreviation="HĐTĐKT", issuer_name="HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG")
+    known = {c.name for c in contacts_of(org.id)}
+    for name, short, organ_id, email in CONTACTS:
+        if name not in known:
+            create_contact(None, org.id, name, short_name=short, organ_id=organ_id, email=email)

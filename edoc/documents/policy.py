@@ -1,0 +1,94 @@
+"""Who may see and do what with an outgoing document: decided here and nowhere else.
+
+- drafter: their drafts, always;
+- named readers (reviewers): the draft they were named on, and may comment;
+- signer: once it is submitted to them;
+- clerk: once approved (to issue it), and everything issued (registers);
+- recipients: what they received, once issued;
+- a secret document (độ mật): only the drafter, the signer and its named readers, never by role alone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from edoc.accounts.models import Role, User
+from edoc.core.db import db
+from edoc.core.errors import NotAllowed, NotFound
+from edoc.documents.models import Delivery, OutgoingDocument, Status
+
+_AFTER_SUBMIT = {Status.SUBMITTED, Status.APPROVED, Status.ISSUED, Status.RECALLED, Status.REPLACED, Status.RETURNED}
+_PUBLISHED = {Status.ISSUED, Status.RECALLED, Status.REPLACED}
+
+
+def is_named_reader(user: User, doc: OutgoingDocument) -> bool:
+    return any(r.user_id == user.id for r in doc.readers)
+
+
+def is_recipient(user: User, doc: OutgoingDocument) -> bool:
+    return db.session.execute(
+        select(Delivery.id).where(Delivery.document_id == doc.id, Delivery.user_id == user.id)
+    ).first() is not None
+
+
+def can_view(user: User, doc: OutgoingDocument) -> bool:
+    if not user.is_authenticated or user.organisation_id != doc.organisation_id:
+        return False
+    status = doc.status_enum
+    if doc.drafter_id == user.id or is_named_reader(user, doc):
+        return True
+    if doc.signer_id == user.id and status in _AFTER_SUBMIT:
+        return True
+    if doc.is_secret:
+        return status in _PUBLISHED and is_recipient(user, doc)
+    if user.has_role(Role.CLERK) and status in {Status.APPROVED, *_PUBLISHED}:
+        return True
+    return status in _PUBLISHED and is_recipient(user, doc)
+
+
+def can_edit(user: User, doc: OutgoingDocument) -> bool:
+    return doc.drafter_id == user.id and doc.status_enum in {Status.DRAFT, Status.RETURNED}
+
+
+def can_comment(user: User, doc: OutgoingDocument) -> bool:
+    if doc.status_enum not in {Status.DRAFT, Status.RETURNED, Status.SUBMITTED}:
+        return False
+    return doc.drafter_id == user.id or doc.signer_id == user.id or any(
+        r.user_id == user.id and r.can_review for r in doc.readers)
+
+
+def can_submit(user: User, doc: OutgoingDocument) -> bool:
+    return can_edit(user, doc)
+
+
+def can_decide(user: User, doc: OutgoingDocument) -> bool:
+    """Approve or return: the intended signer, while it waits for them."""
+    return doc.signer_id == user.id and doc.status_enum is Status.SUBMITTED
+
+
+def can_issue(user: User, doc: OutgoingDocument) -> bool:
+    return (user.has_role(Role.CLERK) and doc.status_enum is Status.APPROVED and can_view(user, doc)
+            and user.organisation_id == doc.organisation_id)
+
+
+def can_recall(user: User, doc: OutgoingDocument) -> bool:
+    return doc.status_enum is Status.ISSUED and can_view(user, doc) and (
+        user.has_role(Role.CLERK) or doc.signer_id == user.id)
+
+
+def can_replace(user: User, doc: OutgoingDocument) -> bool:
+    return doc.status_enum in {Status.ISSUED, Status.RECALLED} and can_view(user, doc) and (
+        doc.drafter_id == user.id or user.has_role(Role.CLERK) or user.has_role(Role.SPECIALIST))
+
+
+def viewable(user: User, doc_id: int) -> OutgoingDocument:
+    """The document if the user may see it; unknown and forbidden look the same (404)."""
+    doc = db.session.get(OutgoingDocument, doc_id)
+    if doc is None or not can_view(user, doc):
+        raise NotFound("Không tìm thấy văn bản, hoặc bạn không có quyền xem văn bản này.")
+    return doc
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)

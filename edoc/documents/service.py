@@ -1,0 +1,461 @@
+"""Every change of state of an outgoing document goes through one function here.
+
+Each validates, authorises (``policy``), writes in one transaction, appends the audit entry and queues the
+realtime events, which leave after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from edoc.accounts.models import Role, User
+from edoc.audit.service import record
+from edoc.core.db import db, utcnow
+from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
+from edoc.core.text import clean
+from edoc.documents import policy
+from edoc.documents.models import (
+    Attachment,
+    Authority,
+    Contact,
+    Delivery,
+    DocumentVersion,
+    NamedReader,
+    OutgoingDocument,
+    Recipient,
+    RecipientKind,
+    RecipientPurpose,
+    ReviewComment,
+    Secrecy,
+    Status,
+    Urgency,
+)
+from edoc.files.models import StoredFile
+from edoc.notifications.service import notify
+from edoc.organisations.models import Unit
+from edoc.registers.models import Register, RegisterKind
+from edoc.registers.numbering import take_next_number
+from edoc.registers.types import TypeKind, build_notation, get_type
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+DRAFTING_ROLES = (Role.SPECIALIST, Role.SECRETARY, Role.CLERK, Role.LEADER)
+
+
+@dataclass
+class RecipientData:
+    kind: str
+    purpose: str
+    unit_id: int | None = None
+    user_id: int | None = None
+    contact_id: int | None = None
+    label: str = ""
+
+
+@dataclass
+class DraftData:
+    """Everything the drafter sets; strings are NFC-normalised and stripped on the way in."""
+
+    type_code: str
+    summary: str
+    body: str = ""
+    secrecy: str = ""
+    urgency: str = ""
+    drafting_unit_id: int | None = None
+    signer_id: int | None = None
+    signer_authority: str = ""
+    signer_authority_line: str = ""
+    signer_title: str = ""
+    kinh_gui: str = ""
+    copies: int = 1
+    recipients: list[RecipientData] = field(default_factory=list)
+    reader_ids: list[int] = field(default_factory=list)
+    note: str = ""
+
+
+# --- validation ----------------------------------------------------------------------------------------
+
+def _enum_value(enum_cls: type, raw: str, field_name: str, message: str) -> str:
+    value = clean(raw)
+    try:
+        return str(enum_cls(value).value)
+    except ValueError:
+        raise ValidationFailed(message, field=field_name) from None
+
+
+def _validate(actor: User, data: DraftData) -> DraftData:
+    org_id = actor.organisation_id
+    data.type_code = clean(data.type_code)
+    doc_type = get_type(data.type_code)
+    if doc_type is None or doc_type.kind is TypeKind.COPY:
+        raise ValidationFailed("Loại văn bản không hợp lệ.", field="type_code")
+    data.summary = clean(data.summary)
+    if not data.summary:
+        raise ValidationFailed("Trích yếu nội dung không được để trống.", field="summary")
+    if len(data.summary) > 1000:
+        raise ValidationFailed("Trích yếu quá dài (tối đa 1000 ký tự).", field="summary")
+    data.body = clean(data.body).replace("\r\n", "\n")
+    data.secrecy = _enum_value(Secrecy, data.secrecy, "secrecy", "Độ mật không hợp lệ.")
+    data.urgency = _enum_value(Urgency, data.urgency, "urgency", "Độ khẩn không hợp lệ.")
+    data.signer_authority = _enum_value(Authority, data.signer_authority, "signer_authority",
+                                        "Thẩm quyền ký không hợp lệ (TM., KT., TL., TUQ., Q.).")
+    data.signer_authority_line = clean(data.signer_authority_line).upper()
+    data.signer_title = clean(data.signer_title).upper()
+    data.kinh_gui = clean(data.kinh_gui)
+    if data.signer_id is None:
+        raise ValidationFailed("Chưa chọn người ký.", field="signer_id")
+    signer = db.session.get(User, data.signer_id)
+    if signer is None or signer.organisation_id != org_id or not signer.active or not signer.has_role(Role.LEADER):
+        raise ValidationFailed("Người ký phải là lãnh đạo đang hoạt động của cơ quan.", field="signer_id")
+    if not data.signer_title:
+        data.signer_title = signer.title.upper()
+    if data.signer_authority and not data.signer_authority_line:
+        raise ValidationFailed(f"Ghi rõ thẩm quyền sau “{data.signer_authority}” (ví dụ: BAN THƯỜNG VỤ).",
+                               field="signer_authority_line")
+    if data.drafting_unit_id is not None:
+        unit = db.session.get(Unit, data.drafting_unit_id)
+        if unit is None or unit.organisation_id != org_id:
+            raise ValidationFailed("Đơn vị soạn thảo không thuộc cơ quan.", field="drafting_unit_id")
+    if not 1 <= data.copies <= 1000:
+        raise ValidationFailed("Số lượng bản phải từ 1 đến 1000.", field="copies")
+    data.recipients = [_validate_recipient(org_id, r) for r in data.recipients]
+    for reader_id in data.reader_ids:
+        reader = db.session.get(User, reader_id)
+        if reader is None or reader.organisation_id != org_id:
+            raise ValidationFailed("Người xem/góp ý không thuộc cơ quan.", field="reader_ids")
+    data.note = clean(data.note)
+    return data
+
+
+def _validate_recipient(org_id: int, r: RecipientData) -> RecipientData:
+    r.kind = _enum_value(RecipientKind, r.kind, "recipients", "Loại nơi nhận không hợp lệ.")
+    r.purpose = _enum_value(RecipientPurpose, r.purpose, "recipients", "Mục đích gửi không hợp lệ.")
+    r.label = clean(r.label)
+    if r.kind == RecipientKind.UNIT:
+        unit = db.session.get(Unit, r.unit_id) if r.unit_id else None
+        if unit is None or unit.organisation_id != org_id:
+            raise ValidationFailed("Đơn vị nhận không thuộc cơ quan.", field="recipients")
+        r.label = r.label or unit.name
+    elif r.kind == RecipientKind.USER:
+        user = db.session.get(User, r.user_id) if r.user_id else None
+        if user is None or user.organisation_id != org_id:
+            raise ValidationFailed("Người nhận không thuộc cơ quan.", field="recipients")
+        r.label = r.label or (f"{user.title} {user.full_name}".strip() if user.title else user.full_name)
+    else:
+        contact = db.session.get(Contact, r.contact_id) if r.contact_id else None
+        if contact is None or contact.organisation_id != org_id or not contact.active:
+            # Another organisation's private directory entry is refused like an unknown one.
+            raise ValidationFailed("Nơi nhận bên ngoài không có trong danh bạ của cơ quan.", field="recipients")
+        r.label = r.label or contact.short_name or contact.name
+    return r
+
+
+# --- drafting ------------------------------------------------------------------------------------------
+
+def _apply(doc: OutgoingDocument, data: DraftData) -> None:
+    doc.type_code, doc.summary, doc.body = data.type_code, data.summary, data.body
+    doc.secrecy, doc.urgency = data.secrecy, data.urgency
+    doc.drafting_unit_id, doc.signer_id = data.drafting_unit_id, data.signer_id
+    doc.signer_authority, doc.signer_authority_line = data.signer_authority, data.signer_authority_line
+    doc.signer_title, doc.kinh_gui, doc.copies = data.signer_title, data.kinh_gui, data.copies
+    for old in list(doc.recipients):
+        db.session.delete(old)
+    doc.recipients = [
+        Recipient(position=i, kind=r.kind, purpose=r.purpose, unit_id=r.unit_id if r.kind == "unit" else None,
+                  user_id=r.user_id if r.kind == "user" else None,
+                  contact_id=r.contact_id if r.kind == "external" else None, label=r.label)
+        for i, r in enumerate(data.recipients)
+    ]
+    for old_reader in list(doc.readers):
+        db.session.delete(old_reader)
+    doc.readers = [NamedReader(user_id=uid) for uid in dict.fromkeys(data.reader_ids)]
+
+
+def _snapshot(data: DraftData) -> str:
+    payload = asdict(data)
+    payload.pop("note", None)
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True)
+
+
+def _add_version(actor: User, doc: OutgoingDocument, data: DraftData, source: str,
+                 source_file: StoredFile | None, pdf_file: StoredFile | None) -> DocumentVersion:
+    number = len(doc.versions) + 1
+    version = DocumentVersion(number=number, source=source, content=_snapshot(data), note=data.note,
+                              source_file_id=source_file.id if source_file else None,
+                              pdf_file_id=pdf_file.id if pdf_file else None, created_by_id=actor.id)
+    doc.versions.append(version)
+    return version
+
+
+def create_draft(actor: User, data: DraftData, *, source: str = "structured",
+                 source_file: StoredFile | None = None, pdf_file: StoredFile | None = None) -> OutgoingDocument:
+    if not any(actor.has_role(r) for r in DRAFTING_ROLES):
+        raise NotAllowed("Bạn không có vai trò soạn thảo văn bản.")
+    data = _validate(actor, data)
+    doc = OutgoingDocument(organisation=actor.organisation, drafter_id=actor.id, status=Status.DRAFT.value,
+                           type_code=data.type_code, summary=data.summary)
+    if data.drafting_unit_id is None:
+        data.drafting_unit_id = actor.unit_id
+    _apply(doc, data)
+    doc.notation = _notation(doc)
+    db.session.add(doc)
+    db.session.flush()
+    _add_version(actor, doc, data, source, source_file, pdf_file)
+    record("document.create", doc, actor=actor, changes={"type": doc.type_code, "summary": doc.summary})
+    return doc
+
+
+def update_draft(actor: User, doc: OutgoingDocument, data: DraftData, *, source: str = "structured",
+                 source_file: StoredFile | None = None, pdf_file: StoredFile | None = None) -> DocumentVersion:
+    """A new version; the earlier ones stay as they were."""
+    policy.require(policy.can_edit(actor, doc), _cannot_edit_message(doc))
+    data = _validate(actor, data)
+    _apply(doc, data)
+    doc.notation = _notation(doc)
+    version = _add_version(actor, doc, data, source, source_file, pdf_file)
+    record("document.version", doc, actor=actor, changes={"version": version.number, "source": source})
+    return version
+
+
+def _cannot_edit_message(doc: OutgoingDocument) -> str:
+    if doc.status_enum in {Status.ISSUED, Status.RECALLED, Status.REPLACED}:
+        return "Văn bản đã ban hành không được sửa. Hãy thu hồi hoặc ban hành văn bản thay thế."
+    return "Chỉ người soạn thảo được sửa dự thảo khi chưa trình ký."
+
+
+def add_comment(actor: User, doc: OutgoingDocument, text: str) -> ReviewComment:
+    policy.require(policy.can_comment(actor, doc), "Bạn không được góp ý vào dự thảo này.")
+    text = clean(text)
+    if not text:
+        raise ValidationFailed("Nội dung góp ý không được để trống.", field="text")
+    comment = ReviewComment(document_id=doc.id, version_number=len(doc.versions), author_id=actor.id,
+                            text=text[:5000])
+    db.session.add(comment)
+    record("document.comment", doc, actor=actor, changes={"version": comment.version_number})
+    for uid in {doc.drafter_id, *(r.user_id for r in doc.readers)} - {actor.id}:
+        notify(uid, "document", f"{actor.full_name} góp ý dự thảo: {doc.summary[:80]}", f"/documents/{doc.id}")
+    return comment
+
+
+def add_attachment(actor: User, doc: OutgoingDocument, file: StoredFile, title: str) -> Attachment:
+    policy.require(policy.can_edit(actor, doc), _cannot_edit_message(doc))
+    title = clean(title) or file.original_name
+    attachment = Attachment(document_id=doc.id, file_id=file.id, title=title[:255], position=len(doc.attachments))
+    db.session.add(attachment)
+    record("document.attachment", doc, actor=actor, changes={"file_id": file.id, "title": title})
+    return attachment
+
+
+# --- review and approval -------------------------------------------------------------------------------
+
+def submit(actor: User, doc: OutgoingDocument) -> None:
+    policy.require(policy.can_submit(actor, doc), "Chỉ người soạn thảo được trình ký dự thảo của mình.")
+    doc.status = Status.SUBMITTED.value
+    doc.return_reason = ""
+    record("document.submit", doc, actor=actor, changes={"signer_id": doc.signer_id})
+    assert doc.signer_id is not None
+    notify(doc.signer_id, "document", f"Trình ký: {doc.summary[:100]}", f"/documents/{doc.id}")
+
+
+def approve(actor: User, doc: OutgoingDocument) -> None:
+    policy.require(policy.can_decide(actor, doc), "Chỉ người ký được duyệt văn bản đang chờ mình.")
+    doc.status = Status.APPROVED.value
+    record("document.approve", doc, actor=actor)
+    notify(doc.drafter_id, "document", f"Đã duyệt: {doc.summary[:100]}", f"/documents/{doc.id}")
+    for clerk in _clerks(doc):
+        notify(clerk.id, "document", f"Chờ ban hành: {doc.summary[:100]}", f"/documents/{doc.id}")
+
+
+def return_draft(actor: User, doc: OutgoingDocument, reason: str) -> None:
+    policy.require(policy.can_decide(actor, doc), "Chỉ người ký được trả lại văn bản đang chờ mình.")
+    reason = clean(reason)
+    if not reason:
+        raise ValidationFailed("Ghi rõ lý do trả lại.", field="reason")
+    doc.status = Status.RETURNED.value
+    doc.return_reason = reason
+    record("document.return", doc, actor=actor, changes={"reason": reason})
+    notify(doc.drafter_id, "document", f"Bị trả lại: {doc.summary[:80]} ({reason[:80]})", f"/documents/{doc.id}")
+
+
+def _clerks(doc: OutgoingDocument) -> list[User]:
+    users = db.session.execute(
+        select(User).where(User.organisation_id == doc.organisation_id, User.active.is_(True))
+    ).scalars()
+    clerks = [u for u in users if u.has_role(Role.CLERK)]
+    if doc.is_secret:
+        named = {r.user_id for r in doc.readers}
+        clerks = [c for c in clerks if c.id in named]
+    return clerks
+
+
+# --- issuing -------------------------------------------------------------------------------------------
+
+def _notation(doc: OutgoingDocument, register: Register | None = None) -> str:
+    doc_type = get_type(doc.type_code)
+    assert doc_type is not None
+    issuer = register.issuer() if register is not None else doc.organisation.abbreviation
+    return build_notation(doc_type, issuer)
+
+
+def choose_register(doc: OutgoingDocument, register_id: int | None) -> Register:
+    """The register the number comes from: the one chosen, checked against the document, or the default."""
+    if register_id is not None:
+        register = db.session.get(Register, register_id)
+        if register is None or register.organisation_id != doc.organisation_id or not register.active:
+            raise ValidationFailed("Sổ đăng ký không tồn tại.", field="register_id")
+    else:
+        wanted = RegisterKind.SECRET if doc.is_secret else RegisterKind.OUTGOING
+        register = db.session.execute(
+            select(Register).where(Register.organisation_id == doc.organisation_id, Register.kind == wanted.value,
+                                   Register.active.is_(True)).order_by(Register.id)
+        ).scalars().first()
+        if register is None:
+            raise ValidationFailed("Cơ quan chưa có sổ đăng ký phù hợp; quản trị viên cần tạo sổ.",
+                                   field="register_id")
+    kind = register.kind_enum
+    if kind is RegisterKind.INCOMING or kind is RegisterKind.COPIES:
+        raise ValidationFailed("Sổ này không dùng để cấp số văn bản đi.", field="register_id")
+    if doc.is_secret != (kind is RegisterKind.SECRET):
+        raise ValidationFailed("Văn bản mật phải lấy số ở sổ văn bản mật, và chỉ văn bản mật.", field="register_id")
+    return register
+
+
+def _lock(doc: OutgoingDocument) -> OutgoingDocument:
+    locked = db.session.execute(
+        select(OutgoingDocument).where(OutgoingDocument.id == doc.id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return locked
+
+
+def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
+          at: datetime | None = None) -> OutgoingDocument:
+    """Number, date, register and deliver the document, in one transaction (the caller commits).
+
+    The document row is locked first, so a double submission finds it issued and gets its number back as a
+    conflict instead of a second number.
+    """
+    doc = _lock(doc)
+    if doc.status_enum in {Status.ISSUED, Status.RECALLED, Status.REPLACED}:
+        raise Conflict(f"Văn bản đã được ban hành với số {doc.reference}, ngày {doc.issued_on:%d/%m/%Y}.")
+    if not user_is_clerk(actor):
+        raise NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
+    policy.require(policy.can_issue(actor, doc), "Văn bản chưa được người có thẩm quyền duyệt.")
+    register = choose_register(doc, register_id)
+    moment = at or utcnow()
+    local = moment.astimezone(VIETNAM)
+    number = take_next_number(register, local.year)
+    doc.register_id, doc.year, doc.number = register.id, local.year, number
+    doc.notation = _notation(doc, register)
+    doc.issued_on, doc.issued_at, doc.issued_by_id = local.date(), moment, actor.id
+    doc.status = Status.ISSUED.value
+    if doc.replaces_id is not None and doc.replaces is not None:
+        doc.replaces.status = Status.REPLACED.value
+        record("document.replaced", doc.replaces, actor=actor, changes={"by": doc.id})
+        _notify_recipients(doc.replaces, f"Văn bản {doc.replaces.reference} đã được thay thế bởi văn bản mới")
+    _deliver(doc)
+    record("document.issue", doc, actor=actor, changes={
+        "register_id": register.id, "year": local.year, "number": number, "reference": doc.reference})
+    return doc
+
+
+def user_is_clerk(user: User) -> bool:
+    return user.has_role(Role.CLERK)
+
+
+def _deliver(doc: OutgoingDocument) -> None:
+    """Internal recipients find it in their inbox at once; external ones are listed for dispatch."""
+    seen: set[int] = set()
+    for recipient in doc.recipients:
+        if recipient.kind == RecipientKind.EXTERNAL:
+            recipient.dispatch_status = "pending"
+            continue
+        if recipient.kind == RecipientKind.UNIT:
+            users = db.session.execute(
+                select(User).where(User.unit_id == recipient.unit_id, User.active.is_(True))
+            ).scalars().all()
+        else:
+            users = [recipient.user] if recipient.user and recipient.user.active else []
+        for user in users:
+            if doc.is_secret and not policy.is_named_reader(user, doc) and user.id not in {doc.signer_id,
+                                                                                             doc.drafter_id}:
+                continue  # a secret document reaches only its named readers
+            db.session.add(Delivery(recipient_id=recipient.id, document_id=doc.id, user_id=user.id))
+            if user.id not in seen:
+                seen.add(user.id)
+                notify(user.id, "inbox", f"Văn bản đến: {doc.reference} — {doc.summary[:100]}",
+                       f"/documents/{doc.id}")
+
+
+def mark_read(user: User, doc: OutgoingDocument) -> bool:
+    """Record that a recipient opened the document; True the first time."""
+    rows = db.session.execute(
+        select(Delivery).where(Delivery.document_id == doc.id, Delivery.user_id == user.id,
+                               Delivery.read_at.is_(None))
+    ).scalars().all()
+    if not rows:
+        return False
+    now = utcnow()
+    for row in rows:
+        row.read_at = now
+    record("document.read", doc, actor=user)
+    for uid in {doc.drafter_id, doc.issued_by_id} - {None, user.id}:
+        from edoc.realtime.events import emit_after_commit, user_room
+
+        emit_after_commit(db.session, "document.read", {"document_id": doc.id, "user_id": user.id},
+                          room=user_room(uid))  # type: ignore[arg-type]
+    return True
+
+
+# --- recall and replacement ----------------------------------------------------------------------------
+
+def recall(actor: User, doc: OutgoingDocument, reason: str) -> None:
+    policy.require(policy.can_recall(actor, doc), "Chỉ văn thư hoặc người ký được thu hồi văn bản đã ban hành.")
+    reason = clean(reason)
+    if not reason:
+        raise ValidationFailed("Ghi rõ lý do thu hồi.", field="reason")
+    doc = _lock(doc)
+    if doc.status_enum is not Status.ISSUED:
+        raise Conflict("Văn bản không ở trạng thái đã ban hành.")
+    doc.status = Status.RECALLED.value
+    doc.recall_reason = reason
+    record("document.recall", doc, actor=actor, changes={"reason": reason})
+    _notify_recipients(doc, f"THU HỒI văn bản {doc.reference}: {reason[:120]}")
+
+
+def _notify_recipients(doc: OutgoingDocument, text: str) -> None:
+    users = set(db.session.execute(select(Delivery.user_id).where(Delivery.document_id == doc.id)).scalars())
+    users |= {doc.drafter_id}
+    for uid in users:
+        notify(uid, "recall", text, f"/documents/{doc.id}")
+    for recipient in doc.recipients:
+        if recipient.kind == RecipientKind.EXTERNAL:
+            recipient.dispatch_note = (recipient.dispatch_note + "\n" + text).strip()
+
+
+def start_replacement(actor: User, old: OutgoingDocument) -> OutgoingDocument:
+    """A new draft that replaces an issued (or recalled) document; issuing it marks the old one replaced."""
+    policy.require(policy.can_replace(actor, old), "Bạn không được soạn văn bản thay thế cho văn bản này.")
+    data = draft_data_of(old)
+    data.summary = data.summary
+    data.note = f"Thay thế văn bản {old.reference}"
+    doc = create_draft(actor, data)
+    doc.replaces_id = old.id
+    record("document.replacement_started", doc, actor=actor, changes={"replaces": old.id})
+    return doc
+
+
+def draft_data_of(doc: OutgoingDocument) -> DraftData:
+    return DraftData(
+        type_code=doc.type_code, summary=doc.summary, body=doc.body, secrecy=doc.secrecy, urgency=doc.urgency,
+        drafting_unit_id=doc.drafting_unit_id, signer_id=doc.signer_id, signer_authority=doc.signer_authority,
+        signer_authority_line=doc.signer_authority_line, signer_title=doc.signer_title, kinh_gui=doc.kinh_gui,
+        copies=doc.copies,
+        recipients=[RecipientData(r.kind, r.purpose, r.unit_id, r.user_id, r.contact_id, r.label)
+                    for r in doc.recipients],
+        reader_ids=[r.user_id for r in doc.readers],
+    )
