@@ -73,7 +73,7 @@ def test_openapi_describes_every_api_route(app, client):
         if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi":
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len("/api/v1"):])
-        path = path.replace("{file_id}", "{id}")
+        path = re.sub(r"\{[a-z]+_id\}", "{id}", path)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, f"{method} {path} is not in openapi.json"
     for ops in spec["paths"].values():

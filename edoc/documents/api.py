@@ -1,0 +1,224 @@
+"""JSON API for the outgoing flow: the same service functions as the pages, bearer tokens only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from edoc.api import bp
+from edoc.api.openapi import add_paths, errors
+from edoc.api.routes import api_user
+from edoc.core.db import db
+from edoc.core.errors import ValidationFailed
+from edoc.core.forms import parse_id, parse_optional_id
+from edoc.documents import policy, service, sources
+from edoc.documents.models import Delivery, OutgoingDocument
+from edoc.registers.service import outgoing_entries, readable_register
+
+
+def document_json(doc: OutgoingDocument) -> dict[str, Any]:
+    return {
+        "id": doc.id, "status": doc.status, "type": doc.type_code, "summary": doc.summary,
+        "reference": doc.reference if doc.number is not None else None, "number": doc.number,
+        "notation": doc.notation, "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
+        "register_id": doc.register_id, "secrecy": doc.secrecy or None, "urgency": doc.urgency or None,
+        "drafter_id": doc.drafter_id, "signer_id": doc.signer_id, "versions": len(doc.versions),
+        "pdf_file_id": doc.issued_file_id or (doc.current_version.pdf_file_id if doc.current_version else None),
+        "replaces_id": doc.replaces_id,
+    }
+
+
+def _payload() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed("Thân yêu cầu phải là một đối tượng JSON.")
+    return body
+
+
+def _draft_data(body: dict[str, Any]) -> service.DraftData:
+    try:
+        recipients = [service.RecipientData(kind=str(r["kind"]), purpose=str(r.get("purpose", "act")),
+                                            unit_id=parse_optional_id(r.get("unit_id")),
+                                            user_id=parse_optional_id(r.get("user_id")),
+                                            contact_id=parse_optional_id(r.get("contact_id")),
+                                            label=str(r.get("label", "")))
+                      for r in body.get("recipients", [])]
+        return service.DraftData(
+            type_code=str(body.get("type", "")), summary=str(body.get("summary", "")),
+            body=str(body.get("body", "")), secrecy=str(body.get("secrecy") or ""),
+            urgency=str(body.get("urgency") or ""),
+            drafting_unit_id=parse_optional_id(body.get("drafting_unit_id"), field="drafting_unit_id"),
+            signer_id=parse_optional_id(body.get("signer_id"), field="signer_id"),
+            signer_authority=str(body.get("signer_authority") or ""),
+            signer_authority_line=str(body.get("signer_authority_line") or ""),
+            signer_title=str(body.get("signer_title") or ""), kinh_gui=str(body.get("kinh_gui") or ""),
+            copies=int(body.get("copies", 1)), recipients=recipients,
+            reader_ids=[parse_id(x, field="reader_ids") for x in body.get("reader_ids", [])],
+            note=str(body.get("note") or ""))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise ValidationFailed("Dữ liệu dự thảo không đúng cấu trúc (xem openapi.json).") from None
+
+
+@bp.route("/documents", methods=["POST"])
+def api_create_document() -> tuple[Response, int]:
+    doc = service.create_draft(api_user(), _draft_data(_payload()))
+    sources.render_version(doc)
+    db.session.commit()
+    return jsonify(document_json(doc)), 201
+
+
+@bp.route("/documents/<int:doc_id>", methods=["GET"])
+def api_get_document(doc_id: int) -> Response:
+    doc = policy.viewable(api_user(), doc_id)
+    if service.mark_read(api_user(), doc):
+        db.session.commit()
+    return jsonify(document_json(doc))
+
+
+@bp.route("/documents/<int:doc_id>/versions", methods=["POST"])
+def api_new_version(doc_id: int) -> tuple[Response, int]:
+    doc = policy.viewable(api_user(), doc_id)
+    upload = request.files.get("file")
+    if upload is not None:
+        data = service.draft_data_of(doc)
+        data.note = request.form.get("note", "")
+        source, source_file, pdf_file = sources.store_source(api_user(), upload.stream, upload.filename or "")
+        service.update_draft(api_user(), doc, data, source=source, source_file=source_file, pdf_file=pdf_file)
+    else:
+        service.update_draft(api_user(), doc, _draft_data(_payload()))
+        sources.render_version(doc)
+    db.session.commit()
+    return jsonify(document_json(doc)), 201
+
+
+def _action(doc_id: int, action: str) -> Response:
+    user = api_user()
+    doc = policy.viewable(user, doc_id)
+    body = request.get_json(silent=True) or {}
+    if action == "submit":
+        service.submit(user, doc)
+    elif action == "approve":
+        service.approve(user, doc)
+    elif action == "return":
+        service.return_draft(user, doc, str(body.get("reason", "")))
+    elif action == "issue":
+        doc = service.issue(user, doc, register_id=parse_optional_id(body.get("register_id"), field="register_id"))
+        sources.finalise_issued(user, doc)
+    elif action == "recall":
+        service.recall(user, doc, str(body.get("reason", "")))
+    db.session.commit()
+    if action == "issue":
+        sources.dispatch_external(doc)
+    return jsonify(document_json(doc))
+
+
+@bp.route("/documents/<int:doc_id>/submit", methods=["POST"])
+def api_submit(doc_id: int) -> Response:
+    return _action(doc_id, "submit")
+
+
+@bp.route("/documents/<int:doc_id>/approve", methods=["POST"])
+def api_approve(doc_id: int) -> Response:
+    return _action(doc_id, "approve")
+
+
+@bp.route("/documents/<int:doc_id>/return", methods=["POST"])
+def api_return(doc_id: int) -> Response:
+    return _action(doc_id, "return")
+
+
+@bp.route("/documents/<int:doc_id>/issue", methods=["POST"])
+def api_issue(doc_id: int) -> Response:
+    return _action(doc_id, "issue")
+
+
+@bp.route("/documents/<int:doc_id>/recall", methods=["POST"])
+def api_recall(doc_id: int) -> Response:
+    return _action(doc_id, "recall")
+
+
+@bp.route("/documents/<int:doc_id>/recipients", methods=["GET"])
+def api_recipients(doc_id: int) -> Response:
+    doc = policy.viewable(api_user(), doc_id)
+    deliveries = db.session.query(Delivery).filter_by(document_id=doc.id).all()
+    out = []
+    for r in doc.recipients:
+        mine = [d for d in deliveries if d.recipient_id == r.id]
+        out.append({"label": r.label, "kind": r.kind, "purpose": r.purpose, "dispatch_status": r.dispatch_status or None,
+                    "deliveries": [{"user_id": d.user_id, "delivered_at": d.delivered_at.isoformat(),
+                                    "read_at": d.read_at.isoformat() if d.read_at else None} for d in mine]})
+    return jsonify({"document_id": doc.id, "recipients": out})
+
+
+@bp.route("/registers/<int:register_id>/entries", methods=["GET"])
+def api_register_entries(register_id: int) -> Response:
+    register = readable_register(api_user(), register_id)
+    raw_year = request.args.get("year", "")
+    if not raw_year.isdigit():
+        raise ValidationFailed("Tham số year (năm) là bắt buộc, ví dụ ?year=2026.", field="year")
+    entries = outgoing_entries(register, int(raw_year))
+    return jsonify({"register_id": register.id, "year": int(raw_year), "entries": [
+        {"reference": e.reference, "number": e.number, "issued_on": e.issued_on.isoformat(),
+         "type_and_summary": e.type_and_summary, "signer": e.signer, "recipients": e.recipients,
+         "archive": e.archive, "copies": e.copies, "note": e.note, "document_id": e.document_id}
+        for e in entries]})
+
+
+_doc = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}}
+_id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+_draft_schema = {"type": "object", "required": ["type", "summary", "signer_id"], "properties": {
+    "type": {"type": "string", "description": "Mã loại: KH, QĐ, CV (công văn), ... (Phụ lục III)"},
+    "summary": {"type": "string"}, "body": {"type": "string"},
+    "secrecy": {"type": "string", "enum": ["", "Mật", "Tối mật", "Tuyệt mật"]},
+    "urgency": {"type": "string", "enum": ["", "Khẩn", "Thượng khẩn", "Hỏa tốc"]},
+    "drafting_unit_id": {"type": "integer"}, "signer_id": {"type": "integer"},
+    "signer_authority": {"type": "string", "enum": ["", "TM.", "KT.", "TL.", "TUQ.", "Q."]},
+    "signer_authority_line": {"type": "string"}, "signer_title": {"type": "string"},
+    "kinh_gui": {"type": "string"}, "copies": {"type": "integer"},
+    "reader_ids": {"type": "array", "items": {"type": "integer"}},
+    "recipients": {"type": "array", "items": {"type": "object", "properties": {
+        "kind": {"type": "string", "enum": ["unit", "user", "external"]},
+        "purpose": {"type": "string", "enum": ["act", "info"]},
+        "unit_id": {"type": "integer"}, "user_id": {"type": "integer"}, "contact_id": {"type": "integer"},
+        "label": {"type": "string"}}}}}}
+
+
+def _op(summary: str, ok: str = "200", codes: tuple[int, ...] = (400, 401, 403, 404, 409), **extra: Any
+        ) -> dict[str, Any]:
+    return {"summary": summary, "parameters": _id, "responses": {ok: {"description": "OK", **_doc}, **errors(*codes)},
+            **extra}
+
+
+add_paths({
+    "/documents": {"post": {"summary": "Tạo dự thảo", "requestBody": {"content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Draft"}}}},
+        "responses": {"201": {"description": "Đã tạo", **_doc}, **errors(400, 401, 403)}}},
+    "/documents/{id}": {"get": _op("Xem văn bản", codes=(401, 404))},
+    "/documents/{id}/versions": {"post": _op(
+        "Phiên bản mới (JSON như khi tạo, hoặc multipart với tệp DOCX/PDF ở phần “file”)", ok="201",
+        codes=(400, 401, 403, 404, 413, 415),
+        requestBody={"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Draft"}},
+                                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                                     "file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}}}}})},
+    "/documents/{id}/submit": {"post": _op("Trình ký")},
+    "/documents/{id}/approve": {"post": _op("Duyệt (người ký)")},
+    "/documents/{id}/return": {"post": _op("Trả lại kèm lý do (người ký)", requestBody={"content": {
+        "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}})},
+    "/documents/{id}/issue": {"post": _op("Cấp số và ban hành (văn thư)", requestBody={"content": {
+        "application/json": {"schema": {"type": "object", "properties": {"register_id": {"type": "integer"}}}}}})},
+    "/documents/{id}/recall": {"post": _op("Thu hồi kèm lý do", requestBody={"content": {
+        "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}})},
+    "/documents/{id}/recipients": {"get": {"summary": "Tình trạng nhận, đọc theo từng nơi nhận", "parameters": _id,
+                                           "responses": {"200": {"description": "OK"}, **errors(401, 404)}}},
+    "/registers/{id}/entries": {"get": {"summary": "Sổ đăng ký văn bản đi theo năm", "parameters": [
+        *_id, {"name": "year", "in": "query", "required": True, "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "Các dòng của sổ (10 cột, Phụ lục IV)"}, **errors(400, 401, 403, 404)}}},
+}, schemas={
+    "Draft": _draft_schema,
+    "Document": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "status": {"type": "string"}, "type": {"type": "string"},
+        "summary": {"type": "string"}, "reference": {"type": ["string", "null"]}, "number": {"type": ["integer", "null"]},
+        "notation": {"type": "string"}, "issued_on": {"type": ["string", "null"], "format": "date"},
+        "register_id": {"type": ["integer", "null"]}, "pdf_file_id": {"type": ["integer", "null"]}}},
+})

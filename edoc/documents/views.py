@@ -1,0 +1,202 @@
+"""Pages for outgoing documents: parse, call one service function, commit, render or redirect."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from edoc.accounts.models import Role, User
+from edoc.core.db import db
+from edoc.core.errors import DomainError
+from edoc.core.forms import parse_optional_id
+from edoc.documents import policy, service, sources
+from edoc.documents.contacts import contacts_of
+from edoc.documents.forms import DraftForm
+from edoc.documents.models import Delivery, OutgoingDocument, ReviewComment, Status
+from edoc.organisations.models import Unit
+from edoc.registers.service import registers_of
+from edoc.registers.types import get_type
+
+bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+TABS = {
+    "mine": "Dự thảo của tôi",
+    "to_sign": "Chờ tôi duyệt",
+    "to_issue": "Chờ ban hành",
+    "inbox": "Văn bản nhận",
+    "issued": "Đã ban hành",
+}
+
+
+def me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _list(tab: str, user: User) -> list[OutgoingDocument]:
+    base = select(OutgoingDocument).where(OutgoingDocument.organisation_id == user.organisation_id)
+    if tab == "mine":
+        query = base.where(OutgoingDocument.drafter_id == user.id)
+    elif tab == "to_sign":
+        query = base.where(OutgoingDocument.signer_id == user.id, OutgoingDocument.status == Status.SUBMITTED.value)
+    elif tab == "to_issue":
+        query = base.where(OutgoingDocument.status == Status.APPROVED.value)
+    elif tab == "inbox":
+        query = base.where(OutgoingDocument.id.in_(select(Delivery.document_id).where(Delivery.user_id == user.id)))
+    else:
+        query = base.where(OutgoingDocument.status.in_([Status.ISSUED.value, Status.RECALLED.value,
+                                                        Status.REPLACED.value]))
+    rows = db.session.execute(query.order_by(OutgoingDocument.updated_at.desc()).limit(300)).scalars()
+    return [d for d in rows if policy.can_view(user, d)]  # the policy has the last word, row by row
+
+
+@bp.route("/")
+@login_required
+def index() -> str:
+    tab = request.args.get("tab", "inbox" if not me().has_role(Role.SPECIALIST) else "mine")
+    if tab not in TABS:
+        tab = "mine"
+    unread = set()
+    if tab == "inbox":
+        unread = set(db.session.execute(select(Delivery.document_id).where(
+            Delivery.user_id == me().id, Delivery.read_at.is_(None))).scalars())
+    return render_template("documents/index.html", tab=tab, tabs=TABS, documents=_list(tab, me()), unread=unread,
+                           get_type=get_type)
+
+
+def _form(doc: OutgoingDocument | None = None) -> DraftForm:
+    user = me()
+    form = DraftForm()
+    units = list(db.session.execute(select(Unit).where(Unit.organisation_id == user.organisation_id,
+                                                       Unit.active.is_(True)).order_by(Unit.name)).scalars())
+    users = list(db.session.execute(select(User).where(User.organisation_id == user.organisation_id,
+                                                       User.active.is_(True)).order_by(User.full_name)).scalars())
+    leaders = [u for u in users if u.has_role(Role.LEADER)]
+    form.set_choices(units, leaders, users, contacts_of(user.organisation_id))
+    if request.method == "GET":
+        if doc is not None:
+            form.fill_from(doc)
+        else:
+            form.drafting_unit_id.data = str(user.unit_id or "")
+    return form
+
+
+def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
+    data = form.to_data()
+    upload = form.source.data
+    source, source_file, pdf_file = "structured", None, None
+    if upload is not None and getattr(upload, "filename", ""):
+        source, source_file, pdf_file = sources.store_source(me(), upload.stream, upload.filename)
+    if doc is None:
+        doc = service.create_draft(me(), data, source=source, source_file=source_file, pdf_file=pdf_file)
+    else:
+        service.update_draft(me(), doc, data, source=source, source_file=source_file, pdf_file=pdf_file)
+    sources.render_version(doc)
+    db.session.commit()
+    return doc
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Response | str | tuple[str, int]:
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            doc = _save(form, None)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("documents/edit.html", form=form, doc=None), exc.status
+        flash("Đã lưu dự thảo.", "success")
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    status = 400 if form.errors else 200
+    return render_template("documents/edit.html", form=form, doc=None), status
+
+
+@bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(doc_id: int) -> Response | str | tuple[str, int]:
+    doc = policy.viewable(me(), doc_id)
+    policy.require(policy.can_edit(me(), doc), service._cannot_edit_message(doc))
+    form = _form(doc)
+    if form.validate_on_submit():
+        try:
+            _save(form, doc)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return render_template("documents/edit.html", form=form, doc=doc), exc.status
+        flash("Đã lưu phiên bản mới.", "success")
+        return redirect(url_for("documents.show", doc_id=doc.id))
+    return render_template("documents/edit.html", form=form, doc=doc), 400 if form.errors else 200
+
+
+@bp.route("/<int:doc_id>")
+@login_required
+def show(doc_id: int) -> str:
+    doc = policy.viewable(me(), doc_id)
+    if service.mark_read(me(), doc):
+        db.session.commit()
+    comments = db.session.execute(select(ReviewComment).where(ReviewComment.document_id == doc.id)
+                                  .order_by(ReviewComment.id)).scalars().all()
+    deliveries = db.session.execute(select(Delivery).where(Delivery.document_id == doc.id)).scalars().all()
+    registers = registers_of(doc.organisation_id, outgoing_only=True)
+    return render_template("documents/show.html", doc=doc, policy=policy, user=me(), comments=comments,
+                           deliveries=deliveries, registers=registers, doc_type=get_type(doc.type_code))
+
+
+@bp.route("/<int:doc_id>/<action>", methods=["POST"])
+@login_required
+def act(doc_id: int, action: str) -> Response:
+
+    doc = policy.viewable(me(), doc_id)
+    user = me()
+    if action == "submit":
+        service.submit(user, doc)
+        message = "Đã trình ký."
+    elif action == "approve":
+        service.approve(user, doc)
+        message = "Đã duyệt văn bản."
+    elif action == "return":
+        service.return_draft(user, doc, request.form.get("reason", ""))
+        message = "Đã trả lại dự thảo."
+    elif action == "comment":
+        service.add_comment(user, doc, request.form.get("text", ""))
+        message = "Đã gửi góp ý."
+    elif action == "issue":
+        doc = service.issue(user, doc, register_id=parse_optional_id(request.form.get("register_id"),
+                                                                     field="register_id"))
+        sources.finalise_issued(user, doc)
+        message = f"Đã ban hành văn bản số {doc.reference}."
+    elif action == "recall":
+        service.recall(user, doc, request.form.get("reason", ""))
+        message = "Đã thu hồi văn bản và thông báo cho nơi nhận."
+    elif action == "replace":
+        new_doc = service.start_replacement(user, doc)
+        sources.render_version(new_doc)
+        db.session.commit()
+        flash("Đã tạo dự thảo thay thế. Hãy sửa nội dung rồi trình ký.", "success")
+        return redirect(url_for("documents.edit", doc_id=new_doc.id))
+    else:
+        abort(404)
+    db.session.commit()
+    if action == "issue":
+        sources.dispatch_external(doc)
+    flash(message, "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.route("/<int:doc_id>/pdf")
+@login_required
+def pdf(doc_id: int) -> Response:
+    from edoc.files.views import send_stored
+
+    doc = policy.viewable(me(), doc_id)
+    row = doc.issued_file if doc.issued_file is not None else (
+        doc.current_version.pdf_file if doc.current_version else None)
+    if row is None:
+        abort(404)
+    return send_stored(row, inline=True)
+
+
