@@ -14,7 +14,7 @@ from flask import current_app
 
 from edoc.accounts.models import User
 from edoc.core.db import db, utcnow
-from edoc.core.errors import ValidationFailed
+from edoc.core.errors import DomainError, ValidationFailed
 from edoc.documents.models import OutgoingDocument, RecipientKind
 from edoc.files import sniff
 from edoc.files.models import StoredFile
@@ -31,19 +31,24 @@ def store_source(actor: User, stream: BinaryIO, filename: str) -> tuple[str, Sto
 
     source = store_upload(stream, filename, uploader=actor, purpose="document-source", allowed=SOURCE_TYPES,
                           commit=False)
-    data = read_verified(source)
-    if source.media_type == sniff.DOCX:
-        try:
-            pdf = docx_to_pdf(data)
-        except ConversionError as exc:
-            raise ValidationFailed(f"Không mở được tệp DOCX “{source.original_name}”: {exc}", field="source") from None
-        pdf_file = store_bytes(pdf, _pdf_name(source.original_name), uploader=actor, purpose="document",
-                               media_type=sniff.PDF)
-        return "docx", source, pdf_file
-    problem = pdf_problem(data)
-    if problem:
-        raise ValidationFailed(f"Tệp PDF “{source.original_name}” không đọc được: {problem}", field="source")
-    return "pdf", source, source
+    try:
+        data = read_verified(source)
+        if source.media_type == sniff.DOCX:
+            try:
+                pdf = docx_to_pdf(data)
+            except ConversionError as exc:
+                raise ValidationFailed(f"Không mở được tệp DOCX “{source.original_name}”: {exc}",
+                                       field="source") from None
+            pdf_file = store_bytes(pdf, _pdf_name(source.original_name), uploader=actor, purpose="document",
+                                   media_type=sniff.PDF)
+            return "docx", source, pdf_file
+        problem = pdf_problem(data)
+        if problem:
+            raise ValidationFailed(f"Tệp PDF “{source.original_name}” không đọc được: {problem}", field="source")
+        return "pdf", source, source
+    except DomainError:
+        db.session.rollback()  # the refused upload's bytes go with the rolled-back rows
+        raise
 
 
 def pdf_problem(data: bytes) -> str | None:

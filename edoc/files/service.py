@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import BinaryIO
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 import storage
 from edoc.accounts.models import User
@@ -124,7 +125,7 @@ def store_upload(
     media_type = sniff.check_claim(name, sniff.sniff(head, stream if head.startswith(b"PK") else None), allowed)
     limit = max_size or current_app.config["MAX_CONTENT_LENGTH"]
     try:
-        stored = get_store().put(stream, media_type=media_type, max_size=limit)
+        stored = _put(stream, media_type=media_type, max_size=limit)
     except storage.ObjectTooLarge:
         raise TooLarge(f"Tệp “{name}” vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).") from None
     try:
@@ -146,15 +147,14 @@ def store_upload(
         else:
             db.session.flush()
     except BaseException:
-        db.session.rollback()
-        _discard(stored.key)
+        db.session.rollback()  # deletes the bytes too (see _forget_objects_of_failed_transaction)
         raise
     return row
 
 
 def store_bytes(data: bytes, filename: str, *, uploader: User, purpose: str, media_type: str) -> StoredFile:
     """Store bytes the system produced itself (rendered or signed PDFs) in the caller's transaction."""
-    stored = get_store().put(io.BytesIO(data), media_type=media_type)
+    stored = _put(io.BytesIO(data), media_type=media_type)
     row = StoredFile(
         organisation_id=uploader.organisation_id, key=stored.key, sha256=stored.sha256, size=stored.size,
         media_type=media_type, original_name=validate_filename(filename), purpose=purpose,
@@ -165,7 +165,31 @@ def store_bytes(data: bytes, filename: str, *, uploader: User, purpose: str, med
     return row
 
 
-def _discard(key: str) -> None:
+_NEW_OBJECTS = "edoc_new_objects"
+
+
+def _put(stream: BinaryIO, *, media_type: str, max_size: int | None = None) -> storage.StoredObject:
+    """Put bytes and remember their key on the session: if the transaction rolls back, they are deleted."""
+    stored = get_store().put(stream, media_type=media_type, max_size=max_size)
+    db.session.info.setdefault(_NEW_OBJECTS, []).append(stored.key)
+    return stored
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_objects_of_committed_transaction(session: Session) -> None:
+    session.info.pop(_NEW_OBJECTS, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_objects_of_failed_transaction(session: Session, previous_transaction: object) -> None:
+    keys = session.info.pop(_NEW_OBJECTS, [])
+    if keys and has_app_context():
+        for key in keys:
+            discard(key)
+
+
+def discard(key: str) -> None:
+    """Delete stored bytes whose row will not be committed (best effort; the sweep catches the rest)."""
     try:
         get_store().delete(key)
     except storage.StorageError:
@@ -199,5 +223,5 @@ def sweep_orphans(*, dry_run: bool = False) -> list[str]:
     orphans = [key for key in get_store().keys("files/") if key not in known]
     if not dry_run:
         for key in orphans:
-            _discard(key)
+            discard(key)
     return orphans

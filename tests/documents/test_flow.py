@@ -1,0 +1,209 @@
+"""The drafter's and the clerk's day, through the pages: draft → versions → review → submit → approve or
+return → issue → recall or replace. And each bad input with its clear message and nothing kept."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from sqlalchemy import func, select
+
+from edoc.core.db import db
+from edoc.documents.models import Contact, DocumentVersion, OutgoingDocument
+from edoc.files.models import StoredFile
+from edoc.organisations.models import Unit
+from edoc.registers.models import RegisterCounter
+from tests.documents.conftest import get_doc
+from tests.support.web import csrf_token, login
+
+
+def _form(app, demo, **overrides):
+    with app.app_context():
+        tg = db.session.execute(select(Unit.id).where(Unit.abbreviation == "TG")).scalar_one()
+        contact = db.session.execute(select(Contact.id).order_by(Contact.id)).scalars().first()
+    data = {"type_code": "KH", "summary": "Thực hiện Chỉ thị 15-CT/TU năm 2023",
+            "body": "I. MỤC ĐÍCH, YÊU CẦU\n\n1. Mục đích\n\nTiếp tục thực hiện có hiệu quả Chỉ thị số 15-CT/TU.",
+            "secrecy": "", "urgency": "", "drafting_unit_id": str(tg), "signer_id": str(demo["chutich"]),
+            "signer_authority": "TM.", "signer_authority_line": "Ban Thường vụ", "signer_title": "",
+            "kinh_gui": "", "recipients_act": [f"unit:{tg}", f"external:{contact}"],
+            "recipients_info": [f"user:{demo['daibieu']}"], "copies": "3", "note": ""}
+    data.update(overrides)
+    return data
+
+
+def _post(client, path, data, page=None):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)},
+                       content_type="multipart/form-data")
+
+
+def _count(app, model) -> int:
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_full_flow_through_the_pages(app, demo):
+    drafter, signer, clerk = app.test_client(), app.test_client(), app.test_client()
+    login(drafter, "chuyenvien")
+    login(signer, "chutich")
+    login(clerk, "vanthu")
+    response = _post(drafter, "/documents/new", _form(app, demo))
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    doc_id = int(re.search(r"/documents/(\d+)", response.headers["Location"]).group(1))
+    with app.app_context():
+        doc = get_doc(doc_id)
+        assert doc.signer_authority_line == "BAN THƯỜNG VỤ" and doc.signer_title == "CHỦ TỊCH"
+        assert [r.label for r in doc.recipients] == ["Ban Tuyên giáo", "LĐLĐ thành phố Hà Nội", "Hoàng Văn Nam"]
+        assert doc.current_version.pdf_file_id is not None
+    # a second version; the first stays as it was
+    assert _post(drafter, f"/documents/{doc_id}/edit", _form(app, demo, summary="Thực hiện Chỉ thị 15 (sửa)",
+                                                              note="Sửa trích yếu")).status_code == 302
+    with app.app_context():
+        versions = db.session.execute(select(DocumentVersion).where(DocumentVersion.document_id == doc_id)
+                                      .order_by(DocumentVersion.number)).scalars().all()
+        assert [v.number for v in versions] == [1, 2]
+        assert "Thực hiện Chỉ thị 15-CT/TU năm 2023" in versions[0].content
+        assert versions[0].pdf_file_id != versions[1].pdf_file_id
+    # submit, the signer returns it with a reason, the drafter resubmits, the signer approves
+    assert _post(drafter, f"/documents/{doc_id}/submit", {}, page="/").status_code == 302
+    assert _post(signer, f"/documents/{doc_id}/return", {"reason": ""}, page="/").status_code == 400
+    assert _post(signer, f"/documents/{doc_id}/return", {"reason": "Bổ sung nơi nhận"}, page="/").status_code == 302
+    assert "Bổ sung nơi nhận" in drafter.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert _post(drafter, f"/documents/{doc_id}/comment", {"text": "Đã bổ sung"}, page="/").status_code == 302
+    assert _post(drafter, f"/documents/{doc_id}/submit", {}, page="/").status_code == 302
+    assert _post(signer, f"/documents/{doc_id}/approve", {}, page="/").status_code == 302
+    # the clerk issues: number, date, the PDF with the number filled in
+    page = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Cấp số và ban hành" in page
+    assert _post(clerk, f"/documents/{doc_id}/issue", {}, page="/").status_code == 302
+    shown = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "01/KH-LĐLĐ" in shown and "Đã ban hành" in shown
+    pdf = clerk.get(f"/documents/{doc_id}/pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    # issuing twice gives the same number back as a conflict
+    again = _post(clerk, f"/documents/{doc_id}/issue", {}, page="/")
+    assert again.status_code == 409 and "01/KH-LĐLĐ" in again.get_data(as_text=True)
+    # editing an issued document is refused
+    edit = _post(drafter, f"/documents/{doc_id}/edit", _form(app, demo), page="/")
+    assert edit.status_code == 403 and "không được sửa" in edit.get_data(as_text=True)
+    # the register shows it; XLSX and PDF exports work
+    with app.app_context():
+        register_id = get_doc(doc_id).register_id
+    register = clerk.get(f"/registers/{register_id}?year={get_year(app, doc_id)}").get_data(as_text=True)
+    assert "01/KH-LĐLĐ" in register and "Kế hoạch: Thực hiện Chỉ thị 15 (sửa)" in register
+    xlsx = clerk.get(f"/registers/{register_id}/export.xlsx?year={get_year(app, doc_id)}")
+    assert xlsx.status_code == 200 and zipfile.ZipFile(io.BytesIO(xlsx.data)).testzip() is None
+    printed = clerk.get(f"/registers/{register_id}/print.pdf?year={get_year(app, doc_id)}")
+    assert printed.status_code == 200 and printed.data.startswith(b"%PDF-")
+    # recall: recipients are told; the status shows everywhere
+    assert _post(clerk, f"/documents/{doc_id}/recall", {"reason": "Sai nơi nhận"}, page="/").status_code == 302
+    recipient = app.test_client()
+    login(recipient, "daibieu")
+    assert "Văn bản đã bị thu hồi: Sai nơi nhận" in recipient.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Đã thu hồi: Sai nơi nhận" in clerk.get(f"/registers/{register_id}?year={get_year(app, doc_id)}"
+                                                  ).get_data(as_text=True)
+    # replacement: a new draft that references it; issuing it marks the old one replaced
+    replace = _post(drafter, f"/documents/{doc_id}/replace", {}, page="/")
+    assert replace.status_code == 302
+    new_id = int(re.search(r"/documents/(\d+)/edit", replace.headers["Location"]).group(1))
+    for client, action in ((drafter, "submit"), (signer, "approve"), (clerk, "issue")):
+        assert _post(client, f"/documents/{new_id}/{action}", {}, page="/").status_code == 302
+    with app.app_context():
+        assert get_doc(doc_id).status == "replaced" and get_doc(new_id).replaces_id == doc_id
+        assert get_doc(new_id).reference == "02/KH-LĐLĐ"
+
+
+def get_year(app, doc_id: int) -> int:
+    with app.app_context():
+        return get_doc(doc_id).year
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status", "message"),
+    [
+        ({"summary": ""}, 400, "Trích yếu nội dung không được để trống."),
+        ({"signer_id": ""}, 400, "Chưa chọn người ký."),
+        ({"type_code": "XX"}, 400, "Loại văn bản không hợp lệ."),
+        ({"type_code": "SY"}, 400, "Loại văn bản không hợp lệ."),
+        ({"secrecy": "Bí mật quốc gia"}, 400, "Độ mật không hợp lệ."),
+        ({"signer_authority": "THAY"}, 400, "Thẩm quyền ký không hợp lệ"),
+        ({"recipients_act": ["external:999999"]}, 400, "không có trong danh bạ"),
+        ({"recipients_act": ["planet:1"]}, 400, "Nơi nhận không hợp lệ."),
+        ({"recipients_act": ["unit:abc"]}, 400, "Mã định danh không hợp lệ."),
+    ],
+)
+def test_bad_drafts_are_refused_and_nothing_is_stored(app, demo, overrides, status, message):
+    client = app.test_client()
+    login(client, "chuyenvien")
+    response = _post(client, "/documents/new", _form(app, demo, **overrides))
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+    assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
+
+
+def test_signer_must_be_a_leader_of_the_organisation(app, demo):
+    client = app.test_client()
+    login(client, "chuyenvien")
+    response = _post(client, "/documents/new", _form(app, demo, signer_id=str(demo["vanthu"])))
+    assert response.status_code == 400 and "Người ký phải là lãnh đạo" in response.get_data(as_text=True)
+
+
+def test_recipient_from_another_organisations_private_list_is_refused(app, demo):
+    from edoc.documents.contacts import create_contact
+    from edoc.organisations.service import OrganisationData, create_organisation
+
+    with app.app_context():
+        other = create_organisation(OrganisationData(name="CĐ KHÁC", parent_name="", abbreviation="CĐK",
+                                                     place_name="Huế"))
+        db.session.flush()
+        foreign = create_contact(None, other.id, "Đối tác riêng của CĐ khác", email="x@example.vn")
+        db.session.commit()
+        foreign_id = foreign.id
+    client = app.test_client()
+    login(client, "chuyenvien")
+    response = _post(client, "/documents/new", _form(app, demo, recipients_act=[f"external:{foreign_id}"]))
+    assert response.status_code == 400 and "không có trong danh bạ của cơ quan" in response.get_data(as_text=True)
+    assert _count(app, OutgoingDocument) == 0
+
+
+def _upload(client, app, demo, name: str, data: bytes):
+    form = _form(app, demo)
+    form["source"] = (io.BytesIO(data), name)
+    return client.post("/documents/new", data={**form, "csrf_token": csrf_token(client, "/documents/new")},
+                       content_type="multipart/form-data")
+
+
+def test_a_pdf_that_is_not_a_pdf_is_refused(app, demo):
+    client = app.test_client()
+    login(client, "chuyenvien")
+    response = _upload(client, app, demo, "du-thao.pdf", b"<html>not a pdf</html>" * 50)
+    assert response.status_code == 415 and "không khớp với loại tệp khai báo" in response.get_data(as_text=True)
+    assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
+
+
+def test_a_truncated_pdf_is_refused(app, demo):
+    client = app.test_client()
+    login(client, "chuyenvien")
+    response = _upload(client, app, demo, "du-thao.pdf", b"%PDF-1.7\n1 0 obj <</Type /Catal")
+    assert response.status_code == 400 and "không đọc được" in response.get_data(as_text=True)
+    assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
+
+
+def test_a_docx_libreoffice_cannot_open_is_refused(app, demo, settings_env):
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document>this is not WordprocessingML")
+    client = app.test_client()
+    login(client, "chuyenvien")
+    response = _upload(client, app, demo, "du-thao.docx", broken.getvalue())
+    assert response.status_code == 400 and "Không mở được tệp DOCX" in response.get_data(as_text=True)
+    assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
+
+
+def test_nothing_numbered_by_failed_attempts(app, demo):
+    client = app.test_client()
+    login(client, "vanthu")
+    assert _post(client, "/documents/999999/issue", {}, page="/").status_code == 404
+    assert _count(app, RegisterCounter) == 0
