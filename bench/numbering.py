@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import create_engine, select, text
 
-from edoc.accounts.models import User  # noqa: E402
-from edoc.app import create_app  # noqa: E402
-from edoc.config import Settings  # noqa: E402
-from edoc.core.db import db  # noqa: E402
-from edoc.demo import load_demo  # noqa: E402
-from edoc.documents import service  # noqa: E402
-from edoc.documents.models import OutgoingDocument  # noqa: E402
+from edoc.accounts.models import User
+from edoc.app import create_app
+from edoc.config import Settings
+from edoc.core.db import db
+from edoc.demo import load_demo
+from edoc.documents import service
+from edoc.documents.models import OutgoingDocument
 
 
 def _app(url: str, workdir: Path):
@@ -88,7 +88,7 @@ def run(label: str, url: str, clerks: int, per_clerk: int) -> None:
         total = clerks * per_clerk
         ok = numbers == list(range(1, total + 1))
         print(f"{label:<11} {clerks:>6} {per_clerk:>9} {total:>6} {elapsed:>8.2f} s {total / elapsed:>9.1f}/s   "
-              f"{'01..%02d, no duplicate, no gap' % total if ok else 'WRONG: ' + str(numbers[:10])}"
+              f"{f'01..{total:02d}, no duplicate, no gap' if ok else 'WRONG: ' + str(numbers[:10])}"
               f"{'' if not errors else f'  errors: {errors[:2]}'}")
 
 
@@ -122,7 +122,7 @@ def main() -> None:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001  # a benchmark reports what it could not run
+    except Exception as exc:  # a benchmark reports what it could not run
         print(f"PostgreSQL   skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
     else:
         try:

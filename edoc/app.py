@@ -154,13 +154,12 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.accounts.views import bp as accounts_bp
     from edoc.admin.views import bp as admin_bp
     from edoc.api import bp as api_bp
+    from edoc.documents.files import register_rules
     from edoc.documents.views import bp as documents_bp
     from edoc.files.views import bp as files_bp
     from edoc.home.views import bp as home_bp
     from edoc.notifications.views import bp as notifications_bp
     from edoc.registers.views import bp as registers_bp
-
-    from edoc.documents.files import register_rules
 
     register_rules()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp):

@@ -145,7 +145,8 @@ def api_recipients(doc_id: int) -> Response:
     out = []
     for r in doc.recipients:
         mine = [d for d in deliveries if d.recipient_id == r.id]
-        out.append({"label": r.label, "kind": r.kind, "purpose": r.purpose, "dispatch_status": r.dispatch_status or None,
+        out.append({"label": r.label, "kind": r.kind, "purpose": r.purpose,
+                    "dispatch_status": r.dispatch_status or None,
                     "deliveries": [{"user_id": d.user_id, "delivered_at": d.delivered_at.isoformat(),
                                     "read_at": d.read_at.isoformat() if d.read_at else None} for d in mine]})
     return jsonify({"document_id": doc.id, "recipients": out})
@@ -218,7 +219,8 @@ add_paths({
     "Draft": _draft_schema,
     "Document": {"type": "object", "properties": {
         "id": {"type": "integer"}, "status": {"type": "string"}, "type": {"type": "string"},
-        "summary": {"type": "string"}, "reference": {"type": ["string", "null"]}, "number": {"type": ["integer", "null"]},
+        "summary": {"type": "string"}, "reference": {"type": ["string", "null"]},
+        "number": {"type": ["integer", "null"]},
         "notation": {"type": "string"}, "issued_on": {"type": ["string", "null"], "format": "date"},
         "register_id": {"type": ["integer", "null"]}, "pdf_file_id": {"type": ["integer", "null"]}}},
 })

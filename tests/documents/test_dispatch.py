@@ -26,7 +26,7 @@ def smtp_sink():
         def __init__(self) -> None:
             self.messages: list[email.message.EmailMessage] = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)
+        async def handle_DATA(self, server, session, envelope):
             self.messages.append(email.message_from_bytes(envelope.content, policy=email_policy.default))
             return "250 OK"
 
