@@ -148,3 +148,13 @@ def demo_free_app_factory() -> Iterator[object]:
     for application in made:
         with application.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real S3 server (SeaweedFS) for the session; tests use their own buckets."""
+    from tests.support.seaweed import start_seaweed
+
+    server = start_seaweed(tmp_path_factory.mktemp("seaweed"))
+    yield server
+    server.stop()

@@ -1,0 +1,22 @@
+"""Object storage: one interface, a local-folder store (the embedded default) and an S3 store on the MinIO SDK.
+
+Knows nothing of Flask or the database. Keys are made by the store, never from user input.
+"""
+
+from storage.base import (
+    IntegrityMismatch,
+    InvalidKey,
+    ObjectNotFound,
+    ObjectStore,
+    ObjectTooLarge,
+    StorageError,
+    StorageUnavailable,
+    StoredObject,
+)
+from storage.local import LocalStore
+from storage.s3 import S3Store
+
+__all__ = [
+    "IntegrityMismatch", "InvalidKey", "LocalStore", "ObjectNotFound", "ObjectStore", "ObjectTooLarge",
+    "S3Store", "StorageError", "StorageUnavailable", "StoredObject",
+]
