@@ -1,0 +1,47 @@
+"""From an outgoing document to what the renderer prints (``edoc.rendering.DocumentSpec``).
+
+Nơi nhận is generated from the recipients as data: for the types that carry a Kính gửi block (công văn,
+tờ trình, báo cáo, công điện) the recipients who act are addressed there and summed up as "- Như trên;";
+for the others every recipient is listed. The last line is "- Lưu: VT, <drafting unit>."
+"""
+
+from __future__ import annotations
+
+from edoc.documents.models import OutgoingDocument, RecipientPurpose
+from edoc.registers.types import get_type
+from edoc.rendering import DocumentSpec, SignerBlock
+
+KINH_GUI_TYPES = {"CV", "TTr", "BC", "CĐ"}
+
+
+def _lines(labels: list[str]) -> list[str]:
+    return [f"- {label};" for label in labels]
+
+
+def spec_for(doc: OutgoingDocument) -> DocumentSpec:
+    doc_type = get_type(doc.type_code)
+    assert doc_type is not None
+    act = [r.label for r in doc.recipients if r.purpose == RecipientPurpose.ACT]
+    info = [r.label for r in doc.recipients if r.purpose == RecipientPurpose.INFO]
+    extra_kinh_gui = [line.strip() for line in doc.kinh_gui.splitlines() if line.strip()]
+    kinh_gui: list[str] = []
+    if doc.type_code in KINH_GUI_TYPES:
+        kinh_gui = act + extra_kinh_gui
+        recipients = (["- Như trên;"] if kinh_gui else []) + _lines(info)
+    else:
+        recipients = _lines(act + info)
+    archive = "VT" + (f", {doc.drafting_unit.abbreviation}" if doc.drafting_unit else "")
+    recipients.append(f"- Lưu: {archive}.")
+    register = doc.register
+    issuing_body = register.issuer_name if register is not None and register.issuer_name else doc.organisation.name
+    signer = doc.signer
+    return DocumentSpec(
+        issuing_body=issuing_body,
+        parent_body=doc.organisation.parent_name if issuing_body == doc.organisation.name
+        else doc.organisation.name,
+        notation=doc.notation, place=doc.organisation.place_name, summary=doc.summary,
+        number=doc.number, date=doc.issued_on, type_name=doc_type.title, kinh_gui=kinh_gui, body=doc.body,
+        recipients=recipients, secrecy=doc.secrecy, urgency=doc.urgency,
+        signer=SignerBlock(title=doc.signer_title, full_name=signer.full_name if signer else "",
+                           authority=doc.signer_authority, authority_line=doc.signer_authority_line),
+    )
