@@ -144,7 +144,7 @@ def _validate_recipient(org_id: int, r: RecipientData) -> RecipientData:
         user = db.session.get(User, r.user_id) if r.user_id else None
         if user is None or user.organisation_id != org_id:
             raise ValidationFailed("Người nhận không thuộc cơ quan.", field="recipients")
-        r.label = r.label or (f"{user.title} {user.full_name}".strip() if user.title else user.full_name)
+        r.label = r.label or (f"{user.full_name}, {user.title}" if user.title else user.full_name)
     else:
         contact = db.session.get(Contact, r.contact_id) if r.contact_id else None
         if contact is None or contact.organisation_id != org_id or not contact.active:

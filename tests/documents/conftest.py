@@ -7,7 +7,7 @@ from flask import Flask
 
 from edoc.accounts.models import User
 from edoc.core.db import db
-from edoc.documents import service
+from edoc.documents import service, sources
 from edoc.documents.models import OutgoingDocument
 
 
@@ -37,6 +37,7 @@ def make_document(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
                 data.recipients = [service.RecipientData("unit", "act", unit_id=unit_id)]
             actor = db.session.get(User, demo[drafter])
             doc = service.create_draft(actor, data)
+            sources.render_version(doc)  # as the pages and the API do
             db.session.commit()
             if status in {"submitted", "approved"}:
                 service.submit(actor, doc)

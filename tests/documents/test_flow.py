@@ -54,7 +54,8 @@ def test_full_flow_through_the_pages(app, demo):
     with app.app_context():
         doc = get_doc(doc_id)
         assert doc.signer_authority_line == "BAN THƯỜNG VỤ" and doc.signer_title == "CHỦ TỊCH"
-        assert [r.label for r in doc.recipients] == ["Ban Tuyên giáo", "LĐLĐ thành phố Hà Nội", "Hoàng Văn Nam"]
+        assert [r.label for r in doc.recipients] == ["Ban Tuyên giáo", "LĐLĐ thành phố Hà Nội",
+                                                  "Hoàng Văn Nam, Chủ tịch CĐCS Công ty Vận tải Gia Lâm"]
         assert doc.current_version.pdf_file_id is not None
     # a second version; the first stays as it was
     assert _post(drafter, f"/documents/{doc_id}/edit", _form(app, demo, summary="Thực hiện Chỉ thị 15 (sửa)",
