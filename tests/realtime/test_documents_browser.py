@@ -1,0 +1,66 @@
+"""The outgoing flow in a real browser, as the people who do it: the specialist drafts, the leader approves,
+the clerk issues, and the recipient's open page learns of it without a reload. Screenshots are kept in
+test-artifacts/ for people to look at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.realtime.test_browser import _sign_in, browser  # noqa: F401  (the fixture)
+from tests.support.live import live_server
+
+pytestmark = pytest.mark.browser
+ART = Path("test-artifacts")
+
+
+def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # noqa: F811
+    ART.mkdir(exist_ok=True)
+    with live_server(served_env, tmp_path / "server.log") as base:
+        recipient = _sign_in(browser.new_context(locale="vi-VN"), base, "daibieu")
+        recipient.wait_for_selector("body[data-realtime=connected]")
+
+        drafter = _sign_in(browser.new_context(locale="vi-VN"), base, "chuyenvien")
+        drafter.goto(f"{base}/documents/new")
+        drafter.select_option("#type_code", "KH")
+        drafter.fill("#summary", "Tổ chức Tháng Công nhân năm 2026")
+        drafter.fill("#body", "I. MỤC ĐÍCH, YÊU CẦU\n1. Mục đích\nChăm lo đời sống, việc làm cho đoàn viên.\n"
+                              "- Tổ chức các hoạt động thiết thực trong Tháng Công nhân.")
+        drafter.select_option("#signer_id", label="Nguyễn Văn Hùng (CHỦ TỊCH)")
+        drafter.select_option("#signer_authority", "TM.")
+        drafter.fill("#signer_authority_line", "Ban Thường vụ")
+        drafter.select_option("#recipients_act", label="Cá nhân: Hoàng Văn Nam")
+        drafter.screenshot(path=str(ART / "document-new.png"), full_page=True)
+        drafter.click("button:has-text('Lưu dự thảo')")
+        drafter.wait_for_selector("#doc-status")
+        doc_url = drafter.url
+        drafter.click("button:has-text('Trình ký')")
+        drafter.wait_for_selector("text=Đã trình ký.")
+
+        leader = _sign_in(browser.new_context(locale="vi-VN"), base, "chutich")
+        leader.goto(f"{base}/documents/?tab=to_sign")
+        leader.click("text=Tổ chức Tháng Công nhân năm 2026")
+        leader.click("button:has-text('Duyệt')")
+        leader.wait_for_selector("text=Đã duyệt văn bản.")
+
+        clerk = _sign_in(browser.new_context(locale="vi-VN"), base, "vanthu")
+        clerk.goto(doc_url)
+        clerk.click("#issue-button")
+        clerk.wait_for_selector("text=Đã ban hành văn bản số 01/KH-LĐLĐ.")
+        clerk.screenshot(path=str(ART / "document-issued.png"), full_page=True)
+
+        # the recipient's open page: the bell and a toast, no reload
+        recipient.wait_for_selector(".toast", timeout=10_000)
+        assert "01/KH-LĐLĐ" in recipient.locator(".toast").first.inner_text()
+        recipient.screenshot(path=str(ART / "recipient-live.png"), full_page=True)
+        recipient.goto(f"{base}/documents/?tab=inbox")
+        recipient.click("text=Tổ chức Tháng Công nhân năm 2026")
+        assert "01/KH-LĐLĐ" in recipient.locator("#doc-reference").inner_text()
+
+        clerk.reload()
+        assert "Đã nhận 1, đã đọc 1" in clerk.locator("#recipients-table").inner_text()
+        clerk.goto(f"{base}/registers/")
+        clerk.click("text=Sổ đăng ký văn bản đi")
+        assert "01/KH-LĐLĐ" in clerk.locator("#register-table").inner_text()
+        clerk.screenshot(path=str(ART / "register.png"), full_page=True)
