@@ -1,0 +1,5 @@
+import sys
+
+from signing.cli import main
+
+sys.exit(main())

@@ -1,0 +1,177 @@
+"""Signing and validation, checked by us, by poppler's pdfsig and by pyHanko's own command line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pyhanko.pdf_utils.crypt import StandardSecurityHandler
+from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+from signing.errors import (
+    BadPassword,
+    CertificateNotUsable,
+    CorruptPdf,
+    EncryptedPdf,
+    ExistingSignatureBroken,
+    MissingField,
+    SealBeforeSigner,
+)
+from signing.forms import fill_text_fields
+from signing.keys import export_pkcs12, load_pkcs12
+from signing.sign import seal_pdf, sign_pdf
+from signing.validate import validate_pdf
+from tests.support.components import require_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = {"doc_number": "445", "doc_day": "10", "doc_month": "4", "doc_year": "2023"}
+
+
+@pytest.fixture(scope="module")
+def issued(unsigned_pdf, leader, organisation_key, signature_png, seal_png) -> bytes:
+    """Signed by the leader, numbered by the clerk, sealed by the organisation: the Decree's order."""
+    signed = sign_pdf(unsigned_pdf, leader, image_png=signature_png)
+    return seal_pdf(fill_text_fields(signed, NUMBER), organisation_key, seal_png=seal_png)
+
+
+def test_signer_then_number_then_seal_all_valid(issued, root):
+    report = validate_pdf(issued, trust_roots=[root])
+    assert report.all_valid
+    signer, seal = report.signatures
+    assert (signer.field, signer.signer) == ("sig_signer", "Nguyễn Văn Hùng")
+    assert signer.modification_level == "FORM_FILLING"  # numbering and the seal came after it, nothing else
+    assert (seal.field, seal.signer, seal.modification_level) == ("sig_seal", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM",
+                                                                  "NONE")
+    assert "NOT A LEGAL CA" in signer.chain[0]
+
+
+def test_untrusted_root_is_reported(issued, ca):
+    report = validate_pdf(issued, trust_roots=[])
+    assert not report.all_valid
+    assert all(s.intact and not s.trusted for s in report.signatures)
+
+
+def _nss_db(tmp_path: Path, ca) -> str:
+    require_tool("certutil", "libnss3-tools")
+    db = tmp_path / "nss"
+    db.mkdir()
+    (tmp_path / "root.pem").write_bytes(ca.pem())
+    subprocess.run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", "edoc-dev-root", "-t", "CT,C,C",
+                    "-i", str(tmp_path / "root.pem")], check=True, capture_output=True)
+    return f"sql:{db}"
+
+
+def test_pdfsig_says_valid_and_trusted(issued, tmp_path, ca):
+    require_tool("pdfsig", "poppler-utils")
+    path = tmp_path / "issued.pdf"
+    path.write_bytes(issued)
+    out = subprocess.run(["pdfsig", "-nssdir", _nss_db(tmp_path, ca), str(path)], capture_output=True,
+                         text=True).stdout
+    assert out.count("Signature is Valid.") == 2
+    assert out.count("Certificate is Trusted.") == 2
+
+
+def test_pyhanko_cli_validates(issued, tmp_path, ca):
+    path = tmp_path / "issued.pdf"
+    path.write_bytes(issued)
+    (tmp_path / "root.pem").write_bytes(ca.pem())
+    result = subprocess.run([str(Path(sys.executable).parent / "pyhanko"), "sign", "validate", "--trust",
+                             str(tmp_path / "root.pem"), "--pretty-print", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("The signature is judged VALID.") == 2
+    assert "Field 1: sig_signer" in result.stdout and "Field 2: sig_seal" in result.stdout
+
+
+def _flip(data: bytes, position: int) -> bytes:
+    return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1:]
+
+
+def test_a_changed_byte_breaks_the_signature(issued, unsigned_pdf, tmp_path, root):
+    require_tool("pdfsig", "poppler-utils")
+    tampered = _flip(issued, len(unsigned_pdf) // 2)  # inside the first revision, covered by both signatures
+    report = validate_pdf(tampered, trust_roots=[root])
+    assert not any(s.intact for s in report.signatures)
+    path = tmp_path / "tampered.pdf"
+    path.write_bytes(tampered)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." not in out and "Digest Mismatch" in out
+
+
+def test_seal_before_signer_is_refused(unsigned_pdf, organisation_key, seal_png):
+    before = bytes(unsigned_pdf)
+    with pytest.raises(SealBeforeSigner, match="chưa có chữ ký số của người có thẩm quyền"):
+        seal_pdf(unsigned_pdf, organisation_key, seal_png=seal_png)
+    assert unsigned_pdf == before
+
+
+def test_wrong_pkcs12_password(leader):
+    data = export_pkcs12(leader, "dung-mat-khau")
+    assert load_pkcs12(data, "dung-mat-khau").subject == "Nguyễn Văn Hùng"
+    with pytest.raises(BadPassword):
+        load_pkcs12(data, "sai-mat-khau")
+    with pytest.raises(BadPassword):
+        load_pkcs12(b"not a pkcs12 file", "x")
+
+
+def test_expired_and_not_yet_valid_certificates(ca, unsigned_pdf):
+    expired = ca.issue("Người hết hạn", valid_from=datetime.now(UTC) - timedelta(days=400), days=30)
+    with pytest.raises(CertificateNotUsable, match="đã hết hạn"):
+        sign_pdf(unsigned_pdf, expired)
+    future = ca.issue("Người chưa tới hạn", valid_from=datetime.now(UTC) + timedelta(days=3))
+    with pytest.raises(CertificateNotUsable, match="chưa có hiệu lực"):
+        sign_pdf(unsigned_pdf, future)
+
+
+def test_encrypted_truncated_and_broken_pdfs(unsigned_pdf, leader, issued):
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(unsigned_pdf)))
+    writer._assign_security_handler(StandardSecurityHandler.build_from_pw("owner", "user"))
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+    with pytest.raises(EncryptedPdf):
+        sign_pdf(encrypted.getvalue(), leader)
+    with pytest.raises(CorruptPdf):
+        sign_pdf(unsigned_pdf[: len(unsigned_pdf) // 3], leader)
+    with pytest.raises(CorruptPdf):
+        sign_pdf(b"this is not a pdf", leader)
+    with pytest.raises(ExistingSignatureBroken):
+        sign_pdf(_flip(issued, len(unsigned_pdf) // 2), leader, field="sig_extra", new_field=(0, (0, 0, 10, 10)))
+
+
+def test_pdf_without_a_signature_field(leader, tmp_path):
+    from weasyprint import HTML  # a plain PDF, as uploaded: no fields
+
+    plain = HTML(string="<p>Báo cáo</p>").write_pdf()
+    with pytest.raises(MissingField, match="chọn vị trí ký"):
+        sign_pdf(plain, leader)
+    signed = sign_pdf(plain, leader, new_field=(0, (300, 500, 450, 580)))  # the place the user picked
+    [report] = validate_pdf(signed, trust_roots=[]).signatures
+    assert report.intact and report.field == "sig_signer"
+
+
+def test_command_line(tmp_path, ca, unsigned_pdf, signature_png):
+    env_python = sys.executable
+    (tmp_path / "in.pdf").write_bytes(unsigned_pdf)
+    (tmp_path / "sig.png").write_bytes(signature_png)
+    run = lambda *a: subprocess.run([env_python, "-m", "signing", *a], cwd=ROOT, capture_output=True, text=True)  # noqa: E731
+    assert run("devca", "init", str(tmp_path / "ca"), "--password", "ca-pass").returncode == 0
+    assert run("devca", "issue", str(tmp_path / "ca"), "--password", "ca-pass", "--name", "Trần Thị Lan",
+               "--output", str(tmp_path / "lan.p12"), "--p12-password", "p12").returncode == 0
+    signed = run("sign", str(tmp_path / "in.pdf"), str(tmp_path / "out.pdf"), "--pkcs12", str(tmp_path / "lan.p12"),
+                 "--password", "p12", "--image", str(tmp_path / "sig.png"))
+    assert signed.returncode == 0, signed.stderr
+    ok = run("validate", str(tmp_path / "out.pdf"), "--trust", str(tmp_path / "ca" / "ca.pem"), "--json")
+    assert ok.returncode == 0 and '"all_valid": true' in ok.stdout
+    untrusted = run("validate", str(tmp_path / "out.pdf"))
+    assert untrusted.returncode == 1 and "CHƯA TIN CẬY" in untrusted.stdout
+    wrong = run("sign", str(tmp_path / "in.pdf"), str(tmp_path / "x.pdf"), "--pkcs12", str(tmp_path / "lan.p12"),
+                "--password", "nope")
+    assert wrong.returncode == 2 and "sai mật khẩu" in wrong.stderr and not (tmp_path / "x.pdf").exists()
