@@ -138,6 +138,18 @@ def api_recall(doc_id: int) -> Response:
     return _action(doc_id, "recall")
 
 
+@bp.route("/documents/<int:doc_id>/attachments", methods=["POST"])
+def api_attach(doc_id: int) -> tuple[Response, int]:
+    doc = policy.viewable(api_user(), doc_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Thiếu phần “file” trong yêu cầu multipart.", field="file")
+    sources.add_attachment(api_user(), doc, upload.stream, upload.filename or "", request.form.get("title", ""))
+    db.session.commit()
+    return jsonify({"document_id": doc.id, "attachments": [
+        {"id": a.id, "title": a.title, "file_id": a.file_id} for a in doc.attachments]}), 201
+
+
 @bp.route("/documents/<int:doc_id>/recipients", methods=["GET"])
 def api_recipients(doc_id: int) -> Response:
     doc = policy.viewable(api_user(), doc_id)
@@ -210,6 +222,13 @@ add_paths({
         "application/json": {"schema": {"type": "object", "properties": {"register_id": {"type": "integer"}}}}}})},
     "/documents/{id}/recall": {"post": _op("Thu hồi kèm lý do", requestBody={"content": {
         "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}})},
+    "/documents/{id}/attachments": {"post": {"summary": "Đính kèm phụ lục (tệp riêng: PDF, DOCX, XLSX, ODT)",
+                                             "parameters": _id, "requestBody": {"content": {"multipart/form-data": {
+                                                 "schema": {"type": "object", "properties": {
+                                                     "file": {"type": "string", "format": "binary"},
+                                                     "title": {"type": "string"}}}}}},
+                                             "responses": {"201": {"description": "Đã đính kèm"},
+                                                           **errors(400, 401, 403, 404, 413, 415)}}},
     "/documents/{id}/recipients": {"get": {"summary": "Tình trạng nhận, đọc theo từng nơi nhận", "parameters": _id,
                                            "responses": {"200": {"description": "OK"}, **errors(401, 404)}}},
     "/registers/{id}/entries": {"get": {"summary": "Sổ đăng ký văn bản đi theo năm", "parameters": [

@@ -51,6 +51,19 @@ def store_source(actor: User, stream: BinaryIO, filename: str) -> tuple[str, Sto
         raise
 
 
+ATTACHMENT_TYPES = frozenset({sniff.PDF, sniff.DOCX, sniff.XLSX, sniff.ODT})
+
+
+def add_attachment(actor: User, doc: OutgoingDocument, stream: BinaryIO, filename: str, title: str) -> None:
+    """Authorise first, so a refused attachment never reaches the store."""
+    from edoc.documents import policy, service
+
+    policy.require(policy.can_edit(actor, doc), service._cannot_edit_message(doc))
+    file = store_upload(stream, filename, uploader=actor, purpose="attachment", allowed=ATTACHMENT_TYPES,
+                        commit=False)
+    service.add_attachment(actor, doc, file, title)
+
+
 def pdf_problem(data: bytes) -> str | None:
     """Why an uploaded PDF cannot be used (corrupt, truncated, encrypted), or None."""
     import io

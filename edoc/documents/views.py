@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from edoc.accounts.models import Role, User
 from edoc.core.db import db
-from edoc.core.errors import DomainError
+from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import parse_optional_id
 from edoc.documents import policy, service, sources
 from edoc.documents.contacts import contacts_of
@@ -184,6 +184,20 @@ def act(doc_id: int, action: str) -> Response:
     if action == "issue":
         sources.dispatch_external(doc)
     flash(message, "success")
+    return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.route("/<int:doc_id>/attachments", methods=["POST"])
+@login_required
+def attach(doc_id: int) -> Response:
+    """Phụ lục in a separate file (PDF, DOCX, XLSX, ODT)."""
+    doc = policy.viewable(me(), doc_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("Chưa chọn tệp phụ lục.", field="file")
+    sources.add_attachment(me(), doc, upload.stream, upload.filename, request.form.get("title", ""))
+    db.session.commit()
+    flash("Đã đính kèm phụ lục.", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
 

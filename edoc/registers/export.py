@@ -54,7 +54,12 @@ def to_xlsx(register: Register, year: int, entries: list[OutgoingEntry]) -> byte
 
 
 def to_pdf(register: Register, year: int, entries: list[OutgoingEntry]) -> bytes:
+    from markupsafe import Markup
     from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    html = render_template("registers/print.html", register=register, year=year, entries=entries, columns=COLUMNS)
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    from edoc.rendering.pdf import font_faces
+
+    html = render_template("registers/print.html", register=register, year=year, entries=entries, columns=COLUMNS,
+                           font_faces=Markup(font_faces()))
+    return HTML(string=html).write_pdf(font_config=FontConfiguration())  # type: ignore[no-any-return]

@@ -208,3 +208,30 @@ def test_nothing_numbered_by_failed_attempts(app, demo):
     login(client, "vanthu")
     assert _post(client, "/documents/999999/issue", {}, page="/").status_code == 404
     assert _count(app, RegisterCounter) == 0
+
+
+def test_attachments_are_separate_files_and_follow_the_documents_access(app, demo, make_document):
+    doc_id = make_document("draft")
+    drafter = app.test_client()
+    login(drafter, "chuyenvien")
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+    ok = drafter.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(drafter, "/"), "title": "Phụ lục I. Danh sách đơn vị",
+        "file": (io.BytesIO(pdf), "phu-luc-1.pdf")})
+    assert ok.status_code == 302
+    page = drafter.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Phụ lục I. Danh sách đơn vị" in page
+    with app.app_context():
+        file_id = get_doc(doc_id).attachments[0].file_id
+    outsider = app.test_client()
+    login(outsider, "daibieu")
+    assert outsider.get(f"/files/{file_id}").status_code == 404
+    refused = outsider.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(outsider, "/"), "file": (io.BytesIO(pdf), "x.pdf")})
+    assert refused.status_code == 404
+    wrong_type = drafter.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(drafter, "/"), "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 100), "a.png")})
+    assert wrong_type.status_code == 415
+    with app.app_context():
+        assert len(get_doc(doc_id).attachments) == 1
+    assert _count(app, StoredFile) == 2  # the rendered draft and the one attachment, nothing else
