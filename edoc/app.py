@@ -147,7 +147,8 @@ def _register_models() -> None:
     import edoc.files.models
     import edoc.notifications.models
     import edoc.organisations.models
-    import edoc.registers.models  # noqa: F401
+    import edoc.registers.models
+    import edoc.signatures.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -160,9 +161,11 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.home.views import bp as home_bp
     from edoc.notifications.views import bp as notifications_bp
     from edoc.registers.views import bp as registers_bp
+    from edoc.signatures.views import bp as signatures_bp
 
     register_rules()
-    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp):
+    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp,
+               signatures_bp):
         app.register_blueprint(bp)
     import edoc.documents.api  # noqa: F401  (its routes attach to the API blueprint)
 

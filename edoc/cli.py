@@ -44,6 +44,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(storage_group)
+    app.cli.add_command(ca_group)
 
 
 @click.command("run")
@@ -75,6 +76,9 @@ def demo_command(password: str | None) -> None:
     for user in result.users:
         roles = ", ".join(r.label for r in sorted(user.roles))
         click.echo(f"  {user.username:<12} {user.full_name:<26} {roles}")
+    from edoc.signatures.devca import DEMO_PIN
+
+    click.echo(f"Mã PIN ký số của lãnh đạo (chứng thư số thử nghiệm, KHÔNG có giá trị pháp lý): {DEMO_PIN}")
 
 
 @click.group("audit")
@@ -108,3 +112,43 @@ def storage_sweep(dry_run: bool) -> None:
 
     orphans = sweep_orphans(dry_run=dry_run)
     click.echo(f"{len(orphans)} orphan object(s){' found' if dry_run else ' deleted'}.")
+
+
+@click.group("ca")
+def ca_group() -> None:
+    """The development CA (NOT a legal CA): certificates for demos and tests."""
+
+
+@ca_group.command("init")
+def ca_init() -> None:
+    from edoc.signatures.devca import ca_folder, load_or_create_ca
+
+    load_or_create_ca()
+    click.echo(f"CA phát triển (KHÔNG có giá trị pháp lý): {ca_folder() / 'ca.pem'}")
+
+
+@ca_group.command("issue")
+@click.argument("username")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True, help="the user's signing PIN")
+def ca_issue(username: str, pin: str) -> None:
+    """Issue a development certificate to USERNAME, kept encrypted with PIN."""
+    from sqlalchemy import select
+
+    from edoc.accounts.models import User
+    from edoc.core.db import db
+    from edoc.core.errors import DomainError
+    from edoc.signatures.devca import load_or_create_ca
+    from edoc.signatures.service import save_credential
+
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        click.echo(f"Không có người dùng {username}", err=True)
+        sys.exit(1)
+    try:
+        save_credential(None, user.organisation, load_or_create_ca().issue(user.full_name,
+                        organisation=user.organisation.name, email=user.email), user=user, pin=pin, source="devca")
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Đã cấp chứng thư số thử nghiệm cho {user.full_name}.")

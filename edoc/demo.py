@@ -75,6 +75,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> DemoResult:
         users.append(user)
     db.session.flush()
     _demo_registers_and_contacts(org)
+    _demo_signatures(org, users)
     db.session.commit()
     return DemoResult(org, users, created)
 
@@ -101,3 +102,32 @@ def _demo_registers_and_contacts(org: Organisation) -> None:
     for name, short, organ_id, email in CONTACTS:
         if name not in known:
             create_contact(None, org.id, name, short_name=short, organ_id=organ_id, email=email)
+
+
+def _demo_signatures(org: Organisation, users: list[User]) -> None:
+    """Development certificates (NOT legal) for the leaders and the organisation, signature and seal images,
+    and the development CA in the trust store. The leaders' signing PIN is printed by ``edoc demo``."""
+    from cryptography.hazmat.primitives import serialization
+
+    from edoc.files.service import store_bytes
+    from edoc.signatures.devca import DEMO_PIN, load_or_create_ca, seal_png, signature_png
+    from edoc.signatures.service import active_credential, add_trusted_root, save_credential
+
+    ca = load_or_create_ca()
+    add_trusted_root(None, org, ca.certificate.public_bytes(serialization.Encoding.DER),
+                     "edoc DEVELOPMENT CA (không có giá trị pháp lý)")
+    admin = next(u for u in users if u.has_role(Role.ADMIN))
+    for user in users:
+        if not user.has_role(Role.LEADER):
+            continue
+        if user.signature_file_id is None:
+            user.signature_file_id = store_bytes(signature_png(user.full_name), "chu-ky.png", uploader=user,
+                                                 purpose="signature-image", media_type="image/png").id
+        if active_credential(org.id, user.id) is None:
+            save_credential(None, org, ca.issue(user.full_name, organisation=org.name, email=user.email),
+                            user=user, pin=DEMO_PIN, source="devca")
+    if org.seal_file_id is None:
+        org.seal_file_id = store_bytes(seal_png(org.name), "con-dau.png", uploader=admin, purpose="seal-image",
+                                       media_type="image/png").id
+    if active_credential(org.id, None) is None:
+        save_credential(admin, org, ca.issue(org.name, email=org.email), user=None, pin=None, source="devca")

@@ -86,5 +86,8 @@ def profile() -> Response | str:
             flash("Đã thu hồi mã truy cập.", "info")
             return redirect(url_for("auth.profile"))
     tokens = db.session.query(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id.desc()).all()
+    from edoc.signatures.service import active_credential
+
     return render_template("auth/profile.html", user=user, password_form=password_form, token_form=token_form,
+                           credential=active_credential(user.organisation_id, user.id),
                            signature_form=signature_form, tokens=tokens, new_token=new_token)

@@ -113,6 +113,9 @@ class OutgoingDocument(db.Model):
     recall_reason: Mapped[str] = mapped_column(Text, default="")
     return_reason: Mapped[str] = mapped_column(Text, default="")
     issued_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    signed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    """The approved version's PDF with the signer's digital signature (before the number is filled in)."""
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -123,6 +126,7 @@ class OutgoingDocument(db.Model):
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     register: Mapped[Register | None] = relationship()
     issued_file: Mapped[StoredFile | None] = relationship(foreign_keys=[issued_file_id])
+    signed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[signed_file_id])
     replaces: Mapped[OutgoingDocument | None] = relationship(remote_side=[id])
     versions: Mapped[list[DocumentVersion]] = relationship(back_populates="document",
                                                            order_by="DocumentVersion.number")

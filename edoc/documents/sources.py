@@ -104,18 +104,21 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     """Fill the number and date into the approved PDF, in an incremental update that keeps earlier
     signatures valid, and keep the result as the issued file (same transaction as the issue)."""
     from edoc.rendering.dates import day_str, month_str, number_str
+    from edoc.signatures.service import seal_issued
     from signing.forms import field_boxes, fill_text_fields
 
     version = doc.current_version
     if version is None or version.pdf_file is None or doc.number is None or doc.issued_on is None:
         return
-    pdf = read_verified(version.pdf_file)
+    # The signer signed before the number existed: fill the number into that signed file, then seal it.
+    pdf = read_verified(doc.signed_file if doc.signed_file is not None else version.pdf_file)
     boxes = field_boxes(pdf)
     values = {"doc_number": number_str(doc.number), "doc_day": day_str(doc.issued_on),
               "doc_month": month_str(doc.issued_on), "doc_year": str(doc.issued_on.year)}
     present = {k: v for k, v in values.items() if k in boxes}
     if present:
         pdf = fill_text_fields(pdf, present)
+    pdf = seal_issued(actor, doc, pdf)
     name = f"{doc.reference.replace('/', '-')}.pdf"
     doc.issued_file_id = store_bytes(pdf, name, uploader=actor, purpose="document", media_type=sniff.PDF).id
 

@@ -142,7 +142,10 @@ def show(doc_id: int) -> str:
                                   .order_by(ReviewComment.id)).scalars().all()
     deliveries = db.session.execute(select(Delivery).where(Delivery.document_id == doc.id)).scalars().all()
     registers = registers_of(doc.organisation_id, outgoing_only=True)
-    return render_template("documents/show.html", doc=doc, policy=policy, user=me(), comments=comments,
+    from edoc.signatures import service as signing
+
+    return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
+                           comments=comments,
                            deliveries=deliveries, registers=registers, doc_type=get_type(doc.type_code))
 
 

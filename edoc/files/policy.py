@@ -23,6 +23,8 @@ def register_reader_rule(purpose: str, rule: ReaderRule) -> None:
 def can_read(user: User, file: StoredFile) -> bool:
     if not user.is_authenticated or file.organisation_id != user.organisation_id:
         return False
+    if file.purpose == "credential":
+        return False  # encrypted keys are used by the server, never handed out, not even to their owner
     if file.uploaded_by_id == user.id:
         return True
     rule = _rules.get(file.purpose)

@@ -27,6 +27,10 @@ class Organisation(db.Model):
     organ_id: Mapped[str] = mapped_column(String(64), default="")
     """edXML OrganId (mã định danh) used in electronic exchange (QCVN 102)."""
     email: Mapped[str] = mapped_column(String(255), default="")
+    seal_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id", use_alter=True))
+    """The red seal image (transparent PNG) used in the organisation's digital-signature appearance."""
+    seal_mm: Mapped[float] = mapped_column(default=36.0, server_default="36")
+    """The seal's real diameter in millimetres."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(back_populates="organisation", order_by="Unit.name")
