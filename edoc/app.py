@@ -167,7 +167,8 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp,
                signatures_bp):
         app.register_blueprint(bp)
-    import edoc.documents.api  # noqa: F401  (its routes attach to the API blueprint)
+    import edoc.documents.api
+    import edoc.signatures.api  # noqa: F401
 
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api_bp)

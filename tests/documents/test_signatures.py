@@ -176,3 +176,22 @@ def test_import_pkcs12_with_wrong_password_and_short_pin(app, demo):
     with app.app_context():
         assert db.session.execute(select(SigningCredential.subject).where(
             SigningCredential.user_id == demo["chuyenvien"])).scalar_one() == "Phạm Quốc Bảo"
+
+
+def test_signing_and_validation_through_the_api(app, demo, make_document):
+    from edoc.accounts.service import create_api_token
+
+    doc_id = make_document("approved")
+    with app.app_context():
+        token = create_api_token(db.session.get(User, demo["chutich"]), "ký số")[1]
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "000000"}, headers=auth).status_code == 400
+    assert api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "123456"}, headers=auth).status_code == 200
+    again = api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "123456"}, headers=auth)
+    assert again.status_code == 403  # already signed: nothing to do twice
+    issued = _issue(app, demo, doc_id)
+    report = api.post("/api/v1/signatures/validate", headers=auth, content_type="multipart/form-data",
+                      data={"file": (io.BytesIO(issued), "van-ban.pdf")})
+    assert report.status_code == 200 and report.json["all_valid"] is True
+    assert [s["field"] for s in report.json["signatures"]] == ["sig_signer", "sig_seal"]
