@@ -131,19 +131,10 @@ def test_register_access(app, demo):
 
 def test_other_organisations_document_is_invisible(app, demo, make_document):
     from edoc.accounts.models import Role
-    from edoc.accounts.passwords import hash_password
-    from edoc.organisations.service import OrganisationData, create_organisation
+    from tests.support.orgs import other_organisation
 
     doc_id = _make(app, demo, make_document, "issued")
-    with app.app_context():
-        other = create_organisation(OrganisationData(name="CĐ KHÁC", parent_name="", abbreviation="CĐK",
-                                                     place_name="Huế"))
-        db.session.flush()
-        clerk = User(organisation_id=other.id, username="vanthukhac", full_name="Văn thư khác",
-                     password_hash=hash_password("GiaLam@2023"))
-        clerk.roles = {Role.CLERK}
-        db.session.add(clerk)
-        db.session.commit()
+    other_organisation(app, username="vanthukhac", role=Role.CLERK)
     client = app.test_client()
     login(client, "vanthukhac")
     assert client.get(f"/documents/{doc_id}").status_code == 404

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from edoc.accounts.models import Role, User
 from edoc.core.db import db
 from edoc.organisations.models import Organisation, Unit
-from edoc.organisations.service import OrganisationData, create_organisation, save_unit
+from edoc.organisations.service import save_unit
+from tests.support.orgs import other_organisation
 from tests.support.web import login, post_form
 
 
@@ -58,11 +59,9 @@ def test_non_admins_are_refused(client, demo):
 
 
 def test_forged_unit_from_another_organisation_is_refused(client, demo, app):
+    other_id = other_organisation(app)
     with app.app_context():
-        other = create_organisation(OrganisationData(name="CÔNG ĐOÀN KHÁC", parent_name="", abbreviation="CĐK",
-                                                     place_name="Hà Nội"))
-        db.session.flush()
-        foreign_unit = save_unit(None, other, "Văn phòng", "VP")
+        foreign_unit = save_unit(None, db.session.get(Organisation, other_id), "Văn phòng", "VP")
         db.session.commit()
         foreign_id = foreign_unit.id
         before = db.session.execute(select(func.count()).select_from(User)).scalar_one()
@@ -92,14 +91,9 @@ def test_duplicate_username_and_short_password(client, demo):
 
 
 def test_admin_cannot_reach_users_of_another_organisation(client, demo, app):
+    other_organisation(app, username="nguoila")
     with app.app_context():
-        other = create_organisation(OrganisationData(name="CÔNG ĐOÀN KHÁC", parent_name="", abbreviation="CĐK",
-                                                     place_name="Hà Nội"))
-        db.session.flush()
-        stranger = User(organisation_id=other.id, username="nguoila", full_name="Người Lạ", password_hash="x")
-        db.session.add(stranger)
-        db.session.commit()
-        stranger_id = stranger.id
+        stranger_id = db.session.execute(select(User.id).where(User.username == "nguoila")).scalar_one()
     login(client, "quantri")
     assert client.get(f"/admin/users/{stranger_id}").status_code == 404
 

@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from edoc.accounts.models import Role
 from edoc.core.db import db
 from edoc.files.models import StoredFile
-from edoc.organisations.service import OrganisationData, create_organisation
+from tests.support.orgs import other_organisation
+from tests.support.streams import Generated
 from tests.support.web import csrf_token, login
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" + b"0" * 2000 + b"\n%%EOF\n"
@@ -28,12 +30,20 @@ def _upload(client, name: str, data: bytes):
 
 
 def _count(app) -> int:
+    """Uploaded files (the demo organisation also keeps its signature images, seal and credentials)."""
     with app.app_context():
-        return db.session.execute(select(func.count()).select_from(StoredFile)).scalar_one()
+        return db.session.execute(select(func.count()).select_from(StoredFile)
+                                  .where(StoredFile.purpose == "upload")).scalar_one()
 
 
-def _objects(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+def _objects(root: Path, app=None) -> list[Path]:
+    """Objects in the local store that no demo row accounts for."""
+    known: set[str] = set()
+    if app is not None:
+        with app.app_context():
+            known = set(db.session.execute(select(StoredFile.key).where(StoredFile.purpose != "upload")).scalars())
+    return [p for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")
+            and p.relative_to(root).as_posix() not in known]
 
 
 def test_upload_records_sha256_size_and_sniffed_type(client, demo, app, settings_env):
@@ -41,7 +51,7 @@ def test_upload_records_sha256_size_and_sniffed_type(client, demo, app, settings
     response = _upload(client, "Kế hoạch 445.pdf", PDF)
     assert response.status_code == 302
     with app.app_context():
-        row = db.session.execute(select(StoredFile)).scalar_one()
+        row = db.session.execute(select(StoredFile).where(StoredFile.purpose == "upload")).scalar_one()
         assert row.sha256 == hashlib.sha256(PDF).hexdigest() and row.size == len(PDF)
         assert row.media_type == "application/pdf" and row.original_name == "Kế hoạch 445.pdf"
         assert row.uploaded_by_id == demo["chuyenvien"]
@@ -68,7 +78,7 @@ def test_bad_files_are_refused_and_nothing_is_stored(client, demo, app, settings
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
     assert _count(app) == 0
-    assert _objects(Path(settings_env["EDOC_STORAGE_DIR"])) == []
+    assert _objects(Path(settings_env["EDOC_STORAGE_DIR"]), app) == []
 
 
 def test_oversized_upload_gets_413_and_nothing_is_stored(client, demo, app, settings_env):
@@ -77,7 +87,7 @@ def test_oversized_upload_gets_413_and_nothing_is_stored(client, demo, app, sett
     assert response.status_code == 413
     assert "vượt quá dung lượng cho phép (5 MB)" in response.get_data(as_text=True)
     assert _count(app) == 0
-    assert _objects(Path(settings_env["EDOC_STORAGE_DIR"])) == []
+    assert _objects(Path(settings_env["EDOC_STORAGE_DIR"]), app) == []
 
 
 def test_failed_transaction_leaves_no_row_and_removes_the_bytes(client, demo, app, settings_env, monkeypatch):
@@ -91,16 +101,16 @@ def test_failed_transaction_leaves_no_row_and_removes_the_bytes(client, demo, ap
     response = _upload(client, "a.pdf", PDF)
     assert response.status_code == 500  # a server fault, honestly reported; the point is what is left behind
     assert _count(app) == 0
-    assert _objects(Path(settings_env["EDOC_STORAGE_DIR"])) == []
+    assert _objects(Path(settings_env["EDOC_STORAGE_DIR"]), app) == []
 
 
 def test_damaged_bytes_are_detected_on_download(client, demo, app, settings_env):
     login(client, "chuyenvien")
     _upload(client, "a.pdf", PDF)
-    [path] = _objects(Path(settings_env["EDOC_STORAGE_DIR"]))
+    [path] = _objects(Path(settings_env["EDOC_STORAGE_DIR"]), app)
     path.write_bytes(PDF.replace(b"0000", b"1111", 1))
     with app.app_context():
-        file_id = db.session.execute(select(StoredFile.id)).scalar_one()
+        file_id = db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()
     response = client.get(f"/files/{file_id}")
     assert response.status_code == 503
     assert "không còn nguyên vẹn" in response.get_data(as_text=True)
@@ -111,18 +121,8 @@ def test_other_users_and_other_organisations_cannot_download(app, demo):
     login(owner, "chuyenvien")
     _upload(owner, "rieng.pdf", PDF)
     with app.app_context():
-        file_id = db.session.execute(select(StoredFile.id)).scalar_one()
-        other = create_organisation(OrganisationData(name="CĐ KHÁC", parent_name="", abbreviation="CĐK",
-                                                     place_name="Huế"))
-        db.session.flush()
-        from edoc.accounts.models import Role, User
-        from edoc.accounts.passwords import hash_password
-
-        stranger = User(organisation_id=other.id, username="quantrikhac", full_name="Quản trị khác",
-                        password_hash=hash_password("GiaLam@2023"))
-        stranger.roles = {Role.ADMIN}
-        db.session.add(stranger)
-        db.session.commit()
+        file_id = db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()
+    other_organisation(app, username="quantrikhac", role=Role.ADMIN)
     colleague = app.test_client()
     login(colleague, "daibieu")
     assert colleague.get(f"/files/{file_id}").status_code == 404
@@ -133,23 +133,6 @@ def test_other_users_and_other_organisations_cannot_download(app, demo):
     login(own_admin, "quantri")
     assert own_admin.get(f"/files/{file_id}").status_code == 200
     assert app.test_client().get(f"/files/{file_id}").status_code == 302  # anonymous: to the login page
-
-
-class _Generated(io.RawIOBase):
-    """A body of ``size`` bytes produced on the fly, so the test itself holds no large buffer."""
-
-    def __init__(self, size: int) -> None:
-        self.remaining = size
-        self.block = b"%PDF-1.7\n" + bytes(range(256)) * 4096
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = min(len(buffer), self.remaining, len(self.block))
-        buffer[:n] = self.block[:n]
-        self.remaining -= n
-        return n
 
 
 def test_large_upload_is_streamed_not_held_in_memory(app, demo, settings_env):
@@ -163,7 +146,7 @@ def test_large_upload_is_streamed_not_held_in_memory(app, demo, settings_env):
     environ = EnvironBuilder(method="PUT", path="/api/v1/files/lon.pdf",
                              headers={"Authorization": f"Bearer {token}"}).get_environ()
     # A stream that cannot seek or tell, as a real socket body: the app must not rewind or buffer it.
-    environ.update({"wsgi.input": io.BufferedReader(_Generated(size)), "CONTENT_LENGTH": str(size),
+    environ.update({"wsgi.input": io.BufferedReader(Generated(size, prefix=b"%PDF-1.7\n")), "CONTENT_LENGTH": str(size),
                     "CONTENT_TYPE": "application/octet-stream"})
     tracemalloc.start()
     body, status, _headers = run_wsgi_app(app.wsgi_app, environ, buffered=True)

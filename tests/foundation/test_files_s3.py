@@ -33,7 +33,7 @@ def test_upload_and_presigned_download(app, client, demo, settings_env, s3_serve
                            content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():
-        row = db.session.execute(select(StoredFile)).scalar_one()
+        row = db.session.execute(select(StoredFile).where(StoredFile.purpose == "upload")).scalar_one()
         key, file_id = row.key, row.id
     minio = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key=s3_server.secret_key,
                   secure=False)

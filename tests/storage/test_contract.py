@@ -15,6 +15,7 @@ from minio import Minio
 
 import storage
 from storage.base import new_key
+from tests.support.streams import Generated
 
 
 def _bucket() -> str:
@@ -30,23 +31,6 @@ def store(request, tmp_path: Path) -> storage.ObjectStore:
                          bucket=_bucket(), secure=False)
     s3.check()
     return s3
-
-
-class Generated(io.RawIOBase):
-    """``size`` bytes made on the fly: the test holds no large buffer of its own."""
-
-    def __init__(self, size: int) -> None:
-        self.remaining = size
-        self.block = bytes(range(256)) * 4096
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        n = min(len(buffer), self.remaining, len(self.block))
-        buffer[:n] = self.block[:n]
-        self.remaining -= n
-        return n
 
 
 def test_put_open_round_trip(store):
