@@ -38,6 +38,7 @@ from edoc.documents.models import (
 from edoc.files.models import StoredFile
 from edoc.notifications.service import notify
 from edoc.organisations.models import Unit
+from edoc.realtime.events import emit_after_commit, user_room
 from edoc.registers.models import Register, RegisterKind
 from edoc.registers.numbering import take_next_number
 from edoc.registers.types import TypeKind, build_notation, get_type
@@ -404,8 +405,6 @@ def mark_read(user: User, doc: OutgoingDocument) -> bool:
         row.read_at = now
     record("document.read", doc, actor=user)
     for uid in {doc.drafter_id, doc.issued_by_id} - {None, user.id}:
-        from edoc.realtime.events import emit_after_commit, user_room
-
         emit_after_commit(db.session, "document.read", {"document_id": doc.id, "user_id": user.id},
                           room=user_room(uid))  # type: ignore[arg-type]
     return True
@@ -441,7 +440,6 @@ def start_replacement(actor: User, old: OutgoingDocument) -> OutgoingDocument:
     """A new draft that replaces an issued (or recalled) document; issuing it marks the old one replaced."""
     policy.require(policy.can_replace(actor, old), "Bạn không được soạn văn bản thay thế cho văn bản này.")
     data = draft_data_of(old)
-    data.summary = data.summary
     data.note = f"Thay thế văn bản {old.reference}"
     doc = create_draft(actor, data)
     doc.replaces_id = old.id

@@ -97,21 +97,25 @@ def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
     return doc
 
 
-@bp.route("/new", methods=["GET", "POST"])
-@login_required
-def new() -> Response | str | tuple[str, int]:
-    form = _form()
+def _form_page(doc: OutgoingDocument | None) -> Response | str | tuple[str, int]:
+    """The draft form for a new document or a new version: save on a valid POST, else show it again."""
+    form = _form(doc)
     if form.validate_on_submit():
         try:
-            doc = _save(form, None)
+            doc = _save(form, doc)
         except DomainError as exc:
             db.session.rollback()
             flash(exc.message, "danger")
-            return render_template("documents/edit.html", form=form, doc=None), exc.status
-        flash("Đã lưu dự thảo.", "success")
+            return render_template("documents/edit.html", form=form, doc=doc), exc.status
+        flash("Đã lưu phiên bản mới." if len(doc.versions) > 1 else "Đã lưu dự thảo.", "success")
         return redirect(url_for("documents.show", doc_id=doc.id))
-    status = 400 if form.errors else 200
-    return render_template("documents/edit.html", form=form, doc=None), status
+    return render_template("documents/edit.html", form=form, doc=doc), 400 if form.errors else 200
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new() -> Response | str | tuple[str, int]:
+    return _form_page(None)
 
 
 @bp.route("/<int:doc_id>/edit", methods=["GET", "POST"])
@@ -119,17 +123,7 @@ def new() -> Response | str | tuple[str, int]:
 def edit(doc_id: int) -> Response | str | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
     policy.require(policy.can_edit(me(), doc), service._cannot_edit_message(doc))
-    form = _form(doc)
-    if form.validate_on_submit():
-        try:
-            _save(form, doc)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return render_template("documents/edit.html", form=form, doc=doc), exc.status
-        flash("Đã lưu phiên bản mới.", "success")
-        return redirect(url_for("documents.show", doc_id=doc.id))
-    return render_template("documents/edit.html", form=form, doc=doc), 400 if form.errors else 200
+    return _form_page(doc)
 
 
 @bp.route("/<int:doc_id>")
