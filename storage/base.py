@@ -1,18 +1,25 @@
-"""The object-store interface and its errors. No Flask, no database: usable on its own."""
+"""The object-store interface, its errors and the key rules. No Flask, no database: usable on its own."""
 
 from __future__ import annotations
 
 import hashlib
+import io
+import os
 import re
+import unicodedata
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
+from urllib.parse import quote
 
+# 1 MiB: large enough that hashlib (which drops the GIL above 2 KiB) and the write calls dominate the
+# per-chunk Python overhead, small enough to keep memory flat.
 CHUNK = 1 << 20
-_PREFIX = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)*$")
+MAX_KEY_LENGTH = 1024  # S3's limit, in UTF-8 bytes; the local store keeps the same rule so keys move freely
+_PREFIX = re.compile(r"[a-z0-9-]+(/[a-z0-9-]+)*")
 
 
 class StorageError(Exception):
@@ -24,80 +31,118 @@ class StorageUnavailable(StorageError):
 
 
 class ObjectTooLarge(StorageError):
-    """``put`` went past ``max_size``; nothing was left behind."""
+    """``put`` went past ``max_size``; nothing was left behind in the store."""
 
 
 class IntegrityMismatch(StorageError):
-    """The bytes read back are not the bytes that were stored."""
+    """The bytes read back do not have the SHA-256 they were stored with."""
 
 
 class ObjectNotFound(StorageError):
-    pass
+    """No object under that key."""
 
 
-class InvalidKey(StorageError):
-    pass
+class InvalidKey(StorageError, ValueError):
+    """A key or prefix that the store would never have made: a programming error, not a user error."""
 
 
 @dataclass(frozen=True)
 class StoredObject:
     key: str
-    sha256: str
+    sha256: str  # hex
     size: int
 
 
-def new_key(prefix: str) -> str:
-    """A key made by the store alone: ``prefix/yyyy/mm/<uuid>``. No user input ever reaches it."""
-    if not _PREFIX.match(prefix):
-        raise InvalidKey(f"invalid key prefix {prefix!r}")
+def new_key(prefix: str = "files") -> str:
+    """``prefix/yyyy/mm/<uuid4 hex>``: made by the store alone, so no user input can steer where bytes land.
+
+    The year and month keep listings and backups browsable; the UUID makes keys unguessable and unique.
+    """
+    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+        raise InvalidKey(f"invalid key prefix {prefix!r}: use lower-case letters, digits, '-' and '/' between them")
     now = datetime.now(UTC)
     return f"{prefix}/{now:%Y}/{now:%m}/{uuid.uuid4().hex}"
 
 
-class HashingReader:
-    """Wraps a stream: counts and hashes what is read through it, and stops at ``max_size``."""
+def check_key(key: str) -> str:
+    """Refuse keys no store would make (absolute, '..', backslashes, control characters, empty segments).
 
-    def __init__(self, stream: BinaryIO, max_size: int | None) -> None:
-        self._stream = stream
-        self._max = max_size
-        self._hash = hashlib.sha256()
-        self.size = 0
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(n if n is not None and n >= 0 else CHUNK * 8)
-        if data:
-            self.size += len(data)
-            if self._max is not None and self.size > self._max:
-                raise ObjectTooLarge(f"object larger than {self._max} bytes")
-            self._hash.update(data)
-        return data
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()
+    Both stores apply the same rule so a key means the same thing everywhere; the local store then also
+    checks that the resolved path stays under its root (symlinks).
+    """
+    if not isinstance(key, str) or not key or len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_LENGTH:
+        raise InvalidKey(f"invalid key {key!r}")
+    if key.startswith("/") or "\\" in key or any(ord(c) < 0x20 or c == "\x7f" for c in key):
+        raise InvalidKey(f"invalid key {key!r}")
+    if any(part in ("", ".", "..") for part in key.split("/")):
+        raise InvalidKey(f"invalid key {key!r}")
+    return key
 
 
-def verified(chunks: Iterator[bytes], expected_sha256: str | None, key: str) -> Iterator[bytes]:
-    """Pass chunks through; at the end raise ``IntegrityMismatch`` if their digest is not the expected one."""
+def remaining_length(stream: BinaryIO) -> int | None:
+    """Bytes left in a seekable stream (uploaded files are usually spooled to disk), else None.
+
+    Only used to refuse an oversized upload before sending anything; the streamed count stays authoritative.
+    """
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return max(end - here, 0)
+
+
+def too_large(max_size: int) -> ObjectTooLarge:
+    return ObjectTooLarge(f"object larger than the limit of {max_size} bytes")
+
+
+def checked_chunks(chunks: Iterator[bytes], expected_sha256: str | None, key: str) -> Iterator[bytes]:
+    """Pass chunks through; with ``expected_sha256``, raise ``IntegrityMismatch`` after the last one if the
+    digest differs, so a streaming response can be cut short instead of completing with wrong bytes."""
+    if expected_sha256 is None:
+        # Hashing costs about a third of a local-network download: only pay for it when asked to check.
+        yield from chunks
+        return
     digest = hashlib.sha256()
     for chunk in chunks:
         digest.update(chunk)
         yield chunk
-    if expected_sha256 is not None and digest.hexdigest() != expected_sha256:
-        raise IntegrityMismatch(f"{key}: SHA-256 {digest.hexdigest()} != stored {expected_sha256}")
+    actual = digest.hexdigest()
+    if actual != expected_sha256.lower():
+        raise IntegrityMismatch(f"{key}: SHA-256 of the stored bytes is {actual}, expected {expected_sha256}")
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """RFC 6266 header value: an ASCII fallback for old clients plus the exact UTF-8 name (RFC 5987)."""
+    name = unicodedata.normalize("NFC", os.path.basename(filename.replace("\\", "/")))
+    # NFKD strips Vietnamese tone marks, but đ/Đ have no decomposition and would otherwise vanish.
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = "".join(c for c in folded if 0x20 <= ord(c) < 0x7F and c not in '"\\') or "download"
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 class ObjectStore(ABC):
-    """Put a stream and get back its key, SHA-256 and size; open for streaming; short-lived URL; exists; delete."""
+    """Put a stream and get back its key, SHA-256 and size; stream it back, checked; short-lived URL;
+    exists; delete; list keys (for the orphan sweep); check reachability at start-up."""
 
     @abstractmethod
     def put(self, stream: BinaryIO, *, media_type: str = "application/octet-stream",
-            max_size: int | None = None, prefix: str = "files") -> StoredObject: ...
+            max_size: int | None = None, prefix: str = "files") -> StoredObject:
+        """Store the stream's bytes (read in chunks, never whole) under a new key made from ``prefix``.
+
+        Raises ``ObjectTooLarge`` past ``max_size`` (leaving nothing behind) and ``InvalidKey`` for a bad prefix.
+        """
 
     @abstractmethod
     def open(self, key: str, *, expected_sha256: str | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
-        """Stream the object; with ``expected_sha256`` a mismatch raises at the end of the stream."""
+        """Stream the object. ``ObjectNotFound`` is raised by the call itself (before the first chunk);
+        with ``expected_sha256`` a mismatch raises ``IntegrityMismatch`` after the last chunk."""
 
     def read_bytes(self, key: str, *, expected_sha256: str | None = None) -> bytes:
+        """Whole object in memory: for small objects only."""
         return b"".join(self.open(key, expected_sha256=expected_sha256))
 
     @abstractmethod
@@ -110,11 +155,12 @@ class ObjectStore(ABC):
 
     @abstractmethod
     def delete(self, key: str) -> None:
-        """Idempotent."""
+        """Remove the object; deleting a missing key is not an error."""
 
     @abstractmethod
-    def keys(self, prefix: str = "") -> Iterator[str]: ...
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Every key starting with ``prefix`` (a plain string prefix, not a folder)."""
 
     @abstractmethod
     def check(self) -> None:
-        """Reach the store once (at start-up); raise ``StorageUnavailable`` naming the setting."""
+        """Reach the store and prove it writable; raise ``StorageUnavailable`` naming the setting at fault."""

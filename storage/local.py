@@ -1,7 +1,12 @@
-"""The embedded default: objects are files in a folder. Writes land in a temporary file, then an atomic rename."""
+"""The embedded default: objects are files in a folder.
+
+A write lands in a temporary file beside its final name, is flushed to disk, then renamed into place, so a
+reader (or a crash) never sees half an object under a real key.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -11,53 +16,84 @@ from typing import BinaryIO
 
 from storage.base import (
     CHUNK,
-    HashingReader,
     InvalidKey,
     ObjectNotFound,
     ObjectStore,
     StorageUnavailable,
     StoredObject,
+    check_key,
+    checked_chunks,
     new_key,
-    verified,
+    remaining_length,
+    too_large,
 )
+
+# Temporary files carry this prefix; keys() never lists them (a crash can leave one, the sweep ignores it).
+PARTIAL = ".part-"
 
 
 class LocalStore(ObjectStore):
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path | str) -> None:
         self.root = Path(root).resolve()
 
+    def __repr__(self) -> str:
+        return f"LocalStore({str(self.root)!r})"
+
     def _path(self, key: str) -> Path:
-        if not key or key.startswith(("/", "\\")) or "\\" in key or ".." in key.split("/") or "\x00" in key:
+        check_key(key)
+        if key.rsplit("/", 1)[-1].startswith(PARTIAL):
             raise InvalidKey(f"invalid key {key!r}")
         path = (self.root / key).resolve()
-        if self.root not in path.parents:
+        # check_key already refuses '..'; this catches a symlink inside the store that points out of it.
+        if not path.is_relative_to(self.root) or path == self.root:
             raise InvalidKey(f"key {key!r} leaves the store")
         return path
 
     def put(self, stream: BinaryIO, *, media_type: str = "application/octet-stream",
             max_size: int | None = None, prefix: str = "files") -> StoredObject:
         key = new_key(prefix)
+        if max_size is not None and (known := remaining_length(stream)) is not None and known > max_size:
+            raise too_large(max_size)
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        reader = HashingReader(stream, max_size)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=PARTIAL)
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        digest = hashlib.sha256()
+        size = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := reader.read(CHUNK):
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+                while chunk := stream.read(CHUNK):  # errors of the source stream propagate as they are
+                    size += len(chunk)
+                    if max_size is not None and size > max_size:
+                        raise too_large(max_size)
+                    digest.update(chunk)
+                    try:
+                        out.write(chunk)
+                    except OSError as exc:
+                        raise self._unwritable(exc) from None
+                try:
+                    out.flush()
+                    # An official document acknowledged to the user must survive a power cut.
+                    os.fsync(out.fileno())
+                except OSError as exc:
+                    raise self._unwritable(exc) from None
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return StoredObject(key, reader.hexdigest(), reader.size)
+        _fsync_dir(path.parent)
+        return StoredObject(key, digest.hexdigest(), size)
+
+    def _unwritable(self, exc: OSError) -> StorageUnavailable:
+        return StorageUnavailable(f"EDOC_STORAGE_DIR {self.root} is not writable: {exc.strerror or exc}")
 
     def open(self, key: str, *, expected_sha256: str | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
         path = self._path(key)
         try:
-            handle = path.open("rb")
-        except FileNotFoundError:
+            handle = path.open("rb", buffering=0)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound(key) from None
 
         def chunks() -> Iterator[bytes]:
@@ -65,7 +101,7 @@ class LocalStore(ObjectStore):
                 while data := handle.read(chunk_size):
                     yield data
 
-        return verified(chunks(), expected_sha256, key)
+        return checked_chunks(chunks(), expected_sha256, key)
 
     def url(self, key: str, *, expires: timedelta, filename: str | None = None,
             media_type: str | None = None) -> str | None:
@@ -75,21 +111,49 @@ class LocalStore(ObjectStore):
         return self._path(key).is_file()
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except IsADirectoryError:
+            pass  # a folder is not an object: there is nothing under this key to delete
 
     def keys(self, prefix: str = "") -> Iterator[str]:
-        if not self.root.exists():
-            return
-        for path in sorted(self.root.rglob("*")):
-            if path.is_file() and not path.name.startswith(".part-"):
-                key = path.relative_to(self.root).as_posix()
+        # Walk only the folder the prefix points into, lazily: the sweep may run over millions of files.
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        if folder:
+            try:
+                check_key(folder)
+            except InvalidKey:
+                return
+        start = self.root / folder if folder else self.root
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames.sort()
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            for name in sorted(filenames):
+                if name.startswith(PARTIAL):
+                    continue
+                key = name if base == "." else f"{base}/{name}"
                 if key.startswith(prefix):
                     yield key
 
     def check(self) -> None:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".part-check-", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=PARTIAL + "check-") as probe:
+                probe.write(b"edoc")
+                probe.flush()
         except OSError as exc:
-            raise StorageUnavailable(f"EDOC_STORAGE_DIR {self.root} is not writable: {exc.strerror}") from None
+            raise self._unwritable(exc) from None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (ext4 and XFS may otherwise lose it on a crash)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a directory; the data itself is already on disk
+    finally:
+        os.close(fd)

@@ -1,157 +1,300 @@
-"""S3 store on the MinIO SDK (MinIO in production, any S3 in principle).
+"""S3 store on the MinIO SDK (MinIO in production, SeaweedFS in the tests, any S3 in principle).
 
-Uploads stream as multipart with a fixed part size, so memory stays bounded whatever the object's size;
-the SHA-256 is computed by the reader the SDK pulls from, not in a second pass.
+Uploads stream as multipart with a fixed part size and length unknown, so memory stays bounded whatever the
+object's size; the SHA-256 and size are computed by the reader the SDK pulls from, not in a second pass.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import logging
+import os
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import BinaryIO
-from urllib.parse import quote
+from typing import BinaryIO, cast
 
 import urllib3
 from minio import Minio
 from minio.commonconfig import ENABLED
-from minio.error import MinioException, S3Error
+from minio.error import MinioException, S3Error, ServerError
+from minio.helpers import check_bucket_name
 from minio.versioningconfig import VersioningConfig
 
 from storage.base import (
     CHUNK,
-    HashingReader,
     ObjectNotFound,
     ObjectStore,
     StorageError,
     StorageUnavailable,
     StoredObject,
+    check_key,
+    checked_chunks,
+    content_disposition,
     new_key,
-    verified,
+    remaining_length,
+    too_large,
 )
 
-PART_SIZE = 8 * 1024 * 1024
-_CREDENTIAL_ERRORS = {"SignatureDoesNotMatch": "EDOC_S3_SECRET_KEY", "InvalidAccessKeyId": "EDOC_S3_ACCESS_KEY",
-                      "AccessDenied": "EDOC_S3_ACCESS_KEY"}
+log = logging.getLogger(__name__)
+
+# Memory of one upload is about (PARALLEL_PARTS + 3) parts: those in flight, the one being read and the SDK's two
+# copies while it splits off its look-ahead byte. 8 MiB x 3 keeps a 100 MB upload near 50 MB of buffers; bigger
+# parts measured no faster against SeaweedFS or MinIO on a LAN (the server, not the client, is the limit).
+PART_SIZE = 8 << 20
+PARALLEL_PARTS = 3
+_TRANSPORT_ERRORS = (MinioException, urllib3.exceptions.HTTPError, OSError)
+_MISSING_OBJECT = {"NoSuchKey", "NoSuchObject", "NoSuchVersion", "NotFound", "ResourceNotFound"}
+# Which setting the operator has to fix, by S3 error code.
+_SETTING_AT_FAULT = {
+    "SignatureDoesNotMatch": ("EDOC_S3_SECRET_KEY", "rejected by S3"),
+    "InvalidAccessKeyId": ("EDOC_S3_ACCESS_KEY", "unknown to S3"),
+    "AccessDenied": ("EDOC_S3_ACCESS_KEY", "not allowed by S3"),
+    "NoSuchBucket": ("EDOC_S3_BUCKET", "does not exist"),
+    "BucketAlreadyExists": ("EDOC_S3_BUCKET", "is owned by another account"),
+    "InvalidBucketName": ("EDOC_S3_BUCKET", "is not a valid bucket name"),
+    "AuthorizationHeaderMalformed": ("EDOC_S3_REGION", "does not match the server's region"),
+    "InvalidRegion": ("EDOC_S3_REGION", "does not match the server's region"),
+}
+
+
+class _UploadReader:
+    """What the SDK reads from: counts, hashes and enforces ``max_size`` as the bytes go by.
+
+    The SDK uploads parts in worker threads that it only stops when ``put_object`` returns normally: an exception
+    raised from ``read()`` once those workers exist leaves them blocked for ever (minio 7.2). So an error during
+    the first part (before any worker exists) is raised at once; a later one is remembered and reported as the
+    end of the stream, the SDK finishes its bookkeeping, and ``S3Store.put`` removes the truncated object.
+    """
+
+    def __init__(self, stream: BinaryIO, max_size: int | None, first_part: int) -> None:
+        self._stream = stream
+        self._max = max_size
+        self._first_part = first_part
+        self._hash = hashlib.sha256()
+        self.size = 0
+        self.raised: BaseException | None = None
+        self.deferred: Exception | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.deferred is not None:
+            return b""
+        before = self.size
+        try:
+            data = self._read_full(n)
+            self.size += len(data)
+            if self._max is not None and self.size > self._max:
+                raise too_large(self._max)
+        except Exception as exc:
+            if before < self._first_part:
+                self.raised = exc
+                raise
+            self.deferred = exc
+            return b""
+        self._hash.update(data)
+        return data
+
+    def _read_full(self, n: int) -> bytes:
+        # The SDK grows its part by `bytes += chunk`: a source that returns short reads (a socket, a WSGI input)
+        # would cost a quadratic amount of copying. Fill the request here with a single join instead.
+        data = self._stream.read(n)
+        if n < 0 or not data or len(data) >= n:
+            return bytes(data) if not isinstance(data, bytes) else data
+        pieces = [data]
+        missing = n - len(data)
+        while missing > 0 and (more := self._stream.read(missing)):
+            pieces.append(more)
+            missing -= len(more)
+        return b"".join(pieces)
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
 
 
 class S3Store(ObjectStore):
     def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = True,
                  region: str | None = None) -> None:
-        self.endpoint, self.bucket, self.secure = endpoint, bucket, secure
-        # Few quick retries: an unreachable endpoint must fail start-up in seconds, not minutes.
+        self.endpoint, self.bucket, self.secure, self.region = endpoint, bucket, secure, region
+        # One pool for the store's life: connections are reused across requests and threads. No CA bundle is
+        # forced: the system store (where a ministry's private CA is installed) or SSL_CERT_FILE applies.
+        # Few, quick retries: an unreachable endpoint must fail start-up in seconds, not minutes.
         http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=3, read=120), maxsize=16,
+            timeout=urllib3.Timeout(connect=5, read=120), maxsize=32,
+            ca_certs=os.environ.get("SSL_CERT_FILE") or None,
             retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]))
+        if not endpoint:
+            raise StorageUnavailable("EDOC_S3_ENDPOINT is empty: give host:port of the S3 server")
         try:
             self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
                                 region=region, http_client=http)
         except ValueError as exc:
-            raise StorageUnavailable(f"EDOC_S3_ENDPOINT {endpoint!r} is not a host:port: {exc}") from None
+            raise StorageUnavailable(f"EDOC_S3_ENDPOINT {endpoint!r} is not host:port (no scheme, no path; "
+                                     f"EDOC_S3_SECURE chooses https): {exc}") from None
         self._ready = False
+        self._ready_lock = threading.Lock()
 
-    # --- errors ----------------------------------------------------------------------------------------
-    def _unavailable(self, exc: Exception) -> StorageError:
+    def __repr__(self) -> str:
+        scheme = "https" if self.secure else "http"
+        return f"S3Store({scheme}://{self.endpoint}/{self.bucket})"
+
+    # --- errors ---------------------------------------------------------------------------------------------
+    def _error(self, exc: BaseException) -> StorageError:
+        """Translate an SDK or transport error into ours, naming the setting an operator would have to fix."""
         if isinstance(exc, S3Error):
-            if exc.code in _CREDENTIAL_ERRORS:
-                return StorageUnavailable(f"{_CREDENTIAL_ERRORS[exc.code]} rejected by S3 at {self.endpoint} "
-                                          f"({exc.code})")
-            if exc.code in {"NoSuchKey", "NoSuchObject"}:
-                return ObjectNotFound(exc.message)
-            if exc.code == "NoSuchBucket":
-                return StorageUnavailable(f"EDOC_S3_BUCKET {self.bucket!r} does not exist at {self.endpoint}")
-            return StorageError(f"S3 error {exc.code}: {exc.message}")
-        reason = str(exc).splitlines()[0][:200]
-        return StorageUnavailable(f"EDOC_S3_ENDPOINT {self.endpoint} unreachable: {reason}")
+            if exc.code in _MISSING_OBJECT and exc.object_name:
+                return ObjectNotFound(exc.object_name)
+            if exc.code in _SETTING_AT_FAULT:
+                setting, problem = _SETTING_AT_FAULT[exc.code]
+                value = {"EDOC_S3_BUCKET": self.bucket, "EDOC_S3_REGION": self.region}.get(setting)
+                subject = f"{setting} {value!r}" if value else setting
+                return StorageUnavailable(f"{subject} {problem} at {self.endpoint} ({exc.code})")
+            return StorageError(f"S3 at {self.endpoint}: {exc.code}: {exc.message}")
+        if isinstance(exc, ServerError):
+            return StorageUnavailable(f"EDOC_S3_ENDPOINT {self.endpoint} answered HTTP {exc.status_code}")
+        reason: object = exc
+        while isinstance(reason, urllib3.exceptions.MaxRetryError) and reason.reason is not None:
+            reason = reason.reason
+        if isinstance(reason, urllib3.exceptions.SSLError):
+            return StorageUnavailable(f"EDOC_S3_ENDPOINT {self.endpoint}: TLS failed (check EDOC_S3_SECURE and the "
+                                      f"server certificate): {_short(reason)}")
+        return StorageUnavailable(f"EDOC_S3_ENDPOINT {self.endpoint} unreachable: {_short(reason)}")
 
+    # --- start-up ---------------------------------------------------------------------------------------------
     def check(self) -> None:
+        """Create the bucket if missing, turn versioning on, and prove the credentials may write."""
         try:
-            from minio.helpers import check_bucket_name
-
-            check_bucket_name(self.bucket)
+            check_bucket_name(self.bucket, strict=True)
         except ValueError as exc:
             raise StorageUnavailable(f"EDOC_S3_BUCKET {self.bucket!r} is not a valid bucket name: {exc}") from None
         try:
             if not self.client.bucket_exists(self.bucket):
-                self.client.make_bucket(self.bucket)
-            self.client.set_bucket_versioning(self.bucket, VersioningConfig(ENABLED))
-        except (MinioException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-            raise self._unavailable(exc) from None
+                try:
+                    self.client.make_bucket(self.bucket, location=self.region)
+                except S3Error as exc:
+                    if exc.code != "BucketAlreadyOwnedByYou":  # another worker created it meanwhile
+                        raise
+            # Versioning keeps a deleted or overwritten document recoverable by the operator.
+            if self.client.get_bucket_versioning(self.bucket).status != ENABLED:
+                self.client.set_bucket_versioning(self.bucket, VersioningConfig(ENABLED))
+            # Read rights alone would pass the calls above; writing one empty object proves uploads will work.
+            # Deleting that exact version leaves no trace, not even a delete marker.
+            probe = self.client.put_object(self.bucket, new_key("edoc-check"), io.BytesIO(b""), 0)
+            self.client.remove_object(self.bucket, probe.object_name, version_id=probe.version_id)
+        except _TRANSPORT_ERRORS as exc:
+            raise self._error(exc) from None
         self._ready = True
 
     def _ensure(self) -> None:
         if not self._ready:
-            self.check()
+            with self._ready_lock:
+                if not self._ready:
+                    self.check()
 
-    # --- objects ---------------------------------------------------------------------------------------
+    # --- objects ----------------------------------------------------------------------------------------------
     def put(self, stream: BinaryIO, *, media_type: str = "application/octet-stream",
             max_size: int | None = None, prefix: str = "files") -> StoredObject:
-        self._ensure()
         key = new_key(prefix)
-        reader = HashingReader(stream, max_size)
+        if max_size is not None and (known := remaining_length(stream)) is not None and known > max_size:
+            raise too_large(max_size)  # before a single byte goes over the network
+        self._ensure()
+        reader = _UploadReader(stream, max_size, first_part=PART_SIZE + 1)
         try:
-            self.client.put_object(self.bucket, key, reader, length=-1, part_size=PART_SIZE,
-                                   content_type=media_type)
+            result = self.client.put_object(self.bucket, key, cast(BinaryIO, reader), length=-1,
+                                            part_size=PART_SIZE, content_type=media_type,
+                                            num_parallel_uploads=PARALLEL_PARTS)
         except BaseException as exc:
-            # A multipart upload aborted by the SDK leaves no object; a completed one past the limit cannot
-            # exist (the reader stops first). Delete anyway, so nothing half-written stays.
-            self._delete_quietly(key)
-            if isinstance(exc, (MinioException, urllib3.exceptions.HTTPError, OSError)):
-                raise self._unavailable(exc) from None
+            # The SDK has aborted its multipart upload: nothing was stored. Deleting anyway would only add a
+            # delete marker to the versioned bucket.
+            if exc is reader.raised:
+                raise
+            if reader.deferred is not None:
+                raise reader.deferred from exc
+            if isinstance(exc, _TRANSPORT_ERRORS):
+                raise self._error(exc) from None
             raise
+        if reader.deferred is not None:
+            self._remove_version(key, result.version_id)
+            raise reader.deferred
         return StoredObject(key, reader.hexdigest(), reader.size)
 
+    def _remove_version(self, key: str, version_id: str | None) -> None:
+        try:
+            self.client.remove_object(self.bucket, key, version_id=version_id)
+        except _TRANSPORT_ERRORS as exc:
+            log.warning("could not remove the truncated upload %s (%s); the orphan sweep will", key, exc)
+
     def open(self, key: str, *, expected_sha256: str | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
+        check_key(key)
         self._ensure()
         try:
             response = self.client.get_object(self.bucket, key)
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise self._unavailable(exc) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise self._error(exc) from None
 
         def chunks() -> Iterator[bytes]:
             try:
                 yield from response.stream(chunk_size)
+            except _TRANSPORT_ERRORS as exc:
+                raise self._error(exc) from None
             finally:
                 response.close()
                 response.release_conn()
 
-        return verified(chunks(), expected_sha256, key)
+        return checked_chunks(chunks(), expected_sha256, key)
 
     def url(self, key: str, *, expires: timedelta, filename: str | None = None,
             media_type: str | None = None) -> str | None:
+        check_key(key)
         self._ensure()
         headers: dict[str, str | list[str] | tuple[str]] = {}
         if filename:
-            headers["response-content-disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+            headers["response-content-disposition"] = content_disposition(filename)
         if media_type:
             headers["response-content-type"] = media_type
-        return self.client.presigned_get_object(self.bucket, key, expires=expires,
-                                                response_headers=headers or None)
+        try:
+            return self.client.presigned_get_object(self.bucket, key, expires=expires,
+                                                    response_headers=headers or None)
+        except _TRANSPORT_ERRORS as exc:  # the first call per bucket may ask the server for its region
+            raise self._error(exc) from None
 
     def exists(self, key: str) -> bool:
+        check_key(key)
         self._ensure()
         try:
             self.client.stat_object(self.bucket, key)
         except S3Error as exc:
-            if exc.code in {"NoSuchKey", "NoSuchObject", "NotFound"}:
+            if exc.code in _MISSING_OBJECT:
                 return False
-            raise self._unavailable(exc) from None
+            raise self._error(exc) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise self._error(exc) from None
         return True
 
     def delete(self, key: str) -> None:
+        """Hide the object (S3 deletes are idempotent). In the versioned bucket the bytes stay as an older
+        version, recoverable by the operator until a lifecycle rule expires them."""
+        check_key(key)
         self._ensure()
         try:
             self.client.remove_object(self.bucket, key)
-        except (MinioException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise self._unavailable(exc) from None
-
-    def _delete_quietly(self, key: str) -> None:
-        try:
-            self.client.remove_object(self.bucket, key)
-        except (MinioException, urllib3.exceptions.HTTPError, OSError):
-            pass
+        except _TRANSPORT_ERRORS as exc:
+            raise self._error(exc) from None
 
     def keys(self, prefix: str = "") -> Iterator[str]:
         self._ensure()
-        for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True):
-            if obj.object_name:
-                yield obj.object_name
+        try:
+            for obj in self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
+                if obj.object_name and not obj.is_dir:
+                    yield obj.object_name
+        except _TRANSPORT_ERRORS as exc:
+            raise self._error(exc) from None
+
+
+def _short(reason: object) -> str:
+    """The useful end of urllib3's nested messages, e.g. '[Errno 111] Connection refused'."""
+    text = str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
+    for marker in ("Failed to establish a new connection: ", "Caused by "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return text.rstrip(")'\"")[:200]
