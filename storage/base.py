@@ -107,9 +107,15 @@ def checked_chunks(chunks: Iterator[bytes], expected_sha256: str | None, key: st
         yield from chunks
         return
     digest = hashlib.sha256()
-    for chunk in chunks:
-        digest.update(chunk)
-        yield chunk
+    try:
+        for chunk in chunks:
+            digest.update(chunk)
+            yield chunk
+    finally:
+        # A reader that stops early (a client that went away) must release the file or connection now.
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
     actual = digest.hexdigest()
     if actual != expected_sha256.lower():
         raise IntegrityMismatch(f"{key}: SHA-256 of the stored bytes is {actual}, expected {expected_sha256}")
@@ -139,7 +145,8 @@ class ObjectStore(ABC):
     @abstractmethod
     def open(self, key: str, *, expected_sha256: str | None = None, chunk_size: int = CHUNK) -> Iterator[bytes]:
         """Stream the object. ``ObjectNotFound`` is raised by the call itself (before the first chunk);
-        with ``expected_sha256`` a mismatch raises ``IntegrityMismatch`` after the last chunk."""
+        with ``expected_sha256`` a mismatch raises ``IntegrityMismatch`` after the last chunk. Iterate the result
+        to its end or close it: it holds an open file or connection."""
 
     def read_bytes(self, key: str, *, expected_sha256: str | None = None) -> bytes:
         """Whole object in memory: for small objects only."""

@@ -1,7 +1,8 @@
 """S3 store on the MinIO SDK (MinIO in production, SeaweedFS in the tests, any S3 in principle).
 
-Uploads stream as multipart with a fixed part size and length unknown, so memory stays bounded whatever the
-object's size; the SHA-256 and size are computed by the reader the SDK pulls from, not in a second pass.
+Uploads stream as multipart with a fixed part size (length -1 when the source cannot tell it), so memory stays
+bounded whatever the object's size; the SHA-256 and size are computed by the reader the SDK pulls from, not in a
+second pass.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from storage.base import (
 
 log = logging.getLogger(__name__)
 
-# Memory of one upload is about (PARALLEL_PARTS + 3) parts: those in flight, the one being read and the SDK's two
-# copies while it splits off its look-ahead byte. 8 MiB x 3 keeps a 100 MB upload near 50 MB of buffers; bigger
-# parts measured no faster against SeaweedFS or MinIO on a LAN (the server, not the client, is the limit).
+# Memory of one upload is about PARALLEL_PARTS + 1 parts (those in flight and the one being read), plus two more
+# when the length is unknown (the SDK copies each part while splitting off its look-ahead byte): 32-50 MB at
+# 8 MiB x 3. Bigger parts measured no faster against SeaweedFS (the server, not the client, is the limit).
 PART_SIZE = 8 << 20
 PARALLEL_PARTS = 3
 _TRANSPORT_ERRORS = (MinioException, urllib3.exceptions.HTTPError, OSError)
@@ -63,50 +64,74 @@ class _UploadReader:
     """What the SDK reads from: counts, hashes and enforces ``max_size`` as the bytes go by.
 
     The SDK uploads parts in worker threads that it only stops when ``put_object`` returns normally: an exception
-    raised from ``read()`` once those workers exist leaves them blocked for ever (minio 7.2). So an error during
-    the first part (before any worker exists) is raised at once; a later one is remembered and reported as the
-    end of the stream, the SDK finishes its bookkeeping, and ``S3Store.put`` removes the truncated object.
+    raised from ``read()`` once those workers exist leaves them blocked for ever (minio 7.2). The SDK reads the
+    whole first part before it starts them, so an error until then is raised at once. A later one is remembered,
+    the SDK is told the stream ended (or, when it was given the length and insists on full parts, fed zeros up to
+    it), it completes the upload, and ``S3Store.put`` removes that version and raises the remembered error.
     """
 
-    def __init__(self, stream: BinaryIO, max_size: int | None, first_part: int) -> None:
+    def __init__(self, stream: BinaryIO, *, max_size: int | None, length: int | None) -> None:
         self._stream = stream
         self._max = max_size
-        self._first_part = first_part
+        self._length = length
+        # With length -1 the SDK reads one byte past each part to learn whether another part follows.
+        self._first_part = PART_SIZE if length is not None else PART_SIZE + 1
         self._hash = hashlib.sha256()
-        self.size = 0
+        self._served = 0  # bytes handed to the SDK, padding included
+        self.size = 0  # bytes taken from the source
         self.raised: BaseException | None = None
         self.deferred: Exception | None = None
 
     def read(self, n: int = -1) -> bytes:
         if self.deferred is not None:
-            return b""
+            return self._padding(n)
         before = self.size
         try:
             data = self._read_full(n)
             self.size += len(data)
             if self._max is not None and self.size > self._max:
                 raise too_large(self._max)
+            if self._length is not None and 0 <= len(data) < n:
+                raise OSError(f"the stream ended after {self.size} of the {self._length} bytes it announced")
         except Exception as exc:
             if before < self._first_part:
                 self.raised = exc
                 raise
             self.deferred = exc
-            return b""
+            return self._padding(n)
         self._hash.update(data)
+        self._served += len(data)
         return data
 
+    def _padding(self, n: int) -> bytes:
+        if self._length is None:
+            return b""
+        count = max(0, min(n, self._length - self._served))
+        self._served += count
+        return bytes(count)
+
     def _read_full(self, n: int) -> bytes:
-        # The SDK grows its part by `bytes += chunk`: a source that returns short reads (a socket, a WSGI input)
-        # would cost a quadratic amount of copying. Fill the request here with a single join instead.
+        # The SDK grows a part by `bytes += chunk`: a source that returns short reads (a socket, a WSGI input)
+        # would cost a quadratic amount of copying. Fill the whole request here instead, with one copy at most.
         data = self._stream.read(n)
         if n < 0 or not data or len(data) >= n:
-            return bytes(data) if not isinstance(data, bytes) else data
-        pieces = [data]
-        missing = n - len(data)
-        while missing > 0 and (more := self._stream.read(missing)):
-            pieces.append(more)
-            missing -= len(more)
-        return b"".join(pieces)
+            return data if isinstance(data, bytes) else bytes(data)
+        buffer = bytearray(n)
+        got = len(data)
+        buffer[:got] = data
+        readinto = getattr(self._stream, "readinto", None)
+        with memoryview(buffer) as view:
+            while got < n:
+                if readinto is not None:
+                    count = readinto(view[got:]) or 0
+                else:
+                    more = self._stream.read(n - got)
+                    count = len(more)
+                    view[got:got + count] = more
+                if not count:
+                    break
+                got += count
+            return bytes(view[:got])
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
@@ -115,6 +140,8 @@ class _UploadReader:
 class S3Store(ObjectStore):
     def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = True,
                  region: str | None = None) -> None:
+        if not endpoint:
+            raise StorageUnavailable("EDOC_S3_ENDPOINT is empty: give host:port of the S3 server")
         self.endpoint, self.bucket, self.secure, self.region = endpoint, bucket, secure, region
         # One pool for the store's life: connections are reused across requests and threads. No CA bundle is
         # forced: the system store (where a ministry's private CA is installed) or SSL_CERT_FILE applies.
@@ -123,8 +150,6 @@ class S3Store(ObjectStore):
             timeout=urllib3.Timeout(connect=5, read=120), maxsize=32,
             ca_certs=os.environ.get("SSL_CERT_FILE") or None,
             retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]))
-        if not endpoint:
-            raise StorageUnavailable("EDOC_S3_ENDPOINT is empty: give host:port of the S3 server")
         try:
             self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
                                 region=region, http_client=http)
@@ -195,14 +220,17 @@ class S3Store(ObjectStore):
     def put(self, stream: BinaryIO, *, media_type: str = "application/octet-stream",
             max_size: int | None = None, prefix: str = "files") -> StoredObject:
         key = new_key(prefix)
-        if max_size is not None and (known := remaining_length(stream)) is not None and known > max_size:
-            raise too_large(max_size)  # before a single byte goes over the network
+        # A spooled upload (the usual web form) tells its length: too large is refused before a byte is sent, and
+        # the SDK, told the length, reads exact parts and makes no copies. Otherwise it streams with length -1.
+        known = remaining_length(stream)
+        if max_size is not None and known is not None and known > max_size:
+            raise too_large(max_size)
         self._ensure()
-        reader = _UploadReader(stream, max_size, first_part=PART_SIZE + 1)
+        reader = _UploadReader(stream, max_size=max_size, length=known)
         try:
-            result = self.client.put_object(self.bucket, key, cast(BinaryIO, reader), length=-1,
-                                            part_size=PART_SIZE, content_type=media_type,
-                                            num_parallel_uploads=PARALLEL_PARTS)
+            result = self.client.put_object(self.bucket, key, cast(BinaryIO, reader),
+                                            length=known if known is not None else -1, part_size=PART_SIZE,
+                                            content_type=media_type, num_parallel_uploads=PARALLEL_PARTS)
         except BaseException as exc:
             # The SDK has aborted its multipart upload: nothing was stored. Deleting anyway would only add a
             # delete marker to the versioned bucket.
@@ -297,4 +325,4 @@ def _short(reason: object) -> str:
     for marker in ("Failed to establish a new connection: ", "Caused by "):
         if marker in text:
             text = text.split(marker, 1)[1]
-    return text.rstrip(")'\"")[:200]
+    return text[:200]
