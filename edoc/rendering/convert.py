@@ -1,44 +1,104 @@
-"""DOCX → PDF with LibreOffice headless, in a throwaway profile and folder per conversion."""
+"""DOCX → PDF with LibreOffice headless, in a throwaway profile and folder per conversion.
+
+The file is checked to be a Word document before LibreOffice sees it: LibreOffice opens nearly anything (a text
+file becomes a one-page PDF of its bytes), so "it converted" proves nothing about the upload.
+"""
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""Compound file: a Word 97-2003 .doc, or a password-protected (encrypted) .docx."""
+WORD_MAIN_TYPES = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
 
 
 class ConversionError(Exception):
-    """LibreOffice is missing, timed out, or could not open the file; the message says which."""
+    """LibreOffice is missing or timed out, or the file is not a Word document it can open; the message (in
+    Vietnamese, shown to users) says which."""
 
 
 def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def docx_to_pdf(data: bytes | Path, *, timeout: float = 90) -> bytes:
+def check_docx(data: bytes) -> None:
+    """Raise ConversionError unless ``data`` is an Office Open XML word-processing package."""
+    if data.startswith(OLE_MAGIC):
+        raise ConversionError("tệp là văn bản Word cũ (.doc) hoặc tệp DOCX có đặt mật khẩu; hãy lưu lại thành "
+                              "DOCX không đặt mật khẩu")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            content_types = package.read("[Content_Types].xml").decode("utf-8", "replace")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
+        raise ConversionError("tệp bị hỏng hoặc không phải văn bản Word (DOCX) hợp lệ") from exc
+    if not any(kind in content_types for kind in WORD_MAIN_TYPES):
+        raise ConversionError("tệp không phải văn bản Word (DOCX): gói không có phần văn bản Word")
+
+
+def docx_to_pdf(data: bytes | Path, *, timeout: float = 60) -> bytes:
+    """The PDF LibreOffice makes of a DOCX (given as bytes or a path)."""
+    if isinstance(data, Path):
+        try:
+            data = data.read_bytes()
+        except OSError as exc:
+            raise ConversionError(f"không đọc được tệp {data.name}: {exc.strerror or exc}") from exc
+    check_docx(data)
     binary = soffice_path()
     if binary is None:
-        raise ConversionError("máy chủ chưa cài LibreOffice (gói libreoffice-writer-nogui)")
+        raise ConversionError("máy chủ chưa cài LibreOffice (lệnh soffice; gói Debian libreoffice-writer-nogui)")
     with tempfile.TemporaryDirectory(prefix="edoc-convert-") as tmp:
         work = Path(tmp)
         source = work / "input.docx"
-        if isinstance(data, Path):
-            shutil.copyfile(data, source)
-        else:
-            source.write_bytes(data)
-        # A profile of its own: concurrent conversions must not share (and lock) one user installation.
-        command = [binary, "--headless", "--norestore", "--nologo", "--nolockcheck",
+        source.write_bytes(data)
+        # a profile of its own: concurrent conversions must not share (and lock) one user installation
+        command = [binary, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
                    f"-env:UserInstallation={(work / 'profile').as_uri()}",
                    "--convert-to", "pdf", "--outdir", str(work / "out"), str(source)]
-        try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise ConversionError(f"LibreOffice không chuyển xong trong {timeout:.0f} giây") from None
+        result = _run(command, timeout)
         output = work / "out" / "input.pdf"
-        if result.returncode != 0 or not output.exists() or output.stat().st_size == 0:
-            raise ConversionError("tệp bị hỏng hoặc không phải văn bản Word hợp lệ")
+        if not output.exists() or output.stat().st_size == 0:
+            detail = (result.stderr or result.stdout or "").strip().splitlines()
+            hint = f" ({detail[-1][:200]})" if detail else ""
+            raise ConversionError(f"LibreOffice không mở được tệp: tệp bị hỏng hoặc không phải văn bản Word hợp "
+                                  f"lệ{hint}")
         pdf = output.read_bytes()
-        if not pdf.startswith(b"%PDF-"):
-            raise ConversionError("LibreOffice không tạo được PDF từ tệp này")
-        return pdf
+    if not pdf.startswith(b"%PDF-"):
+        raise ConversionError("LibreOffice không tạo được PDF từ tệp này")
+    return pdf
+
+
+def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    # soffice is a script that starts oosplash, which starts soffice.bin: on a timeout the whole process group
+    # must go, or soffice.bin lingers holding the profile and a CPU
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True, env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise ConversionError(f"LibreOffice không chuyển xong trong {timeout:g} giây") from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.communicate()
