@@ -1,3 +1,5 @@
+"""``python -m signing``: see ``signing.cli``."""
+
 import sys
 
 from signing.cli import main

@@ -1,9 +1,20 @@
-"""``python -m signing``: sign and validate PDFs, and run a development CA, with nothing but this package."""
+"""``python -m signing``: sign, timestamp and validate PDFs and run a development CA, with nothing but this
+package, a PDF and a key.
+
+    python -m signing sign IN.pdf OUT.pdf --pkcs12 key.p12 --password-file F --image sig.png [--tsa-url URL]
+    python -m signing sign IN.pdf OUT.pdf --pkcs12 org.p12 --password-file F --seal-image seal.png
+    python -m signing sign IN.pdf OUT.pdf --pkcs12 org.p12 --password-file F --attachment-stamp "445/KH-LĐLĐ"
+    python -m signing validate FILE.pdf --trust root.pem [--json]      # exit 0: all valid and trusted
+    python -m signing devca init DIR ; python -m signing devca issue DIR --name "..." --output x.p12 ...
+
+Exit codes: 0 done (validate: every signature valid), 1 validate found a problem, 2 refused or failed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from asn1crypto import pem
@@ -12,55 +23,128 @@ from asn1crypto import x509 as asn1_x509
 from signing.errors import SigningError
 
 
-def _load_certs(paths: list[str]) -> list[asn1_x509.Certificate]:
+def load_certificates(paths: Sequence[str]) -> list[asn1_x509.Certificate]:
+    """Certificates from PEM (one or many per file) or DER files."""
     certs = []
     for path in paths:
         data = Path(path).read_bytes()
-        if pem.detect(data):
-            certs += [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
-        else:
-            certs.append(asn1_x509.Certificate.load(data))
+        try:
+            if pem.detect(data):
+                certs += [asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
+            else:
+                certs.append(asn1_x509.Certificate.load(data))
+        except (ValueError, TypeError):
+            raise SigningError(f"{path}: không phải chứng thư số X.509 (PEM hoặc DER)") from None
     return certs
 
 
-def _password(args: argparse.Namespace) -> str:
-    if args.password_file:
-        return Path(args.password_file).read_text().strip()
-    return args.password or ""
+def _secret(value: str | None, file: str | None, what: str) -> str:
+    if file:
+        return Path(file).read_text(encoding="utf-8").rstrip("\r\n")
+    if value is not None:
+        return value
+    raise SigningError(f"thiếu {what} (dùng --{what}-file hoặc --{what})")
+
+
+def _key(args: argparse.Namespace) -> object:
+    if args.pkcs11_module:
+        from signing.tokens import open_token
+
+        return open_token(args.pkcs11_module, pin=_secret(args.pin, args.pin_file, "pin"),
+                          token_label=args.token_label, key_label=args.key_label)
+    if not args.pkcs12:
+        raise SigningError("cần --pkcs12 (tệp khóa) hoặc --pkcs11-module (thiết bị ký số)")
+    from signing.keys import load_pkcs12
+
+    return load_pkcs12(Path(args.pkcs12).read_bytes(), _secret(args.password, args.password_file, "password"))
+
+
+def _placement(args: argparse.Namespace, pdf: bytes) -> object:
+    from signing.placement import Placement, box_above_name
+
+    if args.box:
+        try:
+            page, x, y, width, height = (float(v) for v in args.box.split(","))
+        except ValueError:
+            raise SigningError("--box phải có dạng TRANG,X,Y,RỘNG,CAO (trang từ 1, đơn vị điểm PDF)") from None
+        return Placement.from_xywh(int(page) - 1, x, y, width, height)
+    if args.near_name:
+        return box_above_name(pdf, args.near_name)
+    return None
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    from signing.keys import load_pkcs12
-    from signing.sign import seal_pdf, sign_pdf
+    from signing.appearance import SealImage, SignerImage, attachment_stamp
+    from signing.sign import ATTACHMENT_FIELD, SEAL_FIELD, SIGNER_FIELD, sign_pdf
+    from signing.timestamps import http_timestamper
 
-    key = load_pkcs12(Path(args.pkcs12).read_bytes(), _password(args))
     pdf = Path(args.input).read_bytes()
+    appearance: object = None
+    field = args.field
     if args.seal_image:
-        out = seal_pdf(pdf, key, seal_png=Path(args.seal_image).read_bytes(), seal_mm=args.seal_mm)
-    else:
-        image = Path(args.image).read_bytes() if args.image else None
-        new_field = None
-        if args.box:
-            page, *box = (float(v) for v in args.box.split(","))
-            new_field = (int(page), (box[0], box[1], box[2], box[3]))
-        out = sign_pdf(pdf, key, field=args.field, image_png=image, new_field=new_field, reason=args.reason)
+        appearance, field = SealImage(Path(args.seal_image).read_bytes(), args.seal_mm), field or SEAL_FIELD
+    elif args.attachment_stamp:
+        appearance, field = attachment_stamp(args.attachment_stamp), field or ATTACHMENT_FIELD
+    elif args.image:
+        appearance = SignerImage(Path(args.image).read_bytes())
+    context = None
+    if args.ltv or args.lta or args.check_revocation:
+        from pyhanko_certvalidator import ValidationContext
+
+        context = ValidationContext(trust_roots=load_certificates(args.trust or []), allow_fetching=True,
+                                    revocation_mode="hard-fail")
+    key = _key(args)
+    try:
+        out = sign_pdf(pdf, key, field=field or SIGNER_FIELD, appearance=appearance,  # type: ignore[arg-type]
+                       placement=_placement(args, pdf), reason=args.reason,  # type: ignore[arg-type]
+                       location=args.location,
+                       timestamper=http_timestamper(args.tsa_url) if args.tsa_url else None,
+                       embed_validation_info=bool(args.ltv or args.lta), validation_context=context, lta=args.lta)
+    finally:
+        close = getattr(key, "close", None)
+        if close is not None:
+            close()
     Path(args.output).write_bytes(out)
     print(f"Đã ký: {args.output}")
+    return 0
+
+
+def cmd_timestamp(args: argparse.Namespace) -> int:
+    from pyhanko_certvalidator import ValidationContext
+
+    from signing.sign import add_document_timestamp
+    from signing.timestamps import http_timestamper
+
+    context = (ValidationContext(trust_roots=load_certificates(args.trust), allow_fetching=True)
+               if args.trust else None)
+    out = add_document_timestamp(Path(args.input).read_bytes(), http_timestamper(args.tsa_url),
+                                 validation_context=context)
+    Path(args.output).write_bytes(out)
+    print(f"Đã đóng dấu thời gian: {args.output}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from signing.validate import validate_pdf
 
-    report = validate_pdf(Path(args.input).read_bytes(), trust_roots=_load_certs(args.trust or []))
+    report = validate_pdf(Path(args.input).read_bytes(), trust_roots=load_certificates(args.trust or []),
+                          allow_fetching=args.allow_fetching, revocation_mode=args.revocation_mode)
     if args.json:
         print(report.to_json())
     else:
         if not report.signatures:
             print("Tệp không có chữ ký số.")
-        for s in report.signatures:
-            state = "HỢP LỆ" if s.valid and s.trusted else ("NGUYÊN VẸN, CHƯA TIN CẬY" if s.intact else "HỎNG")
-            print(f"{s.field}: {s.signer} — {state}; ký lúc {s.signing_time}; sau khi ký: {s.modification_text}")
+        for s in [*report.signatures, *report.timestamps]:
+            print(f"{s.field}: {s.signer} — {s.verdict_text.upper()}")
+            if s.organisation:
+                print(f"  cơ quan, tổ chức: {s.organisation}")
+            when = f"  thời điểm ký: {s.signing_time or '—'}"
+            print(when + (f"; dấu thời gian: {s.timestamp}" if s.timestamp else ""))
+            print(f"  sau khi ký: {s.modification_text}; phạm vi: {s.coverage_text}; mức PAdES: {s.pades_level}")
+            if s.trust_problem:
+                print(f"  tin cậy: {s.trust_problem}")
+            if s.error:
+                print(f"  lỗi: {s.error}")
     return 0 if report.all_valid else 1
 
 
@@ -68,69 +152,146 @@ def cmd_devca_init(args: argparse.Namespace) -> int:
     from signing.devca import create_ca
 
     folder = Path(args.folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    ca = create_ca()
-    key_pem, cert_pem = ca.to_pem(_password(args))
-    (folder / "ca-key.pem").write_bytes(key_pem)
-    (folder / "ca.pem").write_bytes(cert_pem)
+    if (folder / "ca-key.pem").exists():
+        raise SigningError(f"{folder} đã có một CA; không ghi đè")
+    ca = create_ca(base_url=args.url)
+    ca.save(folder, _secret(args.password, args.password_file, "password"))
     print(f"CA phát triển (KHÔNG có giá trị pháp lý): {folder / 'ca.pem'}")
     return 0
 
 
 def cmd_devca_issue(args: argparse.Namespace) -> int:
     from signing.devca import DevCA
-    from signing.keys import export_pkcs12
+    from signing.keys import export_encrypted_pkcs12
+
+    ca = DevCA.load(Path(args.folder), _secret(args.password, args.password_file, "password"))
+    kind = "rsa" if args.rsa else "ec"
+    if args.organisation_cert:
+        key = ca.issue_organisation(args.name, email=args.email or "", days=args.days, key_type=kind)
+    else:
+        key = ca.issue(args.name, organisation=args.organisation or "", email=args.email or "", days=args.days,
+                       key_type=kind)
+    p12_password = _secret(args.p12_password, args.p12_password_file, "p12-password")
+    Path(args.output).write_bytes(export_encrypted_pkcs12(key, p12_password))
+    print(f"Chứng thư số cho {args.name} (số hiệu {key.serial}): {args.output}")
+    return 0
+
+
+def cmd_devca_revoke(args: argparse.Namespace) -> int:
+    from signing.devca import DevCA
 
     folder = Path(args.folder)
-    ca = DevCA.from_pem((folder / "ca-key.pem").read_bytes(), (folder / "ca.pem").read_bytes(), _password(args))
-    key = ca.issue(args.name, organisation=args.organisation or "", email=args.email or "")
-    Path(args.output).write_bytes(export_pkcs12(key, args.p12_password))
-    print(f"Chứng thư số cho {args.name}: {args.output}")
+    password = _secret(args.password, args.password_file, "password")
+    ca = DevCA.load(folder, password)
+    ca.revoke(int(args.serial, 0))
+    ca.save(folder, password)
+    print(f"Đã thu hồi chứng thư số {args.serial}; danh sách thu hồi: {folder / 'crl.der'}")
+    return 0
+
+
+def cmd_devca_serve(args: argparse.Namespace) -> int:
+    from signing.devca import DevCA
+    from signing.devservices import DevServices
+
+    ca = DevCA.load(Path(args.folder), _secret(args.password, args.password_file, "password"))
+    port = args.port
+    if port is None and ca.base_url:
+        port = int(ca.base_url.rsplit(":", 1)[1].split("/")[0])
+    services = DevServices(ca, port=port or 0).start()
+    print(f"CRL {services.crl_url}  OCSP {services.ocsp_url}  TSA {services.tsa_url}  (Ctrl+C để dừng)")
+    try:
+        services.wait()
+    except KeyboardInterrupt:
+        services.stop()
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m signing", description="Ký số và kiểm tra chữ ký số PDF.")
+    parser = argparse.ArgumentParser(prog="python -m signing", description="Ký số và kiểm tra chữ ký số tệp PDF "
+                                     "(Nghị định 30/2020/NĐ-CP, PAdES).")
     sub = parser.add_subparsers(dest="command", required=True)
+
     sign = sub.add_parser("sign", help="ký một tệp PDF")
     sign.add_argument("input")
     sign.add_argument("output")
-    sign.add_argument("--pkcs12", required=True)
-    sign.add_argument("--password")
-    sign.add_argument("--password-file")
-    sign.add_argument("--field", default="sig_signer")
-    sign.add_argument("--image", help="ảnh chữ ký PNG (nền trong suốt)")
-    sign.add_argument("--box", help="trang,x1,y1,x2,y2 (điểm PDF) khi tệp chưa có ô chữ ký")
-    sign.add_argument("--seal-image", help="ảnh con dấu PNG: ký số của cơ quan, sau chữ ký người có thẩm quyền")
-    sign.add_argument("--seal-mm", type=float, default=36.0)
+    key = sign.add_argument_group("khóa ký")
+    key.add_argument("--pkcs12", help="tệp khóa và chứng thư số .p12/.pfx")
+    key.add_argument("--password", help="mật khẩu tệp .p12 (nên dùng --password-file)")
+    key.add_argument("--password-file")
+    key.add_argument("--pkcs11-module", help="thư viện PKCS#11 của thiết bị ký số (token)")
+    key.add_argument("--token-label")
+    key.add_argument("--key-label")
+    key.add_argument("--pin")
+    key.add_argument("--pin-file")
+    look = sign.add_argument_group("hình thức chữ ký")
+    look.add_argument("--field", help="tên ô chữ ký (mặc định sig_signer; sig_seal; sig_attachment)")
+    look.add_argument("--image", help="ảnh chữ ký của người ký, PNG nền trong suốt")
+    look.add_argument("--seal-image", help="ảnh con dấu PNG: chữ ký số của cơ quan, sau chữ ký người có thẩm quyền")
+    look.add_argument("--seal-mm", type=float, default=None, help="đường kính thực của dấu, mm (mặc định 36)")
+    look.add_argument("--attachment-stamp", metavar="SỐ/KÝ-HIỆU",
+                      help="ký văn bản kèm theo: góc trên bên phải trang đầu, số/ký hiệu và thời gian ký")
+    look.add_argument("--box", help="TRANG,X,Y,RỘNG,CAO: vị trí ô chữ ký mới (trang từ 1, đơn vị điểm PDF)")
+    look.add_argument("--near-name", help="đặt ô chữ ký mới ngay trên dòng có họ tên này")
     sign.add_argument("--reason")
+    sign.add_argument("--location")
+    sign.add_argument("--tsa-url", help="máy chủ dấu thời gian RFC 3161 (PAdES B-T)")
+    sign.add_argument("--trust", action="append", help="chứng thư gốc tin cậy (PEM/DER), lặp được")
+    sign.add_argument("--check-revocation", action="store_true", help="kiểm tra thu hồi chứng thư trước khi ký")
+    sign.add_argument("--ltv", action="store_true", help="nhúng thông tin thu hồi (PAdES B-LT; cần --trust)")
+    sign.add_argument("--lta", action="store_true", help="thêm dấu thời gian tài liệu (PAdES B-LTA)")
     sign.set_defaults(func=cmd_sign)
+
+    stamp = sub.add_parser("timestamp", help="đóng dấu thời gian cho cả tài liệu (PAdES B-LTA)")
+    stamp.add_argument("input")
+    stamp.add_argument("output")
+    stamp.add_argument("--tsa-url", required=True)
+    stamp.add_argument("--trust", action="append")
+    stamp.set_defaults(func=cmd_timestamp)
+
     validate = sub.add_parser("validate", help="kiểm tra chữ ký số trong tệp PDF")
     validate.add_argument("input")
     validate.add_argument("--trust", action="append", help="chứng thư gốc tin cậy (PEM/DER), lặp được")
     validate.add_argument("--json", action="store_true")
+    validate.add_argument("--allow-fetching", action="store_true", help="tải OCSP/CRL qua mạng")
+    validate.add_argument("--revocation-mode", default="soft-fail", choices=["soft-fail", "hard-fail", "require"])
     validate.set_defaults(func=cmd_validate)
-    devca = sub.add_parser("devca", help="CA phát triển để thử nghiệm (không có giá trị pháp lý)")
+
+    devca = sub.add_parser("devca", help="CA phát triển để thử nghiệm (KHÔNG có giá trị pháp lý)")
     devca_sub = devca.add_subparsers(dest="devca_command", required=True)
-    init = devca_sub.add_parser("init")
-    init.add_argument("folder")
-    init.add_argument("--password", default="")
-    init.add_argument("--password-file")
+
+    def ca_password(p: argparse.ArgumentParser) -> None:
+        p.add_argument("folder")
+        p.add_argument("--password", help="mật khẩu khóa của CA")
+        p.add_argument("--password-file")
+
+    init = devca_sub.add_parser("init", help="tạo CA mới trong thư mục")
+    ca_password(init)
+    init.add_argument("--url", help="địa chỉ dịch vụ CRL/OCSP/TSA ghi vào chứng thư, ví dụ http://127.0.0.1:8990")
     init.set_defaults(func=cmd_devca_init)
-    issue = devca_sub.add_parser("issue")
-    issue.add_argument("folder")
-    issue.add_argument("--name", required=True)
-    issue.add_argument("--organisation")
+    issue = devca_sub.add_parser("issue", help="cấp chứng thư số (tệp .p12)")
+    ca_password(issue)
+    issue.add_argument("--name", required=True, help="họ tên người ký, hoặc tên cơ quan")
+    issue.add_argument("--organisation", help="cơ quan, tổ chức của người ký")
+    issue.add_argument("--organisation-cert", action="store_true", help="chứng thư của cơ quan (cho con dấu)")
     issue.add_argument("--email")
+    issue.add_argument("--days", type=int, default=730)
+    issue.add_argument("--rsa", action="store_true", help="khóa RSA-2048 (mặc định EC P-256)")
     issue.add_argument("--output", required=True)
-    issue.add_argument("--p12-password", required=True)
-    issue.add_argument("--password", default="")
-    issue.add_argument("--password-file")
+    issue.add_argument("--p12-password")
+    issue.add_argument("--p12-password-file")
     issue.set_defaults(func=cmd_devca_issue)
+    revoke = devca_sub.add_parser("revoke", help="thu hồi chứng thư số theo số hiệu")
+    ca_password(revoke)
+    revoke.add_argument("serial")
+    revoke.set_defaults(func=cmd_devca_revoke)
+    serve = devca_sub.add_parser("serve", help="chạy CRL, OCSP và TSA trên 127.0.0.1")
+    ca_password(serve)
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_devca_serve)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
@@ -138,5 +299,5 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
+        print(f"Lỗi: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
         return 2

@@ -1,76 +1,239 @@
-"""A development certificate authority for demos and tests. Its certificates say so in their names:
-it is NOT a legal CA, and nothing it signs has legal value."""
+"""A development certificate authority for demos and tests: a root, people's and organisations' signing
+certificates, a timestamping certificate, revocation (CRL and OCSP answers).
+
+It is NOT a legal CA and nothing it signs has legal value; every certificate it makes says so in its name.
+``signing.devservices`` serves its CRL, OCSP responder and a timestamp authority on loopback.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-from signing.keys import SignerKey, _asn1
+from signing.errors import BadPassword
+from signing.keys import SignerKey, to_asn1
 
 CA_NAME = "edoc DEVELOPMENT CA - NOT A LEGAL CA"
+NOT_LEGAL = "NOT A LEGAL CERTIFICATE"
+TSA_NAME = "edoc DEVELOPMENT TSA - NOT A LEGAL TSA"
+# a few minutes of slack, so a certificate made just now is already valid on a machine whose clock is behind
+BACKDATE = timedelta(minutes=5)
 
 
-@dataclass
+def _key(key_type: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    if key_type == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    if key_type == "rsa":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    raise ValueError(f"key_type must be 'ec' or 'rsa', not {key_type!r}")
+
+
+@dataclass(eq=False)
 class DevCA:
     key: ec.EllipticCurvePrivateKey
     certificate: x509.Certificate
+    base_url: str | None = None
+    """Where ``devservices`` answers (``http://127.0.0.1:PORT``); certificates issued while it is set carry
+    its CRL and OCSP addresses, so validators can check revocation."""
+    revoked: dict[int, datetime] = field(default_factory=dict)
+
+    # --- the root ---------------------------------------------------------------------------------------------
+
+    @property
+    def root(self) -> asn1_x509.Certificate:
+        return to_asn1(self.certificate)
 
     def pem(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.PEM)
 
-    def issue(self, common_name: str, *, organisation: str = "", email: str = "",
-              valid_from: datetime | None = None, days: int = 730) -> SignerKey:
-        """A signing certificate for a person or an organisation (digitalSignature + nonRepudiation)."""
-        key = ec.generate_private_key(ec.SECP256R1())
-        start = valid_from or datetime.now(UTC) - timedelta(minutes=5)
-        attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
-        if organisation:
-            attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "NOT A LEGAL CERTIFICATE"))
-        builder = (x509.CertificateBuilder().subject_name(x509.Name(attributes))
-                   .issuer_name(self.certificate.subject).public_key(key.public_key())
+    def der(self) -> bytes:
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    # --- issuing ----------------------------------------------------------------------------------------------
+
+    def _builder(self, subject: x509.Name, public_key: object, start: datetime, days: int) -> x509.CertificateBuilder:
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(self.certificate.subject)
+                   .public_key(public_key)  # type: ignore[arg-type]
                    .serial_number(x509.random_serial_number()).not_valid_before(start)
                    .not_valid_after(start + timedelta(days=days))
                    .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-                                  critical=True)
-                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
                                   critical=False)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key),  # type: ignore[arg-type]
+                                  critical=False))
+        if self.base_url:
+            builder = builder.add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(f"{self.base_url}/crl")], relative_name=None,
+                reasons=None, crl_issuer=None)]), critical=False)
+            builder = builder.add_extension(x509.AuthorityInformationAccess([
+                x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                       x509.UniformResourceIdentifier(f"{self.base_url}/ocsp")),
+                x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS,
+                                       x509.UniformResourceIdentifier(f"{self.base_url}/ca.crt"))]), critical=False)
+        return builder
+
+    def issue(self, common_name: str, *, organisation: str = "", email: str = "",
+              valid_from: datetime | None = None, days: int = 730, key_type: str = "ec") -> SignerKey:
+        """A signing certificate for a person (CN = full name, O = their organisation) or, with
+        ``issue_organisation``, for an organisation: digitalSignature + nonRepudiation."""
+        key = _key(key_type)
+        start = valid_from or datetime.now(UTC) - BACKDATE
+        attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+        if organisation:
+            attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, NOT_LEGAL))
+        builder = (self._builder(x509.Name(attributes), key.public_key(), start, days)
+                   .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True,
+                                                key_encipherment=False, data_encipherment=False,
+                                                key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                                encipher_only=False, decipher_only=False), critical=True)
+                   # NSS (poppler's pdfsig) checks signers for the e-mail protection purpose
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False))
         if email:
             builder = builder.add_extension(x509.SubjectAlternativeName([x509.RFC822Name(email)]), critical=False)
         cert = builder.sign(self.key, hashes.SHA256())
-        return SignerKey(key, _asn1(cert), [_asn1(self.certificate)])
+        return SignerKey(key, to_asn1(cert), [self.root])
+
+    def issue_person(self, full_name: str, organisation: str, **kwargs: object) -> SignerKey:
+        return self.issue(full_name, organisation=organisation, **kwargs)  # type: ignore[arg-type]
+
+    def issue_organisation(self, name: str, **kwargs: object) -> SignerKey:
+        """The organisation's certificate, behind its seal: the organisation is both CN and O."""
+        return self.issue(name, organisation=name, **kwargs)  # type: ignore[arg-type]
+
+    def issue_tsa(self, name: str = TSA_NAME, *, days: int = 730) -> SignerKey:
+        """A timestamping certificate (critical EKU timeStamping, as RFC 3161 requires). RSA, because pyHanko's
+        in-process timestamper, which ``devservices`` wraps, signs with RSA only."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+                             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, NOT_LEGAL)])
+        cert = (self._builder(subject, key.public_key(), datetime.now(UTC) - BACKDATE, days)
+                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
+                                             key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                             key_cert_sign=False, crl_sign=False, encipher_only=False,
+                                             decipher_only=False), critical=True)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                .sign(self.key, hashes.SHA256()))
+        return SignerKey(key, to_asn1(cert), [self.root])
+
+    # --- revocation -------------------------------------------------------------------------------------------
+
+    def revoke(self, what: SignerKey | asn1_x509.Certificate | int, at: datetime | None = None) -> int:
+        """Revoke a certificate (from now, or ``at``); returns its serial number."""
+        if isinstance(what, SignerKey):
+            serial = what.serial
+        elif isinstance(what, asn1_x509.Certificate):
+            serial = int(what.serial_number)
+        else:
+            serial = int(what)
+        self.revoked[serial] = (at or datetime.now(UTC)).replace(microsecond=0)
+        return serial
+
+    def crl(self, *, hours: int = 24) -> bytes:
+        """The current CRL (DER), valid for ``hours``."""
+        now = datetime.now(UTC) - BACKDATE
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.certificate.subject)
+                   .last_update(now).next_update(now + BACKDATE + timedelta(hours=hours))
+                   .add_extension(x509.CRLNumber(int(datetime.now(UTC).timestamp())), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                                  critical=False))
+        for serial, when in sorted(self.revoked.items()):
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    def ocsp_response(self, request_der: bytes) -> bytes:
+        """An OCSP answer (DER) for a request about one of our certificates, signed by the CA itself (RFC 6960
+        allows the issuer to answer directly, no delegated responder needed)."""
+        try:
+            request = ocsp.load_der_ocsp_request(request_der)
+        except ValueError:
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.MALFORMED_REQUEST).public_bytes(serialization.Encoding.DER)
+        ours = ocsp.OCSPRequestBuilder().add_certificate(self.certificate, self.certificate,
+                                                         request.hash_algorithm).build()
+        if (request.issuer_key_hash, request.issuer_name_hash) != (ours.issuer_key_hash, ours.issuer_name_hash):
+            return ocsp.OCSPResponseBuilder.build_unsuccessful(
+                ocsp.OCSPResponseStatus.UNAUTHORIZED).public_bytes(serialization.Encoding.DER)
+        now = datetime.now(UTC).replace(microsecond=0)
+        revoked_at = self.revoked.get(request.serial_number)
+        builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+            issuer_name_hash=request.issuer_name_hash, issuer_key_hash=request.issuer_key_hash,
+            serial_number=request.serial_number, algorithm=request.hash_algorithm,
+            cert_status=ocsp.OCSPCertStatus.REVOKED if revoked_at else ocsp.OCSPCertStatus.GOOD,
+            this_update=now - BACKDATE, next_update=now + timedelta(hours=1),
+            revocation_time=revoked_at, revocation_reason=None,
+        ).responder_id(ocsp.OCSPResponderEncoding.HASH, self.certificate).certificates([self.certificate])
+        for extension in request.extensions:
+            if isinstance(extension.value, x509.OCSPNonce):
+                builder = builder.add_extension(extension.value, critical=False)
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    # --- keeping it on disk -----------------------------------------------------------------------------------
 
     def to_pem(self, password: str) -> tuple[bytes, bytes]:
+        """(CA key encrypted with ``password``, CA certificate), both PEM."""
+        if not password:
+            raise BadPassword("cần mật khẩu để mã hóa khóa của CA")
         key = self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                      serialization.BestAvailableEncryption(password.encode()))
         return key, self.pem()
 
     @classmethod
     def from_pem(cls, key_pem: bytes, cert_pem: bytes, password: str) -> DevCA:
-        key = serialization.load_pem_private_key(key_pem, password.encode())
-        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        try:
+            key = serialization.load_pem_private_key(key_pem, password.encode() or None)
+        except (ValueError, TypeError):
+            raise BadPassword("sai mật khẩu khóa của CA") from None
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            raise BadPassword("khóa của CA phát triển phải là khóa EC")
         return cls(key, x509.load_pem_x509_certificate(cert_pem))
 
+    def save(self, folder: Path, password: str) -> None:
+        """ca-key.pem (encrypted), ca.pem, devca.json (address, revocations) and the current crl.der."""
+        folder.mkdir(parents=True, exist_ok=True)
+        key_pem, cert_pem = self.to_pem(password)
+        (folder / "ca-key.pem").write_bytes(key_pem)
+        (folder / "ca-key.pem").chmod(0o600)
+        (folder / "ca.pem").write_bytes(cert_pem)
+        state = {"base_url": self.base_url,
+                 "revoked": {str(serial): when.isoformat() for serial, when in self.revoked.items()}}
+        (folder / "devca.json").write_text(json.dumps(state, indent=2))
+        (folder / "crl.der").write_bytes(self.crl())
 
-def create_ca(*, days: int = 3650) -> DevCA:
+    @classmethod
+    def load(cls, folder: Path, password: str) -> DevCA:
+        ca = cls.from_pem((folder / "ca-key.pem").read_bytes(), (folder / "ca.pem").read_bytes(), password)
+        state_file = folder / "devca.json"
+        if state_file.exists():
+            state = json.loads(state_file.read_text())
+            ca.base_url = state.get("base_url")
+            ca.revoked = {int(s): datetime.fromisoformat(w) for s, w in state.get("revoked", {}).items()}
+        return ca
+
+
+def create_ca(*, days: int = 3650, base_url: str | None = None, name: str = CA_NAME) -> DevCA:
+    """A new self-signed development root (EC P-256)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, CA_NAME),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "edoc (development only)")])
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "edoc (development only)")])
+    now = datetime.now(UTC) - BACKDATE
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now)
             .not_valid_after(now + timedelta(days=days))
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256()))
-    return DevCA(key, cert)
+    return DevCA(key, cert, base_url=base_url)

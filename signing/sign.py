@@ -1,80 +1,328 @@
-"""Signing PDFs (PAdES baseline, incremental updates that leave earlier signatures valid)."""
+"""Signing PDFs: PAdES baseline signatures (B-B, B-T with a timestamp, B-LT with revocation data, B-LTA with a
+document timestamp), always as an incremental update, so every earlier revision and signature stays as it was.
+
+Before anything is written the input is checked (readable, not encrypted, existing signatures intact) and so
+is the certificate (validity period; with a validation context, trust and revocation). A refusal raises a
+``signing.errors.SigningError`` and the caller's bytes are untouched.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import io
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import BinaryIO
 
+import aiohttp
+from cryptography.hazmat.primitives import hashes
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.timestamps import TimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.general import get_pyca_cryptography_hash
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
+from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
+from pyhanko.sign.validation import EmbeddedPdfSignature
+from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+from pyhanko.stamp import BaseStampStyle
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator import errors as cv_errors
 
-from signing.appearance import image_style, seal_box
-from signing.errors import CorruptPdf, EncryptedPdf, ExistingSignatureBroken, MissingField, SealBeforeSigner
-from signing.forms import field_boxes
-from signing.keys import SignerKey
+from signing.appearance import Appearance, SealImage, SignerImage, TextStamp, attachment_stamp, empty_style, seal_box
+from signing.errors import (
+    CertificateNotUsable,
+    CorruptPdf,
+    EncryptedPdf,
+    ExistingSignatureBroken,
+    FieldAlreadySigned,
+    MissingField,
+    SealBeforeSigner,
+    SigningError,
+)
+from signing.keys import SigningCredential, common_name
+from signing.placement import Box, Placement, drawn_image_box, signature_fields
+from signing.timestamps import timestamp_failure
 
-BYTES_RESERVED = 16384  # fixed, so pyHanko does not sign twice to size the signature
+# Fixed, so that pyHanko does not sign twice to measure the signature (hex digits: 8 KiB of DER, enough for a
+# signature with its certificates); a timestamp token brings the TSA's certificates too.
+BYTES_RESERVED = 16384
+BYTES_RESERVED_TIMESTAMPED = 32768
 SIGNER_FIELD = "sig_signer"
 SEAL_FIELD = "sig_seal"
+ATTACHMENT_FIELD = "sig_attachment"
+TIMESTAMP_FIELD = "doc_timestamp"
+
+PdfInput = bytes | bytearray | memoryview | BinaryIO
+_READ_ERRORS = (PdfError, KeyError, ValueError, TypeError, IndexError, AttributeError, RecursionError,
+                NotImplementedError, AssertionError)
 
 
-def open_pdf(pdf: bytes) -> PdfFileReader:
-    """Read a PDF for signing; refuse encrypted, truncated or corrupt files, and broken signatures."""
+def _as_bytes(pdf: PdfInput) -> bytes:
+    if isinstance(pdf, bytes | bytearray | memoryview):
+        return bytes(pdf)
+    return pdf.read()
+
+
+def _reader(data: bytes) -> PdfFileReader:
+    """A reader for a PDF that must at least open and have pages; refuses encrypted files."""
+    if b"%PDF-" not in data[:1024]:
+        raise CorruptPdf("tệp không phải PDF")
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        if reader.encrypted:
-            raise EncryptedPdf("tệp PDF được mã hóa (đặt mật khẩu); không ký được")
-        _ = reader.root["/Pages"]
-        signatures = reader.embedded_signatures
-    except (PdfReadError, KeyError, ValueError, TypeError, IndexError) as exc:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        encrypted = reader.encrypted
+        if not encrypted:
+            int(reader.root["/Pages"]["/Count"])
+            reader.find_page_for_modification(0)
+    except _READ_ERRORS as exc:
         raise CorruptPdf(f"tệp PDF bị hỏng hoặc không đầy đủ ({type(exc).__name__})") from None
-    for embedded in signatures:
-        status = validate_pdf_signature(embedded, skip_diff=True)
-        if not status.intact:
-            raise ExistingSignatureBroken(f"chữ ký “{embedded.field_name}” đã có trong tệp không còn nguyên vẹn")
+    if encrypted:
+        raise EncryptedPdf("tệp PDF được mã hóa (có mật khẩu); hãy gỡ mật khẩu rồi ký")
     return reader
 
 
-def signed_fields(pdf: bytes) -> set[str]:
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    return {s.field_name for s in reader.embedded_signatures}
+def open_pdf(pdf: PdfInput) -> PdfFileReader:
+    """Read a PDF for signing: refuse encrypted, truncated or corrupt files, and files whose existing
+    signatures no longer match their bytes (signing on top would make a broken file look endorsed)."""
+    data = _as_bytes(pdf)
+    reader = _reader(data)
+    try:
+        embedded = reader.embedded_signatures
+    except _READ_ERRORS as exc:
+        raise CorruptPdf(f"không đọc được chữ ký trong tệp PDF ({type(exc).__name__})") from None
+    for signature in embedded:
+        if not _intact(signature):
+            raise ExistingSignatureBroken(
+                f"chữ ký số “{signature.field_name}” đã có trong tệp không còn nguyên vẹn (tệp đã bị sửa sau khi "
+                "ký); không ký tiếp lên tệp này")
+    return reader
 
 
-def sign_pdf(pdf: bytes, key: SignerKey, *, field: str = SIGNER_FIELD, image_png: bytes | None = None,
-             new_field: tuple[int, tuple[float, float, float, float]] | None = None, reason: str | None = None,
-             location: str | None = None, timestamper: TimeStamper | None = None,
-             at: datetime | None = None) -> bytes:
-    """Sign into ``field`` (existing, or created at ``new_field`` = (page, box)); return the new PDF bytes."""
-    open_pdf(pdf)
+def _intact(signature: EmbeddedPdfSignature) -> bool:
+    """The signed bytes still match and the signature over them verifies: integrity only, no trust, no
+    difference analysis (that is validation's job, and pyHanko would log trust failures as errors here)."""
+    try:
+        signed_data = signature.signed_data
+        content = signed_data["encap_content_info"]
+        if signature.sig_object_type == "/DocTimeStamp":
+            # the token's imprint must be the digest of the document's byte ranges, and the token's own
+            # signature must cover the TSTInfo it encapsulates
+            tst_info = content["content"].parsed
+            imprint = tst_info["message_imprint"]
+            algorithm = imprint["hash_algorithm"]["algorithm"].native
+            if signature.compute_digest(algorithm) != imprint["hashed_message"].native:
+                return False
+            md = signature.signer_info["digest_algorithm"]["algorithm"].native
+            digest = hashes.Hash(get_pyca_cryptography_hash(md))
+            digest.update(bytes(content["content"]))
+            actual = digest.finalize()
+        else:
+            actual = signature.compute_digest()
+        intact, valid = validate_sig_integrity(signature.signer_info, signature.signer_cert,
+                                               expected_content_type=content["content_type"].native,
+                                               actual_digest=actual)
+        return bool(intact and valid)
+    except Exception:  # a signature pyHanko cannot even take apart is a broken one
+        return False
+
+
+def signed_fields(pdf: PdfInput) -> set[str]:
+    """Names of the signature fields that hold a signature (or a document timestamp)."""
+    return {name for name, f in signature_fields(_reader(_as_bytes(pdf))).items() if f.signed}
+
+
+_REVOCATION_TEXT = "chứng thư số của {who} đã bị thu hồi"
+
+
+def check_certificate(key: SigningCredential, *, at: datetime | None = None,
+                      validation_context: ValidationContext | None = None) -> None:
+    """Refuse a certificate that cannot make a valid signature: outside its validity period, or, when a
+    validation context is given, not chained to its trust roots, revoked, or without usable revocation data
+    (the context's ``revocation_mode`` decides how strict that is)."""
     key.check_validity(at)
-    if new_field is None and field not in field_boxes(pdf):
-        raise MissingField(f"tệp không có ô chữ ký “{field}”; hãy chọn vị trí ký trên trang")
-    meta = signers.PdfSignatureMetadata(field_name=field, md_algorithm="sha256",
-                                        subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
-                                        location=location)
+    if validation_context is None:
+        return
+    who = common_name(key.certificate)
+    validator = CertificateValidator(key.certificate, intermediate_certs=key.chain,
+                                     validation_context=validation_context)
+    try:
+        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+    except cv_errors.RevokedError:
+        raise CertificateNotUsable(_REVOCATION_TEXT.format(who=who), reason="revoked") from None
+    except (cv_errors.ExpiredError, cv_errors.NotYetValidError) as exc:
+        raise CertificateNotUsable(f"chứng thư số của {who} không còn hiệu lực: {exc}", reason="expired") from None
+    except cv_errors.InsufficientRevinfoError as exc:
+        raise CertificateNotUsable(f"không kiểm tra được tình trạng thu hồi chứng thư số của {who}: {exc}",
+                                   reason="revocation_unknown") from None
+    except cv_errors.InvalidCertificateError as exc:
+        raise CertificateNotUsable(f"chứng thư số của {who} không dùng để ký được: {exc}",
+                                   reason="key_usage") from None
+    except (cv_errors.PathBuildingError, cv_errors.PathValidationError) as exc:
+        raise CertificateNotUsable(f"chứng thư số của {who} không thuộc tổ chức cung cấp dịch vụ tin cậy: {exc}",
+                                   reason="untrusted") from None
+
+
+class _FixedTimePdfSigner(signers.PdfSigner):
+    """A PdfSigner whose signing time is chosen by us, so that the time written in a text stamp is exactly
+    the one in the signature (CMS signingTime and /M)."""
+
+    def __init__(self, *args: object, signing_time: datetime, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._signing_time = signing_time
+
+    def init_signing_session(self, pdf_out: object, existing_fields_only: bool = False) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only)  # type: ignore[arg-type]
+        session.system_time = self._signing_time
+        return session
+
+
+def _page_size(reader: PdfFileReader, page: int) -> tuple[float, float]:
+    node = reader.find_page_for_modification(page)[0].get_object()
+    while node is not None and "/MediaBox" not in node:  # MediaBox is inheritable from the page tree
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    if node is None:
+        return (595.28, 841.89)  # A4, the Decree's paper
+    x1, y1, x2, y2 = (float(v) for v in node["/MediaBox"])
+    return (abs(x2 - x1), abs(y2 - y1))
+
+
+def _approval_signatures(reader: PdfFileReader) -> list[str]:
+    return [s.field_name for s in reader.embedded_signatures if s.sig_object_type != "/DocTimeStamp"]
+
+
+def seal_placement(reader: PdfFileReader, seal: SealImage, *, over: str = SIGNER_FIELD) -> Placement:
+    """The seal's box: real size, over the left third of the image in the signed field ``over``."""
+    existing = signature_fields(reader).get(over)
+    if existing is None or not existing.signed:
+        raise SealBeforeSigner("văn bản chưa có chữ ký số của người có thẩm quyền: chưa được ký số của cơ quan, "
+                               "tổ chức (đóng dấu)")
+    image = drawn_image_box(reader, over) or existing.placement
+    if image is None:
+        raise MissingField(f"chữ ký “{over}” không hiển thị trên trang; không xác định được vị trí đóng dấu")
+    return Placement(image.page, seal_box(image.box, seal.size_points()))
+
+
+def _style(appearance: Appearance | None, signing_time: datetime) -> BaseStampStyle:
+    if appearance is None:
+        return empty_style()
+    if isinstance(appearance, TextStamp):
+        return appearance.style(signing_time)
+    return appearance.style()
+
+
+def sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD,
+             appearance: Appearance | None = None, image_png: bytes | None = None,
+             placement: Placement | None = None, new_field: tuple[int, Box] | None = None,
+             reason: str | None = None, location: str | None = None, timestamper: TimeStamper | None = None,
+             embed_validation_info: bool = False, validation_context: ValidationContext | None = None,
+             lta: bool = False, at: datetime | None = None) -> bytes:
+    """Sign ``pdf`` into the signature field ``field`` and return the signed PDF.
+
+    The field is used if it exists (empty); otherwise it is created at ``placement`` (``new_field`` is the
+    older ``(page, box)`` spelling), or where the appearance belongs: a ``SealImage`` over the signer's image,
+    a ``TextStamp`` at the top right of the first page. ``image_png`` is short for ``SignerImage(image_png)``.
+    ``timestamper`` makes it PAdES B-T; ``embed_validation_info`` (needs ``validation_context``, which then also
+    vets the certificate) B-LT; ``lta`` (needs both) adds a document timestamp, B-LTA. ``at`` is the claimed
+    signing time (default now)."""
+    data = _as_bytes(pdf)
+    reader = open_pdf(data)
+    signing_time = (at or datetime.now(UTC)).replace(microsecond=0)
+    check_certificate(key, at=signing_time, validation_context=validation_context)
+    if embed_validation_info and validation_context is None:
+        raise ValueError("embed_validation_info needs a validation_context to collect revocation data with")
+    if lta and (timestamper is None or not embed_validation_info):
+        raise ValueError("lta (PAdES B-LTA) needs a timestamper and embed_validation_info")
+    if appearance is None and image_png is not None:
+        appearance = SignerImage(image_png)
+    if placement is None and new_field is not None:
+        placement = Placement(new_field[0], new_field[1])
+    if isinstance(appearance, SealImage) and not _approval_signatures(reader):
+        raise SealBeforeSigner("văn bản chưa có chữ ký số của người có thẩm quyền: chưa được ký số của cơ quan, "
+                               "tổ chức (đóng dấu)")
+
+    existing = signature_fields(reader).get(field)
     spec = None
-    if new_field is not None:
-        page, box = new_field
-        spec = fields.SigFieldSpec(sig_field_name=field, on_page=page, box=tuple(round(v, 2) for v in box))
-    pdf_signer = signers.PdfSigner(meta, signer=key.signer(), timestamper=timestamper,
-                                   stamp_style=image_style(image_png) if image_png else None,
-                                   new_field_spec=spec)
+    if existing is not None:
+        if existing.signed:
+            raise FieldAlreadySigned(f"ô chữ ký “{field}” đã có chữ ký; mỗi ô chỉ ký một lần")
+    else:
+        if placement is None and isinstance(appearance, SealImage):
+            placement = seal_placement(reader, appearance)
+        elif placement is None and isinstance(appearance, TextStamp):
+            placement = appearance.placement(_page_size(reader, 0), signing_time)
+        if placement is None:
+            raise MissingField(f"tệp không có ô chữ ký “{field}”; hãy chọn vị trí ký trên trang")
+        if not 0 <= placement.page < int(reader.root["/Pages"]["/Count"]):
+            raise MissingField(f"trang {placement.page + 1} không có trong tệp")
+        spec = fields.SigFieldSpec(sig_field_name=field, on_page=placement.page,
+                                   box=tuple(round(v, 3) for v in placement.box))  # type: ignore[arg-type]
+
+    meta = signers.PdfSignatureMetadata(
+        field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
+        location=location, embed_validation_info=embed_validation_info, validation_context=validation_context,
+        use_pades_lta=lta)
+    pdf_signer = _FixedTimePdfSigner(meta, signer=key.signer(), timestamper=timestamper,
+                                     stamp_style=_style(appearance, signing_time), new_field_spec=spec,
+                                     signing_time=signing_time)
     out = io.BytesIO()
-    pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out,
-                        bytes_reserved=BYTES_RESERVED)
+    try:
+        pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), strict=False), output=out,
+                            bytes_reserved=BYTES_RESERVED_TIMESTAMPED if timestamper else BYTES_RESERVED)
+    except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
+        raise timestamp_failure(exc) from None
+    except PyHankoSigningError as exc:
+        if isinstance(exc.__cause__, TimestampRequestError | aiohttp.ClientError):
+            raise timestamp_failure(exc.__cause__) from None
+        raise SigningError(f"không ký được: {exc}") from None
     return out.getvalue()
 
 
-def seal_pdf(pdf: bytes, key: SignerKey, *, seal_png: bytes, seal_mm: float = 36.0,
-             timestamper: TimeStamper | None = None) -> bytes:
-    """The organisation's signature (chữ ký số của cơ quan, tổ chức), only over the signer's signature."""
-    if SIGNER_FIELD not in signed_fields(pdf):
-        raise SealBeforeSigner("văn bản chưa có chữ ký số của người có thẩm quyền: chưa được ký số của cơ quan")
-    signer_box = field_boxes(pdf)[SIGNER_FIELD]
-    return sign_pdf(pdf, key, field=SEAL_FIELD, image_png=seal_png,
-                    new_field=(signer_box.page, seal_box(signer_box.box, seal_mm=seal_mm)),
-                    timestamper=timestamper)
+def seal_pdf(pdf: PdfInput, key: SigningCredential, *, seal_png: bytes, seal_mm: float | None = None,
+             field: str = SEAL_FIELD, over: str = SIGNER_FIELD, **options: object) -> bytes:
+    """The organisation's digital signature (chữ ký số của cơ quan, tổ chức), shown as its seal over the left
+    third of the signer's signature image; refused (``SealBeforeSigner``) if ``over`` is not signed yet."""
+    data = _as_bytes(pdf)
+    seal = SealImage(seal_png, seal_mm)
+    placement = seal_placement(_reader(data), seal, over=over)
+    return sign_pdf(data, key, field=field, appearance=seal, placement=placement, **options)  # type: ignore[arg-type]
+
+
+def sign_attachment(pdf: PdfInput, key: SigningCredential, *, number: str, field: str = ATTACHMENT_FIELD,
+                    **options: object) -> bytes:
+    """The organisation's signature on an attachment in a separate file: no image, the document's số/ký hiệu
+    and the signing time at the top right of the first page."""
+    return sign_pdf(pdf, key, field=field, appearance=attachment_stamp(number), **options)  # type: ignore[arg-type]
+
+
+def add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, *,
+                           validation_context: ValidationContext | None = None,
+                           field: str | None = None) -> bytes:
+    """A document timestamp over the whole file (PAdES B-LTA, or renewing one). With ``validation_context``,
+    the revocation data of the timestamp authority is added to the DSS first."""
+    data = _as_bytes(pdf)
+    reader = open_pdf(data)
+    names = set(signature_fields(reader))
+    if field is None:
+        field = TIMESTAMP_FIELD
+        counter = 1
+        while field in names:
+            counter += 1
+            field = f"{TIMESTAMP_FIELD}_{counter}"
+    out = io.BytesIO()
+    try:
+        signers.PdfTimeStamper(timestamper, field_name=field).timestamp_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(data), strict=False), "sha256",
+            validation_context=validation_context, bytes_reserved=BYTES_RESERVED_TIMESTAMPED, output=out)
+    except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
+        raise timestamp_failure(exc) from None
+    except PyHankoSigningError as exc:
+        raise SigningError(f"không đóng được dấu thời gian cho tài liệu: {exc}") from None
+    return out.getvalue()
+
+
+__all__ = [
+    "ATTACHMENT_FIELD", "BYTES_RESERVED", "SEAL_FIELD", "SIGNER_FIELD", "add_document_timestamp",
+    "check_certificate", "open_pdf", "seal_pdf", "seal_placement", "sign_attachment", "sign_pdf",
+    "signed_fields",
+]

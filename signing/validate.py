@@ -1,83 +1,323 @@
-"""Validation reports per signature: who, when, intact, trusted, what changed after, what it covers."""
+"""Validation reports: for every signature in a PDF, who signed, when (claimed and timestamped), whether the
+signed bytes are intact, whether the certificate chains to a trusted root and is not revoked, what changed in
+the file after signing, what the signature covers, and a guess at its PAdES level.
+
+Revocation data embedded in the document (its DSS, from B-LT signing) is used offline; fetching OCSP/CRL from
+the network happens only with ``allow_fetching=True``.
+"""
 
 from __future__ import annotations
 
 import io
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import BinaryIO
 
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.diff_analysis import SuspiciousModification
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    EmbeddedPdfSignature,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from signing.errors import CorruptPdf
+from signing.appearance import iso_vietnam
+from signing.errors import CorruptPdf, EncryptedPdf
 
-_LEVEL_TEXT = {"NONE": "không có thay đổi", "LTA_UPDATES": "chỉ bổ sung dữ liệu kiểm tra dài hạn",
-               "FORM_FILLING": "chỉ điền biểu mẫu, thêm chữ ký", "ANNOTATIONS": "thêm ghi chú",
-               "OTHER": "có thay đổi nội dung sau khi ký"}
+MODIFICATION_TEXT = {
+    "NONE": "không có thay đổi nào sau khi ký",
+    "LTA_UPDATES": "sau khi ký chỉ bổ sung dữ liệu kiểm tra dài hạn (dấu thời gian, thông tin thu hồi)",
+    "FORM_FILLING": "sau khi ký chỉ điền biểu mẫu (số, ngày văn bản) và thêm chữ ký",
+    "ANNOTATIONS": "sau khi ký có thêm ghi chú (annotation)",
+    "OTHER": "nội dung đã bị thay đổi sau khi ký",
+}
+COVERAGE_TEXT = {
+    "ENTIRE_FILE": "toàn bộ tệp",
+    "ENTIRE_REVISION": "toàn bộ phiên bản của tệp tại thời điểm ký",
+    "CONTIGUOUS_BLOCK_FROM_START": "chỉ một phần đầu của tệp",
+    "UNCLEAR": "không xác định được phạm vi",
+}
+_TRUST_TEXT = {
+    "NO_CERTIFICATE_CHAIN_FOUND": "chứng thư số không thuộc chứng thư gốc tin cậy nào",
+    "REVOKED": "chứng thư số đã bị thu hồi",
+    "REVOKED_NO_POE": "chứng thư số đã bị thu hồi",
+    "REVOKED_CA_NO_POE": "chứng thư của tổ chức cấp đã bị thu hồi",
+    "EXPIRED": "chứng thư số đã hết hạn",
+    "OUT_OF_BOUNDS_NO_POE": "chứng thư số hết hạn hoặc chưa có hiệu lực tại thời điểm kiểm tra",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "chứng thư số hết hạn hoặc chưa có hiệu lực tại thời điểm kiểm tra",
+    "NOT_YET_VALID": "chứng thư số chưa có hiệu lực",
+    "TRY_LATER": "thiếu thông tin thu hồi của chứng thư số; hãy kiểm tra lại sau",
+    "REVOCATION_OUT_OF_BOUNDS_NO_POE": "thông tin thu hồi của chứng thư số đã cũ",
+    "CHAIN_CONSTRAINTS_FAILURE": "chuỗi chứng thư vi phạm ràng buộc",
+    "CRYPTO_CONSTRAINTS_FAILURE": "thuật toán mật mã không còn được chấp nhận",
+    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "thuật toán mật mã không còn được chấp nhận",
+    "SIG_CONSTRAINTS_FAILURE": "chứng thư số không được phép dùng để ký (mục đích sử dụng khóa)",
+}
+VERDICT_TEXT = {
+    "valid": "chữ ký số hợp lệ",
+    "untrusted": "chữ ký nguyên vẹn nhưng chứng thư số chưa được tin cậy",
+    "modified": "chữ ký nguyên vẹn nhưng tệp đã bị thay đổi sau khi ký",
+    "broken": "chữ ký KHÔNG hợp lệ: nội dung đã bị sửa hoặc chữ ký hỏng",
+    "error": "không kiểm tra được chữ ký",
+}
+_ACCEPTED_CHANGES = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
 
 
 @dataclass
 class SignatureReport:
     field: str
+    kind: str
+    """``signature``, or ``document_timestamp`` (PAdES B-LTA)."""
     signer: str
+    """Subject common name: the person's full name or the organisation's name; the TSA for a timestamp."""
     organisation: str
     serial: str
+    issuer: str
     chain: list[str]
+    """Subjects from the signer's certificate up to the root."""
     signing_time: str | None
+    """Claimed by the signer (CMS signingTime), ISO 8601 in Vietnam time."""
     timestamp: str | None
+    """From the timestamp authority's token, if any."""
+    timestamp_valid: bool | None
+    """The token is intact, correctly signed and its TSA is trusted; None without a token."""
     intact: bool
     valid: bool
+    """Intact and the cryptographic signature checks out."""
     trusted: bool
     trust_problem: str
+    revoked: bool
     modification_level: str
     modification_text: str
     coverage: str
-    summary: str
+    coverage_text: str
+    pades_level: str
+    verdict: str
+    verdict_text: str
+    summary: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "valid"
 
 
 @dataclass
 class ValidationReport:
     signatures: list[SignatureReport] = field(default_factory=list)
+    timestamps: list[SignatureReport] = field(default_factory=list)
+    """Document timestamps (B-LTA), reported apart from the people's and organisations' signatures."""
 
     @property
     def all_valid(self) -> bool:
-        return bool(self.signatures) and all(s.valid and s.trusted for s in self.signatures)
+        return bool(self.signatures) and all(s.ok for s in [*self.signatures, *self.timestamps])
+
+    @property
+    def verdict(self) -> str:
+        if not self.signatures:
+            return "unsigned"
+        return "valid" if self.all_valid else "invalid"
 
     def to_dict(self) -> dict[str, object]:
-        return {"all_valid": self.all_valid, "signatures": [asdict(s) for s in self.signatures]}
+        return {"all_valid": self.all_valid, "verdict": self.verdict,
+                "signatures": [asdict(s) for s in self.signatures],
+                "timestamps": [asdict(s) for s in self.timestamps]}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
 
-def validate_pdf(pdf: bytes, *, trust_roots: list[asn1_x509.Certificate]) -> ValidationReport:
+def _when(moment: datetime | None) -> str | None:
+    return iso_vietnam(moment) if moment is not None else None
+
+
+def _name(cert: asn1_x509.Certificate | None, attribute: str) -> str:
+    return str(cert.subject.native.get(attribute, "")) if cert is not None else ""
+
+
+def _chain(status: SignatureStatus, embedded: EmbeddedPdfSignature) -> list[str]:
+    """Leaf to root: the validated path when there is one, else what the file itself carries, by issuer name."""
+    if status.validation_path is not None:
+        certs = list(status.validation_path.iter_certs(include_root=True))
+        return [c.subject.human_friendly for c in reversed(certs)]
+    cert = status.signing_cert
+    pool = list(embedded.other_embedded_certs)
+    names: list[str] = []
+    while cert is not None and len(names) < 10:
+        names.append(cert.subject.human_friendly)
+        if cert.self_signed:
+            break
+        cert = next((c for c in pool if c.subject == cert.issuer and c != cert), None)
+    return names
+
+
+def _trust_problem(status: SignatureStatus) -> str:
+    if status.trusted:
+        return ""
+    indication = status.trust_problem_indic
+    name = indication.name if indication is not None else ""
+    return _TRUST_TEXT.get(name, "chứng thư số không được tin cậy" + (f" ({name})" if name else ""))
+
+
+def _changed_after(reader: PdfFileReader, ref: generic.PdfObject | None, revision: int) -> bool:
+    if not isinstance(ref, generic.IndirectObject):
+        return False
     try:
-        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-        signatures = reader.embedded_signatures
-    except (PdfReadError, KeyError, ValueError, TypeError, IndexError) as exc:
-        raise CorruptPdf(f"tệp PDF bị hỏng ({type(exc).__name__})") from None
+        return bool(reader.xrefs.get_last_change(ref.reference) > revision)
+    except (KeyError, ValueError, AttributeError):
+        return False
+
+
+def _has_revocation_data_after(reader: PdfFileReader, revision: int) -> bool:
+    """The DSS holds OCSP responses or CRLs added after ``revision``."""
+    root = reader.root
+    if "/DSS" not in root:
+        return False
+    dss = root["/DSS"]
+    if not (dss.get("/OCSPs") or dss.get("/CRLs")):
+        return False
+    refs = [root.raw_get("/DSS"), *(dss.raw_get(k) for k in ("/OCSPs", "/CRLs", "/VRI") if k in dss)]
+    return any(_changed_after(reader, ref, revision) for ref in refs)
+
+
+def _pades_level(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSignatureStatus,
+                 timestamps_after: bool) -> str:
+    if str(embedded.sig_object.get("/SubFilter", "")) != "/ETSI.CAdES.detached":
+        return "không phải PAdES"
+    level = "B-T" if status.timestamp_validity is not None else "B-B"
+    if level == "B-T" and _has_revocation_data_after(reader, embedded.signed_revision):
+        level = "B-LT"
+        if timestamps_after:
+            level = "B-LTA"
+    return level
+
+
+def _modification(status: PdfSignatureStatus | SignatureStatus) -> tuple[str, str]:
+    level = getattr(status, "modification_level", None)
+    diff = getattr(status, "diff_result", None)
+    name = level.name if level is not None else "OTHER"
+    text = MODIFICATION_TEXT.get(name, name)
+    if isinstance(diff, SuspiciousModification):
+        text = f"{MODIFICATION_TEXT['OTHER']}: {diff}"
+    return name, text
+
+
+def _verdict(intact: bool, valid: bool, trusted: bool, level: str, docmdp_ok: bool | None) -> str:
+    if not intact or not valid:
+        return "broken"
+    if level not in _ACCEPTED_CHANGES or docmdp_ok is False:
+        return "modified"
+    return "valid" if trusted else "untrusted"
+
+
+def _error_report(embedded: EmbeddedPdfSignature, kind: str, exc: BaseException) -> SignatureReport:
+    try:
+        name = str(embedded.field_name)
+    except Exception:  # the report must come back even for a mangled field
+        name = "?"
+    return SignatureReport(
+        field=name, kind=kind, signer="", organisation="", serial="", issuer="", chain=[], signing_time=None,
+        timestamp=None, timestamp_valid=None, intact=False, valid=False, trusted=False,
+        trust_problem="", revoked=False, modification_level="OTHER", modification_text="", coverage="UNCLEAR",
+        coverage_text=COVERAGE_TEXT["UNCLEAR"], pades_level="", verdict="error", verdict_text=VERDICT_TEXT["error"],
+        error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, context: ValidationContext,
+            timestamp_revisions: list[int]) -> SignatureReport:
+    status = validate_pdf_signature(embedded, context)
+    cert = status.signing_cert
+    level, level_text = _modification(status)
+    coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
+    token = status.timestamp_validity
+    verdict = _verdict(status.intact, status.valid, status.trusted, level, status.docmdp_ok)
+    return SignatureReport(
+        field=str(embedded.field_name), kind="signature", signer=_name(cert, "common_name"),
+        organisation=_name(cert, "organization_name"), serial=str(cert.serial_number) if cert else "",
+        issuer=cert.issuer.human_friendly if cert else "", chain=_chain(status, embedded),
+        signing_time=_when(status.signer_reported_dt),
+        timestamp=_when(token.timestamp) if token is not None else None,
+        timestamp_valid=bool(token.intact and token.valid and token.trusted) if token is not None else None,
+        intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
+        trust_problem=_trust_problem(status), revoked=status.revocation_details is not None,
+        modification_level=level, modification_text=level_text, coverage=coverage,
+        coverage_text=COVERAGE_TEXT.get(coverage, coverage),
+        pades_level=_pades_level(reader, embedded, status,
+                                 any(r > embedded.signed_revision for r in timestamp_revisions)),
+        verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary())
+
+
+def _timestamp_report(embedded: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
+    status = validate_pdf_timestamp(embedded, context)
+    cert = status.signing_cert
+    level, level_text = _modification(status)
+    coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
+    verdict = _verdict(status.intact, status.valid, status.trusted, level, None)
+    return SignatureReport(
+        field=str(embedded.field_name), kind="document_timestamp", signer=_name(cert, "common_name"),
+        organisation=_name(cert, "organization_name"), serial=str(cert.serial_number) if cert else "",
+        issuer=cert.issuer.human_friendly if cert else "", chain=_chain(status, embedded), signing_time=None,
+        timestamp=_when(status.timestamp), timestamp_valid=bool(status.intact and status.valid and status.trusted),
+        intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
+        trust_problem=_trust_problem(status), revoked=status.revocation_details is not None,
+        modification_level=level, modification_text=level_text, coverage=coverage,
+        coverage_text=COVERAGE_TEXT.get(coverage, coverage), pades_level="B-LTA", verdict=verdict,
+        verdict_text=VERDICT_TEXT[verdict], summary=status.summary())
+
+
+def _context(reader: PdfFileReader, trust_roots: list[asn1_x509.Certificate], allow_fetching: bool,
+             revocation_mode: str, moment: datetime | None) -> ValidationContext:
+    """A fresh context per signature (contexts cache validation results), fed with the document's DSS."""
+    certs: list[asn1_x509.Certificate] = []
+    ocsps: list[object] = []
+    crls: list[object] = []
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+        certs = list(dss.load_certs())
+        ocsps, crls = list(dss.ocsps), list(dss.crls)
+    except Exception:  # no DSS (the usual case) or an unreadable one: validate without it
+        pass
+    return ValidationContext(trust_roots=list(trust_roots), other_certs=certs, ocsps=ocsps,  # type: ignore[arg-type]
+                             crls=crls, allow_fetching=allow_fetching,  # type: ignore[arg-type]
+                             revocation_mode=revocation_mode, moment=moment)
+
+
+def validate_pdf(pdf: bytes | BinaryIO, *, trust_roots: list[asn1_x509.Certificate], allow_fetching: bool = False,
+                 revocation_mode: str = "soft-fail", moment: datetime | None = None) -> ValidationReport:
+    """Validate every signature and document timestamp in ``pdf`` against ``trust_roots``.
+
+    ``revocation_mode``: pyHanko's ``soft-fail`` (default: revocation checked when data is available),
+    ``hard-fail`` (missing revocation data fails trust) or ``require``. An unreadable file raises
+    ``CorruptPdf`` (or ``EncryptedPdf``); a signature that cannot be evaluated gets verdict ``error``."""
+    data = pdf if isinstance(pdf, bytes) else pdf.read()
+    if b"%PDF-" not in data[:1024]:
+        raise CorruptPdf("tệp không phải PDF")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if reader.encrypted:
+            raise EncryptedPdf("tệp PDF được mã hóa (có mật khẩu); không kiểm tra được chữ ký")
+        embedded_all = list(reader.embedded_signatures)
+    except EncryptedPdf:
+        raise
+    except Exception as exc:  # hostile input must end in our error, whatever pyHanko raised
+        raise CorruptPdf(f"tệp PDF bị hỏng hoặc không đầy đủ ({type(exc).__name__})") from None
     report = ValidationReport()
-    for embedded in signatures:
-        context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-        status = validate_pdf_signature(embedded, context)
-        cert = status.signing_cert
-        subject = cert.subject.native if cert is not None else {}
-        level = status.modification_level.name if status.modification_level is not None else "OTHER"
-        trust_problem = "" if status.trusted else "chứng thư số không thuộc danh sách tin cậy"
-        report.signatures.append(SignatureReport(
-            field=embedded.field_name, signer=str(subject.get("common_name", "")),
-            organisation=str(subject.get("organization_name", "")),
-            serial=str(cert.serial_number) if cert is not None else "",
-            chain=[str(c.subject.human_friendly) for c in (status.validation_path or [])] if status.trusted else [],
-            signing_time=status.signer_reported_dt.isoformat() if status.signer_reported_dt else None,
-            timestamp=(status.timestamp_validity.timestamp.isoformat()
-                       if status.timestamp_validity is not None else None),
-            intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
-            trust_problem=trust_problem, modification_level=level,
-            modification_text=_LEVEL_TEXT.get(level, level),
-            coverage=status.coverage.name if status.coverage is not None else "",
-            summary=status.summary()))
+    timestamp_revisions = [e.signed_revision for e in embedded_all if e.sig_object_type == "/DocTimeStamp"]
+    for embedded in embedded_all:
+        is_timestamp = embedded.sig_object_type == "/DocTimeStamp"
+        try:
+            context = _context(reader, trust_roots, allow_fetching, revocation_mode, moment)
+            if is_timestamp:
+                report.timestamps.append(_timestamp_report(embedded, context))
+            else:
+                report.signatures.append(_report(reader, embedded, context, timestamp_revisions))
+        except Exception as exc:  # one bad signature must not hide the report on the others
+            (report.timestamps if is_timestamp else report.signatures).append(
+                _error_report(embedded, "document_timestamp" if is_timestamp else "signature", exc))
     return report

@@ -45,7 +45,8 @@ def test_signer_then_number_then_seal_all_valid(issued, root):
     assert signer.modification_level == "FORM_FILLING"  # numbering and the seal came after it, nothing else
     assert (seal.field, seal.signer, seal.modification_level) == ("sig_seal", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM",
                                                                   "NONE")
-    assert "NOT A LEGAL CA" in signer.chain[0]
+    # leaf first: the person's certificate, then the development root that issued it
+    assert "NOT A LEGAL CERTIFICATE" in signer.chain[0] and "NOT A LEGAL CA" in signer.chain[-1]
 
 
 def test_untrusted_root_is_reported(issued, ca):
@@ -171,7 +172,7 @@ def test_command_line(tmp_path, ca, unsigned_pdf, signature_png):
     ok = run("validate", str(tmp_path / "out.pdf"), "--trust", str(tmp_path / "ca" / "ca.pem"), "--json")
     assert ok.returncode == 0 and '"all_valid": true' in ok.stdout
     untrusted = run("validate", str(tmp_path / "out.pdf"))
-    assert untrusted.returncode == 1 and "CHƯA TIN CẬY" in untrusted.stdout
+    assert untrusted.returncode == 1 and "CHƯA ĐƯỢC TIN CẬY" in untrusted.stdout
     wrong = run("sign", str(tmp_path / "in.pdf"), str(tmp_path / "x.pdf"), "--pkcs12", str(tmp_path / "lan.p12"),
                 "--password", "nope")
     assert wrong.returncode == 2 and "sai mật khẩu" in wrong.stderr and not (tmp_path / "x.pdf").exists()

@@ -1,0 +1,194 @@
+"""Where a signature goes on the page: existing signature fields, the image drawn in a signed field, a place
+found by the signer's name in the page text, or a box the user chose.
+
+Coordinates are PDF points with the origin at the bottom left of the page, boxes ``(x1, y1, x2, y2)``.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.fields import enumerate_sig_fields
+
+from signing.errors import CorruptPdf, PlacementNotFound
+
+Box = tuple[float, float, float, float]
+MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A box on a page (0-based page index)."""
+
+    page: int
+    box: Box
+
+    @classmethod
+    def from_xywh(cls, page: int, x: float, y: float, width: float, height: float) -> Placement:
+        """From a user's choice: lower-left corner and size, in points."""
+        if width <= 0 or height <= 0:
+            raise ValueError("the box needs a positive width and height")
+        return cls(page, (x, y, x + width, y + height))
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class SignatureField:
+    name: str
+    placement: Placement | None
+    """None for an invisible field (no widget rectangle)."""
+    signed: bool
+
+
+def _normalise(box: generic.PdfObject) -> Box:
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+def _annotation_pages(reader: PdfFileReader) -> dict[int, int]:
+    """Object number of every annotation → its 0-based page."""
+    result: dict[int, int] = {}
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page = reader.find_page_for_modification(index)[0].get_object()
+        for annot in page.get("/Annots", generic.ArrayObject()) or []:
+            if isinstance(annot, generic.IndirectObject):
+                result.setdefault(annot.idnum, index)
+    return result
+
+
+def signature_fields(reader: PdfFileReader) -> dict[str, SignatureField]:
+    """Every signature field of the PDF, by fully qualified name."""
+    pages: dict[int, int] | None = None
+    fields: dict[str, SignatureField] = {}
+    for name, value, field_ref in enumerate_sig_fields(reader, filled_status=None):
+        field = field_ref.get_object()
+        kids = field.get("/Kids")
+        widget_ref = kids[0] if kids else field_ref  # a field with several widgets is placed by its first
+        widget = widget_ref.get_object() if kids else field
+        placement = None
+        if "/Rect" in widget:
+            box = _normalise(widget["/Rect"])
+            if box[2] - box[0] > 0 and box[3] - box[1] > 0:
+                if pages is None:
+                    pages = _annotation_pages(reader)
+                idnum = widget_ref.idnum if isinstance(widget_ref, generic.IndirectObject) else -1
+                placement = Placement(pages.get(idnum, 0), box)
+        fields[name] = SignatureField(name, placement, value is not None)
+    return fields
+
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)"
+_CM = re.compile(rf"({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+({_NUMBER})\s+cm")
+
+
+def drawn_image_box(reader: PdfFileReader, field_name: str) -> Placement | None:
+    """Where the image in a signed field's appearance actually is on the page: an image is drawn in the unit
+    square, so the product of the ``cm`` matrices in the appearance maps it to its place in the field. None if
+    the appearance is not the simple image-in-a-box that ``signing.appearance`` draws (callers then fall back
+    to the field's box)."""
+    for name, _value, field_ref in enumerate_sig_fields(reader, filled_status=None):
+        if name != field_name:
+            continue
+        field = signature_fields(reader)[name]
+        node = field_ref.get_object()
+        widget = node["/Kids"][0].get_object() if "/Kids" in node else node
+        appearance = widget.get("/AP")
+        normal = appearance.get_object().get("/N") if appearance is not None else None
+        normal = normal.get_object() if normal is not None else None
+        if field.placement is None or not isinstance(normal, generic.StreamObject):
+            return None
+        resources = normal.get("/Resources", generic.DictionaryObject()).get_object()
+        xobjects = resources.get("/XObject", generic.DictionaryObject()).get_object()
+        images = [x for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"]
+        if len(images) != 1 or len(xobjects) != 1:
+            return None
+        a, b, c, d, e, f = _matrices(normal.data)
+        if abs(b) > 1e-6 or abs(c) > 1e-6 or a <= 0 or d <= 0:
+            return None
+        x1, y1 = field.placement.box[:2]
+        return Placement(field.placement.page, (x1 + e, y1 + f, x1 + e + a, y1 + f + d))
+    return None
+
+
+Matrix = tuple[float, float, float, float, float, float]
+
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    """m then n (PDF's row-vector convention: a point is transformed by m, then by n)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+def _matrices(content: bytes) -> Matrix:
+    """The product of the ``cm`` operators in a simple content stream (nested q/Q ignored: the streams this
+    reads draw one thing)."""
+    result: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    for match in _CM.finditer(content.decode("latin-1")):
+        m = tuple(float(v) for v in match.groups())
+        result = _multiply(m, result)  # type: ignore[arg-type]
+    return result
+
+
+# --- by the signer's name -------------------------------------------------------------------------------------
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def find_text_lines(pdf: bytes, text: str) -> list[Placement]:
+    """Every text line containing ``text`` (case and spacing ignored), via poppler's ``pdftotext -bbox-layout``."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise PlacementNotFound("cần công cụ pdftotext (gói poppler-utils) để tìm vị trí ký theo họ tên")
+    try:
+        result = subprocess.run([tool, "-bbox-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
+                                timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        raise PlacementNotFound("đọc chữ trong tệp PDF quá lâu") from None
+    if result.returncode != 0:
+        raise CorruptPdf("không đọc được chữ trong tệp PDF (pdftotext báo lỗi)")
+    try:
+        root = ET.fromstring(result.stdout)
+    except ET.ParseError:
+        raise CorruptPdf("không đọc được chữ trong tệp PDF") from None
+    wanted = _fold(text)
+    found: list[Placement] = []
+    for page_index, page in enumerate(root.iter("{http://www.w3.org/1999/xhtml}page")):
+        height = float(page.get("height", "0"))
+        for line in page.iter("{http://www.w3.org/1999/xhtml}line"):
+            words = " ".join(w.text or "" for w in line.iter("{http://www.w3.org/1999/xhtml}word"))
+            if wanted and wanted in _fold(words):
+                x1, y_top = float(line.get("xMin", "0")), float(line.get("yMin", "0"))
+                x2, y_bottom = float(line.get("xMax", "0")), float(line.get("yMax", "0"))
+                found.append(Placement(page_index, (x1, height - y_bottom, x2, height - y_top)))
+    return found
+
+
+def box_above_name(pdf: bytes, name: str, *, height: float = 22 * MM, min_width: float = 50 * MM,
+                   gap: float = 2.0) -> Placement:
+    """A box for the signer's signature just above their name (the last place the name appears: the signature
+    block closes the document), centred on it, ``height`` tall and at least ``min_width`` wide."""
+    lines = find_text_lines(pdf, name)
+    if not lines:
+        raise PlacementNotFound(f"không tìm thấy họ tên “{name}” trong văn bản; hãy chọn vị trí ký trên trang")
+    line = lines[-1]
+    x1, _y1, x2, y2 = line.box
+    width = max(x2 - x1, min_width)
+    centre = (x1 + x2) / 2
+    return Placement(line.page, (centre - width / 2, y2 + gap, centre + width / 2, y2 + gap + height))
