@@ -24,6 +24,19 @@ from tests.support.components import missing, port_open, postgres_url
 BACKENDS = ["sqlite", "postgres"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2's cheapest profile for the suite's own users: the real one costs 0.2 s a hash, and the suite
+    creates and signs in users hundreds of times. The production profile is checked in test_auth."""
+    from argon2 import profiles
+
+    from edoc.accounts import passwords
+
+    passwords.use_profile(profiles.CHEAPEST)
+    yield
+    passwords.use_profile(passwords.PROFILE)
+
+
 def _migrate(settings: Settings) -> None:
     from flask_migrate import upgrade
 

@@ -16,6 +16,16 @@ def test_passwords_are_argon2id(app, demo):
         assert user.password_hash.startswith("$argon2id$")
 
 
+def test_production_profile_is_rfc_9106_low_memory():
+    from argon2 import PasswordHasher
+
+    from edoc.accounts import passwords
+
+    # the suite hashes with argon2's cheapest profile (see conftest); what the product uses is this one
+    made = PasswordHasher.from_parameters(passwords.PROFILE).hash("GiaLam@2023")
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_login_and_logout(client, demo):
     login(client, "vanthu")
     page = client.get("/").get_data(as_text=True)
