@@ -71,6 +71,15 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "edoc@localhost"
+    tsa_url: str | None = None
+    """RFC 3161 timestamp authority: with it every signature is PAdES B-T, and B-LT with revocation data."""
+    tsa_username: str | None = None
+    tsa_password: str | None = None
+    signing_revocation: str = "soft"
+    """Revocation check of signers' certificates before signing and when validating: ``off`` (none),
+    ``soft`` (use what can be fetched; a responder that does not answer is no refusal) or ``hard``."""
+    pkcs11_module: str | None = None
+    """Path of a PKCS#11 library (an HSM, or SoftHSM2) whose keys users may sign with."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -116,6 +125,11 @@ class Settings:
             smtp_host=env.get("EDOC_SMTP_HOST") or None,
             smtp_port=_int(env, "EDOC_SMTP_PORT", 25),
             smtp_sender=env.get("EDOC_SMTP_SENDER") or "edoc@localhost",
+            tsa_url=(env.get("EDOC_TSA_URL") or "").strip() or None,
+            tsa_username=env.get("EDOC_TSA_USERNAME") or None,
+            tsa_password=env.get("EDOC_TSA_PASSWORD") or None,
+            signing_revocation=(env.get("EDOC_SIGNING_REVOCATION") or "soft").strip().lower(),
+            pkcs11_module=(env.get("EDOC_PKCS11_MODULE") or "").strip() or None,
         )
         if backend == "s3":
             for name, value in (
@@ -127,6 +141,12 @@ class Settings:
                     raise ConfigError(f"{name} is required when EDOC_STORAGE=s3")
         if settings.async_mode not in {"threading", "gevent"}:
             raise ConfigError(f"EDOC_ASYNC_MODE={settings.async_mode!r}: use threading or gevent")
+        if settings.tsa_url and not settings.tsa_url.startswith(("http://", "https://")):
+            raise ConfigError(f"EDOC_TSA_URL={settings.tsa_url!r} is not an http:// or https:// URL")
+        if settings.signing_revocation not in {"off", "soft", "hard"}:
+            raise ConfigError(f"EDOC_SIGNING_REVOCATION={settings.signing_revocation!r}: use off, soft or hard")
+        if settings.pkcs11_module and not Path(settings.pkcs11_module).is_file():
+            raise ConfigError(f"EDOC_PKCS11_MODULE={settings.pkcs11_module!r}: no such library file")
         if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError(f"EDOC_REDIS_URL={settings.redis_url!r} is not a redis:// URL")
         return settings

@@ -22,13 +22,20 @@ class SigningCredential(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     """None: the organisation's own credential (chữ ký số của cơ quan, tổ chức)."""
     source: Mapped[str] = mapped_column(String(16))
-    """pkcs12 (imported) or devca (the development CA: no legal value)."""
-    p12_file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    """pkcs12 (imported), devca (the development CA: no legal value) or pkcs11 (a key on the server's token or
+    HSM, ``EDOC_PKCS11_MODULE``; the PIN is the token's own)."""
+    p12_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    """The encrypted PKCS#12; None for a PKCS#11 key, which never leaves its token."""
+    token_label: Mapped[str | None] = mapped_column(String(64))
+    key_label: Mapped[str | None] = mapped_column(String(128))
     subject: Mapped[str] = mapped_column(String(255))
     issuer: Mapped[str] = mapped_column(String(255))
     serial: Mapped[str] = mapped_column(String(64))
     not_after: Mapped[datetime] = mapped_column(UTCDateTime())
     active: Mapped[bool] = mapped_column(default=True)
+    failed_pins: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Wrong PINs in a row: a stolen database must not be a PIN-guessing oracle through the web pages."""
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -53,6 +60,10 @@ class ValidationRecord(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"), index=True)
+    """The document the file belongs to, when it entered the system as part of one."""
+    context: Mapped[str] = mapped_column(String(16), default="upload", server_default="upload")
+    """upload (checked on request), version (a signed PDF uploaded as a draft), attachment, signed, issued."""
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     all_valid: Mapped[bool]
     report: Mapped[str] = mapped_column(Text)
