@@ -17,7 +17,8 @@ def _documents_of(file: StoredFile) -> list[OutgoingDocument]:
         or_(DocumentVersion.pdf_file_id == file.id, DocumentVersion.source_file_id == file.id))).scalars())
     ids |= set(db.session.execute(select(OutgoingDocument.id).where(
         OutgoingDocument.issued_file_id == file.id)).scalars())
-    ids |= set(db.session.execute(select(Attachment.document_id).where(Attachment.file_id == file.id)).scalars())
+    ids |= set(db.session.execute(select(Attachment.document_id).where(
+        or_(Attachment.file_id == file.id, Attachment.issued_file_id == file.id))).scalars())
     return [d for d in (db.session.get(OutgoingDocument, i) for i in ids) if d is not None]
 
 

@@ -206,9 +206,12 @@ class Attachment(db.Model):
     file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
     title: Mapped[str] = mapped_column(String(255))
     position: Mapped[int] = mapped_column(default=0)
+    issued_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    """A PDF attachment as issued: with the organisation's signature at the top right of its first page."""
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="attachments")
-    file: Mapped[StoredFile] = relationship()
+    file: Mapped[StoredFile] = relationship(foreign_keys=[file_id])
+    issued_file: Mapped[StoredFile | None] = relationship(foreign_keys=[issued_file_id])
 
 
 class NamedReader(db.Model):

@@ -25,7 +25,7 @@ from edoc.organisations.models import Organisation
 from edoc.signatures.models import SigningCredential, TrustedRoot, ValidationRecord
 from signing.errors import BadPassword, SigningError
 from signing.keys import SignerKey, export_pkcs12, load_pkcs12
-from signing.sign import seal_pdf, sign_pdf
+from signing.sign import seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
 
 MIN_PIN = 6
@@ -212,6 +212,30 @@ def seal_issued(actor: User, doc: OutgoingDocument, pdf: bytes) -> bytes:
         raise SigningRefused(f"Không ký số của cơ quan được: {exc}.") from None
     record("document.seal", doc, actor=actor, changes={"certificate": key.subject})
     return sealed
+
+
+def seal_attachments(actor: User, doc: OutgoingDocument) -> None:
+    """At issue, the organisation signs each attachment that is a separate PDF: at the top right of its first
+    page, no image, the document's số/ký hiệu and the signing time (Appendix I, II.8). Only for a document the
+    organisation sealed; attachments in other formats go out as they are."""
+    if doc.signed_file_id is None or not doc.attachments:
+        return
+    key = organisation_key(doc.organisation)
+    if key is None:
+        return
+    for attachment in doc.attachments:
+        if attachment.file.media_type != sniff.PDF or attachment.issued_file_id is not None:
+            continue
+        try:
+            signed = sign_attachment(read_verified(attachment.file), key, number=doc.reference,
+                                     location=doc.organisation.place_name)
+        except SigningError as exc:
+            raise SigningRefused(f"Không ký số được phụ lục “{attachment.title}”: {exc}.") from None
+        name = f"{doc.reference.replace('/', '-')}-phu-luc-{attachment.position + 1}.pdf"
+        attachment.issued_file_id = store_bytes(signed, name, uploader=actor, purpose="attachment",
+                                                media_type=sniff.PDF).id
+        record("document.seal_attachment", doc, actor=actor,
+               changes={"attachment": attachment.id, "certificate": key.subject})
 
 
 # --- validation ----------------------------------------------------------------------------------------
