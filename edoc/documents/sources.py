@@ -104,7 +104,7 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     """Fill the number and date into the approved PDF, in an incremental update that keeps earlier
     signatures valid, and keep the result as the issued file (same transaction as the issue)."""
     from edoc.rendering.dates import day_str, month_str, number_str
-    from edoc.signatures.service import seal_attachments, seal_issued
+    from edoc.signatures.service import record_issued, seal_attachments, seal_issued
     from signing.forms import field_boxes, fill_text_fields
 
     version = doc.current_version
@@ -122,6 +122,7 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     name = f"{doc.reference.replace('/', '-')}.pdf"
     doc.issued_file_id = store_bytes(pdf, name, uploader=actor, purpose="document", media_type=sniff.PDF).id
     seal_attachments(actor, doc)
+    record_issued(actor, doc)
 
 
 def dispatch_external(doc: OutgoingDocument) -> None:
