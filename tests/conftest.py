@@ -22,6 +22,8 @@ from edoc.config import Settings
 from tests.support.components import missing, port_open, postgres_url
 
 BACKENDS = ["sqlite", "postgres"]
+# ci_skips: under CI=true any skipped test fails the run; pytester: to test that plugin itself.
+pytest_plugins = ["tests.support.ci_skips", "pytester"]
 
 
 @pytest.fixture(scope="session", autouse=True)
