@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 import aiohttp
+from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -44,10 +45,12 @@ from signing.keys import SigningCredential, common_name
 from signing.placement import Box, Placement, drawn_image_box, signature_fields
 from signing.timestamps import timestamp_failure
 
-# Fixed, so that pyHanko does not sign twice to measure the signature (hex digits: 8 KiB of DER, enough for a
-# signature with its certificates); a timestamp token brings the TSA's certificates too.
 BYTES_RESERVED = 16384
-BYTES_RESERVED_TIMESTAMPED = 32768
+"""The least ``/Contents`` reservation, in hex digits (8 KiB of DER); more when the certificates and the
+timestamp token need it (``signature_bytes_reserved``)."""
+# signed attributes (content type, digest, signing certificate v2, algorithm protection), SignerInfo and
+# SignedData framing, with room to spare
+_CMS_OVERHEAD = 3072
 SIGNER_FIELD = "sig_signer"
 SEAL_FIELD = "sig_seal"
 ATTACHMENT_FIELD = "sig_attachment"
@@ -134,11 +137,16 @@ def signed_fields(pdf: PdfInput) -> set[str]:
 _REVOCATION_TEXT = "chứng thư số của {who} đã bị thu hồi"
 
 
-def check_certificate(key: SigningCredential, *, at: datetime | None = None,
-                      validation_context: ValidationContext | None = None) -> None:
-    """Refuse a certificate that cannot make a valid signature: outside its validity period, or, when a
-    validation context is given, not chained to its trust roots, revoked, or without usable revocation data
-    (the context's ``revocation_mode`` decides how strict that is)."""
+async def _aclose(validation_context: ValidationContext | None) -> None:
+    """Release the network session the context opened for itself, inside the loop that opened it (pyHanko
+    keeps the context usable: the next operation opens a new one)."""
+    if validation_context is not None:
+        await validation_context.aclose()
+
+
+async def async_check_certificate(key: SigningCredential, *, at: datetime | None = None,
+                                  validation_context: ValidationContext | None = None) -> None:
+    """``check_certificate`` inside a running event loop; the caller closes the context."""
     key.check_validity(at)
     if validation_context is None:
         return
@@ -146,7 +154,7 @@ def check_certificate(key: SigningCredential, *, at: datetime | None = None,
     validator = CertificateValidator(key.certificate, intermediate_certs=key.chain,
                                      validation_context=validation_context)
     try:
-        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+        await validator.async_validate_usage({"non_repudiation"})
     except cv_errors.RevokedError:
         raise CertificateNotUsable(_REVOCATION_TEXT.format(who=who), reason="revoked") from None
     except (cv_errors.ExpiredError, cv_errors.NotYetValidError) as exc:
@@ -160,6 +168,24 @@ def check_certificate(key: SigningCredential, *, at: datetime | None = None,
     except (cv_errors.PathBuildingError, cv_errors.PathValidationError) as exc:
         raise CertificateNotUsable(f"chứng thư số của {who} không thuộc tổ chức cung cấp dịch vụ tin cậy: {exc}",
                                    reason="untrusted") from None
+
+
+def check_certificate(key: SigningCredential, *, at: datetime | None = None,
+                      validation_context: ValidationContext | None = None) -> None:
+    """Refuse a certificate that cannot make a valid signature: outside its validity period, or, when a
+    validation context is given, not chained to its trust roots, revoked, or without usable revocation data
+    (the context's ``revocation_mode`` decides how strict that is)."""
+    key.check_validity(at)
+    if validation_context is None:
+        return
+
+    async def run() -> None:
+        try:
+            await async_check_certificate(key, at=at, validation_context=validation_context)
+        finally:
+            await _aclose(validation_context)
+
+    asyncio.run(run())
 
 
 class _FixedTimePdfSigner(signers.PdfSigner):
@@ -211,24 +237,46 @@ def _style(appearance: Appearance | None, signing_time: datetime) -> BaseStampSt
     return appearance.style()
 
 
-def sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD,
-             appearance: Appearance | None = None, image_png: bytes | None = None,
-             placement: Placement | None = None, new_field: tuple[int, Box] | None = None,
-             reason: str | None = None, location: str | None = None, timestamper: TimeStamper | None = None,
-             embed_validation_info: bool = False, validation_context: ValidationContext | None = None,
-             lta: bool = False, at: datetime | None = None) -> bytes:
-    """Sign ``pdf`` into the signature field ``field`` and return the signed PDF.
+def _signature_size(cert: asn1_x509.Certificate) -> int:
+    """Bytes of the raw signature value the key makes (DER-encoded for ECDSA)."""
+    public_key = cert.public_key
+    algorithm = public_key.algorithm
+    if algorithm in ("rsa", "rsassa_pss"):
+        return (public_key.bit_size + 7) // 8
+    if algorithm == "ec":
+        return 2 * ((public_key.bit_size + 7) // 8) + 9
+    if algorithm in ("ed25519", "ed448"):
+        return 114
+    return 8192  # post-quantum schemes: a few kilobytes
 
-    The field is used if it exists (empty); otherwise it is created at ``placement`` (``new_field`` is the
-    older ``(page, box)`` spelling), or where the appearance belongs: a ``SealImage`` over the signer's image,
-    a ``TextStamp`` at the top right of the first page. ``image_png`` is short for ``SignerImage(image_png)``.
-    ``timestamper`` makes it PAdES B-T; ``embed_validation_info`` (needs ``validation_context``, which then also
-    vets the certificate) B-LT; ``lta`` (needs both) adds a document timestamp, B-LTA. ``at`` is the claimed
-    signing time (default now)."""
-    data = _as_bytes(pdf)
+
+async def signature_bytes_reserved(key: SigningCredential, timestamper: TimeStamper | None = None, *,
+                                   md_algorithm: str = "sha256") -> int:
+    """Hex digits to reserve in ``/Contents`` for this key's signature, from what will really be in it: the
+    certificates the signer embeds, the signature value and, when timestamped, a token from that TSA (the
+    first call asks the TSA for a sample token, which pyHanko then keeps on the timestamper object). A fixed
+    size would either waste space or, for an RSA-4096 chain with a timestamp, run out; measuring by a dry run
+    would sign twice (on a USB token, two operations)."""
+    signer = key.signer()
+    certs = {cert.dump() for cert in signer.cert_registry}
+    certs.add(key.certificate.dump())
+    size = sum(len(der) for der in certs) + _signature_size(key.certificate) + _CMS_OVERHEAD
+    if timestamper is not None:
+        token = await timestamper.async_dummy_response(md_algorithm)
+        # TSAs vary a little from one token to the next (serial number, nonce, fractions of a second)
+        size += len(token.dump()) * 11 // 10 + 256
+    return max(BYTES_RESERVED, 2 * size)
+
+
+def _sign_args(data: bytes, key: SigningCredential, *, field: str, appearance: Appearance | None,
+               image_png: bytes | None, placement: Placement | None, new_field: tuple[int, Box] | None,
+               timestamper: TimeStamper | None, embed_validation_info: bool,
+               validation_context: ValidationContext | None, lta: bool,
+               at: datetime | None) -> tuple[datetime, Appearance | None, fields.SigFieldSpec | None]:
+    """Everything that can be refused before the network or the key is touched."""
     reader = open_pdf(data)
     signing_time = (at or datetime.now(UTC)).replace(microsecond=0)
-    check_certificate(key, at=signing_time, validation_context=validation_context)
+    key.check_validity(signing_time)
     if embed_validation_info and validation_context is None:
         raise ValueError("embed_validation_info needs a validation_context to collect revocation data with")
     if lta and (timestamper is None or not embed_validation_info):
@@ -257,25 +305,68 @@ def sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD
             raise MissingField(f"trang {placement.page + 1} không có trong tệp")
         spec = fields.SigFieldSpec(sig_field_name=field, on_page=placement.page,
                                    box=tuple(round(v, 3) for v in placement.box))  # type: ignore[arg-type]
+    return signing_time, appearance, spec
 
-    meta = signers.PdfSignatureMetadata(
-        field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
-        location=location, embed_validation_info=embed_validation_info, validation_context=validation_context,
-        use_pades_lta=lta)
-    pdf_signer = _FixedTimePdfSigner(meta, signer=key.signer(), timestamper=timestamper,
-                                     stamp_style=_style(appearance, signing_time), new_field_spec=spec,
-                                     signing_time=signing_time)
-    out = io.BytesIO()
+
+async def async_sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD,
+                         appearance: Appearance | None = None, image_png: bytes | None = None,
+                         placement: Placement | None = None, new_field: tuple[int, Box] | None = None,
+                         reason: str | None = None, location: str | None = None,
+                         timestamper: TimeStamper | None = None, embed_validation_info: bool = False,
+                         validation_context: ValidationContext | None = None, lta: bool = False,
+                         at: datetime | None = None) -> bytes:
+    """``sign_pdf`` for a caller that runs its own event loop. The certificate check, the revocation data
+    and the timestamps all go through this one loop; the context's network session is closed on return."""
     try:
-        pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), strict=False), output=out,
-                            bytes_reserved=BYTES_RESERVED_TIMESTAMPED if timestamper else BYTES_RESERVED)
-    except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
-        raise timestamp_failure(exc) from None
-    except PyHankoSigningError as exc:
-        if isinstance(exc.__cause__, TimestampRequestError | aiohttp.ClientError):
-            raise timestamp_failure(exc.__cause__) from None
-        raise SigningError(f"không ký được: {exc}") from None
-    return out.getvalue()
+        data = _as_bytes(pdf)
+        signing_time, appearance, spec = _sign_args(
+            data, key, field=field, appearance=appearance, image_png=image_png, placement=placement,
+            new_field=new_field, timestamper=timestamper, embed_validation_info=embed_validation_info,
+            validation_context=validation_context, lta=lta, at=at)
+        await async_check_certificate(key, at=signing_time, validation_context=validation_context)
+        meta = signers.PdfSignatureMetadata(
+            field_name=field, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES, reason=reason,
+            location=location, embed_validation_info=embed_validation_info,
+            validation_context=validation_context, use_pades_lta=lta)
+        pdf_signer = _FixedTimePdfSigner(meta, signer=key.signer(), timestamper=timestamper,
+                                         stamp_style=_style(appearance, signing_time), new_field_spec=spec,
+                                         signing_time=signing_time)
+        out = io.BytesIO()
+        try:
+            reserved = await signature_bytes_reserved(key, timestamper)
+            await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), strict=False), output=out,
+                                            bytes_reserved=reserved)
+        except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
+            raise timestamp_failure(exc) from None
+        except PyHankoSigningError as exc:
+            if isinstance(exc.__cause__, TimestampRequestError | aiohttp.ClientError | TimeoutError):
+                raise timestamp_failure(exc.__cause__) from None
+            raise SigningError(f"không ký được: {exc}") from None
+        return out.getvalue()
+    finally:
+        await _aclose(validation_context)
+
+
+def sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD,
+             appearance: Appearance | None = None, image_png: bytes | None = None,
+             placement: Placement | None = None, new_field: tuple[int, Box] | None = None,
+             reason: str | None = None, location: str | None = None, timestamper: TimeStamper | None = None,
+             embed_validation_info: bool = False, validation_context: ValidationContext | None = None,
+             lta: bool = False, at: datetime | None = None) -> bytes:
+    """Sign ``pdf`` into the signature field ``field`` and return the signed PDF.
+
+    The field is used if it exists (empty); otherwise it is created at ``placement`` (``new_field`` is the
+    older ``(page, box)`` spelling), or where the appearance belongs: a ``SealImage`` over the signer's image,
+    a ``TextStamp`` at the top right of the first page. ``image_png`` is short for ``SignerImage(image_png)``.
+    ``validation_context`` (see ``signing.trust.validation_context``) vets the certificate first: trust and,
+    as the context says, revocation. ``timestamper`` makes it PAdES B-T; ``embed_validation_info`` (needs
+    ``validation_context``) B-LT; ``lta`` (needs both) adds a document timestamp, B-LTA. ``at`` is the
+    claimed signing time (default now). Runs one event loop of its own: from async code, use
+    ``async_sign_pdf``."""
+    return asyncio.run(async_sign_pdf(
+        pdf, key, field=field, appearance=appearance, image_png=image_png, placement=placement,
+        new_field=new_field, reason=reason, location=location, timestamper=timestamper,
+        embed_validation_info=embed_validation_info, validation_context=validation_context, lta=lta, at=at))
 
 
 def seal_pdf(pdf: PdfInput, key: SigningCredential, *, seal_png: bytes, seal_mm: float | None = None,
@@ -295,34 +386,52 @@ def sign_attachment(pdf: PdfInput, key: SigningCredential, *, number: str, field
     return sign_pdf(pdf, key, field=field, appearance=attachment_stamp(number), **options)  # type: ignore[arg-type]
 
 
+async def async_add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, *,
+                                       validation_context: ValidationContext | None = None,
+                                       field: str | None = None) -> bytes:
+    """``add_document_timestamp`` for a caller that runs its own event loop."""
+    try:
+        data = _as_bytes(pdf)
+        reader = open_pdf(data)
+        names = set(signature_fields(reader))
+        if field is None:
+            field = TIMESTAMP_FIELD
+            counter = 1
+            while field in names:
+                counter += 1
+                field = f"{TIMESTAMP_FIELD}_{counter}"
+        elif field in names:
+            raise FieldAlreadySigned(f"tệp đã có ô “{field}”; chọn tên khác cho dấu thời gian")
+        out = io.BytesIO()
+        try:
+            # sized by pyHanko from a sample token of this TSA: a timestamp is not a signature of ours,
+            # asking the TSA twice costs nothing but a request (and the sample is kept for the next time)
+            await signers.PdfTimeStamper(timestamper, field_name=field).async_timestamp_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(data), strict=False), "sha256",
+                validation_context=validation_context, output=out)
+        except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
+            raise timestamp_failure(exc) from None
+        except PyHankoSigningError as exc:
+            if isinstance(exc.__cause__, TimestampRequestError | aiohttp.ClientError | TimeoutError):
+                raise timestamp_failure(exc.__cause__) from None
+            raise SigningError(f"không đóng được dấu thời gian cho tài liệu: {exc}") from None
+        return out.getvalue()
+    finally:
+        await _aclose(validation_context)
+
+
 def add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, *,
                            validation_context: ValidationContext | None = None,
                            field: str | None = None) -> bytes:
     """A document timestamp over the whole file (PAdES B-LTA, or renewing one). With ``validation_context``,
     the revocation data of the timestamp authority is added to the DSS first."""
-    data = _as_bytes(pdf)
-    reader = open_pdf(data)
-    names = set(signature_fields(reader))
-    if field is None:
-        field = TIMESTAMP_FIELD
-        counter = 1
-        while field in names:
-            counter += 1
-            field = f"{TIMESTAMP_FIELD}_{counter}"
-    out = io.BytesIO()
-    try:
-        signers.PdfTimeStamper(timestamper, field_name=field).timestamp_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(data), strict=False), "sha256",
-            validation_context=validation_context, bytes_reserved=BYTES_RESERVED_TIMESTAMPED, output=out)
-    except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
-        raise timestamp_failure(exc) from None
-    except PyHankoSigningError as exc:
-        raise SigningError(f"không đóng được dấu thời gian cho tài liệu: {exc}") from None
-    return out.getvalue()
+    return asyncio.run(async_add_document_timestamp(pdf, timestamper, validation_context=validation_context,
+                                                    field=field))
 
 
 __all__ = [
-    "ATTACHMENT_FIELD", "BYTES_RESERVED", "SEAL_FIELD", "SIGNER_FIELD", "add_document_timestamp",
+    "ATTACHMENT_FIELD", "BYTES_RESERVED", "SEAL_FIELD", "SIGNER_FIELD", "TIMESTAMP_FIELD",
+    "add_document_timestamp", "async_add_document_timestamp", "async_check_certificate", "async_sign_pdf",
     "check_certificate", "open_pdf", "seal_pdf", "seal_placement", "sign_attachment", "sign_pdf",
-    "signed_fields",
+    "signature_bytes_reserved", "signed_fields",
 ]

@@ -3,32 +3,37 @@ signed bytes are intact, whether the certificate chains to a trusted root and is
 the file after signing, what the signature covers, and a guess at its PAdES level.
 
 Revocation data embedded in the document (its DSS, from B-LT signing) is used offline; fetching OCSP/CRL from
-the network happens only with ``allow_fetching=True``.
+the network happens only with ``fetch=True``. A signature with a trusted timestamp is judged at the
+timestamp's time (long-term validation), and the report says which moment each judgement used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import BinaryIO
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import SuspiciousModification
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     EmbeddedPdfSignature,
-    validate_pdf_signature,
-    validate_pdf_timestamp,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
 )
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureStatus
+from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus, SignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from signing.appearance import iso_vietnam
 from signing.errors import CorruptPdf, EncryptedPdf
+from signing.trust import validation_context
 
 MODIFICATION_TEXT = {
     "NONE": "không có thay đổi nào sau khi ký",
@@ -102,6 +107,13 @@ class SignatureReport:
     verdict_text: str
     summary: str = ""
     error: str = ""
+    judged_at: str | None = None
+    """The moment trust, validity period and revocation were judged at (ISO 8601, Vietnam time)."""
+    judged_by: str = "now"
+    """Why that moment: ``now``; ``signature_timestamp`` (the trusted timestamp in the signature, so a
+    certificate that expired or was revoked after it does not undo the signature); ``document_timestamp``
+    (a later trusted document timestamp, B-LTA); ``requested`` (the caller's ``moment``)."""
+    judged_text: str = ""
 
     @property
     def ok(self) -> bool:
@@ -216,6 +228,14 @@ def _verdict(intact: bool, valid: bool, trusted: bool, level: str, docmdp_ok: bo
     return "valid" if trusted else "untrusted"
 
 
+JUDGED_TEXT = {
+    "now": "kiểm tra tại thời điểm hiện tại",
+    "signature_timestamp": "kiểm tra tại thời điểm của dấu thời gian trong chữ ký (kiểm tra dài hạn)",
+    "document_timestamp": "kiểm tra tại thời điểm của dấu thời gian tài liệu đóng sau đó (kiểm tra dài hạn)",
+    "requested": "kiểm tra tại thời điểm được yêu cầu",
+}
+
+
 def _error_report(embedded: EmbeddedPdfSignature, kind: str, exc: BaseException) -> SignatureReport:
     try:
         name = str(embedded.field_name)
@@ -226,12 +246,29 @@ def _error_report(embedded: EmbeddedPdfSignature, kind: str, exc: BaseException)
         timestamp=None, timestamp_valid=None, intact=False, valid=False, trusted=False,
         trust_problem="", revoked=False, modification_level="OTHER", modification_text="", coverage="UNCLEAR",
         coverage_text=COVERAGE_TEXT["UNCLEAR"], pades_level="", verdict="error", verdict_text=VERDICT_TEXT["error"],
-        error=f"{type(exc).__name__}: {exc}"[:500])
+        error=f"{type(exc).__name__}: {exc}"[:500], judged_at=None, judged_by="now", judged_text="")
 
 
-def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, context: ValidationContext,
-            timestamp_revisions: list[int]) -> SignatureReport:
-    status = validate_pdf_signature(embedded, context)
+@dataclass(frozen=True)
+class _Judgement:
+    moment: datetime | None
+    """None: now."""
+    basis: str
+    at: datetime
+
+    @property
+    def report_fields(self) -> dict[str, str | None]:
+        return {"judged_at": _when(self.at), "judged_by": self.basis, "judged_text": JUDGED_TEXT[self.basis]}
+
+
+def _now(moment: datetime | None) -> _Judgement:
+    if moment is not None:
+        return _Judgement(moment, "requested", moment)
+    return _Judgement(None, "now", datetime.now(UTC))
+
+
+def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSignatureStatus,
+            judgement: _Judgement, timestamp_revisions: list[int]) -> SignatureReport:
     cert = status.signing_cert
     level, level_text = _modification(status)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
@@ -243,18 +280,19 @@ def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, context: Vali
         issuer=cert.issuer.human_friendly if cert else "", chain=_chain(status, embedded),
         signing_time=_when(status.signer_reported_dt),
         timestamp=_when(token.timestamp) if token is not None else None,
-        timestamp_valid=bool(token.intact and token.valid and token.trusted) if token is not None else None,
+        timestamp_valid=_token_ok(token) if token is not None else None,
         intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
         trust_problem=_trust_problem(status), revoked=status.revocation_details is not None,
         modification_level=level, modification_text=level_text, coverage=coverage,
         coverage_text=COVERAGE_TEXT.get(coverage, coverage),
         pades_level=_pades_level(reader, embedded, status,
                                  any(r > embedded.signed_revision for r in timestamp_revisions)),
-        verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary())
+        verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary(),
+        **judgement.report_fields)  # type: ignore[arg-type]
 
 
-def _timestamp_report(embedded: EmbeddedPdfSignature, context: ValidationContext) -> SignatureReport:
-    status = validate_pdf_timestamp(embedded, context)
+def _timestamp_report(embedded: EmbeddedPdfSignature, status: DocumentTimestampStatus,
+                      judgement: _Judgement) -> SignatureReport:
     cert = status.signing_cert
     level, level_text = _modification(status)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
@@ -263,39 +301,118 @@ def _timestamp_report(embedded: EmbeddedPdfSignature, context: ValidationContext
         field=str(embedded.field_name), kind="document_timestamp", signer=_name(cert, "common_name"),
         organisation=_name(cert, "organization_name"), serial=str(cert.serial_number) if cert else "",
         issuer=cert.issuer.human_friendly if cert else "", chain=_chain(status, embedded), signing_time=None,
-        timestamp=_when(status.timestamp), timestamp_valid=bool(status.intact and status.valid and status.trusted),
+        timestamp=_when(status.timestamp), timestamp_valid=_token_ok(status),
         intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
         trust_problem=_trust_problem(status), revoked=status.revocation_details is not None,
         modification_level=level, modification_text=level_text, coverage=coverage,
         coverage_text=COVERAGE_TEXT.get(coverage, coverage), pades_level="B-LTA", verdict=verdict,
-        verdict_text=VERDICT_TEXT[verdict], summary=status.summary())
+        verdict_text=VERDICT_TEXT[verdict], summary=status.summary(),
+        **judgement.report_fields)  # type: ignore[arg-type]
 
 
-def _context(reader: PdfFileReader, trust_roots: list[asn1_x509.Certificate], allow_fetching: bool,
-             revocation_mode: str, moment: datetime | None) -> ValidationContext:
-    """A fresh context per signature (contexts cache validation results), fed with the document's DSS."""
-    certs: list[asn1_x509.Certificate] = []
-    ocsps: list[object] = []
-    crls: list[object] = []
+def _token_ok(status: SignatureStatus | None) -> bool:
+    return status is not None and bool(status.intact and status.valid and status.trusted)
+
+
+def _signature_token_time(embedded: EmbeddedPdfSignature) -> datetime | None:
+    """genTime of the signature timestamp token (PAdES B-T), read without validating it: only a hint of
+    when to judge, which the validation that follows confirms or rejects."""
+    try:
+        attrs = embedded.signer_info["unsigned_attrs"]
+        if not attrs:
+            return None
+        for attr in attrs:
+            if attr["type"].native == "signature_time_stamp_token":
+                token = attr["values"][0]
+                tst_info = token["content"]["encap_content_info"]["content"].parsed
+                moment: datetime = tst_info["gen_time"].native
+                return moment
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError):
+        return None
+    return None
+
+
+def _dss_material(reader: PdfFileReader) -> tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]:
+    """Certificates, OCSP responses and CRLs (DER) of the document's DSS, from B-LT signing; none without one."""
     try:
         dss = DocumentSecurityStore.read_dss(reader)
+    except NoDSSFoundError:
+        return [], [], []
+    try:
         certs = list(dss.load_certs())
-        ocsps, crls = list(dss.ocsps), list(dss.crls)
-    except Exception:  # no DSS (the usual case) or an unreadable one: validate without it
-        pass
-    return ValidationContext(trust_roots=list(trust_roots), other_certs=certs, ocsps=ocsps,  # type: ignore[arg-type]
-                             crls=crls, allow_fetching=allow_fetching,  # type: ignore[arg-type]
-                             revocation_mode=revocation_mode, moment=moment)
+        ocsps = [ref.get_object().read_data(DecodePurpose.OCSP_RESPONSE) for ref in dss.ocsps]
+        crls = [ref.get_object().read_data(DecodePurpose.CRL) for ref in dss.crls]
+    except Exception:  # an unreadable DSS is as good as none: what it should have proven stays unproven
+        return [], [], []
+    return certs, ocsps, crls
 
 
-def validate_pdf(pdf: bytes | BinaryIO, *, trust_roots: list[asn1_x509.Certificate], allow_fetching: bool = False,
-                 revocation_mode: str = "soft-fail", moment: datetime | None = None) -> ValidationReport:
-    """Validate every signature and document timestamp in ``pdf`` against ``trust_roots``.
+@dataclass(frozen=True)
+class _Settings:
+    trust_roots: list[asn1_x509.Certificate]
+    revocation: str
+    fetch: bool
+    dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]
 
-    ``revocation_mode``: pyHanko's ``soft-fail`` (default: revocation checked when data is available),
-    ``hard-fail`` (missing revocation data fails trust) or ``require``. An unreadable file raises
-    ``CorruptPdf`` (or ``EncryptedPdf``); a signature that cannot be evaluated gets verdict ``error``."""
-    data = pdf if isinstance(pdf, bytes) else pdf.read()
+    def context(self, judgement: _Judgement) -> ValidationContext:
+        """A fresh context per validation (contexts cache results, and a result at one moment says nothing
+        about another), fed with the DSS. In the past, an answer fetched today about then is accepted
+        (``retroactive_revinfo``): "revoked since last month" proves the certificate good a year ago."""
+        certs, ocsps, crls = self.dss
+        past = judgement.basis in ("signature_timestamp", "document_timestamp")
+        return validation_context(self.trust_roots, revocation=self.revocation, fetch=self.fetch,
+                                  moment=judgement.moment, other_certs=certs, ocsps=ocsps, crls=crls,
+                                  retroactive_revinfo=past)
+
+
+async def _signature_status(embedded: EmbeddedPdfSignature, settings: _Settings,
+                            judgement: _Judgement) -> PdfSignatureStatus:
+    context = settings.context(judgement)
+    try:
+        return await async_validate_pdf_signature(embedded, context)
+    finally:
+        await context.aclose()
+
+
+async def _timestamp_status(embedded: EmbeddedPdfSignature, settings: _Settings,
+                            judgement: _Judgement) -> DocumentTimestampStatus:
+    context = settings.context(judgement)
+    try:
+        return await async_validate_pdf_timestamp(embedded, context)
+    finally:
+        await context.aclose()
+
+
+def _covering(later: list[tuple[int, datetime]], revision: int) -> datetime | None:
+    """Time of the earliest trusted document timestamp added after ``revision``."""
+    times = [moment for rev, moment in later if rev > revision]
+    return min(times) if times else None
+
+
+async def _judge_signature(embedded: EmbeddedPdfSignature, settings: _Settings, moment: datetime | None,
+                           later: list[tuple[int, datetime]]) -> tuple[PdfSignatureStatus, _Judgement]:
+    """Validate a signature at the earliest moment a trusted timestamp vouches for; at now (or the caller's
+    moment) when there is none, or when the timestamp itself does not hold up."""
+    if moment is not None:
+        judgement = _now(moment)
+        return await _signature_status(embedded, settings, judgement), judgement
+    token_time = _signature_token_time(embedded)
+    if token_time is not None:
+        judgement = _Judgement(token_time, "signature_timestamp", token_time)
+        status = await _signature_status(embedded, settings, judgement)
+        if _token_ok(status.timestamp_validity):
+            return status, judgement
+    covered = _covering(later, embedded.signed_revision)
+    judgement = _Judgement(covered, "document_timestamp", covered) if covered else _now(None)
+    return await _signature_status(embedded, settings, judgement), judgement
+
+
+async def async_validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *,
+                             trust_roots: list[asn1_x509.Certificate], revocation: str | None = None,
+                             fetch: bool | None = None, moment: datetime | None = None,
+                             allow_fetching: bool = False, revocation_mode: str = "soft-fail") -> ValidationReport:
+    """``validate_pdf`` for a caller that runs its own event loop."""
+    data = bytes(pdf) if isinstance(pdf, bytes | bytearray | memoryview) else pdf.read()
     if b"%PDF-" not in data[:1024]:
         raise CorruptPdf("tệp không phải PDF")
     try:
@@ -307,17 +424,45 @@ def validate_pdf(pdf: bytes | BinaryIO, *, trust_roots: list[asn1_x509.Certifica
         raise
     except Exception as exc:  # hostile input must end in our error, whatever pyHanko raised
         raise CorruptPdf(f"tệp PDF bị hỏng hoặc không đầy đủ ({type(exc).__name__})") from None
-    report = ValidationReport()
+    settings = _Settings(list(trust_roots), revocation if revocation is not None else revocation_mode,
+                         allow_fetching if fetch is None else fetch, _dss_material(reader))
     timestamp_revisions = [e.signed_revision for e in embedded_all if e.sig_object_type == "/DocTimeStamp"]
-    for embedded in embedded_all:
+    # latest first: each signature or document timestamp is judged at the time of a trusted document
+    # timestamp that came after it, which must therefore be judged before it
+    later: list[tuple[int, datetime]] = []
+    signatures: list[SignatureReport] = []
+    timestamps: list[SignatureReport] = []
+    for embedded in reversed(embedded_all):
         is_timestamp = embedded.sig_object_type == "/DocTimeStamp"
         try:
-            context = _context(reader, trust_roots, allow_fetching, revocation_mode, moment)
             if is_timestamp:
-                report.timestamps.append(_timestamp_report(embedded, context))
+                covered = None if moment is not None else _covering(later, embedded.signed_revision)
+                judgement = _Judgement(covered, "document_timestamp", covered) if covered else _now(moment)
+                status = await _timestamp_status(embedded, settings, judgement)
+                if _token_ok(status):
+                    later.append((embedded.signed_revision, status.timestamp))
+                timestamps.append(_timestamp_report(embedded, status, judgement))
             else:
-                report.signatures.append(_report(reader, embedded, context, timestamp_revisions))
+                signature_status, judgement = await _judge_signature(embedded, settings, moment, later)
+                signatures.append(_report(reader, embedded, signature_status, judgement, timestamp_revisions))
         except Exception as exc:  # one bad signature must not hide the report on the others
-            (report.timestamps if is_timestamp else report.signatures).append(
+            (timestamps if is_timestamp else signatures).append(
                 _error_report(embedded, "document_timestamp" if is_timestamp else "signature", exc))
-    return report
+    return ValidationReport(signatures=signatures[::-1], timestamps=timestamps[::-1])
+
+
+def validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *, trust_roots: list[asn1_x509.Certificate],
+                 revocation: str | None = None, fetch: bool | None = None, moment: datetime | None = None,
+                 allow_fetching: bool = False, revocation_mode: str = "soft-fail") -> ValidationReport:
+    """Validate every signature and document timestamp in ``pdf`` against ``trust_roots``.
+
+    ``revocation``: ``off``, ``soft`` or ``hard`` as in ``signing.trust`` (``revocation_mode``, pyHanko's
+    ``soft-fail``/``hard-fail``/``require``, is the older spelling; default soft). ``fetch``: OCSP/CRL may be
+    fetched over the network (``allow_fetching`` is the older spelling; default no: only what the file
+    carries in its DSS is used). A timestamped signature is judged at its trusted timestamp's time, so a
+    certificate that expired or was revoked later does not undo it (long-term validation); ``moment``
+    forces one moment for everything. An unreadable file raises ``CorruptPdf`` (or ``EncryptedPdf``); a
+    signature that cannot be evaluated gets verdict ``error``."""
+    return asyncio.run(async_validate_pdf(pdf, trust_roots=trust_roots, revocation=revocation, fetch=fetch,
+                                          moment=moment, allow_fetching=allow_fetching,
+                                          revocation_mode=revocation_mode))
