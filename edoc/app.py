@@ -15,6 +15,7 @@ import storage
 from edoc.config import Settings
 from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
+from edoc.core.forms import IdConverter
 from edoc.core.http import register_error_handlers
 from edoc.extensions import babel, csrf, login_manager, migrate
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask("edoc", root_path=str(Path(__file__).resolve().parent), template_folder=str(TEMPLATES),
                 static_folder="static", instance_path=str(settings.instance_path))
+    # Before any blueprint registers: every <int:...> route then only matches ids a database column can hold.
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         EDOC=settings,
         SECRET_KEY=settings.resolve_secret_key(),

@@ -58,7 +58,7 @@ add_paths({
                         "requestBody": {"content": {"multipart/form-data": {"schema": {
                             "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
                         "responses": {"201": {"description": "Đã lưu", **_file_ok}, **errors(400, 401, 413, 415)}}},
-    "/files/{name}": {"put": {"summary": "Tải lên một tệp: thân yêu cầu là nội dung tệp, tên ở đường dẫn",
+    "/uploads/{name}": {"post": {"summary": "Tải lên một tệp: thân yêu cầu là nội dung tệp, tên ở đường dẫn",
                               "parameters": [{"name": "name", "in": "path", "required": True,
                                               "schema": {"type": "string"}}],
                               "requestBody": {"content": {"application/octet-stream": {

@@ -42,9 +42,13 @@ def upload_multipart() -> tuple[Response, int]:
     return jsonify(file_json(row)), 201
 
 
-@bp.route("/files/<path:name>", methods=["PUT"])
+@bp.route("/uploads/<path:name>", methods=["POST"])
 def upload_raw(name: str) -> tuple[Response, int]:
-    """The request body is the file, streamed to the store without being parsed as a form."""
+    """The request body is the file, streamed to the store without being parsed as a form.
+
+    Its own collection, not ``/files/{name}``: beside ``/files/{id}`` that would be the same templated path
+    (invalid OpenAPI), and a GET of /files/123 and an upload named "123" would share one URL. ``<path:...>``
+    lets a name with "/" reach the name check, which refuses it with a message instead of a bare 404."""
     row = service.store_upload(request.stream, name, uploader=api_user())
     return jsonify(file_json(row)), 201
 

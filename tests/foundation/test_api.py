@@ -51,14 +51,14 @@ def test_api_upload_errors_are_json(client, demo, app):
     token = _token(client)
     api = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
-    bad_type = api.put("/api/v1/files/x.pdf", data=b"not a pdf at all", headers=auth)
+    bad_type = api.post("/api/v1/uploads/x.pdf", data=b"not a pdf at all", headers=auth)
     assert bad_type.status_code == 415 and bad_type.json["error"]["code"] == "unsupported_media_type"
-    traversal = api.put("/api/v1/files/../x.pdf", data=b"%PDF-1.4\n", headers=auth)
+    traversal = api.post("/api/v1/uploads/../x.pdf", data=b"%PDF-1.4\n", headers=auth)
     assert traversal.status_code in {400, 404}
-    nested = api.put("/api/v1/files/dir/x.pdf", data=b"%PDF-1.4\n", headers=auth)
+    nested = api.post("/api/v1/uploads/dir/x.pdf", data=b"%PDF-1.4\n", headers=auth)
     assert nested.status_code == 400 and "phân cách thư mục" in nested.json["error"]["message"]
     # Werkzeug's multipart parser eats backslashes as escapes; a raw PUT keeps them, so test it here.
-    backslash = api.put("/api/v1/files/a%5Cb.pdf", data=b"%PDF-1.4\n", headers=auth)
+    backslash = api.post("/api/v1/uploads/a%5Cb.pdf", data=b"%PDF-1.4\n", headers=auth)
     assert backslash.status_code == 400 and "phân cách thư mục" in backslash.json["error"]["message"]
     missing = api.post("/api/v1/files", data={}, headers=auth)
     assert missing.status_code == 400

@@ -143,7 +143,7 @@ def test_large_upload_is_streamed_not_held_in_memory(app, demo, settings_env):
     with app.app_context():
         _row, token = create_api_token(db.session.get(User, demo["chuyenvien"]), "bench")
     size = 100 * 1024 * 1024
-    environ = EnvironBuilder(method="PUT", path="/api/v1/files/lon.pdf",
+    environ = EnvironBuilder(method="POST", path="/api/v1/uploads/lon.pdf",
                              headers={"Authorization": f"Bearer {token}"}).get_environ()
     # A stream that cannot seek or tell, as a real socket body: the app must not rewind or buffer it.
     environ.update({"wsgi.input": io.BufferedReader(Generated(size, prefix=b"%PDF-1.7\n")), "CONTENT_LENGTH": str(size),
