@@ -2,10 +2,15 @@
 package, a PDF and a key.
 
     python -m signing sign IN.pdf OUT.pdf --pkcs12 key.p12 --password-file F --image sig.png [--tsa-url URL]
+    python -m signing sign IN.pdf OUT.pdf --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --token-label T \
+        --key-label K --pin-file F --near-name "Nguyễn Văn Hùng" --image sig.png
     python -m signing sign IN.pdf OUT.pdf --pkcs12 org.p12 --password-file F --seal-image seal.png
     python -m signing sign IN.pdf OUT.pdf --pkcs12 org.p12 --password-file F --attachment-stamp "445/KH-LĐLĐ"
-    python -m signing validate FILE.pdf --trust root.pem [--json]      # exit 0: all valid and trusted
+    python -m signing sign ... --tsa-url URL --trust root.pem --ltv [--lta]      # PAdES B-LT / B-LTA
+    python -m signing timestamp IN.pdf OUT.pdf --tsa-url URL [--trust root.pem]  # a document timestamp
+    python -m signing validate FILE.pdf --trust root.pem [--json] [--fetch] [--revocation off|soft|hard]
     python -m signing devca init DIR ; python -m signing devca issue DIR --name "..." --output x.p12 ...
+    python -m signing devca revoke DIR SERIAL ; python -m signing devca serve DIR [--port P]
 
 Exit codes: 0 done (validate: every signature valid), 1 validate found a problem, 2 refused or failed.
 """
@@ -20,6 +25,7 @@ from pathlib import Path
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
+from signing.devca import KEY_TYPES
 from signing.errors import SigningError
 
 
@@ -65,12 +71,23 @@ def _placement(args: argparse.Namespace, pdf: bytes) -> object:
     if args.box:
         try:
             page, x, y, width, height = (float(v) for v in args.box.split(","))
+            if page < 1 or page != int(page):
+                raise ValueError("page")
+            return Placement.from_xywh(int(page) - 1, x, y, width, height)
         except ValueError:
-            raise SigningError("--box phải có dạng TRANG,X,Y,RỘNG,CAO (trang từ 1, đơn vị điểm PDF)") from None
-        return Placement.from_xywh(int(page) - 1, x, y, width, height)
+            raise SigningError("--box phải có dạng TRANG,X,Y,RỘNG,CAO (trang từ 1, rộng và cao dương, đơn vị "
+                               "điểm PDF)") from None
     if args.near_name:
         return box_above_name(pdf, args.near_name)
     return None
+
+
+def _context(args: argparse.Namespace, revocation: str) -> object:
+    from signing.trust import validation_context
+
+    if not args.trust:
+        raise SigningError("cần --trust (chứng thư gốc tin cậy) để kiểm tra chứng thư số và thông tin thu hồi")
+    return validation_context(load_certificates(args.trust), revocation=revocation, fetch=True)
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
@@ -78,6 +95,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
     from signing.sign import ATTACHMENT_FIELD, SEAL_FIELD, SIGNER_FIELD, sign_pdf
     from signing.timestamps import http_timestamper
 
+    if (args.ltv or args.lta) and not args.tsa_url:
+        raise SigningError("--ltv/--lta (PAdES B-LT/B-LTA) cần máy chủ dấu thời gian: thêm --tsa-url")
+    if sum(bool(v) for v in (args.image, args.seal_image, args.attachment_stamp)) > 1:
+        raise SigningError("chỉ chọn một trong --image, --seal-image, --attachment-stamp")
+    if args.box and args.near_name:
+        raise SigningError("chỉ chọn một trong --box, --near-name")
     pdf = Path(args.input).read_bytes()
     appearance: object = None
     field = args.field
@@ -88,18 +111,18 @@ def cmd_sign(args: argparse.Namespace) -> int:
     elif args.image:
         appearance = SignerImage(Path(args.image).read_bytes())
     context = None
-    if args.ltv or args.lta or args.check_revocation:
-        from pyhanko_certvalidator import ValidationContext
-
-        context = ValidationContext(trust_roots=load_certificates(args.trust or []), allow_fetching=True,
-                                    revocation_mode="hard-fail")
+    if args.ltv or args.lta or args.check_revocation or args.trust:
+        # B-LT collects revocation data, so revocation is checked; "off" only vets trust and validity
+        revocation = args.revocation or ("hard" if (args.ltv or args.lta or args.check_revocation) else "off")
+        context = _context(args, revocation)
+    placement = _placement(args, pdf)
     key = _key(args)
     try:
         out = sign_pdf(pdf, key, field=field or SIGNER_FIELD, appearance=appearance,  # type: ignore[arg-type]
-                       placement=_placement(args, pdf), reason=args.reason,  # type: ignore[arg-type]
-                       location=args.location,
+                       placement=placement, reason=args.reason, location=args.location,  # type: ignore[arg-type]
                        timestamper=http_timestamper(args.tsa_url) if args.tsa_url else None,
-                       embed_validation_info=bool(args.ltv or args.lta), validation_context=context, lta=args.lta)
+                       embed_validation_info=bool(args.ltv or args.lta),
+                       validation_context=context, lta=args.lta)  # type: ignore[arg-type]
     finally:
         close = getattr(key, "close", None)
         if close is not None:
@@ -110,15 +133,12 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_timestamp(args: argparse.Namespace) -> int:
-    from pyhanko_certvalidator import ValidationContext
-
     from signing.sign import add_document_timestamp
     from signing.timestamps import http_timestamper
 
-    context = (ValidationContext(trust_roots=load_certificates(args.trust), allow_fetching=True)
-               if args.trust else None)
+    context = _context(args, args.revocation or "soft") if args.trust else None
     out = add_document_timestamp(Path(args.input).read_bytes(), http_timestamper(args.tsa_url),
-                                 validation_context=context)
+                                 validation_context=context)  # type: ignore[arg-type]
     Path(args.output).write_bytes(out)
     print(f"Đã đóng dấu thời gian: {args.output}")
     return 0
@@ -128,7 +148,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from signing.validate import validate_pdf
 
     report = validate_pdf(Path(args.input).read_bytes(), trust_roots=load_certificates(args.trust or []),
-                          allow_fetching=args.allow_fetching, revocation_mode=args.revocation_mode)
+                          revocation=args.revocation or args.revocation_mode,
+                          fetch=bool(args.fetch or args.allow_fetching))
     if args.json:
         print(report.to_json())
     else:
@@ -141,6 +162,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             when = f"  thời điểm ký: {s.signing_time or '—'}"
             print(when + (f"; dấu thời gian: {s.timestamp}" if s.timestamp else ""))
             print(f"  sau khi ký: {s.modification_text}; phạm vi: {s.coverage_text}; mức PAdES: {s.pades_level}")
+            if s.judged_at:
+                print(f"  {s.judged_text}: {s.judged_at}")
             if s.trust_problem:
                 print(f"  tin cậy: {s.trust_problem}")
             if s.error:
@@ -165,7 +188,7 @@ def cmd_devca_issue(args: argparse.Namespace) -> int:
     from signing.keys import export_encrypted_pkcs12
 
     ca = DevCA.load(Path(args.folder), _secret(args.password, args.password_file, "password"))
-    kind = "rsa" if args.rsa else "ec"
+    kind = args.key_type or ("rsa" if args.rsa else "ec")
     if args.organisation_cert:
         key = ca.issue_organisation(args.name, email=args.email or "", days=args.days, key_type=kind)
     else:
@@ -183,8 +206,11 @@ def cmd_devca_revoke(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     password = _secret(args.password, args.password_file, "password")
     ca = DevCA.load(folder, password)
-    ca.revoke(int(args.serial, 0))
-    ca.save(folder, password)
+    try:
+        serial = int(args.serial, 0)
+    except ValueError:
+        raise SigningError(f"số hiệu chứng thư “{args.serial}” không hợp lệ (số thập phân hoặc 0x...)") from None
+    ca.revoke(serial)  # written to the CA's folder, where a running ``devca serve`` reads it
     print(f"Đã thu hồi chứng thư số {args.serial}; danh sách thu hồi: {folder / 'crl.der'}")
     return 0
 
@@ -236,24 +262,35 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--location")
     sign.add_argument("--tsa-url", help="máy chủ dấu thời gian RFC 3161 (PAdES B-T)")
     sign.add_argument("--trust", action="append", help="chứng thư gốc tin cậy (PEM/DER), lặp được")
-    sign.add_argument("--check-revocation", action="store_true", help="kiểm tra thu hồi chứng thư trước khi ký")
-    sign.add_argument("--ltv", action="store_true", help="nhúng thông tin thu hồi (PAdES B-LT; cần --trust)")
-    sign.add_argument("--lta", action="store_true", help="thêm dấu thời gian tài liệu (PAdES B-LTA)")
+    sign.add_argument("--check-revocation", action="store_true",
+                      help="kiểm tra chứng thư (tin cậy, thu hồi) trước khi ký; cần --trust")
+    sign.add_argument("--revocation", choices=["off", "soft", "hard"],
+                      help="mức kiểm tra thu hồi (mặc định hard với --check-revocation/--ltv/--lta)")
+    sign.add_argument("--ltv", action="store_true",
+                      help="nhúng thông tin thu hồi (PAdES B-LT; cần --trust và --tsa-url)")
+    sign.add_argument("--lta", action="store_true",
+                      help="thêm dấu thời gian tài liệu (PAdES B-LTA; cần --trust và --tsa-url)")
     sign.set_defaults(func=cmd_sign)
 
     stamp = sub.add_parser("timestamp", help="đóng dấu thời gian cho cả tài liệu (PAdES B-LTA)")
     stamp.add_argument("input")
     stamp.add_argument("output")
     stamp.add_argument("--tsa-url", required=True)
-    stamp.add_argument("--trust", action="append")
+    stamp.add_argument("--trust", action="append",
+                       help="chứng thư gốc tin cậy: thông tin thu hồi của TSA được nhúng vào tài liệu")
+    stamp.add_argument("--revocation", choices=["off", "soft", "hard"])
     stamp.set_defaults(func=cmd_timestamp)
 
     validate = sub.add_parser("validate", help="kiểm tra chữ ký số trong tệp PDF")
     validate.add_argument("input")
     validate.add_argument("--trust", action="append", help="chứng thư gốc tin cậy (PEM/DER), lặp được")
     validate.add_argument("--json", action="store_true")
-    validate.add_argument("--allow-fetching", action="store_true", help="tải OCSP/CRL qua mạng")
-    validate.add_argument("--revocation-mode", default="soft-fail", choices=["soft-fail", "hard-fail", "require"])
+    validate.add_argument("--fetch", action="store_true", help="tải OCSP/CRL qua mạng")
+    validate.add_argument("--allow-fetching", action="store_true", help=argparse.SUPPRESS)  # older spelling
+    validate.add_argument("--revocation", choices=["off", "soft", "hard"],
+                          help="mức kiểm tra thu hồi (mặc định soft)")
+    validate.add_argument("--revocation-mode", default="soft-fail", choices=["soft-fail", "hard-fail", "require"],
+                          help=argparse.SUPPRESS)
     validate.set_defaults(func=cmd_validate)
 
     devca = sub.add_parser("devca", help="CA phát triển để thử nghiệm (KHÔNG có giá trị pháp lý)")
@@ -276,6 +313,7 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--email")
     issue.add_argument("--days", type=int, default=730)
     issue.add_argument("--rsa", action="store_true", help="khóa RSA-2048 (mặc định EC P-256)")
+    issue.add_argument("--key-type", choices=KEY_TYPES, help="loại khóa: ec (P-256), rsa (2048), rsa-3072, rsa-4096")
     issue.add_argument("--output", required=True)
     issue.add_argument("--p12-password")
     issue.add_argument("--p12-password-file")
@@ -291,6 +329,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_OS_ERRORS = {FileNotFoundError: "không tìm thấy tệp", PermissionError: "không có quyền đọc/ghi tệp",
+              IsADirectoryError: "đây là thư mục, không phải tệp", NotADirectoryError: "đường dẫn không đúng"}
+
+
+def _os_error(exc: OSError) -> str:
+    text = next((t for kind, t in _OS_ERRORS.items() if isinstance(exc, kind)), None)
+    return f"{text or exc.strerror or exc}: {exc.filename}" if exc.filename else f"{text or exc.strerror or exc}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -299,5 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"Lỗi: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        print(f"Lỗi: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # an option the library refused (argparse let it through)
+        print(f"Lỗi: tham số không hợp lệ: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ certificate validator's OCSP/CRL fetchers) as production does against a real CA.
 from __future__ import annotations
 
 import base64
+import binascii
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,8 +48,9 @@ class DevServices:
             ca.base_url = self.url
         # the TSA certificate is issued after base_url is set, so it too can be checked for revocation
         self.tsa = tsa or ca.issue_tsa()
+        # the token carries the TSA's issuers, so that a validator can build the TSA's path from it alone
         self._timestamper = DummyTimeStamper(tsa_cert=self.tsa.certificate, tsa_key=_private_key_info(self.tsa),
-                                             certs_to_embed=[ca.root])
+                                             certs_to_embed=list(self.tsa.chain))
         self._thread: threading.Thread | None = None
 
     @property
@@ -89,6 +91,9 @@ class DevServices:
     # --- answering --------------------------------------------------------------------------------------------
 
     def _answer(self, method: str, path: str, body: bytes) -> tuple[int, str, bytes]:
+        if path in ("/crl", "/ocsp") or path.startswith("/ocsp/"):
+            # ``devca revoke`` may have run in another process since the last request
+            self.ca.reload_revocations()
         if path == "/crl" and method == "GET":
             return 200, "application/pkix-crl", self.ca.crl()
         if path == "/ca.crt" and method == "GET":
@@ -97,7 +102,10 @@ class DevServices:
             if self.ocsp_down:
                 return 503, "text/plain", b"OCSP responder down (test switch)"
             if method == "GET":  # RFC 6960 A.1: base64 of the DER request in the path
-                body = base64.b64decode(unquote(path[len("/ocsp/"):]))
+                try:
+                    body = base64.b64decode(unquote(path[len("/ocsp/"):]), validate=True)
+                except (binascii.Error, ValueError):
+                    return 400, "text/plain", b"not a base64 OCSP request"
             return 200, "application/ocsp-response", self.ca.ocsp_response(body)
         if path == "/tsa" and method == "POST":
             if self.tsa_down:
@@ -119,7 +127,10 @@ class DevServices:
                 body = self.rfile.read(length) if length else b""
                 path = self.path.split("?", 1)[0]
                 services.hits["/" + path.split("/")[1]] += 1  # "/ocsp/<request>" counts as "/ocsp"
-                status, media_type, data = services._answer(method, path, body)
+                try:
+                    status, media_type, data = services._answer(method, path, body)
+                except Exception:  # a development server answers every request, even one it chokes on
+                    status, media_type, data = 500, "text/plain", b"internal error"
                 self.send_response(status)
                 self.send_header("Content-Type", media_type)
                 self.send_header("Content-Length", str(len(data)))

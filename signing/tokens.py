@@ -92,11 +92,56 @@ class TokenKey:
         self.close()
 
 
+def _token_certificates(session: Any) -> list[tuple[str, bytes | None, asn1_x509.Certificate]]:
+    """(label, id, certificate) of every X.509 certificate object on the token."""
+    found = []
+    for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
+        try:
+            cert = asn1_x509.Certificate.load(obj[Attribute.VALUE])
+            cert.native  # noqa: B018 - parse now: a malformed object on the token must not break signing later
+        except (ValueError, TypeError):
+            continue
+        try:
+            label = obj[Attribute.LABEL]
+        except p11_errors.AttributeTypeInvalid:
+            label = ""
+        try:
+            ident = obj[Attribute.ID]
+        except p11_errors.AttributeTypeInvalid:
+            ident = None
+        found.append((label, ident, cert))
+    return found
+
+
+def _issued_by(cert: asn1_x509.Certificate, issuer: asn1_x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    # names can repeat across CA generations: the key identifiers tell them apart when both are there
+    aki, ski = cert.authority_key_identifier, issuer.key_identifier
+    return aki is None or ski is None or aki == ski
+
+
+def issuer_chain(cert: asn1_x509.Certificate, pool: list[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
+    """The certificates of ``pool`` that issued ``cert``, its issuer first, up to a self-signed root or as far
+    as the pool goes. Whatever else the pool holds (other people's certificates, old CAs) is left out."""
+    chain: list[asn1_x509.Certificate] = []
+    current = cert
+    while not current.self_signed and len(chain) < 10:
+        issuer = next((c for c in pool if _issued_by(current, c) and c.dump() != current.dump()
+                       and all(c.dump() != x.dump() for x in chain)), None)
+        if issuer is None:
+            break
+        chain.append(issuer)
+        current = issuer
+    return chain
+
+
 def open_token(module: str, *, pin: str, token_label: str | None = None, slot: int | None = None,
                key_label: str | None = None, key_id: bytes | None = None,
                chain: list[asn1_x509.Certificate] | None = None) -> TokenKey:
     """Log in to a token and find the signing key and its certificate (by label or id; with neither, the
-    token's only key). ``chain``: CA certificates to embed, besides any stored on the token."""
+    token's only key). The signature embeds the certificate and its issuers only: those from ``chain`` and
+    those stored on the token; other certificates on the token (a colleague's, an old CA) stay out."""
     session = _session(module, token_label, slot, pin)
     try:
         if key_label is None and key_id is None:
@@ -104,20 +149,38 @@ def open_token(module: str, *, pin: str, token_label: str | None = None, slot: i
             if len(keys) != 1:
                 raise TokenError(f"thiết bị ký số có {len(keys)} khóa bí mật; hãy chỉ rõ nhãn (label) của khóa")
             key_label = keys[0].label
-        signer = PKCS11Signer(session, key_label=key_label, key_id=key_id, cert_label=key_label,
-                              cert_id=key_id, other_certs_to_pull=None, ca_chain=chain or [],
-                              use_raw_mechanism=False)
-        certificate = signer.signing_cert
-        # SoftHSM (and some tokens) have no combined hash-and-sign ECDSA mechanism: hash here, sign raw there
-        signer.use_raw_mechanism = certificate.public_key.algorithm == "ec"
-        extra = [c for c in signer.cert_registry if c.dump() != certificate.dump()]
+        on_token = _token_certificates(session)
+        mine = [cert for label, ident, cert in on_token
+                if (key_label is None or label == key_label) and (key_id is None or ident == key_id)]
+        if len(mine) != 1:
+            what = f"nhãn “{key_label}”" if key_label is not None else f"mã số {key_id.hex() if key_id else ''}"
+            raise TokenError(f"không tìm thấy chứng thư số ({what}) trên thiết bị ký số" if not mine else
+                             f"thiết bị ký số có {len(mine)} chứng thư số cùng {what}")
+        certificate = mine[0]
+        pool = [*(chain or []), *(cert for _label, _ident, cert in on_token)]
+        ca_chain = issuer_chain(certificate, pool)
+        signer = PKCS11Signer(session, key_label=key_label, key_id=key_id, signing_cert=certificate,
+                              other_certs_to_pull=(), ca_chain=ca_chain,
+                              # SoftHSM (and some tokens) have no combined hash-and-sign ECDSA mechanism:
+                              # hash here, sign raw there
+                              use_raw_mechanism=certificate.public_key.algorithm == "ec")
+        # look for the key now, so that a wrong key label is refused here and not in the middle of signing
+        query: dict[Any, Any] = {Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.SIGN: True}
+        if key_label is not None:
+            query[Attribute.LABEL] = key_label
+        if key_id is not None:
+            query[Attribute.ID] = key_id
+        found = len(list(session.get_objects(query)))
+        if found != 1:
+            raise TokenError(f"không tìm thấy khóa bí mật “{key_label or key_id}” trên thiết bị ký số" if not found
+                             else f"thiết bị ký số có {found} khóa bí mật “{key_label or key_id}”")
     except TokenError:
         session.close()
         raise
     except Exception as exc:
         session.close()
         raise TokenError(f"không đọc được khóa hoặc chứng thư số trên thiết bị ký số: {exc}") from None
-    return TokenKey(session, signer, certificate, extra)
+    return TokenKey(session, signer, certificate, ca_chain)
 
 
 def import_to_token(module: str, key: SignerKey, *, pin: str, label: str, key_id: bytes = b"\x01",
