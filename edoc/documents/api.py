@@ -49,6 +49,7 @@ def _draft_data(body: dict[str, Any]) -> service.DraftData:
             body=str(body.get("body", "")), secrecy=str(body.get("secrecy") or ""),
             urgency=str(body.get("urgency") or ""),
             drafting_unit_id=parse_optional_id(body.get("drafting_unit_id"), field="drafting_unit_id"),
+            register_id=parse_optional_id(body.get("register_id"), field="register_id"),
             signer_id=parse_optional_id(body.get("signer_id"), field="signer_id"),
             signer_authority=str(body.get("signer_authority") or ""),
             signer_authority_line=str(body.get("signer_authority_line") or ""),

@@ -27,6 +27,7 @@ class DraftForm(FlaskForm):
     urgency = SelectField("Độ khẩn", choices=[(u.value, u.value or "Thường") for u in Urgency],
                           validate_choice=False)
     drafting_unit_id = SelectField("Đơn vị soạn thảo", validate_choice=False)
+    register_id = SelectField("Sổ đăng ký (cơ quan ban hành, ký hiệu)", validate_choice=False)
     signer_id = SelectField("Người ký", validate_choice=False)
     signer_authority = SelectField("Thẩm quyền ký", choices=[(a.value, a.value or "Ký trực tiếp") for a in Authority],
                                    validate_choice=False)
@@ -40,8 +41,12 @@ class DraftForm(FlaskForm):
     source = FileField("Hoặc tải lên tệp dự thảo (DOCX hoặc PDF)")
     note = StringField("Ghi chú phiên bản", validators=[Length(max=500)])
 
-    def set_choices(self, units: list, leaders: list[User], users: list[User], contacts: list) -> None:
+    def set_choices(self, units: list, leaders: list[User], users: list[User], contacts: list,
+                    registers: list | None = None) -> None:
         self.drafting_unit_id.choices = [("", "—"), *((str(u.id), u.name) for u in units)]
+        self.register_id.choices = [("", "Sổ văn bản đi (văn bản mật: sổ văn bản mật)"), *(
+            (str(r.id), f"{r.name} — {r.issuer_name or r.organisation.name}, ký hiệu …-{r.issuer()}")
+            for r in registers or [])]
         self.signer_id.choices = [("", "— Chọn người ký —"),
                                   *((str(u.id), f"{u.full_name} ({u.title})") for u in leaders)]
         options = ([(f"unit:{u.id}", f"Đơn vị: {u.name}") for u in units]
@@ -55,6 +60,7 @@ class DraftForm(FlaskForm):
         self.type_code.data, self.summary.data, self.body.data = doc.type_code, doc.summary, doc.body
         self.secrecy.data, self.urgency.data = doc.secrecy, doc.urgency
         self.drafting_unit_id.data = str(doc.drafting_unit_id or "")
+        self.register_id.data = str(doc.register_id or "")
         self.signer_id.data = str(doc.signer_id or "")
         self.signer_authority.data = doc.signer_authority
         self.signer_authority_line.data, self.signer_title.data = doc.signer_authority_line, doc.signer_title
@@ -73,6 +79,7 @@ class DraftForm(FlaskForm):
             type_code=self.type_code.data or "", summary=self.summary.data or "", body=self.body.data or "",
             secrecy=self.secrecy.data or "", urgency=self.urgency.data or "",
             drafting_unit_id=parse_optional_id(self.drafting_unit_id.data, field="drafting_unit_id"),
+            register_id=parse_optional_id(self.register_id.data, field="register_id"),
             signer_id=parse_optional_id(self.signer_id.data, field="signer_id"),
             signer_authority=self.signer_authority.data or "",
             signer_authority_line=self.signer_authority_line.data or "",

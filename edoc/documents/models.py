@@ -110,6 +110,9 @@ class OutgoingDocument(db.Model):
     copies: Mapped[int] = mapped_column(default=1)
     """Số lượng bản (register column 7)."""
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
+    copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"), index=True)
+    """A copy (bản sao y, trích sao, sao lục: type SY, TrS, SL) of this issued document, numbered in the copies
+    register."""
     recall_reason: Mapped[str] = mapped_column(Text, default="")
     return_reason: Mapped[str] = mapped_column(Text, default="")
     issued_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
@@ -127,7 +130,8 @@ class OutgoingDocument(db.Model):
     register: Mapped[Register | None] = relationship()
     issued_file: Mapped[StoredFile | None] = relationship(foreign_keys=[issued_file_id])
     signed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[signed_file_id])
-    replaces: Mapped[OutgoingDocument | None] = relationship(remote_side=[id])
+    replaces: Mapped[OutgoingDocument | None] = relationship(remote_side=[id], foreign_keys=[replaces_id])
+    copy_of: Mapped[OutgoingDocument | None] = relationship(remote_side=[id], foreign_keys=[copy_of_id])
     versions: Mapped[list[DocumentVersion]] = relationship(back_populates="document",
                                                            order_by="DocumentVersion.number")
     recipients: Mapped[list[Recipient]] = relationship(back_populates="document", order_by="Recipient.position")
@@ -263,6 +267,8 @@ class Recipient(db.Model):
     """External recipients: pending, sent, failed (e-mail), or manual."""
     dispatch_note: Mapped[str] = mapped_column(Text, default="")
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    recall_notice: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    """External recipients of a recalled document: the recall notice's e-mail, pending, sent, failed or manual."""
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="recipients")
     unit: Mapped[Unit | None] = relationship()

@@ -50,6 +50,17 @@ def can_edit(user: User, doc: OutgoingDocument) -> bool:
     return doc.drafter_id == user.id and doc.status_enum in {Status.DRAFT, Status.RETURNED}
 
 
+def cannot_edit_message(doc: OutgoingDocument) -> str:
+    """Why ``can_edit`` said no, in the words the drafter needs."""
+    if doc.status_enum in _PUBLISHED:
+        return "Văn bản đã ban hành không được sửa. Hãy thu hồi hoặc ban hành văn bản thay thế."
+    return "Chỉ người soạn thảo được sửa dự thảo khi chưa trình ký."
+
+
+def require_edit(user: User, doc: OutgoingDocument) -> None:
+    require(can_edit(user, doc), cannot_edit_message(doc))
+
+
 def can_comment(user: User, doc: OutgoingDocument) -> bool:
     if doc.status_enum not in {Status.DRAFT, Status.RETURNED, Status.SUBMITTED}:
         return False

@@ -37,7 +37,7 @@ from edoc.documents.models import (
 )
 from edoc.files.models import StoredFile
 from edoc.notifications.service import notify
-from edoc.organisations.models import Unit
+from edoc.organisations.models import Organisation, Unit
 from edoc.realtime.events import emit_after_commit, user_room
 from edoc.registers.models import Register, RegisterKind
 from edoc.registers.numbering import take_next_number
@@ -76,6 +76,10 @@ class DraftData:
     recipients: list[RecipientData] = field(default_factory=list)
     reader_ids: list[int] = field(default_factory=list)
     note: str = ""
+    register_id: int | None = None
+    """The register the number will come from, chosen while drafting because it decides what is printed (the
+    issuing body in the header, the ký hiệu): None means the general register, or the secret one for a
+    document with độ mật."""
 
 
 # --- validation ----------------------------------------------------------------------------------------
@@ -117,12 +121,15 @@ def _validate(actor: User, data: DraftData) -> DraftData:
     if data.signer_authority and not data.signer_authority_line:
         raise ValidationFailed(f"Ghi rõ thẩm quyền sau “{data.signer_authority}” (ví dụ: BAN THƯỜNG VỤ).",
                                field="signer_authority_line")
+    if data.drafting_unit_id is None:
+        data.drafting_unit_id = actor.unit_id  # the drafter's own unit, as the form proposes
     if data.drafting_unit_id is not None:
         unit = db.session.get(Unit, data.drafting_unit_id)
         if unit is None or unit.organisation_id != org_id:
             raise ValidationFailed("Đơn vị soạn thảo không thuộc cơ quan.", field="drafting_unit_id")
     if not 1 <= data.copies <= 1000:
         raise ValidationFailed("Số lượng bản phải từ 1 đến 1000.", field="copies")
+    data.register_id = draft_register(org_id, data.register_id, secret=bool(data.secrecy)).id
     data.recipients = [_validate_recipient(org_id, r) for r in data.recipients]
     for reader_id in data.reader_ids:
         reader = db.session.get(User, reader_id)
@@ -161,6 +168,8 @@ def _apply(doc: OutgoingDocument, data: DraftData) -> None:
     doc.type_code, doc.summary, doc.body = data.type_code, data.summary, data.body
     doc.secrecy, doc.urgency = data.secrecy, data.urgency
     doc.drafting_unit_id, doc.signer_id = data.drafting_unit_id, data.signer_id
+    doc.register_id = data.register_id
+    doc.register = db.session.get(Register, data.register_id) if data.register_id is not None else None
     doc.signer_authority, doc.signer_authority_line = data.signer_authority, data.signer_authority_line
     doc.signer_title, doc.kinh_gui, doc.copies = data.signer_title, data.kinh_gui, data.copies
     for old in list(doc.recipients):
@@ -197,10 +206,9 @@ def create_draft(actor: User, data: DraftData, *, source: str = "structured",
     if not any(actor.has_role(r) for r in DRAFTING_ROLES):
         raise NotAllowed("Bạn không có vai trò soạn thảo văn bản.")
     data = _validate(actor, data)
-    doc = OutgoingDocument(organisation=actor.organisation, drafter_id=actor.id, status=Status.DRAFT.value,
-                           type_code=data.type_code, summary=data.summary)
-    if data.drafting_unit_id is None:
-        data.drafting_unit_id = actor.unit_id
+    doc = OutgoingDocument(organisation_id=actor.organisation_id, organisation=actor.organisation,
+                           drafter_id=actor.id, status=Status.DRAFT.value, type_code=data.type_code,
+                           summary=data.summary)
     _apply(doc, data)
     doc.notation = _notation(doc)
     db.session.add(doc)
@@ -213,19 +221,15 @@ def create_draft(actor: User, data: DraftData, *, source: str = "structured",
 def update_draft(actor: User, doc: OutgoingDocument, data: DraftData, *, source: str = "structured",
                  source_file: StoredFile | None = None, pdf_file: StoredFile | None = None) -> DocumentVersion:
     """A new version; the earlier ones stay as they were."""
-    policy.require(policy.can_edit(actor, doc), _cannot_edit_message(doc))
+    policy.require(policy.can_edit(actor, doc), policy.cannot_edit_message(doc))
+    if data.drafting_unit_id is None:
+        data.drafting_unit_id = doc.drafting_unit_id  # a version that does not name the unit keeps it
     data = _validate(actor, data)
     _apply(doc, data)
     doc.notation = _notation(doc)
     version = _add_version(actor, doc, data, source, source_file, pdf_file)
     record("document.version", doc, actor=actor, changes={"version": version.number, "source": source})
     return version
-
-
-def _cannot_edit_message(doc: OutgoingDocument) -> str:
-    if doc.status_enum in {Status.ISSUED, Status.RECALLED, Status.REPLACED}:
-        return "Văn bản đã ban hành không được sửa. Hãy thu hồi hoặc ban hành văn bản thay thế."
-    return "Chỉ người soạn thảo được sửa dự thảo khi chưa trình ký."
 
 
 def add_comment(actor: User, doc: OutgoingDocument, text: str) -> ReviewComment:
@@ -243,7 +247,7 @@ def add_comment(actor: User, doc: OutgoingDocument, text: str) -> ReviewComment:
 
 
 def add_attachment(actor: User, doc: OutgoingDocument, file: StoredFile, title: str) -> Attachment:
-    policy.require(policy.can_edit(actor, doc), _cannot_edit_message(doc))
+    policy.require(policy.can_edit(actor, doc), policy.cannot_edit_message(doc))
     title = clean(title) or file.original_name
     attachment = Attachment(document_id=doc.id, file_id=file.id, title=title[:255], position=len(doc.attachments))
     db.session.add(attachment)
@@ -295,33 +299,65 @@ def _clerks(doc: OutgoingDocument) -> list[User]:
 
 # --- issuing -------------------------------------------------------------------------------------------
 
-def _notation(doc: OutgoingDocument, register: Register | None = None) -> str:
+def _notation(doc: OutgoingDocument) -> str:
+    """Ký hiệu from the document's register (an advisory body has its own abbreviation) and, for a công văn,
+    the drafting unit's abbreviation when the organisation numbers them so (Appendix I, II.3.b)."""
     doc_type = get_type(doc.type_code)
     assert doc_type is not None
-    issuer = register.issuer() if register is not None else doc.organisation.abbreviation
-    return build_notation(doc_type, issuer)
+    register = db.session.get(Register, doc.register_id) if doc.register_id is not None else None
+    organisation = db.session.get(Organisation, doc.organisation_id)
+    assert organisation is not None
+    issuer = register.issuer() if register is not None else organisation.abbreviation
+    unit_abbreviation = None
+    advisory = register is not None and register.kind_enum is RegisterKind.ADVISORY
+    if doc_type.kind is TypeKind.CONG_VAN and organisation.cong_van_with_unit and not advisory:
+        unit = db.session.get(Unit, doc.drafting_unit_id) if doc.drafting_unit_id is not None else None
+        unit_abbreviation = unit.abbreviation if unit is not None else None
+    return build_notation(doc_type, issuer, unit_abbreviation)
 
 
-def choose_register(doc: OutgoingDocument, register_id: int | None) -> Register:
-    """The register the number comes from: the one chosen, checked against the document, or the default."""
+OUTGOING_KINDS = (RegisterKind.OUTGOING, RegisterKind.SECRET, RegisterKind.ADVISORY)
+
+
+def draft_register(org_id: int, register_id: int | None, *, secret: bool) -> Register:
+    """The register a draft will be numbered in: the one chosen, checked, or the default (general, or secret
+    for a document with độ mật)."""
     if register_id is not None:
         register = db.session.get(Register, register_id)
-        if register is None or register.organisation_id != doc.organisation_id or not register.active:
+        if register is None or register.organisation_id != org_id or not register.active:
             raise ValidationFailed("Sổ đăng ký không tồn tại.", field="register_id")
     else:
-        wanted = RegisterKind.SECRET if doc.is_secret else RegisterKind.OUTGOING
+        wanted = RegisterKind.SECRET if secret else RegisterKind.OUTGOING
         register = db.session.execute(
-            select(Register).where(Register.organisation_id == doc.organisation_id, Register.kind == wanted.value,
+            select(Register).where(Register.organisation_id == org_id, Register.kind == wanted.value,
                                    Register.active.is_(True)).order_by(Register.id)
         ).scalars().first()
         if register is None:
             raise ValidationFailed("Cơ quan chưa có sổ đăng ký phù hợp; quản trị viên cần tạo sổ.",
                                    field="register_id")
     kind = register.kind_enum
-    if kind is RegisterKind.INCOMING or kind is RegisterKind.COPIES:
+    if kind not in OUTGOING_KINDS:
         raise ValidationFailed("Sổ này không dùng để cấp số văn bản đi.", field="register_id")
-    if doc.is_secret != (kind is RegisterKind.SECRET):
+    if secret != (kind is RegisterKind.SECRET):
         raise ValidationFailed("Văn bản mật phải lấy số ở sổ văn bản mật, và chỉ văn bản mật.", field="register_id")
+    return register
+
+
+def _issue_register(doc: OutgoingDocument, register_id: int | None) -> Register:
+    """The register chosen while drafting. What the signer approved already prints its issuing body and ký hiệu,
+    so the clerk cannot switch to another one at issue."""
+    if doc.register_id is None:  # drafted before the register was chosen with the draft
+        return draft_register(doc.organisation_id, register_id, secret=doc.is_secret)
+    register = db.session.get(Register, doc.register_id)
+    assert register is not None
+    if register_id is not None and register_id != register.id:
+        raise ValidationFailed(
+            f"Văn bản được soạn và duyệt để lấy số ở “{register.name}” (ký hiệu …/{doc.notation}); không đổi "
+            "được sổ khi ban hành. Muốn lấy số ở sổ khác, người soạn sửa dự thảo, chọn sổ và trình ký lại.",
+            field="register_id")
+    if not register.active:
+        raise ValidationFailed(f"“{register.name}” đã ngừng sử dụng; người soạn cần chọn sổ khác và trình ký lại.",
+                               field="register_id")
     return register
 
 
@@ -346,12 +382,12 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     if not user_is_clerk(actor):
         raise NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
     policy.require(policy.can_issue(actor, doc), "Văn bản chưa được người có thẩm quyền duyệt.")
-    register = choose_register(doc, register_id)
+    register = _issue_register(doc, register_id)
     moment = at or utcnow()
     local = moment.astimezone(VIETNAM)
     number = take_next_number(register, local.year)
+    # the ký hiệu stays as drafted: it is printed in what the signer approved
     doc.register_id, doc.year, doc.number = register.id, local.year, number
-    doc.notation = _notation(doc, register)
     doc.issued_on, doc.issued_at, doc.issued_by_id = local.date(), moment, actor.id
     doc.status = Status.ISSUED.value
     if doc.replaces_id is not None and doc.replaces is not None:
@@ -452,7 +488,7 @@ def draft_data_of(doc: OutgoingDocument) -> DraftData:
         type_code=doc.type_code, summary=doc.summary, body=doc.body, secrecy=doc.secrecy, urgency=doc.urgency,
         drafting_unit_id=doc.drafting_unit_id, signer_id=doc.signer_id, signer_authority=doc.signer_authority,
         signer_authority_line=doc.signer_authority_line, signer_title=doc.signer_title, kinh_gui=doc.kinh_gui,
-        copies=doc.copies,
+        copies=doc.copies, register_id=doc.register_id,
         recipients=[RecipientData(r.kind, r.purpose, r.unit_id, r.user_id, r.contact_id, r.label)
                     for r in doc.recipients],
         reader_ids=[r.user_id for r in doc.readers],

@@ -58,7 +58,7 @@ def add_attachment(actor: User, doc: OutgoingDocument, stream: BinaryIO, filenam
     """Authorise first, so a refused attachment never reaches the store."""
     from edoc.documents import policy, service
 
-    policy.require(policy.can_edit(actor, doc), service._cannot_edit_message(doc))
+    policy.require_edit(actor, doc)
     file = store_upload(stream, filename, uploader=actor, purpose="attachment", allowed=ATTACHMENT_TYPES,
                         commit=False)
     service.add_attachment(actor, doc, file, title)

@@ -73,7 +73,8 @@ def _form(doc: OutgoingDocument | None = None) -> DraftForm:
     users = list(db.session.execute(select(User).where(User.organisation_id == user.organisation_id,
                                                        User.active.is_(True)).order_by(User.full_name)).scalars())
     leaders = [u for u in users if u.has_role(Role.LEADER)]
-    form.set_choices(units, leaders, users, contacts_of(user.organisation_id))
+    registers = [r for r in registers_of(user.organisation_id, outgoing_only=True) if r.active]
+    form.set_choices(units, leaders, users, contacts_of(user.organisation_id), registers)
     if request.method == "GET":
         if doc is not None:
             form.fill_from(doc)
@@ -122,7 +123,7 @@ def new() -> Response | str | tuple[str, int]:
 @login_required
 def edit(doc_id: int) -> Response | str | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
-    policy.require(policy.can_edit(me(), doc), service._cannot_edit_message(doc))
+    policy.require_edit(me(), doc)
     return _form_page(doc)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.core.db import UTCDateTime, db, utcnow
@@ -31,6 +32,9 @@ class Organisation(db.Model):
     """The red seal image (transparent PNG) used in the organisation's digital-signature appearance."""
     seal_mm: Mapped[float] = mapped_column(default=36.0, server_default="36")
     """The seal's real diameter in millimetres."""
+    cong_van_with_unit: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    """Ký hiệu of a công văn: the issuing body's abbreviation plus the drafting unit's (05/BNV-VP), as Appendix I,
+    II.3.b prescribes; False gives the organisation's alone (153/LĐLĐ), as some bodies number them."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     units: Mapped[list[Unit]] = relationship(back_populates="organisation", order_by="Unit.name")

@@ -39,7 +39,7 @@ def test_issue_numbers_from_01_with_notation_and_date(app, demo, make_document):
     at = datetime(2023, 4, 10, 2, 15, tzinfo=UTC)  # 09:15 in Vietnam
     assert _issue(app, demo, first, at=at)[:2] == (1, "01/KH-LĐLĐ")
     number, reference, issued_on = _issue(app, demo, second, at=at)
-    assert (number, reference, issued_on.isoformat()) == (2, "02/LĐLĐ", "2023-04-10")
+    assert (number, reference, issued_on.isoformat()) == (2, "02/LĐLĐ-TG", "2023-04-10")
 
 
 def test_issue_date_is_the_vietnam_calendar_day(app, demo, make_document):
@@ -106,23 +106,18 @@ def test_secret_documents_have_their_own_series(app, demo, make_document):
         assert kinds == {"outgoing", "secret"}
 
 
-def test_advisory_body_register_uses_its_own_abbreviation(app, demo, make_document):
-    doc = make_document(type_code="QĐ", summary="Khen thưởng tập thể xuất sắc năm 2025")
-    with app.app_context():
-        advisory = db.session.execute(select(Register).where(Register.kind == "advisory")).scalar_one()
-        advisory_id = advisory.id
-    assert _issue(app, demo, doc, register_id=advisory_id)[1] == "01/QĐ-HĐTĐKT"
-
-
-def test_wrong_registers_are_refused(app, demo, make_document):
+def test_at_issue_only_the_drafted_register_is_accepted(app, demo, make_document):
+    """The register is chosen with the draft (tests/documents/test_notation.py); naming another one at issue,
+    real or not, is refused and numbers nothing; naming the drafted one is fine."""
     doc = make_document()
     with app.app_context():
         ids = {r.kind: r.id for r in db.session.execute(select(Register)).scalars()}
-    for kind in ("incoming", "copies", "secret"):
-        with pytest.raises(ValidationFailed):
-            _issue(app, demo, doc, register_id=ids[kind])
-    with pytest.raises(ValidationFailed, match="Sổ đăng ký không tồn tại"):
-        _issue(app, demo, doc, register_id=999_999)
+    for wrong in (ids["incoming"], ids["copies"], ids["secret"], ids["advisory"], 999_999):
+        with pytest.raises(ValidationFailed, match="không đổi được sổ khi ban hành"):
+            _issue(app, demo, doc, register_id=wrong)
+    with app.app_context():
+        assert db.session.execute(select(RegisterCounter)).first() is None
+    assert _issue(app, demo, doc, register_id=ids["outgoing"])[1] == "01/KH-LĐLĐ"
 
 
 @pytest.mark.slow
