@@ -104,8 +104,11 @@ class CachedKeySigner(Signer):
     """A pyHanko ``Signer`` that signs with an already-loaded cryptography key object."""
 
     def __init__(self, key: SignerKey, *, prefer_pss: bool = False) -> None:
+        # the chain only: pyHanko adds the signer's own certificate, and a registry holding it too would put
+        # it in the signature twice
         super().__init__(prefer_pss=prefer_pss, embed_roots=True, signing_cert=key.certificate,
-                         cert_registry=SimpleCertificateStore.from_certs([key.certificate, *key.chain]))
+                         cert_registry=SimpleCertificateStore.from_certs(
+                             [c for c in key.chain if c.dump() != key.certificate.dump()]))
         self._key = key.private_key
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:

@@ -27,7 +27,7 @@ try:  # python-pkcs11 is an optional dependency (pyproject extra "pkcs11")
     from pkcs11.util.rsa import decode_rsa_private_key
     from pkcs11.util.x509 import decode_x509_certificate
     from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+    from pyhanko.sign.pkcs11 import PKCS11Signer, find_token
 except ImportError:  # pragma: no cover - reported when a token is actually used
     pkcs11 = None
 
@@ -42,21 +42,34 @@ def _require_pkcs11() -> None:
         raise TokenError("thiếu thư viện python-pkcs11 (pip install python-pkcs11) để dùng USB token")
 
 
-def _session(module: str, token_label: str | None, slot: int | None, pin: str) -> Any:
+def _token(module: str, token_label: str | None, slot: int | None) -> Any:
+    """The token: by label, by slot index, or the only one the module has."""
     _require_pkcs11()
     criteria = TokenCriteria(label=token_label) if token_label else None
+    who = f"“{token_label}”" if token_label else (f"ở khe {slot}" if slot is not None else "")
     try:
-        return open_pkcs11_session(module, slot_no=slot, token_criteria=criteria, user_pin=pin)
+        lib = pkcs11.lib(module)
+    except (OSError, RuntimeError, p11_errors.PKCS11Error) as exc:
+        raise TokenError(f"không mở được thư viện PKCS#11 của thiết bị ký số “{module}”: {exc}") from None
+    try:
+        token = find_token(lib.get_slots(), slot_no=slot, token_criteria=criteria)
+    except p11_errors.PKCS11Error as exc:  # pyHanko's own errors (several slots, slot out of range) too
+        raise TokenError(f"không chọn được thiết bị ký số (token) {who}: {exc}") from None
+    if token is None:
+        raise TokenError(f"không tìm thấy thiết bị ký số (token) {who}; hãy kiểm tra thiết bị đã cắm và nhãn")
+    return token
+
+
+def _session(module: str, token_label: str | None, slot: int | None, pin: str, *, rw: bool = False) -> Any:
+    token = _token(module, token_label, slot)
+    try:
+        return token.open(rw=rw, user_pin=pin)
     except _PIN_ERRORS:
         raise BadPassword("mã PIN của thiết bị ký số (token) không đúng") from None
     except p11_errors.PinLocked:
         raise BadPassword("thiết bị ký số (token) đã bị khóa do nhập sai mã PIN nhiều lần") from None
-    except (OSError, RuntimeError, p11_errors.PKCS11Error) as exc:
+    except p11_errors.PKCS11Error as exc:
         raise TokenError(f"không mở được thiết bị ký số (token) “{token_label or slot}”: {exc}") from None
-    except Exception as exc:  # pyHanko's PKCS11Error ("no token found") is not python-pkcs11's
-        if type(exc).__name__ == "PKCS11Error":
-            raise TokenError(f"không tìm thấy thiết bị ký số (token) “{token_label or slot}”") from None
-        raise
 
 
 @dataclass(eq=False)
@@ -126,7 +139,7 @@ def issuer_chain(cert: asn1_x509.Certificate, pool: list[asn1_x509.Certificate])
     as the pool goes. Whatever else the pool holds (other people's certificates, old CAs) is left out."""
     chain: list[asn1_x509.Certificate] = []
     current = cert
-    while not current.self_signed and len(chain) < 10:
+    while not current.self_issued and len(chain) < 10:
         issuer = next((c for c in pool if _issued_by(current, c) and c.dump() != current.dump()
                        and all(c.dump() != x.dump() for x in chain)), None)
         if issuer is None:
@@ -159,7 +172,9 @@ def open_token(module: str, *, pin: str, token_label: str | None = None, slot: i
         certificate = mine[0]
         pool = [*(chain or []), *(cert for _label, _ident, cert in on_token)]
         ca_chain = issuer_chain(certificate, pool)
-        signer = PKCS11Signer(session, key_label=key_label, key_id=key_id, signing_cert=certificate,
+        # the certificate by label/id rather than ``signing_cert=``: given that way, pyHanko would also put it
+        # among the chain and the signature would carry it twice
+        signer = PKCS11Signer(session, key_label=key_label, key_id=key_id, cert_label=key_label, cert_id=key_id,
                               other_certs_to_pull=(), ca_chain=ca_chain,
                               # SoftHSM (and some tokens) have no combined hash-and-sign ECDSA mechanism:
                               # hash here, sign raw there
@@ -187,18 +202,7 @@ def import_to_token(module: str, key: SignerKey, *, pin: str, label: str, key_id
                     token_label: str | None = None, slot: int | None = None) -> None:
     """Store a software key and its certificate (and chain) on a token, the key non-extractable. For
     development and tests (SoftHSM2): real tokens generate their keys on board."""
-    _require_pkcs11()
-    criteria = TokenCriteria(label=token_label) if token_label else None
-    from pyhanko.sign.pkcs11 import find_token
-
-    lib = pkcs11.lib(module)
-    token = find_token(lib.get_slots(), slot_no=slot, token_criteria=criteria)
-    if token is None:
-        raise TokenError(f"không tìm thấy thiết bị ký số (token) “{token_label or slot}”")
-    try:
-        session = token.open(rw=True, user_pin=pin)  # storing objects needs a read-write session
-    except _PIN_ERRORS:
-        raise BadPassword("mã PIN của thiết bị ký số (token) không đúng") from None
+    session = _session(module, token_label, slot, pin, rw=True)  # storing objects needs a read-write session
     with session:
         private = key.private_key
         if isinstance(private, ec.EllipticCurvePrivateKey):

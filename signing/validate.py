@@ -163,7 +163,7 @@ def _chain(status: SignatureStatus, embedded: EmbeddedPdfSignature) -> list[str]
     names: list[str] = []
     while cert is not None and len(names) < 10:
         names.append(cert.subject.human_friendly)
-        if cert.self_signed:
+        if cert.self_issued:
             break
         cert = next((c for c in pool if c.subject == cert.issuer and c != cert), None)
     return names

@@ -1,16 +1,33 @@
+"""Fixtures for the signing library's tests: development CAs (one offline, one whose certificates name the
+CRL, OCSP responder and TSA running on loopback), keys, images, PDFs, a SoftHSM2 token and the outside
+checkers (poppler's pdfsig with an NSS database, pyHanko's command line).
+
+Library-only PDFs come from WeasyPrint; ``unsigned_pdf`` (a Decree-shaped công văn with its fields) is the
+one fixture that needs the app's renderer, imported only when a test asks for it.
+"""
+
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from PIL import Image, ImageDraw
 
-from edoc.rendering import render_pdf
-from edoc.rendering.samples import sample_445_kh
 from signing.devca import DevCA, create_ca
+from signing.devservices import DevServices
 from signing.keys import SignerKey
+from tests.support.components import missing, require_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+PYHANKO = Path(sys.executable).parent / "pyhanko"
 
 
 def _png(color: tuple[int, int, int, int], size: tuple[int, int], seal: bool) -> bytes:
@@ -57,4 +74,154 @@ def seal_png() -> bytes:
 
 @pytest.fixture(scope="session")
 def unsigned_pdf() -> bytes:
+    """445/KH-LĐLĐ as the app renders it: number and date fields, the empty ``sig_signer`` field."""
+    from edoc.rendering import render_pdf
+    from edoc.rendering.samples import sample_445_kh
+
     return render_pdf(sample_445_kh(issued=False)).pdf
+
+
+SIGNER_BLOCK_HTML = """<html><head><meta charset="utf-8"><style>
+  @page { size: A4; margin: 20mm 15mm 20mm 30mm; }
+  body { font-family: "Liberation Serif", "Times New Roman", serif; font-size: 14pt; }
+  .block { margin-left: 55%; text-align: center; }
+  .title { font-weight: bold; }
+  .space { height: 30mm; }
+</style></head><body>
+  <p>Báo cáo kết quả thực hiện nhiệm vụ năm 2023 của Liên đoàn Lao động huyện Gia Lâm.</p>
+  <p>Đề nghị các đơn vị phối hợp thực hiện.</p>
+  <div class="block"><p class="title">CHỦ TỊCH</p><div class="space"></div>
+  <p class="title">Nguyễn Văn Hùng</p></div>
+</body></html>"""
+
+
+@pytest.fixture(scope="session")
+def plain_pdf() -> bytes:
+    """A PDF as a user uploads it: no form fields, a signer block "CHỦ TỊCH / Nguyễn Văn Hùng"."""
+    from weasyprint import HTML
+
+    return HTML(string=SIGNER_BLOCK_HTML).write_pdf()
+
+
+# --- a CA with its services on loopback ------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def services() -> Iterator[DevServices]:
+    """CRL, OCSP and TSA of ``live_ca`` on 127.0.0.1; certificates issued by it name those addresses."""
+    with DevServices(create_ca(name="edoc TEST ONLINE CA - NOT A LEGAL CA")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def live_ca(services: DevServices) -> DevCA:
+    return services.ca
+
+
+@pytest.fixture(scope="session")
+def live_person(live_ca: DevCA) -> SignerKey:
+    return live_ca.issue("Trần Thị Lan", organisation="Liên đoàn Lao động huyện Gia Lâm")
+
+
+@pytest.fixture(scope="session")
+def live_organisation(live_ca: DevCA) -> SignerKey:
+    return live_ca.issue_organisation("LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM")
+
+
+# --- outside checkers ------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def roots_pem(tmp_path_factory: pytest.TempPathFactory, ca: DevCA, live_ca: DevCA) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("roots")
+    paths = {"offline": folder / "root.pem", "live": folder / "live-root.pem"}
+    paths["offline"].write_bytes(ca.pem())
+    paths["live"].write_bytes(live_ca.pem())
+    return paths
+
+
+@pytest.fixture(scope="session")
+def nss_db(tmp_path_factory: pytest.TempPathFactory, roots_pem: dict[str, Path]) -> str:
+    """An NSS database trusting both test roots, for pdfsig."""
+    require_tool("certutil", "libnss3-tools")
+    db = tmp_path_factory.mktemp("nss")
+    subprocess.run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True, capture_output=True)
+    for name, path in roots_pem.items():
+        subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", f"edoc-{name}", "-t", "CT,C,C", "-i", str(path)],
+                       check=True, capture_output=True)
+    return f"sql:{db}"
+
+
+@dataclass(frozen=True)
+class Checkers:
+    """poppler's pdfsig and pyHanko's command line, run on a file."""
+
+    nss_db: str
+    roots: dict[str, Path]
+    folder: Path
+
+    def _file(self, pdf: bytes, name: str) -> Path:
+        path = self.folder / name
+        path.write_bytes(pdf)
+        return path
+
+    def pdfsig(self, pdf: bytes, name: str = "checked.pdf") -> str:
+        require_tool("pdfsig", "poppler-utils")
+        result = subprocess.run(["pdfsig", "-nssdir", self.nss_db, str(self._file(pdf, name))], capture_output=True,
+                                text=True, timeout=60)
+        return result.stdout + result.stderr
+
+    def pyhanko(self, pdf: bytes, *args: str, name: str = "checked.pdf") -> subprocess.CompletedProcess[str]:
+        if not PYHANKO.exists():
+            missing("pyhanko CLI", f"{PYHANKO} not installed (pip install pyhanko-cli)")
+        trust = [a for root in self.roots.values() for a in ("--trust", str(root))]
+        return subprocess.run([str(PYHANKO), "sign", "validate", *trust, *args, str(self._file(pdf, name))],
+                              capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def checkers(nss_db: str, roots_pem: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Checkers:
+    return Checkers(nss_db, roots_pem, tmp_path_factory.mktemp("checked"))
+
+
+# --- SoftHSM2 --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SoftToken:
+    module: str
+    conf: Path
+    label: str
+    pin: str
+    so_pin: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "SOFTHSM2_CONF": str(self.conf)}
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftToken]:
+    """A fresh SoftHSM2 token in a temporary folder. SOFTHSM2_CONF is set for the whole session: the library
+    reads it once, when python-pkcs11 first loads it, and keeps it for the process."""
+    require_tool("softhsm2-util", "softhsm2")
+    from signing.tokens import find_softhsm_module
+
+    module = find_softhsm_module()
+    if module is None:
+        missing("SoftHSM2", "libsofthsm2.so not found (install softhsm2)")
+    try:
+        import pkcs11  # noqa: F401
+    except ImportError:
+        missing("python-pkcs11", "not installed (pip install python-pkcs11)")
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    token = SoftToken(module, conf, "edoc-test", "123456", "87654321")  # type: ignore[arg-type]
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", token.label, "--pin", token.pin,
+                    "--so-pin", token.so_pin], check=True, capture_output=True, env=token.env)
+    yield token
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
