@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from flask import Flask, request
-from sqlalchemy import text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 import storage
@@ -26,9 +29,10 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def create_app(settings: Settings | None = None, *, check_services: bool = True,
-               async_mode: str | None = None) -> Flask:
+               async_mode: str | None = None, check_schema: bool = True) -> Flask:
     """Build the app. With ``check_services`` the database, object store and Redis are reached once, so a
-    bad or unreachable setting fails here with a message naming it (``ConfigError``)."""
+    bad or unreachable setting fails here with a message naming it (``ConfigError``), and the database must be
+    migrated to the code's head revision; ``check_schema=False`` is for ``edoc db ...``, which migrates it."""
     settings = settings or Settings.from_env()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     app = Flask("edoc", root_path=str(Path(__file__).resolve().parent), template_folder=str(TEMPLATES),
@@ -80,7 +84,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     _register_template_helpers(app)
 
     if check_services:
-        check_dependencies(app)
+        check_dependencies(app, check_schema=check_schema)
     return app
 
 
@@ -95,16 +99,19 @@ def build_store(settings: Settings) -> storage.ObjectStore:
     return storage.LocalStore(settings.storage_dir)
 
 
-def check_dependencies(app: Flask) -> None:
+def check_dependencies(app: Flask, *, check_schema: bool = True) -> None:
     settings: Settings = app.config["EDOC"]
     with app.app_context():
+        safe_url = db.engine.url.render_as_string(hide_password=True)
         try:
             with db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+                current = _current_revisions(conn) if check_schema else None
         except SQLAlchemyError as exc:
             reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
-            safe_url = db.engine.url.render_as_string(hide_password=True)
             raise ConfigError(f"EDOC_DATABASE_URL: cannot connect to {safe_url}: {reason}") from None
+    if current is not None:
+        _check_revision(current, safe_url)
     try:
         app.extensions["edoc_store"].check()
     except storage.StorageUnavailable as exc:
@@ -116,6 +123,39 @@ def check_dependencies(app: Flask) -> None:
             redis.Redis.from_url(settings.redis_url, socket_connect_timeout=3).ping()
         except (redis.RedisError, OSError, ValueError) as exc:
             raise ConfigError(f"EDOC_REDIS_URL: cannot reach {settings.redis_url}: {exc}") from None
+
+
+def _current_revisions(conn: Connection) -> set[str]:
+    # Read directly rather than through alembic's MigrationContext, which logs two INFO lines per start.
+    if not inspect(conn).has_table("alembic_version"):
+        return set()
+    return set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
+@functools.cache
+def _migration_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(head revisions, every known revision) of the migrations shipped with this code."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(config)
+    return frozenset(scripts.get_heads()), frozenset(r.revision for r in scripts.walk_revisions())
+
+
+def _check_revision(current: set[str], safe_url: str) -> None:
+    """A database behind the code fails at the first query of a new column, in the middle of somebody's work;
+    one that is ahead (migrated by a newer release) may lack what this code expects. Both stop here instead."""
+    heads, known = _migration_revisions()
+    if current == heads:
+        return
+    prefix = f"EDOC_DATABASE_URL: the database at {safe_url}"
+    if not current:
+        raise ConfigError(f"{prefix} is not migrated (no edoc schema yet): run `edoc db upgrade`")
+    if current <= known:
+        raise ConfigError(f"{prefix} is at revision {', '.join(sorted(current))}, this code needs "
+                          f"{', '.join(sorted(heads))}: run `edoc db upgrade`")
+    raise ConfigError(f"{prefix} is at revision {', '.join(sorted(current))}, which this version of edoc does "
+                      f"not know (migrated by a newer release?): run the matching release, or `edoc db upgrade` "
+                      f"after updating edoc")
 
 
 def _select_locale() -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -67,18 +70,25 @@ def test_unreachable_database_is_named(tmp_path):
         create_app(settings)
 
 
-def test_unreachable_s3_is_named(tmp_path):
+def _migrated(tmp_path: Path, template: Path) -> str:
+    shutil.copy(template, tmp_path / "edoc.sqlite3")
+    return f"sqlite:///{tmp_path / 'edoc.sqlite3'}"
+
+
+def test_unreachable_s3_is_named(tmp_path, sqlite_template):
     port = free_port()
     settings = Settings.from_env(_env(
-        tmp_path, EDOC_STORAGE="s3", EDOC_S3_ENDPOINT=f"127.0.0.1:{port}", EDOC_S3_ACCESS_KEY="a",
+        tmp_path, EDOC_DATABASE_URL=_migrated(tmp_path, sqlite_template), EDOC_STORAGE="s3",
+        EDOC_S3_ENDPOINT=f"127.0.0.1:{port}", EDOC_S3_ACCESS_KEY="a",
         EDOC_S3_SECRET_KEY="b", EDOC_S3_SECURE="false"))
     with pytest.raises(ConfigError, match="EDOC_S3_ENDPOINT"):
         create_app(settings)
 
 
-def test_unreachable_redis_is_named(tmp_path):
+def test_unreachable_redis_is_named(tmp_path, sqlite_template):
     port = free_port()
-    settings = Settings.from_env(_env(tmp_path, EDOC_REDIS_URL=f"redis://127.0.0.1:{port}/0"))
+    settings = Settings.from_env(_env(tmp_path, EDOC_DATABASE_URL=_migrated(tmp_path, sqlite_template),
+                                      EDOC_REDIS_URL=f"redis://127.0.0.1:{port}/0"))
     with pytest.raises(ConfigError, match="EDOC_REDIS_URL"):
         create_app(settings)
 
@@ -91,3 +101,80 @@ def test_command_line_reports_a_bad_setting_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "EDOC_DATABASE_URL: cannot connect" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _sqlite_env(tmp_path: Path, db_file: Path) -> dict[str, str]:
+    return _env(tmp_path, EDOC_DATABASE_URL=f"sqlite:///{db_file}", EDOC_STORAGE_DIR=str(tmp_path / "files"))
+
+
+def test_a_database_that_was_never_migrated_is_refused_at_start_up(tmp_path):
+    settings = Settings.from_env(_sqlite_env(tmp_path, tmp_path / "empty.sqlite3"))
+    with pytest.raises(ConfigError) as refused:
+        create_app(settings)
+    message = str(refused.value)
+    assert message.startswith("EDOC_DATABASE_URL: the database at sqlite:///") and "is not migrated" in message
+    assert message.endswith("run `edoc db upgrade`")
+    # The commands that migrate it build the app without that check.
+    app = create_app(Settings.from_env(_sqlite_env(tmp_path, tmp_path / "empty.sqlite3")), check_schema=False)
+    from edoc.core.db import db
+
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_database_behind_or_ahead_of_the_code_is_refused(tmp_path, sqlite_template):
+    from edoc.app import _migration_revisions
+
+    heads, known = _migration_revisions()
+    [head] = heads
+    older = sorted(known - heads)[-1]
+    for revision, expected in [(older, f"is at revision {older}, this code needs {head}: run `edoc db upgrade`"),
+                               ("ffff0000", "is at revision ffff0000, which this version of edoc does not know")]:
+        db_file = tmp_path / f"{revision}.sqlite3"
+        shutil.copy(sqlite_template, db_file)
+        with sqlite3.connect(db_file) as conn:
+            conn.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+        with pytest.raises(ConfigError, match="EDOC_DATABASE_URL: the database at ") as refused:
+            create_app(Settings.from_env(_sqlite_env(tmp_path, db_file)))
+        assert expected in str(refused.value)
+
+
+def test_an_empty_postgresql_database_is_refused(tmp_path, postgres_database):
+    from sqlalchemy import create_engine, text
+
+    from tests.support.components import postgres_url
+
+    name = f"edoc_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{postgres_url()}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        settings = Settings.from_env(_env(tmp_path, EDOC_DATABASE_URL=f"{postgres_url()}/{name}"))
+        with pytest.raises(ConfigError, match=r"EDOC_DATABASE_URL: the database at postgresql\+psycopg://.* is not "
+                                              r"migrated \(no edoc schema yet\): run `edoc db upgrade`"):
+            create_app(settings)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_edoc_db_upgrade_migrates_what_the_other_commands_refuse(tmp_path):
+    env = {**os.environ, **_sqlite_env(tmp_path, tmp_path / "fresh.sqlite3")}
+
+    def edoc(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "edoc", *args], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+
+    refused = edoc("demo")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "EDOC_DATABASE_URL: the database at sqlite:///" in refused.stderr
+    assert "run `edoc db upgrade`" in refused.stderr
+    upgraded = edoc("db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    # What scripts/start and the Dockerfile run next now passes the check (`edoc demo` itself: test_demo).
+    from edoc.app import _migration_revisions
+
+    with sqlite3.connect(tmp_path / "fresh.sqlite3") as conn:
+        assert {r for (r,) in conn.execute("SELECT version_num FROM alembic_version")} == _migration_revisions()[0]
+    create_app(Settings.from_env(_sqlite_env(tmp_path, tmp_path / "fresh.sqlite3")))
