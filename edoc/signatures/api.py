@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from flask import Response, jsonify, request
 
 from edoc.api import bp
@@ -12,15 +15,39 @@ from edoc.core.errors import ValidationFailed
 from edoc.documents import policy
 from edoc.documents.api import document_json
 from edoc.files import sniff
-from edoc.files.service import read_verified, store_upload
+from edoc.files.service import store_upload
 from edoc.signatures import service
+from signing.placement import Placement
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ValidationFailed("Thân yêu cầu phải là một đối tượng JSON.")
+    return body
+
+
+def _placement(body: dict[str, Any]) -> Placement | None:
+    spot = body.get("placement")
+    if spot is None:
+        return None
+    try:
+        page, x, y = int(spot["page"]), float(spot["x"]), float(spot["y"])
+    except (TypeError, KeyError, ValueError):
+        raise ValidationFailed("“placement” cần page (từ 1), x, y (điểm PDF, gốc ở góc dưới trái).",
+                               field="placement") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise ValidationFailed("Vị trí ký không hợp lệ.", field="placement")
+    return service.chosen_placement(page - 1, x, y)
 
 
 @bp.route("/documents/<int:doc_id>/sign", methods=["POST"])
 def api_sign(doc_id: int) -> Response:
-    body = request.get_json(silent=True) or {}
+    body = _body()
     doc = policy.viewable(api_user(), doc_id)
-    service.sign_document(api_user(), doc, service.user_key(api_user(), str(body.get("pin", ""))))
+    service.sign_one(api_user(), doc, str(body.get("pin", "")), placement=_placement(body))
     db.session.commit()
     return jsonify(document_json(doc))
 
@@ -32,18 +59,33 @@ def api_validate() -> Response:
         raise ValidationFailed("Thiếu phần “file” trong yêu cầu multipart.", field="file")
     row = store_upload(upload.stream, upload.filename, uploader=api_user(), allowed=frozenset({sniff.PDF}),
                        commit=False)
-    report, record = service.validate_file(api_user(), row.id, read_verified(row))
+    report, record = service.validate_file(api_user(), row)
     db.session.commit()
     return jsonify({"file_id": row.id, "record_id": record.id, **report.to_dict()})
 
 
+@bp.route("/documents/<int:doc_id>/signatures", methods=["GET"])
+def api_document_signatures(doc_id: int) -> Response:
+    doc = policy.viewable(api_user(), doc_id)
+    return jsonify({"reports": [{"file_id": row.file_id, "context": row.context, "checked_at": row.created_at,
+                                 **report} for row, report in service.reports_of(doc)]})
+
+
+_ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 add_paths({
     "/documents/{id}/sign": {"post": {
-        "summary": "Người ký ký số văn bản đã duyệt (mã PIN ký số)",
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "summary": "Người ký ký số văn bản đã duyệt (mã PIN ký số; với tệp không có ô chữ ký: vị trí ký)",
+        "parameters": _ID,
         "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["pin"],
-                                                                     "properties": {"pin": {"type": "string"}}}}}},
-        "responses": {"200": {"description": "Đã ký"}, **errors(400, 401, 403, 404)}}},
+            "properties": {"pin": {"type": "string"}, "placement": {
+                "type": "object", "required": ["page", "x", "y"], "description": "tâm ô chữ ký, điểm PDF",
+                "properties": {"page": {"type": "integer", "minimum": 1}, "x": {"type": "number"},
+                               "y": {"type": "number"}}}}}}}},
+        "responses": {"200": {"description": "Đã ký"}, **errors(400, 401, 403, 404, 429)}}},
+    "/documents/{id}/signatures": {"get": {
+        "summary": "Các báo cáo kiểm tra chữ ký đã lưu cùng văn bản (tệp tải lên, tệp ban hành)",
+        "parameters": _ID,
+        "responses": {"200": {"description": "Báo cáo theo từng tệp"}, **errors(401, 404)}}},
     "/signatures/validate": {"post": {
         "summary": "Kiểm tra các chữ ký số trong một tệp PDF; báo cáo được lưu",
         "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {

@@ -1,236 +1,263 @@
-"""Signing in the app: every change of state here goes through one function (validate, authorise, write,
-audit, notify)."""
+"""Signing documents in the app: the signer's signature on the approved version (one or a batch), the
+organisation's signature at issue over it and on each attachment, and validation reports kept with the files.
+
+Every change of state goes through one function here (validate, authorise, write, audit, notify); keys come
+from ``edoc.signatures.credentials``, roots, revocation and the timestamp authority from ``edoc.signatures.trust``.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Callable
-from datetime import UTC
+from pathlib import Path
 
-from asn1crypto import x509 as asn1_x509
-from flask import current_app
 from sqlalchemy import select
 
-from edoc.accounts.models import Role, User
+from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import db, utcnow
-from edoc.core.errors import DomainError, NotAllowed, ValidationFailed
+from edoc.core.errors import DomainError, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
+from edoc.files.models import StoredFile
 from edoc.files.service import read_verified, store_bytes
-from edoc.organisations.models import Organisation
-from edoc.signatures.models import SigningCredential, TrustedRoot, ValidationRecord
-from signing.errors import BadPassword, SigningError
-from signing.keys import SignerKey, export_pkcs12, load_pkcs12
-from signing.sign import seal_pdf, sign_attachment, sign_pdf
+from edoc.signatures.credentials import (
+    SigningRefused,
+    active_credential,
+    organisation_key,
+    personal_key,
+    save_credential,
+)
+from edoc.signatures.models import ValidationRecord
+from edoc.signatures.trust import add_trusted_root, revocation_mode, timestamper, trust_roots, validation_context
+from signing.errors import CertificateNotUsable, PlacementNotFound, SigningError
+from signing.forms import field_boxes
+from signing.keys import SigningCredential as SigningKey
+from signing.placement import MM, Placement, box_above_name
+from signing.sign import SIGNER_FIELD, add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
 
-MIN_PIN = 6
+__all__ = [  # the credential and trust functions callers used to find here
+    "SigningRefused", "active_credential", "add_trusted_root", "save_credential", "trust_roots",
+]
+
+SIGNATURE_BOX_MM = (56.0, 28.0)
+"""The signer's spot when the user picks it on the page: the size the renderer leaves between title and name."""
 
 
-class SigningRefused(ValidationFailed):
-    code = "signing_refused"
+class PlacementNeeded(SigningRefused):
+    code = "placement_needed"
 
 
-# --- credentials ---------------------------------------------------------------------------------------
-
-def _seal_password(credential_owner: str) -> str:
-    """The organisation credential's PKCS#12 password: derived from the server's secret, never stored."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, f"edoc-seal:{credential_owner}".encode(), hashlib.sha256).hexdigest()
-
-
-def _describe(key: SignerKey) -> dict[str, object]:
-    cert = key.certificate
-    return {"subject": key.subject[:255], "issuer": str(cert.issuer.native.get("common_name", ""))[:255],
-            "serial": str(cert.serial_number)[:64],
-            "not_after": cert["tbs_certificate"]["validity"]["not_after"].native.astimezone(UTC)}
+def _refusal(exc: SigningError, what: str) -> SigningRefused:
+    text = str(exc).rstrip(".")
+    hint = ""
+    if isinstance(exc, CertificateNotUsable) and exc.reason == "untrusted":
+        hint = " Quản trị viên cần thêm chứng thư gốc của tổ chức cấp chứng thư tại trang “Chữ ký số của cơ quan”."
+    return SigningRefused(f"{what}: {text}.{hint}")
 
 
-def save_credential(actor: User | None, organisation: Organisation, key: SignerKey, *, user: User | None,
-                    pin: str | None, source: str) -> SigningCredential:
-    """Keep a key: a person's encrypted with their PIN, the organisation's with the server-derived password."""
-    if user is not None:
-        if not pin or len(pin) < MIN_PIN:
-            raise ValidationFailed(f"Mã PIN ký số phải có ít nhất {MIN_PIN} ký tự.", field="pin")
-        password = pin
-    else:
-        password = _seal_password(f"org-{organisation.id}")
-    owner = user or actor
-    assert owner is not None
-    blob = store_bytes(export_pkcs12(key, password), "credential.p12", uploader=owner, purpose="credential",
-                       media_type="application/x-pkcs12")
-    for old in db.session.execute(select(SigningCredential).where(
-            SigningCredential.organisation_id == organisation.id,
-            SigningCredential.user_id == (user.id if user else None), SigningCredential.active.is_(True))).scalars():
-        old.active = False
-    credential = SigningCredential(organisation_id=organisation.id, user_id=user.id if user else None,
-                                   source=source, p12_file_id=blob.id, **_describe(key))
-    db.session.add(credential)
-    record("credential.add", credential, actor=actor, organisation_id=organisation.id,
-           changes={"subject": credential.subject, "serial": credential.serial, "source": source,
-                    "owner": user.username if user else "organisation"})
-    return credential
+def _signature_options(organisation_id: int) -> dict[str, object]:
+    """Trust and revocation checked before signing; with a timestamp authority, PAdES B-T, and B-LT (the
+    revocation data embedded) unless revocation checking is off."""
+    stamper = timestamper()
+    return {"validation_context": validation_context(organisation_id), "timestamper": stamper,
+            "embed_validation_info": stamper is not None and revocation_mode() != "off"}
 
 
-def import_pkcs12(actor: User, data: bytes, p12_password: str, pin: str) -> SigningCredential:
-    """A user brings their own certificate (PKCS#12 from their CA); it is kept encrypted with their PIN."""
-    try:
-        key = load_pkcs12(data, p12_password)
-    except BadPassword as exc:
-        raise SigningRefused(f"Không mở được tệp chứng thư số: {exc}.", field="p12_password") from None
-    key.check_validity()
-    return save_credential(actor, actor.organisation, key, user=actor, pin=pin, source="pkcs12")
-
-
-def active_credential(organisation_id: int, user_id: int | None) -> SigningCredential | None:
-    return db.session.execute(select(SigningCredential).where(
-        SigningCredential.organisation_id == organisation_id, SigningCredential.user_id == user_id,
-        SigningCredential.active.is_(True))).scalars().first()
-
-
-def _load_key(credential: SigningCredential, password: str) -> SignerKey:
-    from edoc.files.models import StoredFile
-
-    blob = db.session.get(StoredFile, credential.p12_file_id)
-    assert blob is not None
-    try:
-        return load_pkcs12(read_verified(blob), password)
-    except BadPassword:
-        raise SigningRefused("Mã PIN ký số không đúng.", field="pin") from None
-
-
-def user_key(user: User, pin: str) -> SignerKey:
-    credential = active_credential(user.organisation_id, user.id)
-    if credential is None:
-        raise SigningRefused("Bạn chưa có chứng thư số. Hãy nhập chứng thư số (PKCS#12) ở trang tài khoản.")
-    return _load_key(credential, pin)
-
-
-def organisation_key(organisation: Organisation) -> SignerKey | None:
-    credential = active_credential(organisation.id, None)
-    return _load_key(credential, _seal_password(f"org-{organisation.id}")) if credential else None
-
-
-# --- trust ---------------------------------------------------------------------------------------------
-
-def add_trusted_root(actor: User | None, organisation: Organisation, der: bytes, name: str = "") -> TrustedRoot:
-    if actor is not None and not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Chỉ quản trị viên quản lý danh sách chứng thư gốc tin cậy.")
-    try:
-        cert = asn1_x509.Certificate.load(der)
-        subject = cert.subject.human_friendly
-    except (ValueError, TypeError):
-        raise ValidationFailed("Tệp không phải chứng thư số X.509 (DER hoặc PEM).", field="file") from None
-    fingerprint = hashlib.sha256(der).hexdigest()
-    existing = db.session.execute(select(TrustedRoot).where(
-        TrustedRoot.organisation_id == organisation.id, TrustedRoot.fingerprint == fingerprint)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    root = TrustedRoot(organisation_id=organisation.id, name=(name or subject)[:255], der=der,
-                       fingerprint=fingerprint)
-    db.session.add(root)
-    record("trust.add", root, actor=actor, organisation_id=organisation.id, changes={"subject": subject})
-    return root
-
-
-def trust_roots(organisation_id: int) -> list[asn1_x509.Certificate]:
-    rows = db.session.execute(select(TrustedRoot.der).where(TrustedRoot.organisation_id == organisation_id))
-    return [asn1_x509.Certificate.load(der) for der in rows.scalars()]
-
-
-# --- signing documents ---------------------------------------------------------------------------------
+# --- where the signer's signature goes -----------------------------------------------------------------
 
 def can_sign(user: User, doc: OutgoingDocument) -> bool:
     return doc.signer_id == user.id and doc.status_enum is Status.APPROVED and doc.signed_file_id is None
 
 
-def sign_document(actor: User, doc: OutgoingDocument, key: SignerKey) -> None:
-    """The signer's digital signature on the approved version, image between title and name."""
-    policy.require(can_sign(actor, doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
+def _source_pdf(doc: OutgoingDocument) -> bytes:
     version = doc.current_version
     if version is None or version.pdf_file is None:
         raise SigningRefused("Văn bản chưa có bản PDF để ký.")
+    return read_verified(version.pdf_file)
+
+
+def signature_place(doc: OutgoingDocument, pdf: bytes | None = None) -> str:
+    """``field``: the rendered document left the spot; ``name``: an uploaded PDF, the spot found above the
+    signer's name; ``pick``: the signer must choose it on the page."""
+    pdf = pdf if pdf is not None else _source_pdf(doc)
+    if SIGNER_FIELD in field_boxes(pdf):
+        return "field"
+    try:
+        box_above_name(pdf, doc.signer.full_name if doc.signer else "")
+    except (PlacementNotFound, SigningError):
+        return "pick"
+    return "name"
+
+
+def chosen_placement(page: int, x: float, y: float) -> Placement:
+    """The spot a user clicked (its centre, PDF points from the page's lower left)."""
+    width, height = SIGNATURE_BOX_MM[0] * MM, SIGNATURE_BOX_MM[1] * MM
+    if page < 0 or x < 0 or y < 0:
+        raise ValidationFailed("Vị trí ký không hợp lệ.", field="page")
+    return Placement(page, (x - width / 2, y - height / 2, x + width / 2, y + height / 2))
+
+
+def _placement(pdf: bytes, signer: User, chosen: Placement | None) -> Placement | None:
+    if SIGNER_FIELD in field_boxes(pdf):
+        return None  # the renderer's field, between title and name
+    if chosen is not None:
+        return chosen
+    try:
+        return box_above_name(pdf, signer.full_name)
+    except PlacementNotFound:
+        raise PlacementNeeded("Tệp không có ô chữ ký và không tìm thấy họ tên người ký trong văn bản: hãy chọn "
+                              "vị trí ký trên trang.") from None
+    except SigningError as exc:
+        raise _refusal(exc, "Không xác định được vị trí ký") from None
+
+
+def page_image(actor: User, doc: OutgoingDocument, page: int, *, dpi: int = 60) -> bytes:
+    """One page of the document to sign as PNG, for choosing the signature's place in the browser."""
+    policy.require(can_sign(actor, doc), "Chỉ người ký được xem trang để chọn vị trí ký.")
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise SigningRefused("Máy chủ thiếu công cụ pdftoppm (gói poppler-utils) để hiển thị trang.")
+    with tempfile.TemporaryDirectory(prefix="edoc-page-") as tmp:
+        source = Path(tmp) / "doc.pdf"
+        source.write_bytes(_source_pdf(doc))
+        result = subprocess.run([tool, "-png", "-r", str(dpi), "-f", str(page + 1), "-l", str(page + 1),
+                                 "-singlefile", str(source), str(Path(tmp) / "page")],
+                                capture_output=True, timeout=60, check=False)
+        image = Path(tmp) / "page.png"
+        if result.returncode != 0 or not image.exists():
+            raise ValidationFailed("Trang không tồn tại trong văn bản.", field="page")
+        return image.read_bytes()
+
+
+def page_sizes(doc: OutgoingDocument) -> list[tuple[float, float]]:
+    """Width and height of each page in points (for mapping a click on the page image to PDF coordinates)."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(_source_pdf(doc)), strict=False)
+    sizes = []
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        page = reader.find_page_for_modification(index)[0].get_object()
+        node = page
+        while "/MediaBox" not in node and "/Parent" in node:
+            node = node["/Parent"].get_object()
+        x1, y1, x2, y2 = (float(v) for v in node.get("/MediaBox", [0, 0, 595.28, 841.89]))
+        sizes.append((abs(x2 - x1), abs(y2 - y1)))
+    return sizes
+
+
+# --- the signer's signature ----------------------------------------------------------------------------
+
+def sign_document(actor: User, doc: OutgoingDocument, key: SigningKey, *,
+                  placement: Placement | None = None) -> None:
+    """The signer's digital signature on the approved version: their image between title and name (the
+    renderer's field), above their name in an uploaded PDF, or where they chose."""
+    policy.require(can_sign(actor, doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
     if actor.signature_file_id is None:
         raise SigningRefused("Bạn chưa có ảnh chữ ký (PNG). Hãy tải ảnh chữ ký ở trang tài khoản.")
-    from edoc.files.models import StoredFile
-
+    pdf = _source_pdf(doc)
+    where = _placement(pdf, actor, placement)
     image = db.session.get(StoredFile, actor.signature_file_id)
     assert image is not None
     try:
-        signed = sign_pdf(read_verified(version.pdf_file), key, image_png=read_verified(image),
-                          location=doc.organisation.place_name)
+        signed = sign_pdf(pdf, key, image_png=read_verified(image), placement=where,
+                          location=doc.organisation.place_name, **_signature_options(doc.organisation_id))
     except SigningError as exc:
-        raise SigningRefused(f"Không ký được: {exc}.") from None
+        raise _refusal(exc, "Không ký được") from None
     doc.signed_file_id = store_bytes(signed, f"da-ky-{doc.id}.pdf", uploader=actor, purpose="document",
                                      media_type=sniff.PDF).id
     doc.signed_at = utcnow()
-    record("document.sign", doc, actor=actor, changes={"certificate": key.subject,
-                                                       "serial": str(key.certificate.serial_number)})
+    record("document.sign", doc, actor=actor, changes={"certificate": key.certificate.subject.human_friendly[:200],
+                                                       "serial": str(key.certificate.serial_number),
+                                                       "timestamped": timestamper() is not None})
+
+
+def sign_one(actor: User, doc: OutgoingDocument, pin: str, *, placement: Placement | None = None) -> None:
+    with personal_key(actor, pin) as key:
+        sign_document(actor, doc, key, placement=placement)
 
 
 def sign_batch(actor: User, doc_ids: list[int], pin: str,
                progress: Callable[[int, int, int, str | None], None]) -> tuple[int, list[str]]:
-    """Sign several approved documents with one key load; each commits on its own, so one refusal does not
-    undo the others. ``progress(done, total, doc_id, error)`` is called after each."""
-    key = user_key(actor, pin)
-    key.check_validity()
+    """Sign several approved documents with one key unlock (and one token session); each commits on its own,
+    so one refusal does not undo the others. ``progress(done, total, doc_id, error)`` follows each."""
+    if not doc_ids:
+        raise ValidationFailed("Chọn ít nhất một văn bản để ký.", field="ids")
     errors: list[str] = []
-    done = 0
-    for index, doc_id in enumerate(doc_ids, start=1):
-        try:
-            doc = policy.viewable(actor, doc_id)
-            sign_document(actor, doc, key)
-            db.session.commit()
-            done += 1
-            progress(index, len(doc_ids), doc_id, None)
-        except DomainError as exc:  # one refused document (unknown, not yours, not approved) stops no other
-            db.session.rollback()
-            errors.append(f"#{doc_id}: {exc.message}")
-            progress(index, len(doc_ids), doc_id, exc.message)
-    return done, errors
+    signed = 0
+    with personal_key(actor, pin) as key:
+        db.session.commit()  # a forgiven wrong-PIN count stays forgiven whatever the documents do
+        for index, doc_id in enumerate(doc_ids, start=1):
+            try:
+                doc = policy.viewable(actor, doc_id)
+                sign_document(actor, doc, key)
+                db.session.commit()
+                signed += 1
+                progress(index, len(doc_ids), doc_id, None)
+            except DomainError as exc:  # one refused document (unknown, not yours, no spot) stops no other
+                db.session.rollback()
+                errors.append(f"#{doc_id}: {exc.message}")
+                progress(index, len(doc_ids), doc_id, exc.message)
+    return signed, errors
 
+
+# --- the organisation's signature at issue ---------------------------------------------------------------
 
 def seal_issued(actor: User, doc: OutgoingDocument, pdf: bytes) -> bytes:
-    """The organisation's signature at issue, only over a signer's signature and only if the organisation
-    has a credential and a seal image; otherwise the PDF goes out as it is."""
+    """The organisation's signature at issue, over the signer's (Decree 30, Art. 13 and Appendix I, II.7).
+
+    A document the signer signed digitally must carry it: without the organisation's credential or seal image
+    the issue is refused (and its number rolled back with it). A document approved but not signed digitally
+    (signed on paper) goes out as it is. With a timestamp authority, a document timestamp closes the file
+    (PAdES B-LTA)."""
     if doc.signed_file_id is None:
         return pdf
-    key = organisation_key(doc.organisation)
-    if key is None or doc.organisation.seal_file_id is None:
-        return pdf
-    from edoc.files.models import StoredFile
-
-    seal = db.session.get(StoredFile, doc.organisation.seal_file_id)
+    organisation = doc.organisation
+    key = organisation_key(organisation)
+    if key is None or organisation.seal_file_id is None:
+        missing = "chứng thư số của cơ quan" if key is None else "ảnh con dấu"
+        raise SigningRefused(f"Văn bản đã được ký số nhưng cơ quan chưa có {missing} để ký số của cơ quan: quản "
+                             "trị viên cần cài đặt ở trang “Chữ ký số của cơ quan” trước khi ban hành.")
+    seal = db.session.get(StoredFile, organisation.seal_file_id)
     assert seal is not None
+    options = _signature_options(organisation.id)
     try:
-        sealed = seal_pdf(pdf, key, seal_png=read_verified(seal), seal_mm=doc.organisation.seal_mm)
+        sealed = seal_pdf(pdf, key, seal_png=read_verified(seal), seal_mm=organisation.seal_mm,
+                          location=organisation.place_name, **options)
+        if options["timestamper"] is not None:
+            sealed = add_document_timestamp(sealed, options["timestamper"],  # type: ignore[arg-type]
+                                            validation_context=options["validation_context"])  # type: ignore[arg-type]
     except SigningError as exc:
-        raise SigningRefused(f"Không ký số của cơ quan được: {exc}.") from None
+        raise _refusal(exc, "Không ký số của cơ quan được") from None
     record("document.seal", doc, actor=actor, changes={"certificate": key.subject})
     return sealed
 
 
 def seal_attachments(actor: User, doc: OutgoingDocument) -> None:
     """At issue, the organisation signs each attachment that is a separate PDF: at the top right of its first
-    page, no image, the document's số/ký hiệu and the signing time (Appendix I, II.8). Only for a document the
-    organisation sealed; attachments in other formats go out as they are."""
+    page, no image, the document's số/ký hiệu and the signing time (Appendix I, II.8). Only for a document it
+    sealed; attachments in other formats go out as they are."""
     if doc.signed_file_id is None or not doc.attachments:
         return
     key = organisation_key(doc.organisation)
     if key is None:
         return
+    options = _signature_options(doc.organisation_id)
     for attachment in doc.attachments:
         if attachment.file.media_type != sniff.PDF or attachment.issued_file_id is not None:
             continue
         try:
             signed = sign_attachment(read_verified(attachment.file), key, number=doc.reference,
-                                     location=doc.organisation.place_name)
+                                     location=doc.organisation.place_name, **options)
         except SigningError as exc:
-            raise SigningRefused(f"Không ký số được phụ lục “{attachment.title}”: {exc}.") from None
+            raise _refusal(exc, f"Không ký số được phụ lục “{attachment.title}”") from None
         name = f"{doc.reference.replace('/', '-')}-phu-luc-{attachment.position + 1}.pdf"
         attachment.issued_file_id = store_bytes(signed, name, uploader=actor, purpose="attachment",
                                                 media_type=sniff.PDF).id
@@ -240,14 +267,55 @@ def seal_attachments(actor: User, doc: OutgoingDocument) -> None:
 
 # --- validation ----------------------------------------------------------------------------------------
 
-def validate_file(actor: User, file_id: int, pdf: bytes) -> tuple[ValidationReport, ValidationRecord]:
+def validate_bytes(organisation_id: int, pdf: bytes) -> ValidationReport:
+    mode = revocation_mode()
     try:
-        report = validate_pdf(pdf, trust_roots=trust_roots(actor.organisation_id))
+        return validate_pdf(pdf, trust_roots=trust_roots(organisation_id), allow_fetching=mode != "off",
+                            revocation_mode=mode)
     except SigningError as exc:
         raise ValidationFailed(f"Không kiểm tra được tệp: {exc}.") from None
-    row = ValidationRecord(organisation_id=actor.organisation_id, file_id=file_id, checked_by_id=actor.id,
+
+
+def keep_report(actor: User | None, organisation_id: int, file: StoredFile, report: ValidationReport, *,
+                context: str, document_id: int | None = None) -> ValidationRecord:
+    row = ValidationRecord(organisation_id=organisation_id, file_id=file.id, document_id=document_id,
+                           context=context, checked_by_id=actor.id if actor else None,
                            all_valid=report.all_valid, report=json.dumps(report.to_dict(), ensure_ascii=False))
     db.session.add(row)
-    record("signature.validate", row, actor=actor, changes={"file_id": file_id, "all_valid": report.all_valid,
-                                                           "signatures": len(report.signatures)})
-    return report, row
+    record("signature.validate", row, actor=actor, organisation_id=organisation_id, changes={
+        "file_id": file.id, "context": context, "all_valid": report.all_valid,
+        "signatures": len(report.signatures)})
+    return row
+
+
+def validate_file(actor: User, file: StoredFile) -> tuple[ValidationReport, ValidationRecord]:
+    """A PDF a user uploaded to check: the report, kept with the file."""
+    report = validate_bytes(actor.organisation_id, read_verified(file))
+    return report, keep_report(actor, actor.organisation_id, file, report, context="upload")
+
+
+def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, context: str) -> None:
+    """A PDF that enters the system as part of a document (an uploaded version or attachment): if it is
+    signed, its signatures are checked and the report kept with the document."""
+    if file.media_type != sniff.PDF:
+        return
+    pdf = read_verified(file)
+    if b"/ByteRange" not in pdf:
+        return  # no signature dictionary anywhere: nothing to report
+    keep_report(actor, doc.organisation_id, file, validate_bytes(doc.organisation_id, pdf), context=context,
+                document_id=doc.id)
+
+
+def record_issued(actor: User, doc: OutgoingDocument) -> None:
+    """The issued file's report, kept with the document: what recipients can check it against."""
+    if doc.issued_file is None:
+        return
+    pdf = read_verified(doc.issued_file)
+    keep_report(actor, doc.organisation_id, doc.issued_file, validate_bytes(doc.organisation_id, pdf),
+                context="issued", document_id=doc.id)
+
+
+def reports_of(doc: OutgoingDocument) -> list[tuple[ValidationRecord, dict[str, object]]]:
+    rows = db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == doc.id)
+                              .order_by(ValidationRecord.id)).scalars().all()
+    return [(row, json.loads(row.report)) for row in rows]

@@ -1,22 +1,25 @@
-"""Pages for digital signatures: sign one, sign a batch with live progress, import a certificate, validate."""
+"""Pages for digital signatures: sign one (choosing the place on an uploaded PDF), sign a batch with live
+progress, the person's certificate, the organisation's signature and trusted roots, validation."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+import math
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from edoc.accounts.models import Role, User
+from edoc.accounts.models import User
 from edoc.core.db import db
-from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
-from edoc.files.service import read_verified, store_upload
+from edoc.files.service import store_upload
 from edoc.realtime.events import user_room
-from edoc.signatures import service
-from edoc.signatures.models import SigningCredential, TrustedRoot
+from edoc.signatures import credentials, organisation, service, trust
+from signing.placement import Placement
 
 bp = Blueprint("signatures", __name__, url_prefix="/signatures")
 
@@ -25,22 +28,59 @@ def me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _pin() -> str:
-    pin = request.form.get("pin", "")
-    if not pin:
-        raise ValidationFailed("Nhập mã PIN ký số.", field="pin")
-    return pin
+def _upload_bytes(name: str, limit: int, message: str) -> bytes:
+    upload = request.files.get(name)
+    if upload is None or not upload.filename:
+        raise ValidationFailed(message, field=name)
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationFailed("Tệp quá lớn.", field=name)
+    return data
+
+
+def _number(name: str) -> float:
+    try:
+        value = float(request.form.get(name, ""))
+    except ValueError:
+        raise ValidationFailed("Vị trí ký không hợp lệ.", field=name) from None
+    if not math.isfinite(value):
+        raise ValidationFailed("Vị trí ký không hợp lệ.", field=name)
+    return value
+
+
+def _chosen_placement() -> Placement | None:
+    if not request.form.get("page"):
+        return None
+    page = int(_number("page"))
+    return service.chosen_placement(page - 1, _number("x"), _number("y"))
 
 
 @bp.route("/sign/<int:doc_id>", methods=["POST"])
 @login_required
 def sign_one(doc_id: int) -> Response:
     doc = policy.viewable(me(), doc_id)
-    key = service.user_key(me(), _pin())
-    service.sign_document(me(), doc, key)
+    service.sign_one(me(), doc, request.form.get("pin", ""), placement=_chosen_placement())
     db.session.commit()
     flash("Đã ký số văn bản.", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
+
+
+@bp.route("/place/<int:doc_id>")
+@login_required
+def place(doc_id: int) -> str:
+    """Choose where the signature goes on a PDF that has no spot for it."""
+    doc = policy.viewable(me(), doc_id)
+    policy.require(service.can_sign(me(), doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
+    return render_template("signatures/place.html", doc=doc, pages=service.page_sizes(doc),
+                           box_mm=service.SIGNATURE_BOX_MM)
+
+
+@bp.route("/page/<int:doc_id>/<int:page>.png")
+@login_required
+def page_png(doc_id: int, page: int) -> Response:
+    doc = policy.viewable(me(), doc_id)
+    image = service.page_image(me(), doc, page - 1)
+    return Response(image, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @bp.route("/pending")
@@ -49,7 +89,7 @@ def pending() -> str:
     rows = db.session.execute(select(OutgoingDocument).where(
         OutgoingDocument.signer_id == me().id, OutgoingDocument.status == Status.APPROVED.value,
         OutgoingDocument.signed_file_id.is_(None)).order_by(OutgoingDocument.id)).scalars().all()
-    credential = service.active_credential(me().organisation_id, me().id)
+    credential = credentials.active_credential(me().organisation_id, me().id)
     return render_template("signatures/pending.html", documents=rows, credential=credential)
 
 
@@ -58,43 +98,49 @@ def pending() -> str:
 def batch() -> Response:
     """Sign the chosen documents; progress goes to the signer's own channel as each one is done."""
     ids = [parse_id(x, field="ids") for x in request.form.getlist("ids")]
-    if not ids:
-        raise ValidationFailed("Chọn ít nhất một văn bản để ký.", field="ids")
-    server = current_app_socketio()
+    server = current_app.extensions["socketio"]
     room = user_room(me().id)
 
     def progress(done: int, total: int, doc_id: int, error: str | None) -> None:
         server.emit("signing.progress", {"done": done, "total": total, "document_id": doc_id, "error": error},
                     to=room)
 
-    signed, errors = service.sign_batch(me(), ids, _pin(), progress)
+    signed, errors = service.sign_batch(me(), ids, request.form.get("pin", ""), progress)
     return jsonify({"signed": signed, "total": len(ids), "errors": errors})
 
 
-def current_app_socketio():  # noqa: ANN201  (Flask-SocketIO's server object)
-    from flask import current_app
-
-    return current_app.extensions["socketio"]
+@bp.route("/credential", methods=["GET"])
+@login_required
+def credential() -> str:
+    return render_template("signatures/credential.html",
+                           credential=credentials.active_credential(me().organisation_id, me().id),
+                           token_enabled=bool(current_app.config["EDOC"].pkcs11_module),
+                           min_pin=credentials.MIN_PIN)
 
 
 @bp.route("/credential", methods=["POST"])
 @login_required
 def import_credential() -> Response:
-    upload = request.files.get("p12")
-    if upload is None or not upload.filename:
-        raise ValidationFailed("Chọn tệp chứng thư số (.p12 hoặc .pfx).", field="p12")
-    data = upload.stream.read(1024 * 1024 + 1)
-    if len(data) > 1024 * 1024:
-        raise ValidationFailed("Tệp chứng thư số quá lớn.", field="p12")
-    service.import_pkcs12(me(), data, request.form.get("p12_password", ""), request.form.get("pin", ""))
+    data = _upload_bytes("p12", credentials.P12_MAX_BYTES, "Chọn tệp chứng thư số (.p12 hoặc .pfx).")
+    credentials.import_pkcs12(me(), data, request.form.get("p12_password", ""), request.form.get("pin", ""))
     db.session.commit()
-    flash("Đã lưu chứng thư số (mã hóa bằng mã PIN của bạn).", "success")
-    return redirect(url_for("auth.profile"))
+    flash("Đã lưu chứng thư số (khóa bí mật được mã hóa bằng mã PIN của bạn).", "success")
+    return redirect(url_for("signatures.credential"))
+
+
+@bp.route("/credential/token", methods=["POST"])
+@login_required
+def register_token() -> Response:
+    credentials.register_token_key(me(), request.form.get("token_label", ""), request.form.get("key_label", ""),
+                                   request.form.get("pin", ""))
+    db.session.commit()
+    flash("Đã đăng ký khóa trên thiết bị ký số.", "success")
+    return redirect(url_for("signatures.credential"))
 
 
 @bp.route("/validate", methods=["GET", "POST"])
 @login_required
-def validate() -> str | tuple[str, int]:
+def validate() -> str:
     report = None
     if request.method == "POST":
         upload = request.files.get("file")
@@ -102,39 +148,58 @@ def validate() -> str | tuple[str, int]:
             raise ValidationFailed("Chọn tệp PDF cần kiểm tra.", field="file")
         row = store_upload(upload.stream, upload.filename, uploader=me(), purpose="upload",
                            allowed=frozenset({sniff.PDF}), commit=False)
-        report, _record = service.validate_file(me(), row.id, read_verified(row))
+        report, _record = service.validate_file(me(), row)
         db.session.commit()
-    return render_template("signatures/validate.html", report=report)
+    return render_template("signatures/validate.html", report=report.to_dict() if report else None)
 
 
-@bp.route("/trust", methods=["GET", "POST"])
+@bp.route("/trust", methods=["GET"])
 @login_required
-def trust() -> Response | str:
-    if not me().has_role(Role.ADMIN):
-        raise NotAllowed("Chỉ quản trị viên quản lý danh sách chứng thư gốc tin cậy.")
-    if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is None:
-            raise ValidationFailed("Chọn tệp chứng thư gốc.", field="file")
-        data = upload.stream.read(256 * 1024)
-        if data.lstrip().startswith(b"-----BEGIN"):
-            from asn1crypto import pem
-
-            try:
-                _type, _headers, data = pem.unarmor(data)
-            except ValueError:
-                raise ValidationFailed("Tệp PEM không hợp lệ.", field="file") from None
-        service.add_trusted_root(me(), me().organisation, data, request.form.get("name", ""))
-        db.session.commit()
-        flash("Đã thêm chứng thư gốc tin cậy.", "success")
-        return redirect(url_for("signatures.trust"))
-    roots = db.session.execute(select(TrustedRoot).where(TrustedRoot.organisation_id == me().organisation_id)
-                               ).scalars().all()
-    credential = service.active_credential(me().organisation_id, None)
-    return render_template("signatures/trust.html", roots=roots, credential=credential)
+def trust_page() -> str:
+    """The organisation's signature (credential and seal) and the roots signatures are trusted up to."""
+    trust.require_admin(me())
+    org = me().organisation
+    return render_template("signatures/trust.html", roots=organisation.roots_view(org.id), org=org,
+                           credential=credentials.active_credential(org.id, None))
 
 
-def credential_of(user: User) -> SigningCredential | None:
-    return service.active_credential(user.organisation_id, user.id)
+@bp.route("/trust", methods=["POST"])
+@login_required
+def add_root() -> Response:
+    trust.require_admin(me())
+    data = _upload_bytes("file", trust.ROOT_MAX_BYTES, "Chọn tệp chứng thư gốc.")
+    trust.add_trusted_root(me(), me().organisation, data, request.form.get("name", ""))
+    db.session.commit()
+    flash("Đã thêm chứng thư gốc tin cậy.", "success")
+    return redirect(url_for("signatures.trust_page"))
 
 
+@bp.route("/trust/<int:root_id>/delete", methods=["POST"])
+@login_required
+def remove_root(root_id: int) -> Response:
+    trust.remove_trusted_root(me(), root_id)
+    db.session.commit()
+    flash("Đã gỡ chứng thư gốc khỏi danh sách tin cậy.", "success")
+    return redirect(url_for("signatures.trust_page"))
+
+
+@bp.route("/organisation/credential", methods=["POST"])
+@login_required
+def organisation_credential() -> Response:
+    trust.require_admin(me())
+    data = _upload_bytes("p12", credentials.P12_MAX_BYTES, "Chọn tệp chứng thư số của cơ quan (.p12 hoặc .pfx).")
+    credentials.import_organisation_pkcs12(me(), data, request.form.get("p12_password", ""))
+    db.session.commit()
+    flash("Đã lưu chứng thư số của cơ quan.", "success")
+    return redirect(url_for("signatures.trust_page"))
+
+
+@bp.route("/organisation/seal", methods=["POST"])
+@login_required
+def organisation_seal() -> Response:
+    trust.require_admin(me())
+    data = _upload_bytes("seal", organisation.SEAL_MAX_BYTES, "Chọn ảnh con dấu (PNG nền trong suốt).")
+    organisation.set_seal(me(), data, request.form.get("seal_mm", ""))
+    db.session.commit()
+    flash("Đã lưu ảnh con dấu.", "success")
+    return redirect(url_for("signatures.trust_page"))

@@ -1,31 +1,45 @@
-"""Issue 4's flow in the app: the leader signs the approved document, the clerk issues it (number and date
-filled, then the organisation's signature), and every signature verifies, here and in pdfsig."""
+"""Issue 4's flow in the app: the leader signs the approved document (one or a batch), the clerk issues it
+(number and date filled, then the organisation's signature over the leader's and on each PDF attachment),
+every signature verifies here and in pdfsig, and each bad input gets a clear message and changes nothing."""
 
 from __future__ import annotations
 
 import io
 import json
 import subprocess
+from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
-from edoc.core.db import db
+from edoc.core.db import db, utcnow
 from edoc.documents import service as documents
 from edoc.documents import sources
+from edoc.documents.models import OutgoingDocument, Status
+from edoc.files import sniff
 from edoc.files.models import StoredFile
-from edoc.files.service import read_verified
-from edoc.signatures.models import SigningCredential, ValidationRecord
-from edoc.signatures.service import trust_roots
+from edoc.files.service import read_verified, store_bytes
+from edoc.registers.models import RegisterCounter
+from edoc.signatures.credentials import MAX_PIN_FAILURES, active_credential, save_credential
+from edoc.signatures.models import SigningCredential, TrustedRoot, ValidationRecord
+from edoc.signatures.trust import add_trusted_root, trust_roots
+from signing.devca import create_ca
+from signing.forms import field_boxes
+from signing.keys import export_pkcs12
 from signing.validate import validate_pdf
-from tests.documents.conftest import get_doc
+from tests.documents.conftest import draft_data, get_doc
 from tests.support.components import require_tool
 from tests.support.web import csrf_token, login
 
+MM = 72 / 25.4
 
-def _sign(client, doc_id: int, pin: str = "123456"):
-    return client.post(f"/signatures/sign/{doc_id}", data={"pin": pin, "csrf_token": csrf_token(client, "/")})
+
+def _sign(client, doc_id: int, pin: str = "123456", **extra: object):
+    return client.post(f"/signatures/sign/{doc_id}",
+                       data={"pin": pin, "csrf_token": csrf_token(client, "/"), **extra})
 
 
 def _issue(app, demo, doc_id: int) -> bytes:
@@ -37,6 +51,20 @@ def _issue(app, demo, doc_id: int) -> bytes:
         return read_verified(get_doc(doc_id).issued_file)
 
 
+def _count(model: type) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def _png(colour: tuple[int, int, int, int], size: tuple[int, int] = (300, 300), *, opaque: bool = False) -> bytes:
+    image = Image.new("RGBA", size, (255, 255, 255, 255) if opaque else (0, 0, 0, 0))
+    for x in range(40, size[0] - 40):
+        for y in (60, 61, 62, size[1] // 2, size[1] // 2 + 1):
+            image.putpixel((x, y), colour)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def test_sign_then_issue_gives_two_valid_trusted_signatures(app, demo, make_document, tmp_path):
     doc_id = make_document("approved")
     leader = app.test_client()
@@ -46,28 +74,60 @@ def test_sign_then_issue_gives_two_valid_trusted_signatures(app, demo, make_docu
     issued = _issue(app, demo, doc_id)
     with app.app_context():
         report = validate_pdf(issued, trust_roots=trust_roots(get_doc(doc_id).organisation_id))
+        kept = db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == doc_id)).scalar_one()
+        assert (kept.context, kept.all_valid, kept.file_id) == ("issued", True, get_doc(doc_id).issued_file_id)
     assert report.all_valid
     signer, seal = report.signatures
     assert (signer.field, signer.signer, signer.modification_level) == ("sig_signer", "Nguyễn Văn Hùng",
                                                                         "FORM_FILLING")
     assert (seal.field, seal.signer) == ("sig_seal", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM")
-    require_tool("pdfsig", "poppler-utils")
-    (tmp_path / "issued.pdf").write_bytes(issued)
-    out = subprocess.run(["pdfsig", str(tmp_path / "issued.pdf")], capture_output=True, text=True).stdout
-    assert out.count("Signature is Valid.") == 2
     require_tool("pdftotext", "poppler-utils")
+    (tmp_path / "issued.pdf").write_bytes(issued)
     text = subprocess.run(["pdftotext", str(tmp_path / "issued.pdf"), "-"], capture_output=True, text=True).stdout
     assert "01" in text and "/KH-LĐLĐ" in text
+
+
+def test_issued_files_verify_in_pdfsig_and_pyhanko_with_the_root_trusted(app, demo, make_document, tmp_path):
+    import sys
+    from pathlib import Path
+
+    require_tool("pdfsig", "poppler-utils")
+    require_tool("certutil", "libnss3-tools")
+    doc_id = make_document("approved")
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, doc_id).status_code == 302
+    issued = _issue(app, demo, doc_id)
+    with app.app_context():
+        root_der = db.session.execute(select(TrustedRoot.der)).scalars().first()
+    (tmp_path / "root.der").write_bytes(root_der)
+    nss = tmp_path / "nss"
+    nss.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{nss}", "-n", "edoc-dev-root", "-t", "CT,C,C", "-i",
+                    str(tmp_path / "root.der")], check=True, capture_output=True)
+    (tmp_path / "issued.pdf").write_bytes(issued)
+    out = subprocess.run(["pdfsig", "-nssdir", f"sql:{nss}", str(tmp_path / "issued.pdf")], capture_output=True,
+                         text=True).stdout
+    assert out.count("Signature is Valid.") == 2 and out.count("Certificate is Trusted.") == 2, out
+    subprocess.run(["openssl", "x509", "-inform", "DER", "-in", str(tmp_path / "root.der"), "-out",
+                    str(tmp_path / "root.pem")], check=True)
+    cli = subprocess.run([str(Path(sys.executable).parent / "pyhanko"), "sign", "validate", "--trust",
+                          str(tmp_path / "root.pem"), "--pretty-print", str(tmp_path / "issued.pdf")],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0 and cli.stdout.count("The signature is judged VALID.") == 2, cli.stdout + cli.stderr
 
 
 def test_wrong_pin_and_missing_certificate_are_clear_and_change_nothing(app, demo, make_document):
     doc_id = make_document("approved")
     leader = app.test_client()
     login(leader, "chutich")
+    with app.app_context():
+        files_before = _count(StoredFile)
     wrong = _sign(leader, doc_id, pin="000000")
     assert wrong.status_code == 400 and "Mã PIN ký số không đúng." in wrong.get_data(as_text=True)
     with app.app_context():
-        assert get_doc(doc_id).signed_file_id is None
+        assert get_doc(doc_id).signed_file_id is None and _count(StoredFile) == files_before
         newcomer = User(organisation_id=get_doc(doc_id).organisation_id, username="lanhdaomoi",
                         full_name="Lãnh Đạo Mới", title="PHÓ CHỦ TỊCH", password_hash=hash_password("GiaLam@2023"))
         newcomer.roles = {Role.LEADER}
@@ -83,10 +143,174 @@ def test_wrong_pin_and_missing_certificate_are_clear_and_change_nothing(app, dem
     assert _sign(client, doc_id).status_code == 404
 
 
+def test_wrong_pins_lock_signing_for_a_while(app, demo, make_document):
+    doc_id = make_document("approved")
+    leader = app.test_client()
+    login(leader, "chutich")
+    answers = [_sign(leader, doc_id, pin="000000") for _ in range(MAX_PIN_FAILURES)]
+    assert [a.status_code for a in answers] == [400] * (MAX_PIN_FAILURES - 1) + [429]
+    assert "tạm khóa 15 phút" in answers[-1].get_data(as_text=True)
+    # now even the right PIN waits: the lock does not tell a right PIN from a wrong one
+    locked = _sign(leader, doc_id)
+    assert locked.status_code == 429 and "tạm khóa đến" in locked.get_data(as_text=True)
+    with app.app_context():
+        credential = active_credential(get_doc(doc_id).organisation_id, demo["chutich"])
+        assert credential.locked_until > utcnow() and get_doc(doc_id).signed_file_id is None
+        credential.locked_until = utcnow() - timedelta(seconds=1)  # the quarter of an hour has passed
+        db.session.commit()
+    assert _sign(leader, doc_id).status_code == 302
+    with app.app_context():
+        credential = active_credential(get_doc(doc_id).organisation_id, demo["chutich"])
+        assert (credential.failed_pins, credential.locked_until) == (0, None)
+
+
+def test_a_credential_wrapped_with_the_bare_pin_still_opens_and_is_rewrapped(app, demo, make_document):
+    """Credentials kept before PINs were combined with the server's secret."""
+    doc_id = make_document("approved")
+    with app.app_context():
+        leader = db.session.get(User, demo["chutich"])
+        credential = active_credential(leader.organisation_id, leader.id)
+        old_blob = db.session.get(StoredFile, credential.p12_file_id)
+        from edoc.signatures.credentials import _pin_password
+        from signing.keys import load_pkcs12
+
+        key = load_pkcs12(read_verified(old_blob), _pin_password(leader.organisation_id, leader.id, "123456"))
+        credential.p12_file_id = store_bytes(export_pkcs12(key, "123456"), "credential.p12", uploader=leader,
+                                             purpose="credential", media_type="application/x-pkcs12").id
+        db.session.commit()
+        legacy_blob = credential.p12_file_id
+    client = app.test_client()
+    login(client, "chutich")
+    assert _sign(client, doc_id).status_code == 302
+    with app.app_context():
+        assert active_credential(get_doc(doc_id).organisation_id, demo["chutich"]).p12_file_id != legacy_blob
+
+
 def test_unsigned_document_is_issued_without_a_seal(app, demo, make_document):
+    """Approved and signed on paper: the electronic copy carries no organisation signature of its own."""
     doc_id = make_document("approved")
     issued = _issue(app, demo, doc_id)
-    assert validate_pdf(issued, trust_roots=[]).signatures == []  # no organisation signature without a signer's
+    assert validate_pdf(issued, trust_roots=[]).signatures == []
+
+
+def test_a_signed_document_is_not_issued_without_the_organisations_signature(app, demo, make_document):
+    doc_id = make_document("approved")
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, doc_id).status_code == 302
+    with app.app_context():
+        org_id = get_doc(doc_id).organisation_id
+        active_credential(org_id, None).active = False
+        db.session.commit()
+        files_before, counters_before = _count(StoredFile), db.session.execute(
+            select(func.coalesce(func.sum(RegisterCounter.last_number), 0))).scalar_one()
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    refused = clerk.post(f"/documents/{doc_id}/issue", data={"csrf_token": csrf_token(clerk, f"/documents/{doc_id}")})
+    assert refused.status_code == 400 and "chưa có chứng thư số của cơ quan" in refused.get_data(as_text=True)
+    with app.app_context():
+        doc = get_doc(doc_id)
+        assert (doc.status, doc.number, doc.issued_file_id) == (Status.APPROVED.value, None, None)
+        assert _count(StoredFile) == files_before
+        assert db.session.execute(select(func.coalesce(func.sum(RegisterCounter.last_number), 0))).scalar_one() \
+            == counters_before
+
+
+def test_pdf_attachments_get_the_organisations_signature_at_issue(app, demo, make_document, tmp_path):
+    from weasyprint import HTML
+
+    doc_id = make_document("draft")
+    annex = HTML(string="<p>PHỤ LỤC: Danh sách công đoàn cơ sở</p>").write_pdf()
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        doc = get_doc(doc_id)
+        sources.add_attachment(drafter, doc, io.BytesIO(annex), "phu-luc.pdf", "Phụ lục 1")
+        documents.submit(drafter, doc)
+        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        db.session.commit()
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, doc_id).status_code == 302
+    _issue(app, demo, doc_id)
+    with app.app_context():
+        doc = get_doc(doc_id)
+        [attachment] = doc.attachments
+        signed = read_verified(attachment.issued_file)
+        assert read_verified(attachment.file) == annex  # the original is kept as it was
+        reference = doc.reference
+        [report] = validate_pdf(signed, trust_roots=trust_roots(doc.organisation_id)).signatures
+    assert report.ok and report.signer == "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM" and report.field == "sig_attachment"
+    box = field_boxes(signed)["sig_attachment"]
+    assert box.page == 0 and box.box[2] > 595 - 30 * MM and box.box[3] > 842 - 30 * MM  # top right of page 1
+    require_tool("pdftotext", "poppler-utils")
+    (tmp_path / "annex.pdf").write_bytes(signed)
+    text = subprocess.run(["pdftotext", str(tmp_path / "annex.pdf"), "-"], capture_output=True, text=True).stdout
+    assert reference in text and report.signing_time in text  # "2026-12-01T10:15:02+07:00"
+    assert report.signing_time.endswith("+07:00")
+
+
+def _uploaded_document(app, demo, pdf: bytes) -> int:
+    """An approved draft whose PDF was uploaded (no signature field of the renderer)."""
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        row = store_bytes(pdf, "bao-cao.pdf", uploader=drafter, purpose="document-source", media_type=sniff.PDF)
+        doc = documents.create_draft(drafter, draft_data(demo, type_code="BC", recipients=[]), source="pdf",
+                                     source_file=row,
+                                     pdf_file=row)
+        documents.submit(drafter, doc)
+        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        db.session.commit()
+        return doc.id
+
+
+def _report_pdf(signer_name: str) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=f"""<html><body style="font-family: 'Liberation Serif'; font-size: 13pt">
+        <p>Số: /BC-LĐLĐ</p><p>Gia Lâm, ngày tháng năm 2026</p><h3>BÁO CÁO</h3><p>Nội dung báo cáo.</p>
+        <p style="margin-left: 60%; text-align: center"><b>CHỦ TỊCH</b></p>
+        <p style="margin-left: 60%; margin-top: 30mm; text-align: center"><b>{signer_name}</b></p>
+        </body></html>""").write_pdf()
+
+
+def test_an_uploaded_pdf_is_signed_above_the_signers_name(app, demo):
+    doc_id = _uploaded_document(app, demo, _report_pdf("Nguyễn Văn Hùng"))
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, doc_id).status_code == 302
+    with app.app_context():
+        signed = read_verified(get_doc(doc_id).signed_file)
+    box = field_boxes(signed)["sig_signer"]
+    assert box.page == 0 and box.box[0] > 595 * 0.5  # in the signer's column, right half of the page
+    [report] = validate_pdf(signed, trust_roots=[]).signatures
+    assert report.intact and report.signer == "Nguyễn Văn Hùng"
+
+
+def test_an_uploaded_pdf_without_the_name_is_signed_where_the_signer_clicks(app, demo):
+    doc_id = _uploaded_document(app, demo, _report_pdf("Người Khác"))
+    leader = app.test_client()
+    login(leader, "chutich")
+    refused = _sign(leader, doc_id)
+    assert refused.status_code == 400 and "hãy chọn vị trí ký trên trang" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert get_doc(doc_id).signed_file_id is None
+    page = leader.get(f"/signatures/place/{doc_id}")
+    assert page.status_code == 200 and "Chọn vị trí chữ ký" in page.get_data(as_text=True)
+    image = leader.get(f"/signatures/page/{doc_id}/1.png")
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    assert leader.get(f"/signatures/page/{doc_id}/9.png").status_code == 400  # the PDF has one page
+    assert _sign(leader, doc_id, page="1", x="nan", y="200").status_code == 400
+    assert _sign(leader, doc_id, page="1", x="420", y="300").status_code == 302
+    with app.app_context():
+        box = field_boxes(read_verified(get_doc(doc_id).signed_file))["sig_signer"]
+    x1, y1, x2, y2 = box.box
+    assert box.page == 0 and abs((x1 + x2) / 2 - 420) < 1 and abs((y1 + y2) / 2 - 300) < 1
+    assert abs((x2 - x1) - 56 * MM) < 1
+    # only the signer sees the pages to choose from
+    other = app.test_client()
+    login(other, "phochutich")
+    assert other.get(f"/signatures/page/{doc_id}/1.png").status_code == 404
+    assert other.get(f"/signatures/place/{doc_id}").status_code == 404
 
 
 def test_batch_signing_reports_progress_per_document(app, demo, make_document):
@@ -109,6 +333,9 @@ def test_batch_signing_reports_progress_per_document(app, demo, make_document):
                           data={"ids": [str(foreign)], "pin": "999999",
                                 "csrf_token": csrf_token(leader, "/signatures/pending")})
     assert bad_pin.status_code == 400 and bad_pin.json["error"]["message"] == "Mã PIN ký số không đúng."
+    nothing = leader.post("/signatures/batch", headers={"Accept": "application/json"},
+                          data={"pin": "123456", "csrf_token": csrf_token(leader, "/signatures/pending")})
+    assert nothing.status_code == 400 and "Chọn ít nhất một văn bản" in nothing.json["error"]["message"]
 
 
 def test_validation_page_reports_and_stores(app, demo, make_document):
@@ -131,12 +358,13 @@ def test_validation_page_reports_and_stores(app, demo, make_document):
     assert "ĐÃ BỊ THAY ĐỔI" in check(tampered).get_data(as_text=True)
     assert check(b"not a pdf at all").status_code == 415
     with app.app_context():
-        rows = db.session.execute(select(ValidationRecord).order_by(ValidationRecord.id)).scalars().all()
+        rows = db.session.execute(select(ValidationRecord).where(ValidationRecord.context == "upload")
+                                  .order_by(ValidationRecord.id)).scalars().all()
         assert [r.all_valid for r in rows] == [True, False]
         assert json.loads(rows[0].report)["signatures"][1]["field"] == "sig_seal"
 
 
-def test_keys_are_never_downloadable_and_trust_store_is_admin_only(app, demo):
+def test_keys_are_never_downloadable_and_the_organisations_page_is_admin_only(app, demo):
     with app.app_context():
         credential = db.session.execute(select(SigningCredential).where(
             SigningCredential.user_id == demo["chutich"])).scalar_one()
@@ -149,33 +377,110 @@ def test_keys_are_never_downloadable_and_trust_store_is_admin_only(app, demo):
     clerk = app.test_client()
     login(clerk, "vanthu")
     assert clerk.get("/signatures/trust").status_code == 403
+    for path in ("/signatures/trust", "/signatures/organisation/seal", "/signatures/organisation/credential",
+                 "/signatures/trust/1/delete"):
+        assert clerk.post(path, data={"csrf_token": csrf_token(clerk, "/")}).status_code == 403
+
+
+def test_admin_adds_and_removes_trusted_roots(app, demo):
     admin = app.test_client()
     login(admin, "quantri")
-    assert "edoc DEVELOPMENT CA" in admin.get("/signatures/trust").get_data(as_text=True)
-    bad = admin.post("/signatures/trust", content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(admin, "/signatures/trust"), "file": (io.BytesIO(b"not a certificate"), "x.cer")})
+    page = admin.get("/signatures/trust").get_data(as_text=True)
+    assert "edoc DEVELOPMENT CA" in page and "Chứng thư số của cơ quan" in page
+
+    def add(data: bytes, name: str = "root.pem"):
+        return admin.post("/signatures/trust", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(admin, "/signatures/trust"), "file": (io.BytesIO(data), name),
+            "name": "Gốc thử"})
+
+    with app.app_context():
+        before = _count(TrustedRoot)
+    bad = add(b"not a certificate")
     assert bad.status_code == 400 and "không phải chứng thư số" in bad.get_data(as_text=True)
+    assert add(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n").status_code == 400
+    other_ca = create_ca(name="Gốc thử nghiệm khác")
+    assert add(other_ca.pem()).status_code == 302
+    assert add(other_ca.pem()).status_code == 302  # the same root twice is kept once
+    with app.app_context():
+        assert _count(TrustedRoot) == before + 1
+        root_id = db.session.execute(select(TrustedRoot.id).where(TrustedRoot.name == "Gốc thử")).scalar_one()
+    removed = admin.post(f"/signatures/trust/{root_id}/delete", data={"csrf_token": csrf_token(admin, "/")})
+    assert removed.status_code == 302
+    assert admin.post(f"/signatures/trust/{root_id}/delete",
+                      data={"csrf_token": csrf_token(admin, "/")}).status_code == 404
+    with app.app_context():
+        assert _count(TrustedRoot) == before
 
 
-def test_import_pkcs12_with_wrong_password_and_short_pin(app, demo):
-    from signing.devca import create_ca
-    from signing.keys import export_pkcs12
+def test_admin_sets_the_seal_image_and_bad_images_are_refused(app, demo):
+    admin = app.test_client()
+    login(admin, "quantri")
 
-    p12 = export_pkcs12(create_ca().issue("Phạm Quốc Bảo"), "p12-pass")
+    def send(data: bytes, mm: str = "38"):
+        return admin.post("/signatures/organisation/seal", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(admin, "/signatures/trust"), "seal": (io.BytesIO(data), "con-dau.png"),
+            "seal_mm": mm})
+
+    with app.app_context():
+        files_before = _count(StoredFile)
+    red = _png((210, 25, 30, 255))
+    cases = {
+        "phải là tệp PNG": send(b"GIF89a not a png"),
+        "bị hỏng": send(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
+        "nền trong suốt": send(_png((210, 25, 30, 255), opaque=True)),
+        "màu đỏ": send(_png((20, 40, 180, 255))),
+        "Đường kính con dấu": send(red, mm="400"),
+        "Nhập đường kính": send(red, mm="ba mươi"),
+    }
+    for expected, answer in cases.items():
+        assert answer.status_code == 400 and expected in answer.get_data(as_text=True), expected
+    with app.app_context():
+        assert _count(StoredFile) == files_before
+    assert send(red, mm="38,5").status_code == 302
+    with app.app_context():
+        org = db.session.get(User, demo["quantri"]).organisation
+        assert org.seal_mm == 38.5 and read_verified(db.session.get(StoredFile, org.seal_file_id)) == red
+
+
+def test_import_pkcs12_checks_password_pin_validity_and_trust(app, demo):
+    from datetime import UTC, datetime
+
+    from edoc.signatures.devca import load_or_create_ca
+
+    with app.app_context():
+        demo_ca = load_or_create_ca()
+    good = export_pkcs12(demo_ca.issue("Phạm Quốc Bảo"), "p12-pass")
+    expired = export_pkcs12(demo_ca.issue("Phạm Quốc Bảo", valid_from=datetime.now(UTC) - timedelta(days=400),
+                                          days=30), "p12-pass")
+    stranger = export_pkcs12(create_ca(name="CA lạ").issue("Phạm Quốc Bảo"), "p12-pass")
     client = app.test_client()
     login(client, "chuyenvien")
 
-    def send(password: str, pin: str):
+    def send(p12: bytes, password: str, pin: str):
         return client.post("/signatures/credential", content_type="multipart/form-data", data={
-            "csrf_token": csrf_token(client, "/profile"), "p12": (io.BytesIO(p12), "cts.p12"),
+            "csrf_token": csrf_token(client, "/signatures/credential"), "p12": (io.BytesIO(p12), "cts.p12"),
             "p12_password": password, "pin": pin})
 
-    assert send("wrong", "123456").status_code == 400
-    assert send("p12-pass", "12").status_code == 400
-    assert send("p12-pass", "654321").status_code == 302
+    with app.app_context():
+        files_before = _count(StoredFile)
+    cases = {
+        "sai mật khẩu": send(good, "wrong", "123456"),
+        "ít nhất 6 ký tự": send(good, "p12-pass", "12"),
+        "đã hết hạn": send(expired, "p12-pass", "123456"),
+        "chứng thư gốc": send(stranger, "p12-pass", "123456"),
+        "không phải PKCS#12": send(b"not a pkcs12 file", "x", "123456"),
+    }
+    for expected, answer in cases.items():
+        assert answer.status_code == 400 and expected in answer.get_data(as_text=True), (expected, answer.data[:300])
+    with app.app_context():
+        assert _count(StoredFile) == files_before
+        assert active_credential(db.session.get(User, demo["chuyenvien"]).organisation_id,
+                                 demo["chuyenvien"]) is None
+    assert send(good, "p12-pass", "654321").status_code == 302
     with app.app_context():
         assert db.session.execute(select(SigningCredential.subject).where(
             SigningCredential.user_id == demo["chuyenvien"])).scalar_one() == "Phạm Quốc Bảo"
+    assert "Phạm Quốc Bảo" in client.get("/signatures/credential").get_data(as_text=True)
 
 
 def test_signing_and_validation_through_the_api(app, demo, make_document):
@@ -187,6 +492,9 @@ def test_signing_and_validation_through_the_api(app, demo, make_document):
     api = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     assert api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "000000"}, headers=auth).status_code == 400
+    assert api.post(f"/api/v1/documents/{doc_id}/sign", json=["123456"], headers=auth).status_code == 400
+    assert api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "123456", "placement": {"page": "x"}},
+                    headers=auth).status_code == 400
     assert api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "123456"}, headers=auth).status_code == 200
     again = api.post(f"/api/v1/documents/{doc_id}/sign", json={"pin": "123456"}, headers=auth)
     assert again.status_code == 403  # already signed: nothing to do twice
@@ -195,3 +503,155 @@ def test_signing_and_validation_through_the_api(app, demo, make_document):
                       data={"file": (io.BytesIO(issued), "van-ban.pdf")})
     assert report.status_code == 200 and report.json["all_valid"] is True
     assert [s["field"] for s in report.json["signatures"]] == ["sig_signer", "sig_seal"]
+    kept = api.get(f"/api/v1/documents/{doc_id}/signatures", headers=auth)
+    assert kept.status_code == 200 and [r["context"] for r in kept.json["reports"]] == ["issued"]
+    assert kept.json["reports"][0]["all_valid"] is True
+
+
+# --- timestamps, revocation and tokens, against real services on loopback ------------------------------------
+# These scenarios exercise the signing setup, not the database: they run on SQLite only.
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def services():
+    """A development CA whose certificates name its CRL and OCSP responder, and a TSA, all on loopback."""
+    from signing.devservices import DevServices
+
+    ca = create_ca(name="edoc TEST CA - NOT A LEGAL CA")
+    with DevServices(ca) as running:
+        yield running
+
+
+def _use_ca(app, demo, ca) -> None:
+    """The organisation trusts ``ca`` only; the leader and the organisation get certificates from it."""
+    with app.app_context():
+        leader = db.session.get(User, demo["chutich"])
+        org = leader.organisation
+        db.session.execute(TrustedRoot.__table__.delete())
+        add_trusted_root(None, org, ca.der(), "test CA")
+        save_credential(None, org, ca.issue(leader.full_name, organisation=org.name), user=leader, pin="123456",
+                        source="pkcs12")
+        admin = db.session.get(User, demo["quantri"])
+        save_credential(admin, org, ca.issue(org.name, organisation=org.name), user=None, pin=None, source="pkcs12")
+        db.session.commit()
+
+
+@sqlite_only
+def test_with_a_timestamp_authority_the_issued_file_is_long_term(settings_env, demo_free_app_factory, services):
+    """B-T signatures with revocation data embedded (B-LT), closed by a document timestamp (B-LTA); the
+    report comes out the same offline."""
+    app = demo_free_app_factory({**settings_env, "EDOC_TSA_URL": services.tsa_url,
+                                 "EDOC_SIGNING_REVOCATION": "hard"})
+    from edoc.demo import load_demo
+
+    with app.app_context():
+        demo = {u.username: u.id for u in load_demo().users}
+    _use_ca(app, demo, services.ca)
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
+        sources.render_version(doc)
+        documents.submit(drafter, doc)
+        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        db.session.commit()
+        doc_id = doc.id
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, doc_id).status_code == 302
+    issued = _issue(app, demo, doc_id)
+    report = validate_pdf(issued, trust_roots=[services.ca.root], allow_fetching=False)
+    assert report.all_valid, report.to_json()
+    assert [s.pades_level for s in report.signatures] == ["B-LTA", "B-LTA"]
+    assert all(s.timestamp and s.timestamp_valid for s in report.signatures)
+    assert len(report.timestamps) == 1 and report.timestamps[0].ok
+
+
+@sqlite_only
+def test_tsa_down_and_revoked_certificate_refuse_signing_and_store_nothing(settings_env, demo_free_app_factory,
+                                                                          services):
+    app = demo_free_app_factory({**settings_env, "EDOC_TSA_URL": services.tsa_url})
+    from edoc.demo import load_demo
+
+    with app.app_context():
+        demo = {u.username: u.id for u in load_demo().users}
+    _use_ca(app, demo, services.ca)
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
+        sources.render_version(doc)
+        documents.submit(drafter, doc)
+        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        db.session.commit()
+        doc_id, files_before = doc.id, _count(StoredFile)
+    leader = app.test_client()
+    login(leader, "chutich")
+    services.tsa_down = True
+    try:
+        down = _sign(leader, doc_id)
+    finally:
+        services.tsa_down = False
+    assert down.status_code == 400 and "dấu thời gian" in down.get_data(as_text=True)
+    with app.app_context():
+        credential = active_credential(db.session.get(User, demo["chutich"]).organisation_id, demo["chutich"])
+        services.ca.revoke(int(credential.serial))
+    revoked = _sign(leader, doc_id)
+    assert revoked.status_code == 400 and "thu hồi" in revoked.get_data(as_text=True)
+    with app.app_context():
+        assert get_doc(doc_id).signed_file_id is None and _count(StoredFile) == files_before
+
+
+@pytest.fixture(scope="module")
+def softhsm(tmp_path_factory):
+    """A SoftHSM2 token, standing for the HSM or token on the server."""
+    from tests.support.softhsm import softhsm_token
+
+    return softhsm_token(tmp_path_factory, "edoc-app", pin="246810")
+
+
+@sqlite_only
+def test_a_leader_signs_with_a_key_on_the_servers_token(settings_env, demo_free_app_factory, softhsm, services):
+    from signing.tokens import import_to_token
+
+    app = demo_free_app_factory({**settings_env, "EDOC_PKCS11_MODULE": softhsm})
+    from edoc.demo import load_demo
+
+    with app.app_context():
+        demo = {u.username: u.id for u in load_demo().users}
+    _use_ca(app, demo, services.ca)
+    import_to_token(softhsm, services.ca.issue("Nguyễn Văn Hùng", key_type="rsa"), pin="246810",
+                    label="chu-tich", token_label="edoc-app")
+    leader = app.test_client()
+    login(leader, "chutich")
+    page = leader.get("/signatures/credential").get_data(as_text=True)
+    assert "PKCS#11" in page
+
+    def register(pin: str, token: str = "edoc-app"):
+        return leader.post("/signatures/credential/token", data={
+            "csrf_token": csrf_token(leader, "/signatures/credential"), "token_label": token,
+            "key_label": "chu-tich", "pin": pin})
+
+    assert register("000000").status_code == 400
+    missing_token = register("246810", token="khong-co")
+    assert missing_token.status_code == 400 and "khong-co" in missing_token.get_data(as_text=True), \
+        missing_token.get_data(as_text=True)
+    assert register("246810").status_code == 302
+    with app.app_context():
+        credential = active_credential(db.session.get(User, demo["chutich"]).organisation_id, demo["chutich"])
+        assert (credential.source, credential.p12_file_id, credential.token_label) == ("pkcs11", None, "edoc-app")
+        drafter = db.session.get(User, demo["chuyenvien"])
+        doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
+        sources.render_version(doc)
+        documents.submit(drafter, doc)
+        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        db.session.commit()
+        doc_id = doc.id
+    wrong = _sign(leader, doc_id, pin="111111")
+    assert wrong.status_code == 400 and "Mã PIN ký số không đúng" in wrong.get_data(as_text=True)
+    assert _sign(leader, doc_id, pin="246810").status_code == 302
+    issued = _issue(app, demo, doc_id)
+    report = validate_pdf(issued, trust_roots=[services.ca.root])
+    assert report.all_valid and report.signatures[0].signer == "Nguyễn Văn Hùng"
+    with app.app_context():
+        assert db.session.get(OutgoingDocument, doc_id).status == Status.ISSUED.value

@@ -1,0 +1,94 @@
+"""The organisation's signature as the Decree shows it: its seal image (red, transparent PNG, at its real
+size) and the roots its signatures are trusted up to, as admins see them."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from asn1crypto import x509 as asn1_x509
+from PIL import Image, UnidentifiedImageError
+
+from edoc.accounts.models import User
+from edoc.audit.service import record
+from edoc.core.errors import ValidationFailed
+from edoc.files import sniff
+from edoc.files.service import store_bytes
+from edoc.signatures.trust import require_admin, roots_of
+
+SEAL_MAX_BYTES = 2 * 1024 * 1024
+SEAL_MM_RANGE = (20.0, 60.0)
+"""Round seals of Vietnamese bodies are 30-45 mm across; outside this a typo is likelier than a seal."""
+MAX_PIXELS = 4000
+
+
+def check_transparent_png(data: bytes, *, what: str) -> Image.Image:
+    """A real PNG of sensible size whose background is transparent (the Decree asks for transparent images
+    so the seal lets the signature and text show through)."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValidationFailed(f"{what} phải là tệp PNG.", field="seal")
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationFailed(f"{what} bị hỏng, không đọc được.", field="seal") from None
+    if not (16 <= image.width <= MAX_PIXELS and 16 <= image.height <= MAX_PIXELS):
+        raise ValidationFailed(f"{what} phải rộng và cao từ 16 đến {MAX_PIXELS} điểm ảnh.", field="seal")
+    rgba = image.convert("RGBA")
+    alpha = rgba.getchannel("A")
+    if alpha.getextrema()[0] == 255:
+        raise ValidationFailed(f"{what} phải có nền trong suốt (PNG có kênh alpha).", field="seal")
+    return rgba
+
+
+def _mostly_red(image: Image.Image) -> bool:
+    small = image.copy()
+    small.thumbnail((256, 256), Image.Resampling.NEAREST)  # nearest: thin strokes keep their colour and alpha
+    raw = small.tobytes()  # RGBA, 4 bytes a pixel
+    inked = [(raw[i], raw[i + 1], raw[i + 2]) for i in range(0, len(raw), 4) if raw[i + 3] > 128]
+    if not inked:
+        return False
+    red = sum(1 for r, g, b in inked if r > 120 and r > g * 1.4 and r > b * 1.4)
+    return red >= len(inked) * 0.6
+
+
+def set_seal(actor: User, data: bytes, seal_mm: str) -> None:
+    """The seal image used in the organisation's signature, and its real diameter in millimetres."""
+    require_admin(actor)
+    try:
+        size = float(seal_mm.replace(",", "."))
+    except ValueError:
+        raise ValidationFailed("Nhập đường kính con dấu (mm), ví dụ 36.", field="seal_mm") from None
+    low, high = SEAL_MM_RANGE
+    if not low <= size <= high:
+        raise ValidationFailed(f"Đường kính con dấu phải từ {low:g} đến {high:g} mm.", field="seal_mm")
+    image = check_transparent_png(data, what="Ảnh con dấu")
+    if not _mostly_red(image):
+        raise ValidationFailed("Ảnh con dấu phải màu đỏ (Phụ lục I, Nghị định 30/2020/NĐ-CP).", field="seal")
+    org = actor.organisation
+    org.seal_file_id = store_bytes(data, "con-dau.png", uploader=actor, purpose="seal-image",
+                                   media_type=sniff.PNG).id
+    org.seal_mm = size
+    record("organisation.seal", org, actor=actor, changes={"seal_mm": size, "file_id": org.seal_file_id})
+
+
+@dataclass(frozen=True)
+class RootView:
+    id: int
+    name: str
+    subject: str
+    fingerprint: str
+    not_after: datetime
+    expired: bool
+
+
+def roots_view(organisation_id: int) -> list[RootView]:
+    views = []
+    now = datetime.now(UTC)
+    for row in roots_of(organisation_id):
+        cert = asn1_x509.Certificate.load(row.der)
+        not_after = cert["tbs_certificate"]["validity"]["not_after"].native
+        views.append(RootView(row.id, row.name, cert.subject.human_friendly, row.fingerprint, not_after,
+                              not_after < now))
+    return views
