@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
+from asn1crypto import cms
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
@@ -314,22 +317,49 @@ def _token_ok(status: SignatureStatus | None) -> bool:
     return status is not None and bool(status.intact and status.valid and status.trusted)
 
 
-def _signature_token_time(embedded: EmbeddedPdfSignature) -> datetime | None:
-    """genTime of the signature timestamp token (PAdES B-T), read without validating it: only a hint of
-    when to judge, which the validation that follows confirms or rejects."""
+def _signature_token(embedded: EmbeddedPdfSignature) -> cms.SignedData | None:
+    """The signature timestamp token (PAdES B-T) in the signature's unsigned attributes, not validated."""
     try:
         attrs = embedded.signer_info["unsigned_attrs"]
-        if not attrs:
-            return None
-        for attr in attrs:
+        for attr in attrs or []:
             if attr["type"].native == "signature_time_stamp_token":
-                token = attr["values"][0]
-                tst_info = token["content"]["encap_content_info"]["content"].parsed
-                moment: datetime = tst_info["gen_time"].native
-                return moment
+                token: cms.SignedData = attr["values"][0]["content"]
+                return token
     except (KeyError, ValueError, TypeError, IndexError, AttributeError):
         return None
     return None
+
+
+def _token_time(token: cms.SignedData) -> datetime | None:
+    """genTime of a token: only a hint of when to judge, which the validation that follows confirms or not."""
+    try:
+        moment: datetime = token["encap_content_info"]["content"].parsed["gen_time"].native
+        return moment
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _token_signers(token: cms.SignedData) -> set[int]:
+    """Serial numbers of the certificates that signed a token (the TSA's)."""
+    certs = [c.chosen for c in token["certificates"] or [] if c.name == "certificate"]
+    serials: set[int] = set()
+    for info in token["signer_infos"]:
+        sid = info["sid"]
+        if sid.name == "issuer_and_serial_number":
+            serials.add(int(sid.chosen["serial_number"].native))
+        else:
+            serials |= {int(c.serial_number) for c in certs if c.key_identifier == sid.chosen.native}
+    return serials
+
+
+def _ocsp_serials(der: bytes) -> set[int] | None:
+    """Serial numbers an OCSP response answers for; None if it cannot be read."""
+    try:
+        response = asn1_ocsp.OCSPResponse.load(der)
+        data = response.basic_ocsp_response["tbs_response_data"]
+        return {int(single["cert_id"]["serial_number"].native) for single in data["responses"]}
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def _dss_material(reader: PdfFileReader) -> tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]:
@@ -354,11 +384,21 @@ class _Settings:
     fetch: bool
     dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]
 
-    def context(self, judgement: _Judgement) -> ValidationContext:
+    def context(self, judgement: _Judgement, for_serials: set[int] | None = None,
+                known: Sequence[asn1_x509.Certificate] = ()) -> ValidationContext:
         """A fresh context per validation (contexts cache results, and a result at one moment says nothing
         about another), fed with the DSS. In the past, an answer fetched today about then is accepted
-        (``retroactive_revinfo``): "revoked since last month" proves the certificate good a year ago."""
+        (``retroactive_revinfo``): "revoked since last month" proves the certificate good a year ago.
+
+        ``for_serials``: only the DSS's OCSP answers about these end-entity certificates (and about CAs) are
+        given. pyHanko's validator takes an answer about a sibling certificate (same CA, other serial number)
+        for a failed check rather than for no data, so the TSA's answer in the DSS would otherwise fail a
+        signer whose own answer is not there, even where missing data is allowed ("soft")."""
         certs, ocsps, crls = self.dss
+        if for_serials is not None:
+            cas = {int(c.serial_number) for c in [*certs, *known, *self.trust_roots] if c.ca}
+            wanted = for_serials | cas
+            ocsps = [der for der in ocsps if (serials := _ocsp_serials(der)) is None or serials & wanted]
         past = judgement.basis in ("signature_timestamp", "document_timestamp")
         return validation_context(self.trust_roots, revocation=self.revocation, fetch=self.fetch,
                                   moment=judgement.moment, other_certs=certs, ocsps=ocsps, crls=crls,
@@ -367,16 +407,25 @@ class _Settings:
 
 async def _signature_status(embedded: EmbeddedPdfSignature, settings: _Settings,
                             judgement: _Judgement) -> PdfSignatureStatus:
-    context = settings.context(judgement)
+    known = list(embedded.other_embedded_certs)
+    signer = settings.context(judgement, {int(embedded.signer_cert.serial_number)}, known)
+    token = _signature_token(embedded)
+    tsa = None
+    if token is not None:
+        token_certs = [c.chosen for c in token["certificates"] or [] if c.name == "certificate"]
+        tsa = settings.context(judgement, _token_signers(token), [*known, *token_certs])
     try:
-        return await async_validate_pdf_signature(embedded, context)
+        return await async_validate_pdf_signature(embedded, signer, ts_validation_context=tsa)
     finally:
-        await context.aclose()
+        await signer.aclose()
+        if tsa is not None:
+            await tsa.aclose()
 
 
 async def _timestamp_status(embedded: EmbeddedPdfSignature, settings: _Settings,
                             judgement: _Judgement) -> DocumentTimestampStatus:
-    context = settings.context(judgement)
+    context = settings.context(judgement, {int(embedded.signer_cert.serial_number)},
+                               list(embedded.other_embedded_certs))
     try:
         return await async_validate_pdf_timestamp(embedded, context)
     finally:
@@ -396,7 +445,8 @@ async def _judge_signature(embedded: EmbeddedPdfSignature, settings: _Settings, 
     if moment is not None:
         judgement = _now(moment)
         return await _signature_status(embedded, settings, judgement), judgement
-    token_time = _signature_token_time(embedded)
+    token = _signature_token(embedded)
+    token_time = _token_time(token) if token is not None else None
     if token_time is not None:
         judgement = _Judgement(token_time, "signature_timestamp", token_time)
         status = await _signature_status(embedded, settings, judgement)
