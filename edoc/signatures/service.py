@@ -117,7 +117,7 @@ def _placement(pdf: bytes, signer: User, chosen: Placement | None) -> Placement 
         raise _refusal(exc, "Không xác định được vị trí ký") from None
 
 
-def page_image(actor: User, doc: OutgoingDocument, page: int, *, dpi: int = 60) -> bytes:
+def page_image(actor: User, doc: OutgoingDocument, page: int, *, dpi: int = 90) -> bytes:
     """One page of the document to sign as PNG, for choosing the signature's place in the browser."""
     policy.require(can_sign(actor, doc), "Chỉ người ký được xem trang để chọn vị trí ký.")
     tool = shutil.which("pdftoppm")

@@ -115,7 +115,8 @@ def credential() -> str:
     return render_template("signatures/credential.html",
                            credential=credentials.active_credential(me().organisation_id, me().id),
                            token_enabled=bool(current_app.config["EDOC"].pkcs11_module),
-                           min_pin=credentials.MIN_PIN)
+                           min_pin=credentials.MIN_PIN, max_pins=credentials.MAX_PIN_FAILURES,
+                           lock_minutes=credentials.PIN_LOCK_MINUTES)
 
 
 @bp.route("/credential", methods=["POST"])
