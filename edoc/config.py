@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -58,6 +59,10 @@ class Settings:
     s3_bucket: str = "edoc"
     s3_secure: bool = True
     s3_region: str | None = None
+    s3_public_url: str | None = None
+    """Opt-in: the address browsers reach the S3 server at. With it, downloads redirect to a presigned URL there
+    and the server no longer checks the bytes' SHA-256 on the way out; without it, every download is streamed
+    through the server and checked before its first byte is sent."""
     redis_url: str | None = None
     socketio_channel: str = "edoc"
     """Redis pub/sub channel shared by the processes of one deployment (channels are global to a Redis server)."""
@@ -114,6 +119,7 @@ class Settings:
             s3_bucket=env.get("EDOC_S3_BUCKET") or "edoc",
             s3_secure=_bool(env, "EDOC_S3_SECURE", True),
             s3_region=env.get("EDOC_S3_REGION") or None,
+            s3_public_url=(env.get("EDOC_S3_PUBLIC_URL") or "").strip().rstrip("/") or None,
             redis_url=env.get("EDOC_REDIS_URL") or None,
             socketio_channel=env.get("EDOC_SOCKETIO_CHANNEL") or "edoc",
             async_mode=(env.get("EDOC_ASYNC_MODE") or "threading").strip().lower(),
@@ -139,6 +145,13 @@ class Settings:
             ):
                 if not value:
                     raise ConfigError(f"{name} is required when EDOC_STORAGE=s3")
+        if settings.s3_public_url:
+            parts = urlsplit(settings.s3_public_url)
+            if backend != "s3":
+                raise ConfigError("EDOC_S3_PUBLIC_URL is set but EDOC_STORAGE is not s3")
+            if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path or parts.query:
+                raise ConfigError(f"EDOC_S3_PUBLIC_URL={settings.s3_public_url!r} is not http(s)://host[:port] "
+                                  f"(no path): the address browsers reach the S3 server at")
         if settings.async_mode not in {"threading", "gevent"}:
             raise ConfigError(f"EDOC_ASYNC_MODE={settings.async_mode!r}: use threading or gevent")
         if settings.tsa_url and not settings.tsa_url.startswith(("http://", "https://")):

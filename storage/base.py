@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import re
+import tempfile
 import unicodedata
 import uuid
 from abc import ABC, abstractmethod
@@ -151,6 +152,25 @@ class ObjectStore(ABC):
     def read_bytes(self, key: str, *, expected_sha256: str | None = None) -> bytes:
         """Whole object in memory: for small objects only."""
         return b"".join(self.open(key, expected_sha256=expected_sha256))
+
+    def open_verified(self, key: str, *, expected_sha256: str, spool_dir: str | None = None) -> BinaryIO:
+        """A file positioned at the start whose whole content has already been checked against
+        ``expected_sha256``: ``IntegrityMismatch`` (or ``ObjectNotFound``) is raised before anything is returned,
+        so a caller can refuse a damaged object before sending its first byte.
+
+        This default spools the object into an anonymous temporary file (in ``spool_dir``, or the system's) while
+        hashing it: memory stays at one chunk whatever the size; the cost is one local write and read. The caller
+        closes the file, which removes it.
+        """
+        spool = tempfile.TemporaryFile(dir=spool_dir)
+        try:
+            for chunk in self.open(key, expected_sha256=expected_sha256):
+                spool.write(chunk)
+            spool.seek(0)
+        except BaseException:
+            spool.close()
+            raise
+        return spool  # type: ignore[return-value]
 
     @abstractmethod
     def url(self, key: str, *, expires: timedelta, filename: str | None = None,

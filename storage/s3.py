@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import BinaryIO, cast
+from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
@@ -139,10 +140,17 @@ class _UploadReader:
 
 class S3Store(ObjectStore):
     def __init__(self, *, endpoint: str, access_key: str, secret_key: str, bucket: str, secure: bool = True,
-                 region: str | None = None) -> None:
+                 region: str | None = None, public_url: str | None = None) -> None:
+        """``public_url`` (``https://host[:port]``) is the address browsers reach the same S3 server at; ``url()``
+        signs for it. Without it, ``url()`` signs for ``endpoint``, which only this server may be able to reach."""
         if not endpoint:
             raise StorageUnavailable("EDOC_S3_ENDPOINT is empty: give host:port of the S3 server")
         self.endpoint, self.bucket, self.secure, self.region = endpoint, bucket, secure, region
+        self.public_url = public_url
+        self._credentials = (access_key, secret_key)
+        self._public_client: Minio | None = None
+        if public_url:
+            _public_endpoint(public_url)  # refuse a bad address now, not at the first download
         # One pool for the store's life: connections are reused across requests and threads. No CA bundle is
         # forced: the system store (where a ministry's private CA is installed) or SSL_CERT_FILE applies.
         # Few, quick retries: an unreachable endpoint must fail start-up in seconds, not minutes.
@@ -281,10 +289,27 @@ class S3Store(ObjectStore):
         if media_type:
             headers["response-content-type"] = media_type
         try:
-            return self.client.presigned_get_object(self.bucket, key, expires=expires,
-                                                    response_headers=headers or None)
+            return self._signer().presigned_get_object(self.bucket, key, expires=expires,
+                                                       response_headers=headers or None)
         except _TRANSPORT_ERRORS as exc:  # the first call per bucket may ask the server for its region
             raise self._error(exc) from None
+
+    def _signer(self) -> Minio:
+        """The client whose address goes into presigned URLs.
+
+        A presigned URL is signed for one host, so a browser-reachable one needs a client on the public address.
+        That client must never contact the server (the public address may not be reachable from here): it is given
+        the region, asked once through the private endpoint, so signing stays a local computation.
+        """
+        if not self.public_url:
+            return self.client
+        if self._public_client is None:
+            # _get_region is private, but it is the SDK's own cached lookup that presigning would do anyway.
+            region = self.region or self.client._get_region(self.bucket)
+            host, secure = _public_endpoint(self.public_url)
+            self._public_client = Minio(host, access_key=self._credentials[0], secret_key=self._credentials[1],
+                                        secure=secure, region=region)
+        return self._public_client
 
     def exists(self, key: str) -> bool:
         check_key(key)
@@ -317,6 +342,15 @@ class S3Store(ObjectStore):
                     yield obj.object_name
         except _TRANSPORT_ERRORS as exc:
             raise self._error(exc) from None
+
+
+def _public_endpoint(url: str) -> tuple[str, bool]:
+    """``https://files.example.vn[:port]`` → (host[:port], secure). The SDK signs for a bare host: no path."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path not in {"", "/"} or parts.query:
+        raise StorageUnavailable(f"EDOC_S3_PUBLIC_URL {url!r} is not http(s)://host[:port] (no path): the address "
+                                 f"browsers reach the S3 server at")
+    return parts.netloc, parts.scheme == "https"
 
 
 def _short(reason: object) -> str:

@@ -208,6 +208,12 @@ def iter_verified(row: StoredFile) -> Iterator[bytes]:
     return get_store().open(row.key, expected_sha256=row.sha256)
 
 
+def open_verified(row: StoredFile) -> BinaryIO:
+    """A file of the bytes, already checked whole against the row's SHA-256 (see ``ObjectStore.open_verified``);
+    the caller closes it."""
+    return get_store().open_verified(row.key, expected_sha256=row.sha256)
+
+
 def read_verified(row: StoredFile) -> bytes:
     return get_store().read_bytes(row.key, expected_sha256=row.sha256)
 

@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from urllib.parse import quote
+import io
+import logging
+from typing import BinaryIO
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.wsgi import wrap_file
 
 import storage
+import storage.base
 from edoc.core.db import db
 from edoc.core.errors import DomainError, NotFound, ValidationFailed
 from edoc.files import policy, service
 from edoc.files.models import StoredFile
 
 bp = Blueprint("files", __name__, url_prefix="/files")
-VERIFY_BEFORE_SENDING = 32 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+VERIFY_IN_MEMORY = 8 * 1024 * 1024
+"""Files up to this size are read and checked in memory; larger ones through ``open_verified`` (the local store
+hashes its own file, S3 objects are spooled to a temporary file while hashed). Either way the whole file is
+checked before its first byte is sent: a check after the last byte would come too late for the reader."""
 
 
 class StoredFileDamaged(DomainError):
     status = 503
     code = "stored_file_damaged"
+
+
+class StoreUnavailable(DomainError):
+    status = 503
+    code = "storage_unavailable"
 
 
 @bp.route("/", methods=["GET"])
@@ -54,35 +67,39 @@ def readable_file(file_id: int) -> StoredFile:
 
 
 def send_stored(row: StoredFile, *, inline: bool = False) -> Response:
-    url = service.presigned_url(row) if not inline else None
-    if url:
-        return redirect(url)  # type: ignore[return-value]
+    """Send a stored file after checking it whole against its SHA-256; a damaged one is a 503 page, never a
+    download that looks right.
+
+    Only an operator who set EDOC_S3_PUBLIC_URL gets redirects to presigned S3 URLs instead (attachments only):
+    the bytes then go from S3 to the browser unchecked by this server, which is the trade they opted into.
+    """
+    if not inline and current_app.config["EDOC"].s3_public_url:
+        url = service.presigned_url(row)
+        if url:
+            return redirect(url)  # type: ignore[return-value]
     try:
-        if row.size <= VERIFY_BEFORE_SENDING:
-            # Small files are checked whole before the first byte leaves, so damage gives a clear error page.
-            data = service.read_verified(row)
-            chunks: Iterator[bytes] = iter([data])
-        else:
-            chunks = service.iter_verified(row)
-        first = next(chunks, b"")
+        body: BinaryIO = (io.BytesIO(service.read_verified(row)) if row.size <= VERIFY_IN_MEMORY
+                          else service.open_verified(row))
     except storage.ObjectNotFound:
+        log.error("stored file %s: object %s is missing from the store", row.id, row.key)
         raise StoredFileDamaged("Tệp không còn trong kho lưu trữ. Sự cố đã được ghi lại.") from None
-    except storage.IntegrityMismatch:
-        raise StoredFileDamaged("Tệp trong kho lưu trữ không còn nguyên vẹn (sai mã SHA-256).") from None
-
-    def body() -> Iterator[bytes]:
-        yield first
-        # A mismatch found in a large file's tail aborts the transfer, so the client never holds a whole bad file.
-        yield from chunks
-
-    disposition = "inline" if inline else "attachment"
-    headers = {
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(row.original_name)}",
-        "Content-Length": str(row.size),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-    }
-    return Response(stream_with_context(body()), mimetype=row.media_type, headers=headers)
+    except storage.IntegrityMismatch as exc:
+        log.error("stored file %s refused: %s", row.id, exc)
+        raise StoredFileDamaged("Tệp trong kho lưu trữ không còn nguyên vẹn (sai mã SHA-256). "
+                                "Sự cố đã được ghi lại.") from None
+    except storage.StorageUnavailable as exc:
+        log.error("stored file %s: %s", row.id, exc)
+        raise StoreUnavailable("Kho lưu trữ tệp tạm thời không truy cập được. Vui lòng thử lại sau.") from None
+    # The WSGI server's file wrapper may use sendfile() for a real file; the iterable's close() closes (and, for
+    # a spooled copy, removes) it when the response ends, also when the client goes away.
+    response = Response(wrap_file(request.environ, body, buffer_size=storage.base.CHUNK), mimetype=row.media_type,
+                        direct_passthrough=True)
+    response.content_length = row.size
+    response.headers["Content-Disposition"] = storage.base.content_disposition(
+        row.original_name, "inline" if inline else "attachment")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/<int:file_id>")

@@ -51,6 +51,11 @@ def test_plain_postgresql_url_uses_psycopg3(tmp_path):
         ({"EDOC_MAX_UPLOAD_MB": "lots"}, "EDOC_MAX_UPLOAD_MB"),
         ({"EDOC_REDIS_URL": "http://redis"}, "EDOC_REDIS_URL"),
         ({"EDOC_ASYNC_MODE": "eventlet"}, "EDOC_ASYNC_MODE"),
+        ({"EDOC_S3_PUBLIC_URL": "https://files.example.vn"}, "EDOC_S3_PUBLIC_URL is set but EDOC_STORAGE is not s3"),
+        ({"EDOC_STORAGE": "s3", "EDOC_S3_ENDPOINT": "minio:9000", "EDOC_S3_ACCESS_KEY": "a", "EDOC_S3_SECRET_KEY": "b",
+          "EDOC_S3_PUBLIC_URL": "files.example.vn"}, "EDOC_S3_PUBLIC_URL='files.example.vn' is not http"),
+        ({"EDOC_STORAGE": "s3", "EDOC_S3_ENDPOINT": "minio:9000", "EDOC_S3_ACCESS_KEY": "a", "EDOC_S3_SECRET_KEY": "b",
+          "EDOC_S3_PUBLIC_URL": "https://example.vn/s3"}, "EDOC_S3_PUBLIC_URL='https://example.vn/s3' is not http"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, extra, named):

@@ -116,6 +116,26 @@ def test_damaged_bytes_are_detected_on_download(client, demo, app, settings_env)
     assert "không còn nguyên vẹn" in response.get_data(as_text=True)
 
 
+def test_damaged_large_file_is_refused_before_its_first_byte(client, demo, app, settings_env):
+    from edoc.files.views import VERIFY_IN_MEMORY
+
+    app.config["MAX_CONTENT_LENGTH"] = 4 * VERIFY_IN_MEMORY
+    large = PDF + b"0" * (VERIFY_IN_MEMORY + 1)  # past the in-memory check: the store hashes its own file first
+    login(client, "chuyenvien")
+    assert _upload(client, "lon.pdf", large).status_code == 302
+    with app.app_context():
+        file_id = db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()
+    good = client.get(f"/files/{file_id}")
+    assert good.status_code == 200 and good.data == large and good.headers["Content-Length"] == str(len(large))
+    [path] = _objects(Path(settings_env["EDOC_STORAGE_DIR"]), app)
+    with path.open("r+b") as damaged:  # one byte flipped at the very end, in place
+        damaged.seek(-1, 2)
+        damaged.write(b"X")
+    response = client.get(f"/files/{file_id}")
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert "không còn nguyên vẹn" in response.get_data(as_text=True)
+
+
 def test_other_users_and_other_organisations_cannot_download(app, demo):
     owner = app.test_client()
     login(owner, "chuyenvien")

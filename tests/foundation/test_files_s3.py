@@ -1,5 +1,6 @@
-"""The app on the real S3 server: uploads land in the bucket, downloads go through the access check and then
-a short-lived presigned URL."""
+"""The app on the real S3 server: uploads land in the bucket; downloads go through the access check and are
+checked against their SHA-256 before the first byte leaves, unless the operator opted into presigned redirects
+(EDOC_S3_PUBLIC_URL)."""
 
 from __future__ import annotations
 
@@ -11,37 +12,110 @@ import pytest
 from minio import Minio
 from sqlalchemy import select
 
+from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.files.models import StoredFile
+from edoc.files.views import VERIFY_IN_MEMORY
 from tests.support.web import csrf_token, login
 
 PDF = b"%PDF-1.4\n" + "Công đoàn Gia Lâm".encode() * 100 + b"\n%%EOF\n"
+# Past the in-memory limit: checked by spooling the object to a temporary file.
+LARGE_PDF = b"%PDF-1.4\n" + b"0" * (VERIFY_IN_MEMORY + 1024 * 1024) + b"\n%%EOF\n"
 
 
 @pytest.fixture
 def settings_env(settings_env, s3_server):
     settings_env.update({"EDOC_STORAGE": "s3", "EDOC_S3_ENDPOINT": s3_server.endpoint,
                          "EDOC_S3_ACCESS_KEY": s3_server.access_key, "EDOC_S3_SECRET_KEY": s3_server.secret_key,
-                         "EDOC_S3_BUCKET": f"edoc-app-{uuid.uuid4().hex[:10]}", "EDOC_S3_SECURE": "false"})
+                         "EDOC_S3_BUCKET": f"edoc-app-{uuid.uuid4().hex[:10]}", "EDOC_S3_SECURE": "false",
+                         "EDOC_MAX_UPLOAD_MB": "20"})
     return settings_env
 
 
-def test_upload_and_presigned_download(app, client, demo, settings_env, s3_server):
-    login(client, "chuyenvien")
+def _upload(app, client, data: bytes, name: str = "báo cáo.pdf") -> StoredFile:
     token = csrf_token(client, "/files/")
-    response = client.post("/files/", data={"csrf_token": token, "file": (io.BytesIO(PDF), "báo cáo.pdf")},
+    response = client.post("/files/", data={"csrf_token": token, "file": (io.BytesIO(data), name)},
                            content_type="multipart/form-data")
     assert response.status_code == 302
     with app.app_context():
-        row = db.session.execute(select(StoredFile).where(StoredFile.purpose == "upload")).scalar_one()
-        key, file_id = row.key, row.id
-    minio = Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key=s3_server.secret_key,
-                  secure=False)
-    assert minio.get_object(settings_env["EDOC_S3_BUCKET"], key).read() == PDF
-    download = client.get(f"/files/{file_id}")
-    assert download.status_code == 302 and "X-Amz-Signature" in download.headers["Location"]
-    with urllib.request.urlopen(download.headers["Location"], timeout=10) as fetched:
-        assert fetched.read() == PDF
+        row = db.session.execute(select(StoredFile).where(StoredFile.purpose == "upload")
+                                 .order_by(StoredFile.id.desc())).scalars().first()
+        db.session.expunge(row)
+        return row
+
+
+def _minio(s3_server) -> Minio:
+    return Minio(s3_server.endpoint, access_key=s3_server.access_key, secret_key=s3_server.secret_key, secure=False)
+
+
+def _api(app, username: str) -> dict[str, str]:
+    from edoc.accounts.service import create_api_token
+
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+        return {"Authorization": f"Bearer {create_api_token(user, 'thử')[1]}"}
+
+
+@pytest.mark.parametrize("data", [PDF, LARGE_PDF], ids=["in-memory", "spooled"])
+def test_download_is_streamed_and_checked_by_default(app, client, demo, settings_env, s3_server, data):
+    login(client, "chuyenvien")
+    row = _upload(app, client, data)
+    bucket = settings_env["EDOC_S3_BUCKET"]
+    assert _minio(s3_server).get_object(bucket, row.key).read() == data
+    download = client.get(f"/files/{row.id}")
+    assert download.status_code == 200 and "Location" not in download.headers
+    assert download.data == data and download.headers["Content-Length"] == str(len(data))
+    assert "filename*=UTF-8''b%C3%A1o%20c%C3%A1o.pdf" in download.headers["Content-Disposition"]
     stranger = app.test_client()
     login(stranger, "daibieu")
-    assert stranger.get(f"/files/{file_id}").status_code == 404  # no URL is handed out without the check
+    assert stranger.get(f"/files/{row.id}").status_code == 404  # no bytes without the access check
+
+
+@pytest.mark.parametrize("data", [PDF, LARGE_PDF], ids=["in-memory", "spooled"])
+def test_a_tampered_object_is_refused_with_a_clear_error(app, client, demo, settings_env, s3_server, data):
+    login(client, "chuyenvien")
+    row = _upload(app, client, data)
+    tampered = data.replace(b"%PDF-1.4", b"%PDF-1.5", 1)  # same size, one byte differs
+    _minio(s3_server).put_object(settings_env["EDOC_S3_BUCKET"], row.key, io.BytesIO(tampered), len(tampered))
+    page = client.get(f"/files/{row.id}")
+    assert page.status_code == 503
+    assert page.mimetype == "text/html" and tampered[:64] not in page.data
+    assert "Tệp trong kho lưu trữ không còn nguyên vẹn (sai mã SHA-256)" in page.get_data(as_text=True)
+    api = app.test_client().get(f"/api/v1/files/{row.id}/content", headers=_api(app, "chuyenvien"))
+    assert api.status_code == 503 and api.json["error"]["code"] == "stored_file_damaged"
+    assert "không còn nguyên vẹn" in api.json["error"]["message"]
+
+
+def test_a_missing_object_is_refused_with_a_clear_error(app, client, demo, settings_env, s3_server):
+    login(client, "chuyenvien")
+    row = _upload(app, client, PDF)
+    _minio(s3_server).remove_object(settings_env["EDOC_S3_BUCKET"], row.key)
+    page = client.get(f"/files/{row.id}")
+    assert page.status_code == 503 and "Tệp không còn trong kho lưu trữ" in page.get_data(as_text=True)
+
+
+@pytest.fixture
+def public_env(settings_env, s3_server):
+    # "localhost" rather than the 127.0.0.1 the server itself uses: the URL must be signed for the address the
+    # browser is told, not the internal one.
+    port = s3_server.endpoint.rsplit(":", 1)[1]
+    settings_env["EDOC_S3_PUBLIC_URL"] = f"http://localhost:{port}"
+    return settings_env
+
+
+def test_presigned_redirects_only_when_the_operator_opts_in(public_env, app, client, demo, s3_server):
+    login(client, "chuyenvien")
+    row = _upload(app, client, PDF)
+    download = client.get(f"/files/{row.id}")
+    assert download.status_code == 302
+    location = download.headers["Location"]
+    assert location.startswith(public_env["EDOC_S3_PUBLIC_URL"] + "/") and "X-Amz-Signature" in location
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(location, timeout=10) as fetched:
+        assert fetched.read() == PDF
+        assert "b%C3%A1o%20c%C3%A1o.pdf" in fetched.headers["Content-Disposition"]
+    inline = client.get(f"/files/{row.id}?inline=1")  # previews are still streamed (and checked) by the app
+    assert inline.status_code == 200 and inline.data == PDF
+    stranger = app.test_client()
+    login(stranger, "daibieu")
+    assert stranger.get(f"/files/{row.id}").status_code == 404  # no URL is handed out without the check

@@ -175,6 +175,21 @@ def test_integrity_mismatch_is_raised_after_the_last_chunk(store):
     assert store.read_bytes(stored.key) == tampered  # without a digest nothing is claimed
 
 
+def test_open_verified_refuses_a_tampered_object_before_returning_anything(store, tmp_path):
+    original = b"Quyet dinh so 12/QD-UBND " * 20_000
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    stored = store.put(io.BytesIO(original))
+    with store.open_verified(stored.key, expected_sha256=stored.sha256, spool_dir=str(spool)) as good:
+        assert good.read() == original
+    _tamper(store, stored.key, original.replace(b"12/", b"13/", 1))
+    with pytest.raises(storage.IntegrityMismatch, match=stored.sha256):
+        store.open_verified(stored.key, expected_sha256=stored.sha256, spool_dir=str(spool))
+    with pytest.raises(storage.ObjectNotFound):
+        store.open_verified(new_key(), expected_sha256=stored.sha256, spool_dir=str(spool))
+    assert list(spool.iterdir()) == []  # a spooled copy is anonymous: nothing is left behind, even on refusal
+
+
 def test_concurrent_puts_from_threads(store):
     payloads = [f"văn bản {i}".encode() * (i * 5000 + 1) for i in range(12)]
     with ThreadPoolExecutor(6) as pool:
@@ -206,12 +221,19 @@ def test_100_mb_goes_through_bounded_memory(store, source, tmp_path):
         for chunk in store.open(stored.key, expected_sha256=stored.sha256):
             digest.update(chunk)
         download_peak = tracemalloc.get_traced_memory()[1] - baseline
+        baseline = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        with store.open_verified(stored.key, expected_sha256=stored.sha256, spool_dir=str(tmp_path)) as verified:
+            verified_size = verified.seek(0, io.SEEK_END)
+        verified_peak = tracemalloc.get_traced_memory()[1] - baseline
     finally:
         tracemalloc.stop()
     assert stored.size == size and stored.sha256 == generated_digest(size) == digest.hexdigest()
     # tracemalloc counts every Python buffer (ours, the SDK's, urllib3's), whatever earlier tests did to RSS.
     assert upload_peak < MEMORY_BUDGET, f"upload of 100 MB peaked at {upload_peak / MiB:.0f} MB"
     assert download_peak < 8 * MiB, f"download of 100 MB peaked at {download_peak / MiB:.0f} MB"
+    assert verified_size == size
+    assert verified_peak < 8 * MiB, f"verified open of 100 MB peaked at {verified_peak / MiB:.0f} MB"
 
 
 def test_check_leaves_nothing_and_can_repeat(store):

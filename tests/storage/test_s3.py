@@ -37,6 +37,28 @@ def test_presigned_url_serves_the_bytes_with_name_and_type(s3_store):
     assert refused.value.code == 403
 
 
+def test_presigned_url_is_signed_for_the_public_address(s3_server):
+    port = s3_server.endpoint.rsplit(":", 1)[1]
+    # "localhost" stands for the browser-reachable name; the store itself talks to 127.0.0.1.
+    store = s3_store_on(s3_server, public_url=f"http://localhost:{port}")
+    stored = store.put(io.BytesIO(b"public address"))
+    url = store.url(stored.key, expires=timedelta(seconds=60))
+    assert url.startswith(f"http://localhost:{port}/{store.bucket}/{stored.key}?")
+    with _DIRECT.open(url, timeout=10) as response:
+        assert response.read() == b"public address"
+    # Signed for the public host: the same query on the internal address does not pass.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _DIRECT.open(url.replace("localhost", "127.0.0.1", 1), timeout=10)
+    assert refused.value.code == 403
+
+
+@pytest.mark.parametrize("public_url", ["files.example.vn", "ftp://files.example.vn", "https://example.vn/s3",
+                                        "https://"])
+def test_a_bad_public_address_is_named(s3_server, public_url):
+    with pytest.raises(storage.StorageUnavailable, match="EDOC_S3_PUBLIC_URL"):
+        s3_store_on(s3_server, public_url=public_url)
+
+
 def test_presigned_url_expires(s3_store):
     stored = s3_store.put(io.BytesIO(b"short-lived"))
     url = s3_store.url(stored.key, expires=timedelta(seconds=1))
