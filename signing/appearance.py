@@ -34,6 +34,7 @@ SEAL_MM = 36.0
 VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no DST since 1975: a fixed offset is exact
 TEXT_SIZE = 10.0
 LINE_SPACING = 1.15
+_AIR = 1.0
 
 
 @lru_cache(maxsize=8)
@@ -147,8 +148,10 @@ class TextStamp:
 
     def style(self, signing_time: datetime) -> StaticStampStyle:
         block = _TextBlock(self.text_lines(signing_time), self.font, self.font_size)
+        # the point of air that ``placement`` leaves on every side: without the margin the text would sit in
+        # the field's top right corner, a point past the right margin line
         layout = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MAX, y_align=AxisAlignment.ALIGN_MAX,
-                                     margins=Margins.uniform(0), inner_content_scaling=InnerScaling.NO_SCALING)
+                                     margins=Margins.uniform(_AIR), inner_content_scaling=InnerScaling.NO_SCALING)
         return StaticStampStyle(background=block, background_layout=layout, border_width=0, background_opacity=1.0)
 
     def placement(self, page_size: tuple[float, float], signing_time: datetime, *, page: int = 0,
@@ -159,7 +162,7 @@ class TextStamp:
         page_width, page_height = page_size
         x2, y2 = page_width - right_mm * MM, page_height - top_mm * MM
         # a point of air around the text so that no viewer clips a descender at the field's edge
-        return Placement(page, (x2 - width - 1, y2 - height - 1, x2 + 1, y2 + 1))
+        return Placement(page, (x2 - width - _AIR, y2 - height - _AIR, x2 + _AIR, y2 + _AIR))
 
 
 def attachment_stamp(number: str) -> TextStamp:
