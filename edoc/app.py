@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
     db.init_app(app)
     with app.app_context():
-        configure_engine_events(db.engine)
+        configure_engine_events(db.engine, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)

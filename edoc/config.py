@@ -69,6 +69,8 @@ class Settings:
     async_mode: str = "threading"
     """Socket.IO server mode: threading for ``edoc run``; gevent under gunicorn in production."""
     max_upload_mb: int = 200
+    sqlite_busy_timeout_ms: int = 10_000
+    """How long a request waits for SQLite's write lock before it gets a 503 "hệ thống đang bận"."""
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -124,6 +126,7 @@ class Settings:
             socketio_channel=env.get("EDOC_SOCKETIO_CHANNEL") or "edoc",
             async_mode=(env.get("EDOC_ASYNC_MODE") or "threading").strip().lower(),
             max_upload_mb=_int(env, "EDOC_MAX_UPLOAD_MB", 200),
+            sqlite_busy_timeout_ms=_int(env, "EDOC_SQLITE_BUSY_TIMEOUT_MS", 10_000),
             secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),
             login_max_failures=_int(env, "EDOC_LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(env, "EDOC_LOGIN_LOCKOUT_MINUTES", 15),

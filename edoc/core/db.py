@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
@@ -48,13 +49,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def configure_engine_events(engine: object) -> None:
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def configure_engine_events(engine: object, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     """Per-dialect connection settings, applied once per engine.
 
     SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every
     transaction: with deferred transactions two writers that both read first fail with "database is locked"
     instead of waiting, which would turn a busy register into errors. PostgreSQL needs nothing here; its
     writers serialise on row locks (``SELECT ... FOR UPDATE``).
+
+    The busy timeout bounds how long a request queues for the write lock: past it the request gets a 503 "hệ
+    thống đang bận" (``edoc.core.http``) with Retry-After, instead of hanging until the front proxy or gunicorn
+    gives up with a bare error. 10 s by default (``EDOC_SQLITE_BUSY_TIMEOUT_MS``): several slow transactions
+    in a row can wait, a stuck one cannot hold every visitor for long.
     """
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -69,10 +78,30 @@ def configure_engine_events(engine: object) -> None:
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: object) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+
+_BUSY_MESSAGES = ("database is locked", "database table is locked")
+_BUSY_SQLSTATES = {"55P03", "40P01"}  # PostgreSQL lock_not_available (lock_timeout), deadlock_detected
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A transaction that could not get its locks in time: worth retrying, not a fault in the request.
+
+    SQLite says so only in the message of an OperationalError (which it also uses for SQL mistakes such as "no
+    such table": those stay 500s); PostgreSQL by SQLSTATE.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and str(orig).strip().lower() in _BUSY_MESSAGES

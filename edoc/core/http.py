@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from edoc.core.db import is_busy
 from edoc.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,9 @@ MESSAGES = {
     500: "Đã xảy ra lỗi hệ thống. Sự cố đã được ghi lại.",
     503: "Dịch vụ tạm thời không sẵn sàng.",
 }
+
+
+BUSY_MESSAGE = "Hệ thống đang bận, vui lòng thử lại sau ít giây."
 
 
 def wants_json() -> bool:
@@ -68,8 +73,31 @@ def register_error_handlers(app: Flask) -> None:
             return exc
         return error_response(status, MESSAGES.get(status, exc.description or ""), exc.name.lower().replace(" ", "_"))
 
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> tuple[Response | str, int] | Response:
+        if not is_busy(exc):
+            return _unexpected(exc)
+        db.session.rollback()
+        log.warning("database busy on %s %s: %s", request.method, request.path, exc.orig)
+        _render_as_visitor()
+        response, status = error_response(503, BUSY_MESSAGE, "busy")
+        response = make_response(response, status)
+        response.headers["Retry-After"] = "5"
+        return response
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response | str, int]:
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, SQLAlchemyError):
+            _render_as_visitor()
         return error_response(500, MESSAGES[500], "internal_error")
+
+
+def _render_as_visitor() -> None:
+    """After a database failure the error page must not touch the database again: the page header would reload
+    the signed-in user's row (expired by the rollback) and count their notifications, failing a second time in
+    the error handler itself. Flask-Login keeps the request's user in ``g._login_user``; a visitor needs no row."""
+    from flask_login import AnonymousUserMixin
+
+    g._login_user = AnonymousUserMixin()

@@ -1,0 +1,76 @@
+"""SQLite's write lock held past the busy timeout: a clear 503 "hệ thống đang bận" with Retry-After, not a 500
+"database is locked" and not a request hanging until a proxy gives up."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from edoc.app import create_app
+from edoc.config import Settings
+from edoc.core.db import db
+from tests.support.web import login
+
+BUSY_MS = 300
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template: Path, tmp_path: Path) -> Flask:
+    # SQLite only, by nature: PostgreSQL writers wait on row locks, and the embedded default is what serialises
+    # every transaction on one file lock.
+    path = tmp_path / "edoc.sqlite3"
+    shutil.copy(sqlite_template, path)
+    app = create_app(Settings.from_env({
+        "EDOC_SECRET_KEY": "busy-secret-key-" + "z" * 16, "EDOC_DATABASE_URL": f"sqlite:///{path}",
+        "EDOC_INSTANCE_PATH": str(tmp_path / "instance"), "EDOC_STORAGE_DIR": str(tmp_path / "files"),
+        "EDOC_SQLITE_BUSY_TIMEOUT_MS": str(BUSY_MS)}))
+    app.config["DB_PATH"] = str(path)
+    from edoc.demo import load_demo
+
+    with app.app_context():
+        load_demo()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_held_write_lock_is_a_503_busy_answer_then_service_resumes(sqlite_app):
+    from edoc.accounts.models import User
+    from edoc.accounts.service import create_api_token
+
+    with sqlite_app.app_context():
+        _row, token = create_api_token(db.session.query(User).filter_by(username="vanthu").one(), "thử")
+    client = sqlite_app.test_client()
+    login(client, "vanthu")
+    holder = sqlite3.connect(sqlite_app.config["DB_PATH"], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process's long write transaction
+    try:
+        started = time.monotonic()
+        page = client.get("/")
+        waited = time.monotonic() - started
+        assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+        assert "Hệ thống đang bận, vui lòng thử lại sau ít giây." in page.get_data(as_text=True)
+        assert BUSY_MS / 1000 <= waited < 5, waited  # it waited for the lock, then gave up promptly
+        api = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert api.status_code == 503 and api.json["error"]["code"] == "busy"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/").status_code == 200  # same session, still signed in
+
+
+def test_other_database_errors_stay_500(sqlite_app, caplog):
+    # "no such table" is an OperationalError too on SQLite: a fault of ours, not a busy server.
+    holder = sqlite3.connect(sqlite_app.config["DB_PATH"], isolation_level=None)
+    holder.execute("DROP TABLE notification")
+    holder.close()
+    client = sqlite_app.test_client()
+    login(client, "vanthu")
+    response = client.get("/")
+    assert response.status_code == 500 and "Đã xảy ra lỗi hệ thống" in response.get_data(as_text=True)
