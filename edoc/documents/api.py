@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from edoc.api import bp
+from edoc.api import bp, json_object
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.core.db import db
@@ -30,10 +30,7 @@ def document_json(doc: OutgoingDocument) -> dict[str, Any]:
 
 
 def _payload() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed("Thân yêu cầu phải là một đối tượng JSON.")
-    return body
+    return json_object()
 
 
 def _draft_data(body: dict[str, Any]) -> service.DraftData:
@@ -63,8 +60,7 @@ def _draft_data(body: dict[str, Any]) -> service.DraftData:
 
 @bp.route("/documents", methods=["POST"])
 def api_create_document() -> tuple[Response, int]:
-    doc = service.create_draft(api_user(), _draft_data(_payload()))
-    sources.render_version(doc)
+    doc = sources.save_draft(api_user(), _draft_data(_payload()))
     db.session.commit()
     return jsonify(document_json(doc)), 201
 
@@ -79,16 +75,18 @@ def api_get_document(doc_id: int) -> Response:
 
 @bp.route("/documents/<int:doc_id>/versions", methods=["POST"])
 def api_new_version(doc_id: int) -> tuple[Response, int]:
-    doc = policy.viewable(api_user(), doc_id)
-    upload = request.files.get("file")
-    if upload is not None:
+    user = api_user()
+    doc = policy.viewable(user, doc_id)
+    file = request.files.get("file")
+    if file is not None:
+        policy.require_edit(user, doc)  # refused before a DOCX is converted
+        upload = sources.read_upload(file.stream, file.filename)
+        doc = policy.viewable(user, doc_id)  # reading the upload ended the read transaction
         data = service.draft_data_of(doc)
         data.note = request.form.get("note", "")
-        source, source_file, pdf_file = sources.store_source(api_user(), upload.stream, upload.filename or "")
-        service.update_draft(api_user(), doc, data, source=source, source_file=source_file, pdf_file=pdf_file)
+        sources.save_draft(user, data, doc=doc, upload=upload)
     else:
-        service.update_draft(api_user(), doc, _draft_data(_payload()))
-        sources.render_version(doc)
+        sources.save_draft(user, _draft_data(_payload()), doc=doc)
     db.session.commit()
     return jsonify(document_json(doc)), 201
 
@@ -96,7 +94,7 @@ def api_new_version(doc_id: int) -> tuple[Response, int]:
 def _action(doc_id: int, action: str) -> Response:
     user = api_user()
     doc = policy.viewable(user, doc_id)
-    body = request.get_json(silent=True) or {}
+    body = json_object(required=False)
     if action == "submit":
         service.submit(user, doc)
     elif action == "approve":
@@ -104,13 +102,11 @@ def _action(doc_id: int, action: str) -> Response:
     elif action == "return":
         service.return_draft(user, doc, str(body.get("reason", "")))
     elif action == "issue":
-        doc = service.issue(user, doc, register_id=parse_optional_id(body.get("register_id"), field="register_id"))
-        sources.finalise_issued(user, doc)
+        doc = service.issue_document(user, doc, register_id=parse_optional_id(body.get("register_id"),
+                                                                              field="register_id"))
     elif action == "recall":
         service.recall(user, doc, str(body.get("reason", "")))
     db.session.commit()
-    if action == "issue":
-        sources.dispatch_external(doc)
     return jsonify(document_json(doc))
 
 

@@ -18,7 +18,7 @@ from edoc.audit.service import record
 from edoc.core.db import db, utcnow
 from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
 from edoc.core.text import clean
-from edoc.documents import policy
+from edoc.documents import policy, sources
 from edoc.documents.models import (
     Attachment,
     Authority,
@@ -397,6 +397,19 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     _deliver(doc)
     record("document.issue", doc, actor=actor, changes={
         "register_id": register.id, "year": local.year, "number": number, "reference": doc.reference})
+    return doc
+
+
+def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
+                   at: datetime | None = None) -> OutgoingDocument:
+    """The clerk's one action, as pages and API call it: number and deliver (``issue``), fill the number and date
+    into the signed PDF and apply the organisation's signature (``sources.finalise_issued``) in the same
+    transaction, so a refusal at any step rolls the number back; commit; then hand external recipients to the
+    dispatcher, outside the request's transaction."""
+    doc = issue(actor, doc, register_id=register_id, at=at)
+    sources.finalise_issued(actor, doc)
+    db.session.commit()
+    sources.dispatch_external(doc)
     return doc
 
 

@@ -5,50 +5,122 @@ the fields the renderer left), and the dispatch to external recipients by e-mail
 
 from __future__ import annotations
 
+import io
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
 
 from edoc.accounts.models import User
+from edoc.audit.service import record
 from edoc.core.db import db, utcnow
-from edoc.core.errors import DomainError, ValidationFailed
+from edoc.core.errors import Conflict, TooLarge, ValidationFailed
 from edoc.documents.models import OutgoingDocument, RecipientKind
 from edoc.files import sniff
-from edoc.files.models import StoredFile
-from edoc.files.service import read_verified, store_bytes, store_upload
+from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
+from edoc.rendering import placeholders
+
+if TYPE_CHECKING:
+    from edoc.documents.service import DraftData
 
 log = logging.getLogger(__name__)
 SOURCE_TYPES = frozenset({sniff.PDF, sniff.DOCX})
 
 
-def store_source(actor: User, stream: BinaryIO, filename: str) -> tuple[str, StoredFile, StoredFile]:
-    """Store an uploaded draft; a DOCX is converted to PDF first, so a file LibreOffice cannot open is refused
-    before anything is kept. Returns (source kind, source file, PDF file)."""
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded draft, read and checked before anything is written: its bytes, its PDF (LibreOffice's for a
+    DOCX) and where the number and date fields go on its first page."""
+
+    name: str
+    media_type: str
+    data: bytes
+    pdf: bytes
+    layout: placeholders.Layout
+
+    @property
+    def source(self) -> str:
+        return "docx" if self.media_type == sniff.DOCX else "pdf"
+
+
+def read_upload(stream: BinaryIO, filename: str | None) -> Upload:
+    """Read and check an uploaded draft (DOCX or PDF). Call it before the request writes anything: a DOCX
+    conversion takes up to a minute, and the read transaction is ended first so that it holds no lock (on SQLite
+    every transaction holds the write lock, see docs/decisions.md) while LibreOffice works. Nothing is stored
+    here, so a refused file leaves nothing behind."""
     from edoc.rendering.convert import ConversionError, docx_to_pdf
 
-    source = store_upload(stream, filename, uploader=actor, purpose="document-source", allowed=SOURCE_TYPES,
-                          commit=False)
-    try:
-        data = read_verified(source)
-        if source.media_type == sniff.DOCX:
-            try:
-                pdf = docx_to_pdf(data)
-            except ConversionError as exc:
-                raise ValidationFailed(f"Không mở được tệp DOCX “{source.original_name}”: {exc}",
-                                       field="source") from None
-            pdf_file = store_bytes(pdf, _pdf_name(source.original_name), uploader=actor, purpose="document",
-                                   media_type=sniff.PDF)
-            return "docx", source, pdf_file
+    name = validate_filename(filename)
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"])
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"Tệp “{name}” vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).")
+    media_type = sniff.check_claim(name, sniff.sniff(data[:sniff.HEAD_SIZE], io.BytesIO(data)), SOURCE_TYPES)
+    if media_type == sniff.DOCX:
+        end_read_transaction()
+        try:
+            pdf = docx_to_pdf(data)
+        except ConversionError as exc:
+            raise ValidationFailed(f"Không mở được tệp DOCX “{name}”: {exc}", field="source") from None
+    else:
         problem = pdf_problem(data)
         if problem:
-            raise ValidationFailed(f"Tệp PDF “{source.original_name}” không đọc được: {problem}", field="source")
-        return "pdf", source, source
-    except DomainError:
-        db.session.rollback()  # the refused upload's bytes go with the rolled-back rows
-        raise
+            raise ValidationFailed(f"Tệp PDF “{name}” không đọc được: {problem}", field="source")
+        pdf = data
+    try:
+        layout = placeholders.locate(pdf)
+    except placeholders.PlaceholderError as exc:
+        raise ValidationFailed(f"Tệp “{name}” chưa dùng được làm dự thảo: {exc}.", field="source") from None
+    return Upload(name, media_type, data, pdf, layout)
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before slow work, when it has written nothing (so nothing is lost)."""
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
+def attach_upload(actor: User, doc: OutgoingDocument, upload: Upload) -> None:
+    """The current version's files from an upload: the ký hiệu it prints must be the one its register and type
+    give (what is printed is what gets numbered), and it gets the renderer's number and date fields."""
+    version = doc.current_version
+    assert version is not None
+    if upload.layout.notation != doc.notation:
+        raise ValidationFailed(
+            f"Ký hiệu trong tệp “{upload.name}” (“/{upload.layout.notation}”) khác ký hiệu theo loại văn bản và sổ "
+            f"đã chọn (“/{doc.notation}”): sửa tệp, hoặc chọn lại loại văn bản và sổ.", field="source")
+    try:
+        pdf = placeholders.with_fields(upload.pdf, upload.layout)
+    except placeholders.PlaceholderError as exc:
+        raise ValidationFailed(f"Tệp “{upload.name}” chưa dùng được làm dự thảo: {exc}.", field="source") from None
+    source = store_bytes(upload.data, upload.name, uploader=actor, purpose="document-source",
+                         media_type=upload.media_type)
+    record("file.upload", source, actor=actor, changes={"name": source.original_name, "sha256": source.sha256,
+                                                        "size": source.size, "media_type": source.media_type})
+    pdf_file = store_bytes(pdf, _pdf_name(upload.name), uploader=actor, purpose="document", media_type=sniff.PDF)
+    version.source_file_id, version.pdf_file_id = source.id, pdf_file.id
+
+
+def save_draft(actor: User, data: DraftData, *, doc: OutgoingDocument | None = None,
+               upload: Upload | None = None) -> OutgoingDocument:
+    """A new draft or a new version, typed (rendered here) or uploaded (read by ``read_upload`` first); the
+    caller commits."""
+    from edoc.documents import service
+
+    source = upload.source if upload is not None else "structured"
+    if doc is None:
+        doc = service.create_draft(actor, data, source=source)
+    else:
+        service.update_draft(actor, doc, data, source=source)
+    if upload is None:
+        render_version(doc)
+    else:
+        attach_upload(actor, doc, upload)
+    return doc
 
 
 ATTACHMENT_TYPES = frozenset({sniff.PDF, sniff.DOCX, sniff.XLSX, sniff.ODT})
@@ -115,14 +187,29 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     boxes = field_boxes(pdf)
     values = {"doc_number": number_str(doc.number), "doc_day": day_str(doc.issued_on),
               "doc_month": month_str(doc.issued_on), "doc_year": str(doc.issued_on.year)}
+    if "doc_number" not in boxes:
+        # a draft uploaded before uploads got their fields: issuing it would give a PDF without its number
+        raise Conflict("Bản PDF được duyệt không có chỗ điền số và ngày ban hành; người soạn cần tải lại dự thảo "
+                       "(phiên bản mới) và trình ký lại.")
+    if "doc_year" not in boxes:
+        year = _printed_year(pdf)
+        if year is not None and year != doc.issued_on.year:
+            raise Conflict(f"Dự thảo in sẵn “năm {year}” nhưng văn bản ban hành năm {doc.issued_on.year}; người "
+                           "soạn cần sửa năm trong tệp, tải lại và trình ký lại.")
     present = {k: v for k, v in values.items() if k in boxes}
-    if present:
-        pdf = fill_text_fields(pdf, present)
+    pdf = fill_text_fields(pdf, present)
     pdf = seal_issued(actor, doc, pdf)
     name = f"{doc.reference.replace('/', '-')}.pdf"
     doc.issued_file_id = store_bytes(pdf, name, uploader=actor, purpose="document", media_type=sniff.PDF).id
     seal_attachments(actor, doc)
     record_issued(actor, doc)
+
+
+def _printed_year(pdf: bytes) -> int | None:
+    try:
+        return placeholders.printed_year(pdf)
+    except placeholders.PlaceholderError:
+        return None
 
 
 def dispatch_external(doc: OutgoingDocument) -> None:

@@ -85,15 +85,11 @@ def _form(doc: OutgoingDocument | None = None) -> DraftForm:
 
 def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
     data = form.to_data()
-    upload = form.source.data
-    source, source_file, pdf_file = "structured", None, None
-    if upload is not None and getattr(upload, "filename", ""):
-        source, source_file, pdf_file = sources.store_source(me(), upload.stream, upload.filename)
-    if doc is None:
-        doc = service.create_draft(me(), data, source=source, source_file=source_file, pdf_file=pdf_file)
-    else:
-        service.update_draft(me(), doc, data, source=source, source_file=source_file, pdf_file=pdf_file)
-    sources.render_version(doc)
+    file = form.source.data
+    upload = None
+    if file is not None and getattr(file, "filename", ""):
+        upload = sources.read_upload(file.stream, file.filename)  # before any write: it may convert a DOCX
+    doc = sources.save_draft(me(), data, doc=doc, upload=upload)
     db.session.commit()
     return doc
 
@@ -163,9 +159,8 @@ def act(doc_id: int, action: str) -> Response:
         service.add_comment(user, doc, request.form.get("text", ""))
         message = "Đã gửi góp ý."
     elif action == "issue":
-        doc = service.issue(user, doc, register_id=parse_optional_id(request.form.get("register_id"),
-                                                                     field="register_id"))
-        sources.finalise_issued(user, doc)
+        doc = service.issue_document(user, doc, register_id=parse_optional_id(request.form.get("register_id"),
+                                                                              field="register_id"))
         message = f"Đã ban hành văn bản số {doc.reference}."
     elif action == "recall":
         service.recall(user, doc, request.form.get("reason", ""))
@@ -179,8 +174,6 @@ def act(doc_id: int, action: str) -> Response:
     else:
         abort(404)
     db.session.commit()
-    if action == "issue":
-        sources.dispatch_external(doc)
     flash(message, "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 

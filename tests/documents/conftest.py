@@ -55,3 +55,89 @@ def get_doc(doc_id: int) -> OutgoingDocument:
     doc = db.session.get(OutgoingDocument, doc_id)
     assert doc is not None
     return doc
+
+
+def minimal_docx(paragraphs: list[str]) -> bytes:
+    """A Word document made without Word: the three parts WordprocessingML needs, one paragraph per line,
+    spaces kept (drafts leave blanks after "Số:" and in the date line for the clerk)."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{escape(p)}</w:t></w:r></w:p>' for p in paragraphs)
+    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                f'<w:body>{body}</w:body></w:document>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", CONTENT_TYPES)
+        package.writestr("_rels/.rels", RELS)
+        package.writestr("word/document.xml", document)
+    return out.getvalue()
+
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="word/document.xml"/></Relationships>')
+
+DRAFT_LINES = [
+    "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM",
+    "Số:          /KH-LĐLĐ",
+    "Gia Lâm, ngày      tháng      năm        ",
+    "KẾ HOẠCH",
+    "Tổ chức Tháng Công nhân năm 2026",
+    "Thực hiện Kế hoạch số 89/KH-LĐLĐ ngày 03 tháng 4 năm 2026 của LĐLĐ thành phố Hà Nội.",
+    "TM. BAN THƯỜNG VỤ",
+    "CHỦ TỊCH",
+    "Nguyễn Văn Hùng",
+]
+
+
+def simple_pdf(lines: list[str]) -> bytes:
+    """A PDF another program made (not edoc's renderer, no fields): one line per paragraph, blanks kept."""
+    from html import escape
+
+    from weasyprint import HTML
+
+    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in lines)
+    return HTML(string=f'<html><body style="font: 13pt Liberation Serif; white-space: pre">{paragraphs}</body>'
+                       f'</html>').write_pdf()
+
+
+def stored(app: Flask) -> tuple[int, int]:
+    """(stored_file rows, objects in the store): what a refused request must leave unchanged."""
+    from sqlalchemy import func, select
+
+    from edoc.files.models import StoredFile
+
+    with app.app_context():
+        rows = db.session.execute(select(func.count()).select_from(StoredFile)).scalar_one()
+        objects = len(list(app.extensions["edoc_store"].keys("files/")))
+    return rows, objects
+
+
+def numbered(app: Flask) -> int:
+    """Every number taken in every register: what a refused request must leave unchanged."""
+    from sqlalchemy import func, select
+
+    from edoc.registers.models import RegisterCounter
+
+    with app.app_context():
+        return int(db.session.execute(select(func.coalesce(func.sum(RegisterCounter.last_number), 0))).scalar_one())
+
+
+def api_token(app: Flask, user_id: int) -> dict[str, str]:
+    """Authorization header for a fresh personal token of the user."""
+    from edoc.accounts.service import create_api_token
+
+    with app.app_context():
+        return {"Authorization": f"Bearer {create_api_token(db.session.get(User, user_id), 'test')[1]}"}

@@ -196,14 +196,22 @@ def test_a_truncated_pdf_is_refused(app, demo):
 
 
 def test_a_docx_libreoffice_cannot_open_is_refused(app, demo, settings_env):
+    """A package that passes ``check_docx`` (a Word content type, the parts a DOCX has) whose document part is
+    not XML: LibreOffice itself answers "source file could not be loaded"."""
+    from edoc.rendering.convert import check_docx
+    from tests.documents.conftest import CONTENT_TYPES, RELS
+
     broken = io.BytesIO()
     with zipfile.ZipFile(broken, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", RELS)
         z.writestr("word/document.xml", "<w:document>this is not WordprocessingML")
+    check_docx(broken.getvalue())  # gets past the check, to LibreOffice
     client = app.test_client()
     login(client, "chuyenvien")
     response = _upload(client, app, demo, "du-thao.docx", broken.getvalue())
-    assert response.status_code == 400 and "Không mở được tệp DOCX" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Không mở được tệp DOCX" in text and "LibreOffice không mở được" in text
     assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
 
 
