@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask, request
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import storage
 from edoc.config import Settings
@@ -77,6 +78,12 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
     create_socketio(app, message_queue=settings.redis_url, channel=settings.socketio_channel,
                     async_mode=async_mode or settings.async_mode)
+
+    if settings.trusted_proxies:
+        # Outermost, after Socket.IO wrapped the app: pages, sockets and the sign-in throttle see the client's
+        # address and scheme as the trusted proxies report them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
+                                x_proto=settings.trusted_proxies)
 
     _register_models()
     _register_blueprints(app)

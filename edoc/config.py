@@ -74,6 +74,11 @@ class Settings:
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    login_max_failures_per_address: int = 30
+    """Failed sign-ins from one client address (any usernames) within the lockout window before it waits."""
+    trusted_proxies: int = 0
+    """How many reverse proxies in front of edoc set X-Forwarded-For/-Proto; 0 trusts none (clients connect
+    directly), so a forged header cannot choose the address the sign-in throttle counts."""
     public_url: str = "http://127.0.0.1:5000"
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -130,6 +135,8 @@ class Settings:
             secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),
             login_max_failures=_int(env, "EDOC_LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(env, "EDOC_LOGIN_LOCKOUT_MINUTES", 15),
+            login_max_failures_per_address=_int(env, "EDOC_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+            trusted_proxies=_int(env, "EDOC_TRUSTED_PROXIES", 0, minimum=0),
             public_url=(env.get("EDOC_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
             smtp_host=env.get("EDOC_SMTP_HOST") or None,
             smtp_port=_int(env, "EDOC_SMTP_PORT", 25),

@@ -33,22 +33,22 @@ class LoginFailed(ValidationFailed):
 # --- sign-in -------------------------------------------------------------------------------------------
 
 def authenticate(username: str, password: str, *, ip: str = "") -> User:
-    """Check a username and password, with throttling of repeated failures for that username.
+    """Check a username and password, with throttling of repeated failures per username and per client address.
 
-    The same message is given for an unknown user and a wrong password, so usernames cannot be probed.
+    The same message is given for an unknown user and a wrong password, so usernames cannot be probed; and the
+    same when either limit is reached, so the answer does not tell which one (nor whether the name exists).
+    The address limit slows a password spray, one or two guesses at each of many usernames from one machine,
+    which the per-username limit never sees; it is higher, since one address may be a whole office behind NAT.
     """
     settings = current_app.config["EDOC"]
     username = clean(username).lower()
+    ip = ip[:64]
     window_start = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
-    failures = db.session.execute(
-        select(func.count()).select_from(LoginAttempt)
-        .where(LoginAttempt.username == username, LoginAttempt.at >= window_start)
-    ).scalar_one()
-    if failures >= settings.login_max_failures:
-        raise Throttled(
-            f"Đăng nhập sai quá {settings.login_max_failures} lần. "
-            f"Vui lòng thử lại sau {settings.login_lockout_minutes} phút."
-        )
+    recent = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= window_start)
+    failures = db.session.execute(recent.where(LoginAttempt.username == username)).scalar_one()
+    from_address = db.session.execute(recent.where(LoginAttempt.ip == ip)).scalar_one() if ip else 0
+    if failures >= settings.login_max_failures or from_address >= settings.login_max_failures_per_address:
+        raise Throttled(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {settings.login_lockout_minutes} phút.")
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
     if not ok or user is None or not user.active:

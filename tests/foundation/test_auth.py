@@ -105,3 +105,66 @@ def test_inactive_user_cannot_sign_in(client, demo, app):
     token = csrf_token(client)
     response = client.post("/login", data={"username": "daibieu", "password": "GiaLam@2023", "csrf_token": token})
     assert response.status_code == 401
+
+
+def _attempt(client, username: str, password: str, address: str, **headers: str):
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+                       environ_base={"REMOTE_ADDR": address}, headers=headers)
+
+
+def _flash(response) -> str:
+    import re
+
+    match = re.search(r'<div class="flash danger" role="alert">([^<]+)</div>', response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)[:500]
+    return match.group(1)
+
+
+def _app_with(request, **settings: str):
+    """The usual test app (emptied tables, demo loaded) with extra settings."""
+    request.getfixturevalue("settings_env").update(settings)
+    app = request.getfixturevalue("app")
+    request.getfixturevalue("demo")
+    return app
+
+
+def test_a_password_spray_from_one_address_is_throttled(request, backend):
+    app = _app_with(request, EDOC_LOGIN_MAX_FAILURES_PER_ADDRESS="4")
+    sprayer = app.test_client()
+    # One guess at each of four accounts (two of them unknown): no username reaches its own limit of 5.
+    for username in ("vanthu", "chutich", "khongco", "ai-do"):
+        assert _attempt(sprayer, username, "Matkhau@2024", "203.0.113.9").status_code == 401
+    # The address has: even the right password of a fifth account is refused now, with the same message as
+    # the per-username limit (tested above), which tells nothing about which limit or which account.
+    refused = _attempt(sprayer, "daibieu", "GiaLam@2023", "203.0.113.9")
+    assert refused.status_code == 429
+    assert _flash(refused) == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
+    assert _attempt(sprayer, "khongco-nua", "x" * 9, "203.0.113.9").status_code == 429
+    # A forged X-Forwarded-For changes nothing while no proxy is trusted (EDOC_TRUSTED_PROXIES=0).
+    assert _attempt(sprayer, "daibieu", "GiaLam@2023", "203.0.113.9",
+                    **{"X-Forwarded-For": "198.51.100.1"}).status_code == 429
+    # Colleagues elsewhere are not affected.
+    assert _attempt(app.test_client(), "daibieu", "GiaLam@2023", "198.51.100.20").status_code == 302
+
+
+def test_per_username_and_per_address_throttles_speak_alike(client, demo):
+    for _ in range(5):
+        _attempt(client, "chutich", "nope-nope", "192.0.2.1")
+    by_name = _attempt(client, "chutich", "GiaLam@2023", "192.0.2.2")
+    assert by_name.status_code == 429
+    assert _flash(by_name) == "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(request, backend):
+    app = _app_with(request, EDOC_LOGIN_MAX_FAILURES_PER_ADDRESS="2", EDOC_TRUSTED_PROXIES="1")
+    proxy = "10.0.0.2"  # every request arrives from the proxy; the client is in X-Forwarded-For
+    web = app.test_client()
+    for username in ("vanthu", "chutich"):
+        assert _attempt(web, username, "sai-mat-khau", proxy, **{"X-Forwarded-For": "203.0.113.50"}).status_code == 401
+    assert _attempt(web, "daibieu", "GiaLam@2023", proxy, **{"X-Forwarded-For": "203.0.113.50"}).status_code == 429
+    # Another client behind the same proxy signs in: the proxy's own address was never what was counted.
+    assert _attempt(app.test_client(), "daibieu", "GiaLam@2023", proxy,
+                    **{"X-Forwarded-For": "203.0.113.51"}).status_code == 302
+    with app.app_context():
+        addresses = set(db.session.execute(select(LoginAttempt.ip)).scalars())
+    assert addresses == {"203.0.113.50"}
