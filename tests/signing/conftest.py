@@ -225,3 +225,19 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftToken]:
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = previous
+
+
+@pytest.fixture(scope="session")
+def token(softhsm: SoftToken, live_ca: DevCA, ca: DevCA) -> dict[str, SignerKey]:
+    """The token holds an RSA key (label ``tuan``) and an EC key (``ha``) of two people from the online CA,
+    each with the CA's root, and a stray key with its certificate and root from another CA (``khac``), whose
+    certificates must never end up in our signatures."""
+    from signing.tokens import import_to_token
+
+    keys = {"rsa": live_ca.issue("Phạm Minh Tuấn", organisation="UBND huyện Gia Lâm", key_type="rsa"),
+            "ec": live_ca.issue("Lê Thu Hà", organisation="UBND huyện Gia Lâm"),
+            "stray": ca.issue("Người của tổ chức khác")}
+    for kind, label, key_id in (("rsa", "tuan", b"\x01"), ("ec", "ha", b"\x02"), ("stray", "khac", b"\x03")):
+        import_to_token(softhsm.module, keys[kind], pin=softhsm.pin, label=label, key_id=key_id,
+                        token_label=softhsm.label)
+    return keys

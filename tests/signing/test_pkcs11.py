@@ -1,5 +1,6 @@
-"""Keys on a PKCS#11 token: a real SoftHSM2 token in a temporary folder, RSA and EC keys with certificates
-from the development CA, signatures checked by our validator (pdfsig and pyHanko's CLI in test_interop)."""
+"""Keys on a PKCS#11 token: a real SoftHSM2 token in a temporary folder (``token`` in conftest: RSA and EC
+keys with certificates from the online development CA, and a stray key of another CA), signatures checked by
+our validator (by pdfsig and pyHanko's CLI in test_interop)."""
 
 from __future__ import annotations
 
@@ -10,24 +11,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signing.errors import BadPassword, TokenError
 from signing.sign import sign_pdf
-from signing.tokens import import_to_token, open_token
+from signing.tokens import open_token
 from signing.validate import validate_pdf
 
 BOX = (0, (330.0, 120.0, 500.0, 190.0))
-
-
-@pytest.fixture(scope="module")
-def token(softhsm, live_ca, ca):
-    """The token holds: an RSA and an EC key of two people from the online CA (each with the CA's root),
-    and a stray key and certificate from another CA, whose certificates must never end up in our
-    signatures."""
-    rsa_key = live_ca.issue("Phạm Minh Tuấn", organisation="UBND huyện Gia Lâm", key_type="rsa")
-    ec_key = live_ca.issue("Lê Thu Hà", organisation="UBND huyện Gia Lâm")
-    stray = ca.issue("Người của tổ chức khác")
-    for key, label, key_id in ((rsa_key, "tuan", b"\x01"), (ec_key, "ha", b"\x02"), (stray, "khac", b"\x03")):
-        import_to_token(softhsm.module, key, pin=softhsm.pin, label=label, key_id=key_id,
-                        token_label=softhsm.label)
-    return {"rsa": rsa_key, "ec": ec_key, "stray": stray}
 
 
 def _embedded_certs(pdf: bytes) -> list[str]:
