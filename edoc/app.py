@@ -214,6 +214,9 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.signatures.views import bp as signatures_bp
 
     register_rules()
+    from edoc.accounts.policy import register_file_rules
+
+    register_file_rules()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp,
                signatures_bp):
         app.register_blueprint(bp)

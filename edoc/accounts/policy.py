@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from edoc.accounts.models import Role, User
 from edoc.core.errors import NotAllowed
 from edoc.organisations.models import Organisation
+
+if TYPE_CHECKING:
+    from edoc.files.models import StoredFile
+
+SIGNATURE_IMAGE = "signature-image"
 
 
 def is_admin_of(user: User, organisation: Organisation) -> bool:
@@ -20,3 +27,16 @@ def require_role(user: User, *roles: Role) -> None:
     if not any(user.has_role(r) for r in roles):
         names = ", ".join(r.label for r in roles)
         raise NotAllowed(f"Thao tác này dành cho: {names}.")
+
+
+def can_read_signature_image(user: User, file: StoredFile) -> bool:
+    """A handwritten-signature image is seen by the person it belongs to and by their organisation's admins,
+    whoever uploaded it (an admin often does, for a leader). Other staff never need it: it reaches documents
+    only through signing."""
+    return user.signature_file_id == file.id or user.has_role(Role.ADMIN)
+
+
+def register_file_rules() -> None:
+    from edoc.files.policy import register_reader_rule
+
+    register_reader_rule(SIGNATURE_IMAGE, can_read_signature_image)

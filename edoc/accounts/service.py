@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
 from edoc.accounts import passwords
 from edoc.accounts.models import ApiToken, LoginAttempt, Role, User
-from edoc.accounts.policy import require_admin_of
+from edoc.accounts.policy import SIGNATURE_IMAGE, require_admin_of
 from edoc.audit.service import diff, record
 from edoc.core.db import db, utcnow
-from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
+from edoc.core.errors import Conflict, NotFound, Throttled, TooLarge, UnsupportedMedia, ValidationFailed
 from edoc.core.text import clean
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
+
+if TYPE_CHECKING:
+    from edoc.files.models import StoredFile
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 TOKEN_PREFIX = "edoc_"
@@ -176,13 +181,62 @@ def set_password(actor: User, user: User, new_password: str, *, current_password
     db.session.commit()
 
 
-def set_signature_image(actor: User, user: User, file_id: int) -> None:
+SIGNATURE_MAX_BYTES = 1024 * 1024
+SIGNATURE_MAX_PIXELS = (3000, 1500)
+
+
+def check_signature_png(data: bytes) -> None:
+    """A handwritten-signature image is a real PNG (decoded whole, not just its first bytes), of a sensible
+    size, with a transparent background (Appendix I of the Decree: the image sits between title and name over
+    the page, an opaque one would hide the lines under it)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if len(data) > SIGNATURE_MAX_BYTES:
+        raise TooLarge(f"Ảnh chữ ký vượt quá {SIGNATURE_MAX_BYTES // 1024} KB.", field="image")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format != "PNG":
+                raise UnsupportedMedia("Ảnh chữ ký phải là tệp PNG.", field="image")
+            width, height = probe.size
+            # Checked before decoding: a few KB of PNG can claim a gigapixel image.
+            if width > SIGNATURE_MAX_PIXELS[0] or height > SIGNATURE_MAX_PIXELS[1] or width < 20 or height < 10:
+                raise ValidationFailed(
+                    f"Ảnh chữ ký {width}×{height} điểm ảnh: cần từ 20×10 đến "
+                    f"{SIGNATURE_MAX_PIXELS[0]}×{SIGNATURE_MAX_PIXELS[1]}.", field="image")
+            probe.verify()  # chunk checksums
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()  # every pixel: a truncated or corrupt stream fails here
+            has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+            transparent = has_alpha and image.convert("RGBA").getchannel("A").getextrema()[0] < 255
+    except Image.DecompressionBombError:  # Pillow refuses to even open one claiming this many pixels
+        raise ValidationFailed(f"Ảnh chữ ký quá nhiều điểm ảnh: cần từ 20×10 đến {SIGNATURE_MAX_PIXELS[0]}×"
+                               f"{SIGNATURE_MAX_PIXELS[1]}.", field="image") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UnsupportedMedia("Tệp không phải ảnh PNG hợp lệ (hỏng hoặc không đọc được).", field="image") from None
+    if not transparent:
+        raise ValidationFailed("Ảnh chữ ký phải có nền trong suốt (PNG có kênh alpha), không phải nền trắng.",
+                               field="image")
+
+
+def replace_signature_image(actor: User, user: User, stream: BinaryIO, filename: str | None) -> StoredFile:
+    """Store a new handwritten-signature PNG for ``user`` (themselves, or an admin of their organisation) and
+    point the account at it. The previous image stays stored: documents signed with it keep their history."""
+    from edoc.files.service import store_upload
+    from edoc.files.sniff import PNG
+
     if actor.id != user.id:
         require_admin_of(actor, user.organisation)
+    data = stream.read(SIGNATURE_MAX_BYTES + 1)
+    check_signature_png(data)
+    row = store_upload(io.BytesIO(data), filename, uploader=actor, purpose=SIGNATURE_IMAGE,
+                       allowed=frozenset({PNG}), max_size=SIGNATURE_MAX_BYTES, commit=False)
     before = user.signature_file_id
-    user.signature_file_id = file_id
-    record("user.signature_image", user, actor=actor, changes={"signature_file_id": [before, file_id]})
+    user.signature_file_id = row.id
+    record("user.signature_image", user, actor=actor, changes={"signature_file_id": [before, row.id]})
+    if user.id != actor.id:
+        notify(user.id, "account", f"{actor.full_name} đã cập nhật ảnh chữ ký của bạn.", "/profile")
     db.session.commit()
+    return row
 
 
 def get_user_in(organisation_id: int, user_id: int) -> User:

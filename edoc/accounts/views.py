@@ -12,8 +12,6 @@ from edoc.accounts.models import ApiToken
 from edoc.core.db import db
 from edoc.core.errors import DomainError
 from edoc.core.forms import parse_id
-from edoc.files.service import store_upload
-from edoc.files.sniff import PNG
 
 bp = Blueprint("auth", __name__)
 
@@ -76,9 +74,7 @@ def profile() -> Response | str:
             flash("Đã tạo mã truy cập. Hãy sao chép ngay: mã chỉ hiển thị một lần.", "success")
         if action == "signature" and signature_form.validate_on_submit():
             upload = signature_form.image.data
-            row = store_upload(upload.stream, upload.filename, uploader=user, purpose="signature-image",
-                               allowed=frozenset({PNG}), max_size=2 * 1024 * 1024, commit=False)
-            service.set_signature_image(user, user, row.id)
+            service.replace_signature_image(user, user, upload.stream, upload.filename)
             flash("Đã cập nhật ảnh chữ ký.", "success")
             return redirect(url_for("auth.profile"))
         if action == "revoke":

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from edoc.accounts import service as accounts
-from edoc.accounts.forms import UserForm
+from edoc.accounts.forms import SignatureImageForm, UserForm
 from edoc.accounts.models import Role, User
 from edoc.accounts.policy import require_admin_of
 from edoc.admin.forms import OrganisationForm, UnitForm
@@ -122,7 +122,37 @@ def user(actor: User, org: Organisation, user_id: int | None = None) -> Response
                 if form.password.data:
                     accounts.set_password(actor, target, form.password.data)
         except DomainError as exc:
-            return _render_form_error(exc, "admin/user.html", form=form, org=org, target=target)
+            return _render_form_error(exc, "admin/user.html", form=form, org=org, target=target,
+                                      signature_form=SignatureImageForm(prefix="sig"))
         flash("Đã lưu người dùng.", "success")
         return redirect(url_for("admin.index"))
-    return render_template("admin/user.html", form=form, org=org, target=target), 400 if form.errors else 200
+    return render_template("admin/user.html", form=form, org=org, target=target,
+                           signature_form=SignatureImageForm(prefix="sig")), 400 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>/signature", methods=["POST"])
+@admin_page
+def user_signature(actor: User, org: Organisation, user_id: int) -> Response | tuple[str, int]:
+    target = accounts.get_user_in(org.id, user_id)
+    signature_form = SignatureImageForm(prefix="sig")
+    if not signature_form.validate_on_submit():
+        return _user_page(org, target, signature_form, status=400)
+    upload = signature_form.image.data
+    try:
+        accounts.replace_signature_image(actor, target, upload.stream, upload.filename)
+    except DomainError as exc:
+        signature_form.image.errors = [*signature_form.image.errors, exc.message]
+        flash(exc.message, "danger")
+        return _user_page(org, target, signature_form, status=exc.status)
+    flash(f"Đã cập nhật ảnh chữ ký của {target.full_name}.", "success")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+def _user_page(org: Organisation, target: User, signature_form: SignatureImageForm, *, status: int
+               ) -> tuple[str, int]:
+    form = UserForm(obj=target, formdata=None)
+    form.unit_id.choices = _unit_choices(org)
+    form.roles.data = sorted(target.roles)
+    form.unit_id.data = str(target.unit_id or "")
+    return render_template("admin/user.html", form=form, org=org, target=target,
+                           signature_form=signature_form), status

@@ -32,12 +32,34 @@ def test_demo_is_safe_to_run_twice(app, demo):
         assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == len(demo)
 
 
-def test_demo_command_prints_url_and_logins(app, settings_env):
+def _snapshot(app, store_root: Path) -> tuple[dict[str, int], int]:
+    """Rows in every table the database has (not only the models this test knows of) and stored objects."""
+    from sqlalchemy import inspect, table
+
+    with app.app_context(), db.engine.connect() as conn:
+        names = sorted(inspect(conn).get_table_names())
+        rows = {name: conn.execute(select(func.count()).select_from(table(name))).scalar_one() for name in names}
+    objects = sum(1 for p in store_root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return rows, objects
+
+
+def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app, settings_env):
     env = {**os.environ, **settings_env}
-    result = subprocess.run([sys.executable, "-m", "edoc", "demo"], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "http://127.0.0.1:5000/" in result.stdout
+
+    def demo() -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([sys.executable, "-m", "edoc", "demo"], env=env, cwd=ROOT, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result
+
+    first = demo()
+    assert "http://127.0.0.1:5000/" in first.stdout and "vừa tạo" in first.stdout
     for username in ("quantri", "vanthu", "chutich", "chuyenvien", "thuky", "daibieu"):
-        assert username in result.stdout
-    assert "GiaLam@2023" in result.stdout
+        assert username in first.stdout
+    assert "GiaLam@2023" in first.stdout
+    store_root = Path(settings_env["EDOC_STORAGE_DIR"])
+    rows, objects = _snapshot(app, store_root)
+    assert rows["organisation"] == 1 and rows["user_account"] == 7 and rows["audit_entry"] > 0 and objects > 0
+    second = demo()
+    assert "đã có" in second.stdout
+    assert _snapshot(app, store_root) == (rows, objects)
