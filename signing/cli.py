@@ -224,7 +224,7 @@ def cmd_devca_serve(args: argparse.Namespace) -> int:
     if port is None and ca.base_url:
         port = int(ca.base_url.rsplit(":", 1)[1].split("/")[0])
     services = DevServices(ca, port=port or 0).start()
-    print(f"CRL {services.crl_url}  OCSP {services.ocsp_url}  TSA {services.tsa_url}  (Ctrl+C để dừng)")
+    print(f"CRL {services.crl_url}  OCSP {services.ocsp_url}  TSA {services.tsa_url}  (Ctrl+C để dừng)", flush=True)
     try:
         services.wait()
     except KeyboardInterrupt:

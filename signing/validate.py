@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
@@ -201,12 +202,30 @@ def _has_revocation_data_after(reader: PdfFileReader, revision: int) -> bool:
     return any(_changed_after(reader, ref, revision) for ref in refs)
 
 
+def _has_signers_revocation_data(cert: asn1_x509.Certificate | None, ocsps: list[bytes], crls: list[bytes]) -> bool:
+    """The DSS holds an OCSP answer about this certificate, or a CRL of its issuer: what B-LT is about (the
+    TSA's data alone, as a document timestamp brings, does not make a signature B-LT)."""
+    if cert is None:
+        return False
+    serial = int(cert.serial_number)
+    if any(serial in (_ocsp_serials(der) or ()) for der in ocsps):
+        return True
+    for der in crls:
+        try:
+            if asn1_crl.CertificateList.load(der).issuer == cert.issuer:
+                return True
+        except (ValueError, TypeError, KeyError):
+            continue
+    return False
+
+
 def _pades_level(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSignatureStatus,
-                 timestamps_after: bool) -> str:
+                 timestamps_after: bool, dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]) -> str:
     if str(embedded.sig_object.get("/SubFilter", "")) != "/ETSI.CAdES.detached":
         return "không phải PAdES"
     level = "B-T" if status.timestamp_validity is not None else "B-B"
-    if level == "B-T" and _has_revocation_data_after(reader, embedded.signed_revision):
+    if (level == "B-T" and _has_revocation_data_after(reader, embedded.signed_revision)
+            and _has_signers_revocation_data(status.signing_cert, dss[1], dss[2])):
         level = "B-LT"
         if timestamps_after:
             level = "B-LTA"
@@ -271,7 +290,8 @@ def _now(moment: datetime | None) -> _Judgement:
 
 
 def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSignatureStatus,
-            judgement: _Judgement, timestamp_revisions: list[int]) -> SignatureReport:
+            judgement: _Judgement, timestamp_revisions: list[int],
+            dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]) -> SignatureReport:
     cert = status.signing_cert
     level, level_text = _modification(status)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
@@ -289,7 +309,7 @@ def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSi
         modification_level=level, modification_text=level_text, coverage=coverage,
         coverage_text=COVERAGE_TEXT.get(coverage, coverage),
         pades_level=_pades_level(reader, embedded, status,
-                                 any(r > embedded.signed_revision for r in timestamp_revisions)),
+                                 any(r > embedded.signed_revision for r in timestamp_revisions), dss),
         verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary(),
         **judgement.report_fields)  # type: ignore[arg-type]
 
@@ -494,7 +514,8 @@ async def async_validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *,
                 timestamps.append(_timestamp_report(embedded, status, judgement))
             else:
                 signature_status, judgement = await _judge_signature(embedded, settings, moment, later)
-                signatures.append(_report(reader, embedded, signature_status, judgement, timestamp_revisions))
+                signatures.append(_report(reader, embedded, signature_status, judgement, timestamp_revisions,
+                                          settings.dss))
         except Exception as exc:  # one bad signature must not hide the report on the others
             (timestamps if is_timestamp else signatures).append(
                 _error_report(embedded, "document_timestamp" if is_timestamp else "signature", exc))
