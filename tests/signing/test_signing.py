@@ -11,6 +11,7 @@ import pytest
 from pyhanko.pdf_utils.crypt import StandardSecurityHandler
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
+from signing.devca import create_ca
 from signing.errors import (
     BadPassword,
     CertificateNotUsable,
@@ -47,12 +48,34 @@ def test_signer_then_number_then_seal_all_valid(issued, root):
                                                                   "NONE")
     # leaf first: the person's certificate, then the development root that issued it
     assert "NOT A LEGAL CERTIFICATE" in signer.chain[0] and "NOT A LEGAL CA" in signer.chain[-1]
+    assert len(signer.chain) == 2
+    for s in (signer, seal):
+        assert s.ok and s.intact and s.valid and s.trusted and not s.revoked and s.trust_problem == ""
+        assert s.pades_level == "B-B" and s.timestamp is None and s.judged_by == "now"
+        assert s.signing_time is not None and s.signing_time.endswith("+07:00")
+    assert signer.coverage == "ENTIRE_REVISION" and seal.coverage == "ENTIRE_FILE"
+    assert signer.organisation == "Liên đoàn Lao động huyện Gia Lâm"
+
+
+def test_the_signature_carries_each_certificate_once(issued, leader):
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signer = PdfFileReader(io.BytesIO(issued)).embedded_signatures[0]
+    embedded = [c.chosen.dump() for c in signer.signed_data["certificates"]]
+    assert sorted(embedded) == sorted([leader.certificate.dump(), leader.chain[0].dump()])
 
 
 def test_untrusted_root_is_reported(issued, ca):
     report = validate_pdf(issued, trust_roots=[])
-    assert not report.all_valid
-    assert all(s.intact and not s.trusted for s in report.signatures)
+    assert not report.all_valid and report.verdict == "invalid"
+    assert all(s.intact and s.valid and not s.trusted for s in report.signatures)
+    assert {s.verdict for s in report.signatures} == {"untrusted"}
+    assert {s.trust_problem for s in report.signatures} == {"chứng thư số không thuộc chứng thư gốc tin cậy nào"}
+    # another root than the issuer's is no better than none
+    other = create_ca().root
+    assert {s.verdict for s in validate_pdf(issued, trust_roots=[other]).signatures} == {"untrusted"}
 
 
 def _nss_db(tmp_path: Path, ca) -> str:
@@ -120,12 +143,16 @@ def test_wrong_pkcs12_password(leader):
 
 
 def test_expired_and_not_yet_valid_certificates(ca, unsigned_pdf):
+    original = bytearray(unsigned_pdf)
     expired = ca.issue("Người hết hạn", valid_from=datetime.now(UTC) - timedelta(days=400), days=30)
-    with pytest.raises(CertificateNotUsable, match="đã hết hạn"):
-        sign_pdf(unsigned_pdf, expired)
+    with pytest.raises(CertificateNotUsable, match="đã hết hạn") as refused:
+        sign_pdf(original, expired)
+    assert refused.value.reason == "expired"
     future = ca.issue("Người chưa tới hạn", valid_from=datetime.now(UTC) + timedelta(days=3))
-    with pytest.raises(CertificateNotUsable, match="chưa có hiệu lực"):
-        sign_pdf(unsigned_pdf, future)
+    with pytest.raises(CertificateNotUsable, match="chưa có hiệu lực") as refused:
+        sign_pdf(original, future)
+    assert refused.value.reason == "not_yet_valid"
+    assert bytes(original) == unsigned_pdf
 
 
 def test_encrypted_truncated_and_broken_pdfs(unsigned_pdf, leader, issued):
@@ -154,8 +181,11 @@ def test_pdf_without_a_signature_field(leader, tmp_path):
     with pytest.raises(MissingField, match="chọn vị trí ký"):
         sign_pdf(plain, leader)
     signed = sign_pdf(plain, leader, new_field=(0, (300, 500, 450, 580)))  # the place the user picked
-    [report] = validate_pdf(signed, trust_roots=[]).signatures
-    assert report.intact and report.field == "sig_signer"
+    [report] = validate_pdf(signed, trust_roots=[leader.chain[-1]]).signatures
+    assert report.ok and report.field == "sig_signer" and report.coverage == "ENTIRE_FILE"
+    assert signed.startswith(plain)  # an incremental update
+    with pytest.raises(MissingField, match="trang 3 không có"):
+        sign_pdf(plain, leader, new_field=(2, (300, 500, 450, 580)))
 
 
 def test_command_line(tmp_path, ca, unsigned_pdf, signature_png):
