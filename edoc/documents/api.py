@@ -13,7 +13,8 @@ from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id, parse_optional_id
 from edoc.documents import policy, service, sources
-from edoc.documents.models import Delivery, OutgoingDocument
+from edoc.documents.models import OutgoingDocument
+from edoc.documents.spec import archive_line
 from edoc.registers.service import outgoing_entries, readable_register
 
 
@@ -93,20 +94,7 @@ def api_new_version(doc_id: int) -> tuple[Response, int]:
 
 def _action(doc_id: int, action: str) -> Response:
     user = api_user()
-    doc = policy.viewable(user, doc_id)
-    body = json_object(required=False)
-    if action == "submit":
-        service.submit(user, doc)
-    elif action == "approve":
-        service.approve(user, doc)
-    elif action == "return":
-        service.return_draft(user, doc, str(body.get("reason", "")))
-    elif action == "issue":
-        doc = service.issue_document(user, doc, register_id=parse_optional_id(body.get("register_id"),
-                                                                              field="register_id"))
-    elif action == "recall":
-        service.recall(user, doc, str(body.get("reason", "")))
-    db.session.commit()
+    doc, _message = service.perform(user, policy.viewable(user, doc_id), action, json_object(required=False))
     return jsonify(document_json(doc))
 
 
@@ -135,6 +123,27 @@ def api_recall(doc_id: int) -> Response:
     return _action(doc_id, "recall")
 
 
+@bp.route("/documents/<int:doc_id>/replacement", methods=["POST"])
+def api_replacement(doc_id: int) -> tuple[Response, int]:
+    """A new draft replacing an issued (or recalled) document; issuing it marks the old one replaced."""
+    user = api_user()
+    doc, _message = service.perform(user, policy.viewable(user, doc_id), "replace", {})
+    return jsonify(document_json(doc)), 201
+
+
+@bp.route("/documents/<int:doc_id>/comments", methods=["POST"])
+def api_comment(doc_id: int) -> tuple[Response, int]:
+    user = api_user()
+    doc, _message = service.perform(user, policy.viewable(user, doc_id), "comment", json_object())
+    return jsonify(document_json(doc)), 201
+
+
+@bp.route("/documents/<int:doc_id>/dispatch", methods=["POST"])
+def api_dispatch(doc_id: int) -> Response:
+    """Send again to the external recipients whose e-mail failed (the clerk)."""
+    return _action(doc_id, "dispatch")
+
+
 @bp.route("/documents/<int:doc_id>/attachments", methods=["POST"])
 def api_attach(doc_id: int) -> tuple[Response, int]:
     doc = policy.viewable(api_user(), doc_id)
@@ -149,16 +158,14 @@ def api_attach(doc_id: int) -> tuple[Response, int]:
 
 @bp.route("/documents/<int:doc_id>/recipients", methods=["GET"])
 def api_recipients(doc_id: int) -> Response:
-    doc = policy.viewable(api_user(), doc_id)
-    deliveries = db.session.query(Delivery).filter_by(document_id=doc.id).all()
-    out = []
-    for r in doc.recipients:
-        mine = [d for d in deliveries if d.recipient_id == r.id]
-        out.append({"label": r.label, "kind": r.kind, "purpose": r.purpose,
-                    "dispatch_status": r.dispatch_status or None,
-                    "deliveries": [{"user_id": d.user_id, "delivered_at": d.delivered_at.isoformat(),
-                                    "read_at": d.read_at.isoformat() if d.read_at else None} for d in mine]})
-    return jsonify({"document_id": doc.id, "recipients": out})
+    """Nơi nhận; delivery and read status per recipient only for the clerk, the drafter and the signer."""
+    user = api_user()
+    doc = policy.viewable(user, doc_id)
+    rows, shown = service.recipient_statuses(user, doc)
+    return jsonify({"document_id": doc.id, "status_shown": shown, "archive": archive_line(doc),
+                    "recipients": [row.to_json() if shown else
+                                   {"id": row.id, "label": row.label, "kind": row.kind, "purpose": row.purpose}
+                                   for row in rows]})
 
 
 @bp.route("/registers/<int:register_id>/entries", methods=["GET"])

@@ -35,7 +35,8 @@ class DraftForm(FlaskForm):
     signer_title = StringField("Chức vụ người ký (in trên văn bản)", validators=[Length(max=255)])
     kinh_gui = TextAreaField("Kính gửi (thêm, mỗi dòng một nơi)", validators=[Length(max=5000)])
     recipients_act = SelectMultipleField("Nơi nhận để thực hiện (Kính gửi)", validate_choice=False)
-    recipients_info = SelectMultipleField("Nơi nhận để biết, báo cáo", validate_choice=False)
+    recipients_info = SelectMultipleField("Nơi nhận để biết, để báo cáo, để giám sát", validate_choice=False)
+    recipients_archive = SelectMultipleField("Lưu (ngoài văn thư)", validate_choice=False)
     readers = SelectMultipleField("Người xem và góp ý dự thảo", validate_choice=False)
     copies = IntegerField("Số lượng bản", default=1, validators=[Optional(), NumberRange(1, 1000)])
     source = FileField("Hoặc tải lên tệp dự thảo (DOCX hoặc PDF)")
@@ -54,6 +55,7 @@ class DraftForm(FlaskForm):
                    + [(f"user:{u.id}", f"Cá nhân: {u.full_name}") for u in users])
         self.recipients_act.choices = options
         self.recipients_info.choices = options
+        self.recipients_archive.choices = [o for o in options if not o[0].startswith("external:")]
         self.readers.choices = [(str(u.id), f"{u.full_name} — {u.title}") for u in users]
 
     def fill_from(self, doc: OutgoingDocument) -> None:
@@ -71,10 +73,12 @@ class DraftForm(FlaskForm):
             tokens.setdefault(r.purpose, []).append(f"{r.kind}:{ident}")
         self.recipients_act.data = tokens.get("act", [])
         self.recipients_info.data = tokens.get("info", [])
+        self.recipients_archive.data = tokens.get("archive", [])
         self.readers.data = [str(r.user_id) for r in doc.readers]
 
     def to_data(self) -> DraftData:
-        recipients = [*_recipients(self.recipients_act.data, "act"), *_recipients(self.recipients_info.data, "info")]
+        recipients = [*_recipients(self.recipients_act.data, "act"), *_recipients(self.recipients_info.data, "info"),
+                      *_recipients(self.recipients_archive.data, "archive")]
         return DraftData(
             type_code=self.type_code.data or "", summary=self.summary.data or "", body=self.body.data or "",
             secrecy=self.secrecy.data or "", urgency=self.urgency.data or "",

@@ -92,6 +92,19 @@ def can_replace(user: User, doc: OutgoingDocument) -> bool:
         doc.drafter_id == user.id or user.has_role(Role.CLERK) or user.has_role(Role.SPECIALIST))
 
 
+def can_see_delivery(user: User, doc: OutgoingDocument) -> bool:
+    """Per-recipient delivery and read status: for the clerk, the drafter and the signer, not for every recipient
+    (who received a document and when they read it is the sender's business)."""
+    if not can_view(user, doc):
+        return False
+    return doc.drafter_id == user.id or doc.signer_id == user.id or user.has_role(Role.CLERK)
+
+
+def can_dispatch(user: User, doc: OutgoingDocument) -> bool:
+    """Send again to external recipients whose e-mail failed: the clerk, once issued."""
+    return user.has_role(Role.CLERK) and doc.status_enum in _PUBLISHED and can_view(user, doc)
+
+
 def viewable(user: User, doc_id: int) -> OutgoingDocument:
     """The document if the user may see it; unknown and forbidden look the same (404)."""
     doc = db.session.get(OutgoingDocument, doc_id)

@@ -7,8 +7,10 @@ realtime events, which leave after the commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -16,7 +18,8 @@ from sqlalchemy import select
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.core.db import db, utcnow
-from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
+from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from edoc.core.forms import parse_optional_id
 from edoc.core.text import clean
 from edoc.documents import policy, sources
 from edoc.documents.models import (
@@ -131,6 +134,11 @@ def _validate(actor: User, data: DraftData) -> DraftData:
         raise ValidationFailed("Số lượng bản phải từ 1 đến 1000.", field="copies")
     data.register_id = draft_register(org_id, data.register_id, secret=bool(data.secrecy)).id
     data.recipients = [_validate_recipient(org_id, r) for r in data.recipients]
+    if data.secrecy and any(r.kind == RecipientKind.EXTERNAL for r in data.recipients):
+        # e-mail and the exchange network are no channel for state secrets: refused here, not at dispatch
+        raise ValidationFailed("Văn bản mật không được gửi ra ngoài qua hệ thống (e-mail, trục liên thông): bỏ nơi "
+                               "nhận bên ngoài và chuyển văn bản mật theo quy định về bảo vệ bí mật nhà nước.",
+                               field="recipients")
     for reader_id in data.reader_ids:
         reader = db.session.get(User, reader_id)
         if reader is None or reader.organisation_id != org_id:
@@ -143,6 +151,9 @@ def _validate_recipient(org_id: int, r: RecipientData) -> RecipientData:
     r.kind = _enum_value(RecipientKind, r.kind, "recipients", "Loại nơi nhận không hợp lệ.")
     r.purpose = _enum_value(RecipientPurpose, r.purpose, "recipients", "Mục đích gửi không hợp lệ.")
     r.label = clean(r.label)
+    if r.purpose == RecipientPurpose.ARCHIVE and r.kind == RecipientKind.EXTERNAL:
+        raise ValidationFailed("Bản lưu (Lưu) chỉ giao cho văn thư, đơn vị hoặc người trong cơ quan.",
+                               field="recipients")
     if r.kind == RecipientKind.UNIT:
         unit = db.session.get(Unit, r.unit_id) if r.unit_id else None
         if unit is None or unit.organisation_id != org_id:
@@ -393,7 +404,8 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     if doc.replaces_id is not None and doc.replaces is not None:
         doc.replaces.status = Status.REPLACED.value
         record("document.replaced", doc.replaces, actor=actor, changes={"by": doc.id})
-        _notify_recipients(doc.replaces, f"Văn bản {doc.replaces.reference} đã được thay thế bởi văn bản mới")
+        _notify_recipients(doc.replaces, f"Văn bản {doc.replaces.reference} đã được thay thế bởi văn bản "
+                                         f"{doc.reference}", actor=actor)
     _deliver(doc)
     record("document.issue", doc, actor=actor, changes={
         "register_id": register.id, "year": local.year, "number": number, "reference": doc.reference})
@@ -462,6 +474,8 @@ def mark_read(user: User, doc: OutgoingDocument) -> bool:
 # --- recall and replacement ----------------------------------------------------------------------------
 
 def recall(actor: User, doc: OutgoingDocument, reason: str) -> None:
+    """Recall in the caller's transaction: every internal recipient, the signer and the drafter are notified,
+    external recipients are queued for a recall notice (sent by ``dispatch`` after the commit)."""
     policy.require(policy.can_recall(actor, doc), "Chỉ văn thư hoặc người ký được thu hồi văn bản đã ban hành.")
     reason = clean(reason)
     if not reason:
@@ -472,13 +486,28 @@ def recall(actor: User, doc: OutgoingDocument, reason: str) -> None:
     doc.status = Status.RECALLED.value
     doc.recall_reason = reason
     record("document.recall", doc, actor=actor, changes={"reason": reason})
-    _notify_recipients(doc, f"THU HỒI văn bản {doc.reference}: {reason[:120]}")
+    _notify_recipients(doc, f"THU HỒI văn bản {doc.reference}: {reason[:120]}", actor=actor)
+    for recipient in doc.recipients:
+        if recipient.kind == RecipientKind.EXTERNAL:
+            recipient.recall_notice = "pending"
 
 
-def _notify_recipients(doc: OutgoingDocument, text: str) -> None:
+def recall_document(actor: User, doc: OutgoingDocument, reason: str) -> OutgoingDocument:
+    """Recall, commit, then e-mail the recall notice to external recipients in the background."""
+    recall(actor, doc, reason)
+    db.session.commit()
+    from edoc.documents import dispatch
+
+    dispatch.start(doc, dispatch.RECALL)
+    return doc
+
+
+def _notify_recipients(doc: OutgoingDocument, text: str, *, actor: User | None = None) -> None:
+    """One notification per person: everyone it was delivered to, the signer and the drafter (not the actor)."""
     users = set(db.session.execute(select(Delivery.user_id).where(Delivery.document_id == doc.id)).scalars())
-    users |= {doc.drafter_id}
-    for uid in users:
+    users |= {doc.drafter_id, *([doc.signer_id] if doc.signer_id else [])}
+    users.discard(actor.id if actor is not None else None)
+    for uid in sorted(users):
         notify(uid, "recall", text, f"/documents/{doc.id}")
     for recipient in doc.recipients:
         if recipient.kind == RecipientKind.EXTERNAL:
@@ -493,6 +522,7 @@ def start_replacement(actor: User, old: OutgoingDocument) -> OutgoingDocument:
     doc = create_draft(actor, data)
     doc.replaces_id = old.id
     record("document.replacement_started", doc, actor=actor, changes={"replaces": old.id})
+    sources.render_version(doc)
     return doc
 
 
@@ -506,3 +536,119 @@ def draft_data_of(doc: OutgoingDocument) -> DraftData:
                     for r in doc.recipients],
         reader_ids=[r.user_id for r in doc.readers],
     )
+
+
+# --- the document's actions, as the page's buttons and the API's endpoints call them -----------------------
+
+ACTIONS = ("submit", "approve", "return", "comment", "issue", "recall", "replace", "dispatch")
+
+
+def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str, Any]
+            ) -> tuple[OutgoingDocument, str]:
+    """One change of state of ``doc``, committed, with what to tell the user; ``fields`` are the form's or
+    the JSON body's. Returns the document to show next (the new draft, for a replacement)."""
+    from edoc.documents import dispatch
+
+    if action == "submit":
+        submit(actor, doc)
+        message = "Đã trình ký."
+    elif action == "approve":
+        approve(actor, doc)
+        message = "Đã duyệt văn bản."
+    elif action == "return":
+        return_draft(actor, doc, str(fields.get("reason") or ""))
+        message = "Đã trả lại dự thảo."
+    elif action == "comment":
+        add_comment(actor, doc, str(fields.get("text") or ""))
+        message = "Đã gửi góp ý."
+    elif action == "issue":
+        register_id = parse_optional_id(fields.get("register_id"), field="register_id")
+        doc = issue_document(actor, doc, register_id=register_id)
+        return doc, f"Đã ban hành văn bản số {doc.reference}."
+    elif action == "recall":
+        recall_document(actor, doc, str(fields.get("reason") or ""))
+        return doc, "Đã thu hồi văn bản và thông báo cho nơi nhận."
+    elif action == "replace":
+        doc = start_replacement(actor, doc)
+        message = "Đã tạo dự thảo thay thế. Hãy sửa nội dung rồi trình ký."
+    elif action == "dispatch":
+        count = dispatch.retry(actor, doc)
+        db.session.commit()
+        dispatch.start(doc, dispatch.ISSUE)
+        dispatch.start(doc, dispatch.RECALL)
+        return doc, f"Đang gửi lại {count} nơi nhận."
+    else:
+        raise NotFound("Không có thao tác này.")
+    db.session.commit()
+    return doc, message
+
+
+# --- what the pages and the API show -------------------------------------------------------------------
+
+PURPOSE_LABELS = {RecipientPurpose.ACT.value: "Thực hiện (Kính gửi)",
+                  RecipientPurpose.INFO.value: "Để biết, báo cáo, giám sát",
+                  RecipientPurpose.ARCHIVE.value: "Lưu"}
+DISPATCH_LABELS = {"pending": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi e-mail", "failed": "Gửi lỗi",
+                   "manual": "Gửi thủ công"}
+
+
+@dataclass
+class PersonStatus:
+    user_id: int
+    name: str
+    delivered_at: datetime
+    read_at: datetime | None
+
+
+@dataclass
+class RecipientStatus:
+    """One Nơi nhận line and, for those who may see it (``policy.can_see_delivery``), how far it got."""
+
+    id: int
+    label: str
+    kind: str
+    purpose: str
+    purpose_label: str
+    dispatch_status: str | None = None
+    dispatch_label: str = ""
+    dispatch_note: str = ""
+    dispatched_at: datetime | None = None
+    people: list[PersonStatus] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> int:
+        return len(self.people)
+
+    @property
+    def read(self) -> int:
+        return sum(1 for p in self.people if p.read_at is not None)
+
+    def to_json(self) -> dict[str, object]:
+        return {"id": self.id, "label": self.label, "kind": self.kind, "purpose": self.purpose,
+                "dispatch_status": self.dispatch_status, "dispatch_note": self.dispatch_note or None,
+                "dispatched_at": self.dispatched_at.isoformat() if self.dispatched_at else None,
+                "delivered": self.delivered, "read": self.read,
+                "deliveries": [{"user_id": p.user_id, "name": p.name, "delivered_at": p.delivered_at.isoformat(),
+                                "read_at": p.read_at.isoformat() if p.read_at else None} for p in self.people]}
+
+
+def recipient_statuses(user: User, doc: OutgoingDocument) -> tuple[list[RecipientStatus], bool]:
+    """The Nơi nhận lines, with delivery and read status when ``user`` may see them; (rows, status shown)."""
+    shown = policy.can_see_delivery(user, doc)
+    deliveries: dict[int, list[Delivery]] = {}
+    if shown:
+        for d in db.session.execute(select(Delivery).where(Delivery.document_id == doc.id)
+                                    .order_by(Delivery.id)).scalars():
+            deliveries.setdefault(d.recipient_id, []).append(d)
+    rows = []
+    for r in doc.recipients:
+        row = RecipientStatus(r.id, r.label, r.kind, r.purpose, PURPOSE_LABELS.get(r.purpose, r.purpose))
+        if shown:
+            if r.kind == RecipientKind.EXTERNAL:
+                row.dispatch_status = r.dispatch_status or None
+                row.dispatch_label = DISPATCH_LABELS.get(r.dispatch_status, "—")
+                row.dispatch_note, row.dispatched_at = r.dispatch_note, r.dispatched_at
+            row.people = [PersonStatus(d.user_id, d.user.full_name, d.delivered_at, d.read_at)
+                          for d in deliveries.get(r.id, [])]
+        rows.append(row)
+    return rows, shown

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import io
 import logging
-import smtplib
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db, utcnow
+from edoc.core.db import db
 from edoc.core.errors import Conflict, TooLarge, ValidationFailed
-from edoc.documents.models import OutgoingDocument, RecipientKind
+from edoc.documents.models import OutgoingDocument
 from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
 from edoc.rendering import placeholders
@@ -213,39 +211,7 @@ def _printed_year(pdf: bytes) -> int | None:
 
 
 def dispatch_external(doc: OutgoingDocument) -> None:
-    """After the issue commits: e-mail the PDF to external recipients when SMTP is configured, else leave
-    them listed for dispatch. A failed send is recorded per recipient, never undoes the issue."""
-    settings = current_app.config["EDOC"]
-    externals = [r for r in doc.recipients if r.kind == RecipientKind.EXTERNAL and r.dispatch_status == "pending"]
-    if not externals:
-        return
-    if not settings.smtp_host:
-        for r in externals:
-            r.dispatch_note = "Chưa cấu hình máy chủ thư: gửi thủ công hoặc qua trục liên thông."
-        db.session.commit()
-        return
-    pdf = read_verified(doc.issued_file) if doc.issued_file else None
-    for r in externals:
-        address = r.contact.email if r.contact else ""
-        if not address:
-            r.dispatch_status, r.dispatch_note = "manual", "Nơi nhận chưa có địa chỉ e-mail."
-            continue
-        message = EmailMessage()
-        message["From"] = settings.smtp_sender
-        message["To"] = address
-        message["Subject"] = f"Văn bản số {doc.reference}: {doc.summary[:150]}"
-        message.set_content(
-            f"{doc.organisation.name} gửi văn bản số {doc.reference} ngày {doc.issued_on:%d/%m/%Y}.\n"
-            f"Trích yếu: {doc.summary}\n")
-        if pdf is not None:
-            message.add_attachment(pdf, maintype="application", subtype="pdf",
-                                   filename=f"{doc.reference.replace('/', '-')}.pdf")
-        try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            r.dispatch_status, r.dispatch_note = "failed", f"Gửi e-mail lỗi: {exc}"
-            log.warning("dispatch of document %s to %s failed: %s", doc.id, address, exc)
-        else:
-            r.dispatch_status, r.dispatched_at, r.dispatch_note = "sent", utcnow(), f"Đã gửi tới {address}"
-    db.session.commit()
+    """After the issue commits: external recipients are e-mailed in the background (``dispatch``)."""
+    from edoc.documents import dispatch
+
+    dispatch.start(doc, dispatch.ISSUE)

@@ -7,7 +7,7 @@ for the others every recipient is listed. The last line is "- Lưu: VT, <draftin
 
 from __future__ import annotations
 
-from edoc.documents.models import OutgoingDocument, RecipientPurpose
+from edoc.documents.models import OutgoingDocument, RecipientKind, RecipientPurpose
 from edoc.registers.types import get_type
 from edoc.rendering import DocumentSpec, SignerBlock
 
@@ -16,6 +16,17 @@ KINH_GUI_TYPES = {"CV", "TTr", "BC", "CĐ"}
 
 def _lines(labels: list[str]) -> list[str]:
     return [f"- {label};" for label in labels]
+
+
+def archive_line(doc: OutgoingDocument) -> str:
+    """Who keeps the archived copies, as the last Nơi nhận line and register column 6 print it: the văn thư
+    (VT) always, then the recipients marked archive (a unit by its abbreviation, a person by name), by default
+    the drafting unit: "VT, TG"."""
+    kept = [r.unit.abbreviation if r.kind == RecipientKind.UNIT and r.unit is not None else r.label
+            for r in doc.recipients if r.purpose == RecipientPurpose.ARCHIVE]
+    if not kept and doc.drafting_unit is not None:
+        kept = [doc.drafting_unit.abbreviation]
+    return ", ".join(["VT", *dict.fromkeys(kept)])
 
 
 def spec_for(doc: OutgoingDocument) -> DocumentSpec:
@@ -30,8 +41,7 @@ def spec_for(doc: OutgoingDocument) -> DocumentSpec:
         recipients = (["- Như trên;"] if kinh_gui else []) + _lines(info)
     else:
         recipients = _lines(act + info)
-    archive = "VT" + (f", {doc.drafting_unit.abbreviation}" if doc.drafting_unit else "")
-    recipients.append(f"- Lưu: {archive}.")
+    recipients.append(f"- Lưu: {archive_line(doc)}.")
     register = doc.register
     issuing_body = register.issuer_name if register is not None and register.issuer_name else doc.organisation.name
     signer = doc.signer

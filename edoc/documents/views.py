@@ -10,11 +10,11 @@ from werkzeug.wrappers import Response
 from edoc.accounts.models import Role, User
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.core.forms import parse_optional_id
 from edoc.documents import policy, service, sources
 from edoc.documents.contacts import contacts_of
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import Delivery, OutgoingDocument, ReviewComment, Status
+from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
 from edoc.registers.types import get_type
@@ -131,50 +131,24 @@ def show(doc_id: int) -> str:
         db.session.commit()
     comments = db.session.execute(select(ReviewComment).where(ReviewComment.document_id == doc.id)
                                   .order_by(ReviewComment.id)).scalars().all()
-    deliveries = db.session.execute(select(Delivery).where(Delivery.document_id == doc.id)).scalars().all()
-    registers = registers_of(doc.organisation_id, outgoing_only=True)
+    recipients, status_shown = service.recipient_statuses(me(), doc)
     from edoc.signatures import service as signing
 
     return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
-                           comments=comments,
-                           deliveries=deliveries, registers=registers, doc_type=get_type(doc.type_code))
+                           comments=comments, recipients=recipients, status_shown=status_shown,
+                           archive_line=archive_line(doc), can_dispatch=policy.can_dispatch(me(), doc),
+                           doc_type=get_type(doc.type_code))
 
 
 @bp.route("/<int:doc_id>/<action>", methods=["POST"])
 @login_required
 def act(doc_id: int, action: str) -> Response:
-
-    doc = policy.viewable(me(), doc_id)
-    user = me()
-    if action == "submit":
-        service.submit(user, doc)
-        message = "Đã trình ký."
-    elif action == "approve":
-        service.approve(user, doc)
-        message = "Đã duyệt văn bản."
-    elif action == "return":
-        service.return_draft(user, doc, request.form.get("reason", ""))
-        message = "Đã trả lại dự thảo."
-    elif action == "comment":
-        service.add_comment(user, doc, request.form.get("text", ""))
-        message = "Đã gửi góp ý."
-    elif action == "issue":
-        doc = service.issue_document(user, doc, register_id=parse_optional_id(request.form.get("register_id"),
-                                                                              field="register_id"))
-        message = f"Đã ban hành văn bản số {doc.reference}."
-    elif action == "recall":
-        service.recall(user, doc, request.form.get("reason", ""))
-        message = "Đã thu hồi văn bản và thông báo cho nơi nhận."
-    elif action == "replace":
-        new_doc = service.start_replacement(user, doc)
-        sources.render_version(new_doc)
-        db.session.commit()
-        flash("Đã tạo dự thảo thay thế. Hãy sửa nội dung rồi trình ký.", "success")
-        return redirect(url_for("documents.edit", doc_id=new_doc.id))
-    else:
+    if action not in service.ACTIONS:
         abort(404)
-    db.session.commit()
+    doc, message = service.perform(me(), policy.viewable(me(), doc_id), action, request.form)
     flash(message, "success")
+    if action == "replace":
+        return redirect(url_for("documents.edit", doc_id=doc.id))
     return redirect(url_for("documents.show", doc_id=doc.id))
 
 

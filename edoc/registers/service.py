@@ -105,6 +105,7 @@ COLUMNS = ["Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loạ
 def outgoing_entries(register: Register, year: int, *, query: str = "", month: int | None = None
                      ) -> list[OutgoingEntry]:
     from edoc.documents.models import OutgoingDocument, Status
+    from edoc.documents.spec import archive_line
     from edoc.registers.types import get_type
 
     stmt = (select(OutgoingDocument)
@@ -121,7 +122,7 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
         doc_type = get_type(doc.type_code)
         type_name = doc_type.name if doc_type else doc.type_code
         recipients = "; ".join(r.label for r in doc.recipients if r.purpose != "archive")
-        archive = "VT" + (f", {doc.drafting_unit.abbreviation}" if doc.drafting_unit else "")
+        archive = archive_line(doc)
         note = {Status.RECALLED.value: f"Đã thu hồi: {doc.recall_reason}",
                 Status.REPLACED.value: "Đã bị thay thế"}.get(doc.status, "")
         if doc.replaces_id:

@@ -1,9 +1,12 @@
-"""Issuing: internal recipients find it at once (realtime), external ones get the PDF by e-mail when SMTP is
-configured (a local SMTP sink stands in for the mail server)."""
+"""Issuing: internal recipients find it at once (realtime); external ones get the PDF and its attachments by
+e-mail in the background when SMTP is configured (a local SMTP sink stands in for the mail server); a recall
+reaches everyone. The sending never holds the request, nor the database."""
 
 from __future__ import annotations
 
 import email
+import io
+import threading
 from email import policy as email_policy
 
 import pytest
@@ -11,80 +14,170 @@ from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.core.db import db
-from edoc.documents import service, sources
+from edoc.core.errors import ValidationFailed
+from edoc.documents import dispatch, service, sources
 from edoc.documents.models import Contact, Recipient
-from tests.documents.conftest import get_doc
+from edoc.notifications.models import Notification
+from edoc.organisations.models import Unit
+from tests.documents.conftest import api_token, get_doc
 from tests.support.components import free_port
-from tests.support.web import login
+from tests.support.web import csrf_token, login
+
+
+class Sink:
+    """Collects messages; ``gate`` (when set) holds each delivery until released."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.gate: threading.Event | None = None
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        self.arrived.set()
+        if self.gate is not None:
+            import asyncio
+
+            while not self.gate.is_set():
+                await asyncio.sleep(0.02)
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email_policy.default))
+        return "250 OK"
 
 
 @pytest.fixture
-def smtp_sink():
+def smtp_sink(app):
     from aiosmtpd.controller import Controller
-
-    class Sink:
-        def __init__(self) -> None:
-            self.messages: list[email.message.EmailMessage] = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email_policy.default))
-            return "250 OK"
 
     handler = Sink()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    yield controller, handler
+    app.config["EDOC"].smtp_host, app.config["EDOC"].smtp_port = controller.hostname, controller.port
+    yield handler
+    dispatch.wait(app)
     controller.stop()
 
 
-def _issue_to_externals(app, demo, make_document) -> int:
+def _externals(app, demo) -> list[service.RecipientData]:
     with app.app_context():
         contacts = db.session.execute(select(Contact).order_by(Contact.id)).scalars().all()
-        recipients = [service.RecipientData("external", "act", contact_id=contacts[0].id),
-                      service.RecipientData("user", "info", user_id=demo["daibieu"])]
-    doc_id = make_document("approved", recipients=recipients)
+        return [service.RecipientData("external", "act", contact_id=contacts[0].id),
+                service.RecipientData("user", "info", user_id=demo["daibieu"])]
+
+
+def _issue(app, demo, doc_id: int) -> None:
     with app.app_context():
-        clerk = db.session.get(User, demo["vanthu"])
-        doc = service.issue(clerk, get_doc(doc_id))
-        sources.finalise_issued(clerk, doc)
+        service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+
+
+def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, make_document, smtp_sink):
+    doc_id = make_document("draft", recipients=_externals(app, demo))
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        annex = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+        sources.add_attachment(drafter, get_doc(doc_id), io.BytesIO(annex), "danh-sach.pdf", "Phụ lục I")
+        service.submit(drafter, get_doc(doc_id))
+        service.approve(db.session.get(User, demo["chutich"]), get_doc(doc_id))
         db.session.commit()
-        sources.dispatch_external(doc)
-    return doc_id
-
-
-def test_external_recipient_gets_the_pdf_by_email(app, demo, make_document, smtp_sink):
-    controller, sink = smtp_sink
-    app.config["EDOC"].smtp_host, app.config["EDOC"].smtp_port = controller.hostname, controller.port
-    doc_id = _issue_to_externals(app, demo, make_document)
-    assert len(sink.messages) == 1
-    message = sink.messages[0]
-    assert message["To"] == "vanthu@ldldhanoi.example.vn"
-    assert "01/KH-LĐLĐ" in message["Subject"]
-    [attachment] = list(message.iter_attachments())
-    assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_content().startswith(b"%PDF-")
+    _issue(app, demo, doc_id)
+    dispatch.wait(app)
+    [message] = smtp_sink.messages
+    assert message["To"] == "vanthu@ldldhanoi.example.vn" and "01/KH-LĐLĐ" in message["Subject"]
+    attachments = list(message.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["01-KH-LĐLĐ.pdf", "danh-sach.pdf"]
+    assert all(a.get_content_type() == "application/pdf" for a in attachments)
+    assert attachments[0].get_content().startswith(b"%PDF-") and attachments[1].get_content() == annex
     with app.app_context():
         external = db.session.execute(select(Recipient).where(Recipient.document_id == doc_id,
                                                                Recipient.kind == "external")).scalar_one()
         assert external.dispatch_status == "sent" and external.dispatched_at is not None
 
 
-def test_unreachable_smtp_is_recorded_per_recipient_and_keeps_the_issue(app, demo, make_document):
-    app.config["EDOC"].smtp_host, app.config["EDOC"].smtp_port = "127.0.0.1", free_port()
-    doc_id = _issue_to_externals(app, demo, make_document)
+def test_sending_happens_after_the_request_and_holds_no_database_lock(app, demo, make_document, smtp_sink):
+    smtp_sink.gate = threading.Event()
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    response = clerk.post(f"/documents/{doc_id}/issue", data={"csrf_token": csrf_token(clerk, "/")})
+    assert response.status_code == 302  # answered while the mail server still holds the message
+    assert smtp_sink.arrived.wait(10) and smtp_sink.messages == []
+    page = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Đang gửi" in page
+    # another clerk's write goes through meanwhile (SQLite: every transaction holds the write lock)
+    other = make_document("approved")
+    _issue(app, demo, other)
+    smtp_sink.gate.set()
+    dispatch.wait(app)
+    assert len(smtp_sink.messages) == 1
+    assert "Đã gửi e-mail" in clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+
+
+def test_a_failed_send_is_recorded_keeps_the_issue_and_can_be_retried(app, demo, make_document, smtp_sink):
+    port = app.config["EDOC"].smtp_port
+    app.config["EDOC"].smtp_port = free_port()  # nobody listens
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    _issue(app, demo, doc_id)
+    dispatch.wait(app)
     with app.app_context():
         doc = get_doc(doc_id)
         assert doc.status == "issued" and doc.number == 1
         external = next(r for r in doc.recipients if r.kind == "external")
-        assert external.dispatch_status == "failed" and "lỗi" in external.dispatch_note
+        assert external.dispatch_status == "failed" and "Gửi e-mail lỗi" in external.dispatch_note
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    page = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Gửi lỗi" in page and "Gửi lại các nơi gửi lỗi" in page
+    recipient = app.test_client()
+    login(recipient, "daibieu")
+    assert "Gửi lại" not in recipient.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert recipient.post(f"/documents/{doc_id}/dispatch",
+                          data={"csrf_token": csrf_token(recipient, "/")}).status_code == 403
+    app.config["EDOC"].smtp_port = port
+    assert clerk.post(f"/documents/{doc_id}/dispatch", data={"csrf_token": csrf_token(clerk, "/")}).status_code == 302
+    dispatch.wait(app)
+    assert len(smtp_sink.messages) == 1
+    with app.app_context():
+        assert next(r for r in get_doc(doc_id).recipients if r.kind == "external").dispatch_status == "sent"
+
+
+def test_smtp_login_from_the_settings(app, demo, make_document):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    logins: list[tuple[str, str]] = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password == b"bi-mat")
+
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), authenticator=authenticator,
+                            auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        settings = app.config["EDOC"]
+        settings.smtp_host, settings.smtp_port = controller.hostname, controller.port
+        settings.extra.update(smtp_username="vanthu", smtp_password="bi-mat")
+        doc_id = make_document("approved", recipients=_externals(app, demo))
+        _issue(app, demo, doc_id)
+        dispatch.wait(app)
+    finally:
+        controller.stop()
+    assert logins == [("vanthu", "bi-mat")] and len(handler.messages) == 1
 
 
 def test_without_smtp_externals_are_listed_for_dispatch(app, demo, make_document):
-    doc_id = _issue_to_externals(app, demo, make_document)
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    _issue(app, demo, doc_id)
     client = app.test_client()
     login(client, "vanthu")
     page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
-    assert "Chờ gửi" in page and "Chưa cấu hình máy chủ thư" in page
+    assert "Gửi thủ công" in page and "Chưa cấu hình máy chủ thư" in page
+
+
+def test_secret_documents_cannot_have_external_recipients(app, demo, make_document):
+    with pytest.raises(ValidationFailed, match="Văn bản mật không được gửi ra ngoài"):
+        make_document("draft", secrecy="Mật", reader_ids=[demo["vanthu"]], recipients=_externals(app, demo))
+    with app.app_context():
+        assert db.session.execute(select(Recipient)).first() is None
 
 
 def test_internal_recipient_is_notified_live_and_read_is_tracked(app, demo, make_document):
@@ -92,15 +185,69 @@ def test_internal_recipient_is_notified_live_and_read_is_tracked(app, demo, make
     login(recipient, "daibieu")
     socket = app.extensions["socketio"].test_client(app, flask_test_client=recipient)
     socket.get_received()
-    doc_id = _issue_to_externals(app, demo, make_document)
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    _issue(app, demo, doc_id)
     notes = [m["args"][0] for m in socket.get_received() if m["name"] == "notification"]
     assert len(notes) == 1 and "01/KH-LĐLĐ" in notes[0]["text"]
     clerk = app.test_client()
     login(clerk, "vanthu")
     before = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "Đã nhận 1, đã đọc 0" in before
-    assert recipient.get(f"/documents/{doc_id}").status_code == 200
+    page = recipient.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Thực hiện Chỉ thị 15-CT/TU năm 2023" in page
+    assert "đã đọc" not in page and "Đã nhận" not in page  # a recipient does not see others' status
     after = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "Đã nhận 1, đã đọc 1" in after
     inbox = recipient.get("/documents/?tab=inbox").get_data(as_text=True)
     assert "Thực hiện Chỉ thị 15-CT/TU năm 2023" in inbox
+
+
+def test_recall_notifies_every_recipient_the_signer_and_the_drafter_and_emails_externals(
+        app, demo, make_document, smtp_sink):
+    with app.app_context():
+        vp = db.session.execute(select(Unit.id).where(Unit.abbreviation == "VP")).scalar_one()
+    recipients = [*_externals(app, demo), service.RecipientData("unit", "act", unit_id=vp)]
+    doc_id = make_document("approved", recipients=recipients)
+    _issue(app, demo, doc_id)
+    dispatch.wait(app)
+    response = app.test_client().post(f"/api/v1/documents/{doc_id}/recall", json={"reason": "Sai nơi nhận"},
+                                      headers=api_token(app, demo["vanthu"]))
+    assert response.status_code == 200 and response.get_json()["status"] == "recalled"
+    dispatch.wait(app)
+    with app.app_context():
+        notes = db.session.execute(select(Notification).where(Notification.kind == "recall")).scalars().all()
+        told, texts = [n.user_id for n in notes], {n.text for n in notes}
+    # the delegate (a person), every member of Văn phòng but the clerk who recalled, the signer, the drafter
+    expected = {demo["daibieu"], demo["thuky"], demo["quantri"], demo["chutich"], demo["chuyenvien"]}
+    assert sorted(told) == sorted(expected)  # one notification each
+    assert texts == {"THU HỒI văn bản 01/KH-LĐLĐ: Sai nơi nhận"}
+    for person in ("daibieu", "thuky", "chutich", "chuyenvien"):
+        client = app.test_client()
+        login(client, person)
+        assert "Văn bản đã bị thu hồi: Sai nơi nhận" in client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    issued_mail, recall_mail = smtp_sink.messages
+    assert recall_mail["Subject"].startswith("THU HỒI văn bản số 01/KH-LĐLĐ")
+    assert "Lý do thu hồi: Sai nơi nhận" in recall_mail.get_content()
+    with app.app_context():
+        external = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
+        assert external.recall_notice == "sent"
+
+
+def test_replacement_through_the_api(app, demo, make_document):
+    doc_id = make_document("approved", recipients=_externals(app, demo)[1:])
+    _issue(app, demo, doc_id)
+    response = app.test_client().post(f"/api/v1/documents/{doc_id}/replacement",
+                                      headers=api_token(app, demo["chuyenvien"]))
+    assert response.status_code == 201
+    new = response.get_json()
+    assert new["replaces_id"] == doc_id and new["status"] == "draft" and new["id"] != doc_id
+    for who, action in (("chuyenvien", "submit"), ("chutich", "approve"), ("vanthu", "issue")):
+        answer = app.test_client().post(f"/api/v1/documents/{new['id']}/{action}",
+                                        headers=api_token(app, demo[who]))
+        assert answer.status_code == 200, answer.get_json()
+    old = app.test_client().get(f"/api/v1/documents/{doc_id}", headers=api_token(app, demo["vanthu"])).get_json()
+    assert old["status"] == "replaced" and answer.get_json()["reference"] == "02/KH-LĐLĐ"
+    with app.app_context():
+        told = {n.user_id for n in db.session.execute(
+            select(Notification).where(Notification.kind == "recall")).scalars()}
+    assert demo["daibieu"] in told  # the old one's recipient learns it was replaced
