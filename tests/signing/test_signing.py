@@ -188,21 +188,30 @@ def test_pdf_without_a_signature_field(leader, tmp_path):
         sign_pdf(plain, leader, new_field=(2, (300, 500, 450, 580)))
 
 
-def test_command_line(tmp_path, ca, unsigned_pdf, signature_png):
-    env_python = sys.executable
+def test_command_line(tmp_path, ca, unsigned_pdf, signature_png, capsys):
+    """The command line's own code, run here (test_cli runs the program itself)."""
+    from signing.cli import main
+
     (tmp_path / "in.pdf").write_bytes(unsigned_pdf)
     (tmp_path / "sig.png").write_bytes(signature_png)
-    run = lambda *a: subprocess.run([env_python, "-m", "signing", *a], cwd=ROOT, capture_output=True, text=True)  # noqa: E731
-    assert run("devca", "init", str(tmp_path / "ca"), "--password", "ca-pass").returncode == 0
-    assert run("devca", "issue", str(tmp_path / "ca"), "--password", "ca-pass", "--name", "Trần Thị Lan",
-               "--output", str(tmp_path / "lan.p12"), "--p12-password", "p12").returncode == 0
-    signed = run("sign", str(tmp_path / "in.pdf"), str(tmp_path / "out.pdf"), "--pkcs12", str(tmp_path / "lan.p12"),
-                 "--password", "p12", "--image", str(tmp_path / "sig.png"))
-    assert signed.returncode == 0, signed.stderr
-    ok = run("validate", str(tmp_path / "out.pdf"), "--trust", str(tmp_path / "ca" / "ca.pem"), "--json")
-    assert ok.returncode == 0 and '"all_valid": true' in ok.stdout
-    untrusted = run("validate", str(tmp_path / "out.pdf"))
-    assert untrusted.returncode == 1 and "CHƯA ĐƯỢC TIN CẬY" in untrusted.stdout
-    wrong = run("sign", str(tmp_path / "in.pdf"), str(tmp_path / "x.pdf"), "--pkcs12", str(tmp_path / "lan.p12"),
-                "--password", "nope")
-    assert wrong.returncode == 2 and "sai mật khẩu" in wrong.stderr and not (tmp_path / "x.pdf").exists()
+
+    def run(*args: object) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("devca", "init", tmp_path / "ca", "--password", "ca-pass")[0] == 0
+    assert run("devca", "init", tmp_path / "ca", "--password", "ca-pass")[0] == 2  # never overwritten
+    assert run("devca", "issue", tmp_path / "ca", "--password", "ca-pass", "--name", "Trần Thị Lan",
+               "--output", tmp_path / "lan.p12", "--p12-password", "p12")[0] == 0
+    code, _, err = run("sign", tmp_path / "in.pdf", tmp_path / "out.pdf", "--pkcs12", tmp_path / "lan.p12",
+                       "--password", "p12", "--image", tmp_path / "sig.png")
+    assert code == 0, err
+    code, out, _ = run("validate", tmp_path / "out.pdf", "--trust", tmp_path / "ca" / "ca.pem", "--json")
+    assert code == 0 and '"all_valid": true' in out
+    code, out, _ = run("validate", tmp_path / "out.pdf")
+    assert code == 1 and "CHƯA ĐƯỢC TIN CẬY" in out
+    code, _, err = run("sign", tmp_path / "in.pdf", tmp_path / "x.pdf", "--pkcs12", tmp_path / "lan.p12",
+                       "--password", "nope")
+    assert code == 2 and "sai mật khẩu" in err and not (tmp_path / "x.pdf").exists()
