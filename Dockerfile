@@ -14,11 +14,13 @@ COPY signing ./signing
 COPY storage ./storage
 COPY templates ./templates
 RUN pip install --no-cache-dir '.[production,pkcs11]'
+# The one server command, shared with the test that starts it (tests/realtime/test_gunicorn.py).
+COPY scripts/serve /usr/local/bin/edoc-serve
 
 ENV EDOC_INSTANCE_PATH=/var/lib/edoc EDOC_ASYNC_MODE=gevent
 RUN useradd --system --home /var/lib/edoc edoc && mkdir -p /var/lib/edoc && chown edoc /var/lib/edoc
 USER edoc
 EXPOSE 8000
-# One gevent worker per container: Socket.IO needs sticky sessions across workers; scale with more
-# containers sharing Redis (EDOC_REDIS_URL) behind a sticky load balancer.
-CMD ["sh", "-c", "edoc db upgrade && exec gunicorn --worker-class geventwebsocket.gunicorn.workers.GeventWebSocketWorker --workers 1 --bind 0.0.0.0:8000 --access-logfile - edoc.wsgi:app"]
+# One gevent worker per container (edoc-serve's default): Socket.IO needs sticky sessions across workers; scale
+# with more containers sharing Redis (EDOC_REDIS_URL) behind a sticky load balancer.
+CMD ["sh", "-c", "edoc db upgrade && exec edoc-serve"]

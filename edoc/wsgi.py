@@ -1,8 +1,17 @@
-"""WSGI entry point for gunicorn.
+"""WSGI entry point for gunicorn, as ``scripts/serve`` (the Docker image's ``edoc-serve``) runs it:
 
-``gunicorn -k geventwebsocket.gunicorn.workers.GeventWebSocketWorker -w 1 edoc.wsgi:app``
+``gunicorn --worker-class geventwebsocket.gunicorn.workers.GeventWebSocketWorker --workers 1 edoc.wsgi:app``
 """
 
-from edoc.app import create_app
+import sys
 
-app = create_app()
+from edoc.app import create_app
+from edoc.core.errors import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    # One line naming the setting instead of a traceback; exit code 3 is gunicorn's "worker failed to boot",
+    # on which the master stops rather than respawning the worker for ever.
+    sys.stderr.write(f"edoc: cấu hình sai / bad setting: {exc}\n")
+    raise SystemExit(3) from None
