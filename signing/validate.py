@@ -419,7 +419,9 @@ class _Settings:
             cas = {int(c.serial_number) for c in [*certs, *known, *self.trust_roots] if c.ca}
             wanted = for_serials | cas
             ocsps = [der for der in ocsps if (serials := _ocsp_serials(der)) is None or serials & wanted]
-        past = judgement.basis in ("signature_timestamp", "document_timestamp")
+        # an answer issued after the moment judged at is accepted for it: a responder's "good" (or "revoked
+        # since after then") issued today still speaks about yesterday
+        past = judgement.basis != "now"
         return validation_context(self.trust_roots, revocation=self.revocation, fetch=self.fetch,
                                   moment=judgement.moment, other_certs=certs, ocsps=ocsps, crls=crls,
                                   retroactive_revinfo=past)

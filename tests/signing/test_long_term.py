@@ -184,6 +184,7 @@ def test_revoked_after_signing_long_term_signatures_stay_valid(services, live_ca
                     validation_context=_context(services))
     b_lta = sign_pdf(plain_pdf, person, new_field=BOX, timestamper=timestamper, embed_validation_info=True,
                      validation_context=_context(services), lta=True)
+    signed_by = datetime.now(UTC)
     time.sleep(1.1)  # revocation times have whole seconds: make it fall clearly after the timestamps
     live_ca.revoke(person)
     roots = [services.ca.root]
@@ -200,6 +201,9 @@ def test_revoked_after_signing_long_term_signatures_stay_valid(services, live_ca
         assert signature.judged_by == "signature_timestamp" and signature.judged_at == signature.timestamp
     for pdf in (b_lt, b_lta):  # and offline, from the DSS alone
         assert validate_pdf(pdf, trust_roots=roots, revocation="hard", fetch=False).all_valid
+    # the caller may ask about a moment: before the revocation, today's answer clears even the B-B signature
+    [then] = validate_pdf(b_b, trust_roots=roots, revocation="hard", fetch=True, moment=signed_by).signatures
+    assert then.ok and then.judged_by == "requested" and not then.revoked
     # judged now on purpose (the caller's moment), the revocation shows
     [now] = validate_pdf(b_lt, trust_roots=roots, revocation="hard", fetch=True,
                          moment=datetime.now(UTC)).signatures
