@@ -168,8 +168,6 @@ def test_huge_year_on_register_pages_is_400(app, client, demo):
         assert "Năm không hợp lệ" in response.get_data(as_text=True)
 
 
-@pytest.mark.xfail(strict=True, reason="edoc/documents/api.py api_register_entries must parse the year with "
-                                       "edoc.core.forms.parse_year (owned by the documents engineer)")
 def test_huge_year_on_the_register_api_is_400(app, client, demo):
     api = _token(app, demo["vanthu"])
     response = client.get(f"/api/v1/registers/{_register_id(app)}/entries?year={10**20}", headers=api)
