@@ -198,33 +198,17 @@ class SoftToken:
 
 
 @pytest.fixture(scope="session")
-def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftToken]:
-    """A fresh SoftHSM2 token in a temporary folder. SOFTHSM2_CONF is set for the whole session: the library
-    reads it once, when python-pkcs11 first loads it, and keeps it for the process."""
-    require_tool("softhsm2-util", "softhsm2")
-    from signing.tokens import find_softhsm_module
+def softhsm(tmp_path_factory: pytest.TempPathFactory) -> SoftToken:
+    """A SoftHSM2 token, in the session's one SoftHSM configuration (see tests.support.softhsm: the library
+    reads SOFTHSM2_CONF once per process, so every test's tokens live in one folder)."""
+    from tests.support.softhsm import softhsm_token
 
-    module = find_softhsm_module()
-    if module is None:
-        missing("SoftHSM2", "libsofthsm2.so not found (install softhsm2)")
     try:
         import pkcs11  # noqa: F401
     except ImportError:
         missing("python-pkcs11", "not installed (pip install python-pkcs11)")
-    folder = tmp_path_factory.mktemp("softhsm")
-    (folder / "tokens").mkdir()
-    conf = folder / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
-    previous = os.environ.get("SOFTHSM2_CONF")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    token = SoftToken(module, conf, "edoc-test", "123456", "87654321")  # type: ignore[arg-type]
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", token.label, "--pin", token.pin,
-                    "--so-pin", token.so_pin], check=True, capture_output=True, env=token.env)
-    yield token
-    if previous is None:
-        os.environ.pop("SOFTHSM2_CONF", None)
-    else:
-        os.environ["SOFTHSM2_CONF"] = previous
+    module = softhsm_token(tmp_path_factory, "edoc-test", pin="123456", so_pin="87654321")
+    return SoftToken(module, Path(os.environ["SOFTHSM2_CONF"]), "edoc-test", "123456", "87654321")
 
 
 @pytest.fixture(scope="session")

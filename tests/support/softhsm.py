@@ -42,7 +42,21 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory, label: str, *, pin: 
                           "log.level = ERROR\n")
         os.environ["SOFTHSM2_CONF"] = str(config)
     shown = subprocess.run(["softhsm2-util", "--show-slots"], capture_output=True, text=True).stdout
-    if f"Label:            {label}" not in shown:
+    if not any(line.split(":", 1)[-1].strip() == label for line in shown.splitlines()
+               if line.strip().startswith("Label:")):
         subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin,
                         "--so-pin", so_pin], check=True, capture_output=True)
+        _rescan(module)
     return module
+
+
+def _rescan(module: str) -> None:
+    """SoftHSM lists its tokens when it is initialised: a process that already loaded it sees a token made
+    since only after it is initialised again."""
+    try:
+        import pkcs11
+    except ImportError:
+        return
+    library = pkcs11.lib(module)
+    if library.initialized:
+        library.reinitialize()
