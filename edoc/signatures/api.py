@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from edoc.api import bp
+from edoc.api import bp, json_object
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.core.db import db
@@ -18,15 +18,6 @@ from edoc.files import sniff
 from edoc.files.service import store_upload
 from edoc.signatures import service
 from signing.placement import Placement
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise ValidationFailed("Thân yêu cầu phải là một đối tượng JSON.")
-    return body
 
 
 def _placement(body: dict[str, Any]) -> Placement | None:
@@ -45,7 +36,7 @@ def _placement(body: dict[str, Any]) -> Placement | None:
 
 @bp.route("/documents/<int:doc_id>/sign", methods=["POST"])
 def api_sign(doc_id: int) -> Response:
-    body = _body()
+    body = json_object()
     doc = policy.viewable(api_user(), doc_id)
     service.sign_one(api_user(), doc, str(body.get("pin", "")), placement=_placement(body))
     db.session.commit()
