@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
+from sqlalchemy import select
 
 from edoc.api import bp, json_object
 from edoc.api.openapi import add_paths, errors
@@ -13,9 +14,11 @@ from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id, parse_optional_id
 from edoc.documents import policy, service, sources
+from edoc.documents.contacts import contact_json, contacts_of, create_contact, get_contact_in, update_contact
 from edoc.documents.models import OutgoingDocument
 from edoc.documents.spec import archive_line
-from edoc.registers.service import outgoing_entries, readable_register
+from edoc.organisations.models import Unit
+from edoc.registers.types import DOCUMENT_TYPES
 
 
 def document_json(doc: OutgoingDocument) -> dict[str, Any]:
@@ -26,7 +29,7 @@ def document_json(doc: OutgoingDocument) -> dict[str, Any]:
         "register_id": doc.register_id, "secrecy": doc.secrecy or None, "urgency": doc.urgency or None,
         "drafter_id": doc.drafter_id, "signer_id": doc.signer_id, "versions": len(doc.versions),
         "pdf_file_id": doc.issued_file_id or (doc.current_version.pdf_file_id if doc.current_version else None),
-        "replaces_id": doc.replaces_id,
+        "replaces_id": doc.replaces_id, "copy_of_id": doc.copy_of_id, "drafting_unit_id": doc.drafting_unit_id,
     }
 
 
@@ -168,18 +171,83 @@ def api_recipients(doc_id: int) -> Response:
                                    for row in rows]})
 
 
-@bp.route("/registers/<int:register_id>/entries", methods=["GET"])
-def api_register_entries(register_id: int) -> Response:
-    register = readable_register(api_user(), register_id)
-    raw_year = request.args.get("year", "")
-    if not raw_year.isdigit():
-        raise ValidationFailed("Tham số year (năm) là bắt buộc, ví dụ ?year=2026.", field="year")
-    entries = outgoing_entries(register, int(raw_year))
-    return jsonify({"register_id": register.id, "year": int(raw_year), "entries": [
-        {"reference": e.reference, "number": e.number, "issued_on": e.issued_on.isoformat(),
-         "type_and_summary": e.type_and_summary, "signer": e.signer, "recipients": e.recipients,
-         "archive": e.archive, "copies": e.copies, "note": e.note, "document_id": e.document_id}
-        for e in entries]})
+@bp.route("/documents", methods=["GET"])
+def api_list_documents() -> Response:
+    user = api_user()
+    box = request.args.get("box", "inbox")
+    documents = service.list_documents(user, box)
+    unread = service.unread_ids(user)
+    return jsonify({"box": box, "documents": [{**document_json(d), "unread": d.id in unread} for d in documents]})
+
+
+@bp.route("/document-types", methods=["GET"])
+def api_document_types() -> Response:
+    return jsonify({"types": [{"code": t.code, "name": t.name, "abbreviation": t.abbreviation, "kind": t.kind.value}
+                              for t in DOCUMENT_TYPES.values()]})
+
+
+@bp.route("/signers", methods=["GET"])
+def api_signers() -> Response:
+    return jsonify({"signers": [{"id": u.id, "full_name": u.full_name, "title": u.title}
+                                for u in service.possible_signers(api_user().organisation_id)]})
+
+
+@bp.route("/units", methods=["GET"])
+def api_units() -> Response:
+    units = db.session.execute(select(Unit).where(Unit.organisation_id == api_user().organisation_id,
+                                                  Unit.active.is_(True)).order_by(Unit.name)).scalars()
+    return jsonify({"units": [{"id": u.id, "name": u.name, "abbreviation": u.abbreviation} for u in units]})
+
+
+@bp.route("/documents/<int:doc_id>/copies", methods=["POST"])
+def api_copy(doc_id: int) -> tuple[Response, int]:
+    user = api_user()
+    body = json_object(required=False)
+    recipients = _draft_data({"recipients": body.get("recipients", [])}).recipients
+    copy = service.make_copy(user, policy.viewable(user, doc_id), str(body.get("form") or "SY"),
+                             signer_id=parse_optional_id(body.get("signer_id"), field="signer_id"),
+                             recipients=recipients, copies=_int(body.get("copies", 1), "copies"))
+    db.session.commit()
+    return jsonify(document_json(copy)), 201
+
+
+def _int(raw: object, field: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValidationFailed(f"“{field}” phải là một số nguyên.", field=field)
+    return raw
+
+
+@bp.route("/contacts", methods=["GET"])
+def api_contacts() -> Response:
+    return jsonify({"contacts": [contact_json(c) for c in contacts_of(api_user().organisation_id,
+                                                                      include_inactive=True)]})
+
+
+@bp.route("/contacts", methods=["POST"])
+def api_create_contact() -> tuple[Response, int]:
+    user = api_user()
+    body = json_object()
+    contact = create_contact(user, user.organisation_id, str(body.get("name") or ""),
+                             short_name=str(body.get("short_name") or ""), organ_id=str(body.get("organ_id") or ""),
+                             email=str(body.get("email") or ""))
+    db.session.commit()
+    return jsonify(contact_json(contact)), 201
+
+
+@bp.route("/contacts/<int:contact_id>", methods=["PATCH"])
+def api_update_contact(contact_id: int) -> Response:
+    user = api_user()
+    contact = get_contact_in(user.organisation_id, contact_id)
+    body = json_object()
+    active = body.get("active", contact.active)
+    if not isinstance(active, bool):
+        raise ValidationFailed("“active” phải là true hoặc false.", field="active")
+    update_contact(user, contact, name=str(body.get("name", contact.name) or ""),
+                   short_name=str(body.get("short_name", contact.short_name) or ""),
+                   organ_id=str(body.get("organ_id", contact.organ_id) or ""),
+                   email=str(body.get("email", contact.email) or ""), active=active)
+    db.session.commit()
+    return jsonify(contact_json(contact))
 
 
 _doc = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}}
@@ -190,13 +258,15 @@ _draft_schema = {"type": "object", "required": ["type", "summary", "signer_id"],
     "secrecy": {"type": "string", "enum": ["", "Mật", "Tối mật", "Tuyệt mật"]},
     "urgency": {"type": "string", "enum": ["", "Khẩn", "Thượng khẩn", "Hỏa tốc"]},
     "drafting_unit_id": {"type": "integer"}, "signer_id": {"type": "integer"},
+    "register_id": {"type": "integer", "description": "Sổ lấy số (quyết định tên cơ quan ban hành và ký hiệu); "
+                    "mặc định sổ văn bản đi, hoặc sổ mật khi có độ mật"},
     "signer_authority": {"type": "string", "enum": ["", "TM.", "KT.", "TL.", "TUQ.", "Q."]},
     "signer_authority_line": {"type": "string"}, "signer_title": {"type": "string"},
     "kinh_gui": {"type": "string"}, "copies": {"type": "integer"},
     "reader_ids": {"type": "array", "items": {"type": "integer"}},
     "recipients": {"type": "array", "items": {"type": "object", "properties": {
         "kind": {"type": "string", "enum": ["unit", "user", "external"]},
-        "purpose": {"type": "string", "enum": ["act", "info"]},
+        "purpose": {"type": "string", "enum": ["act", "info", "archive"]},
         "unit_id": {"type": "integer"}, "user_id": {"type": "integer"}, "contact_id": {"type": "integer"},
         "label": {"type": "string"}}}}}}
 
@@ -207,10 +277,14 @@ def _op(summary: str, ok: str = "200", codes: tuple[int, ...] = (400, 401, 403, 
             **extra}
 
 
+_create = {"post": {"summary": "Tạo dự thảo", "requestBody": {"content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Draft"}}}},
+    "responses": {"201": {"description": "Đã tạo", **_doc}, **errors(400, 401, 403)}}}
+_contact = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Contact"}}}}
+_contact_body = {"content": {"application/json": {"schema": {"type": "object", "properties": {
+    "name": {"type": "string"}, "short_name": {"type": "string"}, "organ_id": {"type": "string"},
+    "email": {"type": "string"}, "active": {"type": "boolean"}}}}}}
 add_paths({
-    "/documents": {"post": {"summary": "Tạo dự thảo", "requestBody": {"content": {"application/json": {
-        "schema": {"$ref": "#/components/schemas/Draft"}}}},
-        "responses": {"201": {"description": "Đã tạo", **_doc}, **errors(400, 401, 403)}}},
     "/documents/{id}": {"get": _op("Xem văn bản", codes=(401, 404))},
     "/documents/{id}/versions": {"post": _op(
         "Phiên bản mới (JSON như khi tạo, hoặc multipart với tệp DOCX/PDF ở phần “file”)", ok="201",
@@ -235,15 +309,50 @@ add_paths({
                                                            **errors(400, 401, 403, 404, 413, 415)}}},
     "/documents/{id}/recipients": {"get": {"summary": "Tình trạng nhận, đọc theo từng nơi nhận", "parameters": _id,
                                            "responses": {"200": {"description": "OK"}, **errors(401, 404)}}},
-    "/registers/{id}/entries": {"get": {"summary": "Sổ đăng ký văn bản đi theo năm", "parameters": [
-        *_id, {"name": "year", "in": "query", "required": True, "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "Các dòng của sổ (10 cột, Phụ lục IV)"}, **errors(400, 401, 403, 404)}}},
+    "/documents/{id}/replacement": {"post": _op("Soạn văn bản thay thế (dự thảo mới tham chiếu văn bản cũ; ban hành "
+                                                "nó thì văn bản cũ thành “đã bị thay thế”)", ok="201")},
+    "/documents/{id}/comments": {"post": _op("Góp ý dự thảo", ok="201", requestBody={"content": {
+        "application/json": {"schema": {"type": "object", "required": ["text"],
+                                        "properties": {"text": {"type": "string"}}}}}})},
+    "/documents/{id}/dispatch": {"post": _op("Gửi lại e-mail cho các nơi nhận bên ngoài gửi lỗi (văn thư)")},
+    "/documents/{id}/copies": {"post": _op(
+        "Cấp số bản sao (văn thư): sao y (SY), trích sao (TrS), sao lục (SL, từ bản sao y), ở sổ bản sao",
+        ok="201", requestBody={"content": {"application/json": {"schema": {"type": "object", "properties": {
+            "form": {"type": "string", "enum": ["SY", "TrS", "SL"]}, "signer_id": {"type": "integer"},
+            "copies": {"type": "integer"}, "recipients": {"$ref": "#/components/schemas/Draft/properties/recipients"}
+        }}}}})},
+    "/documents": {**_create, "get": {"summary": "Danh sách văn bản theo hộp", "parameters": [
+        {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(service.BOXES)},
+         "description": "inbox (mặc định): văn bản nhận; mine; to_sign; to_issue; issued"}],
+        "responses": {"200": {"description": "OK"}, **errors(400, 401)}}},
+    "/document-types": {"get": {"summary": "Loại văn bản (Phụ lục III) và chữ viết tắt",
+                                "responses": {"200": {"description": "OK"}, **errors(401)}}},
+    "/signers": {"get": {"summary": "Người có thể ký (lãnh đạo đang hoạt động)",
+                         "responses": {"200": {"description": "OK"}, **errors(401)}}},
+    "/units": {"get": {"summary": "Đơn vị của cơ quan (đơn vị soạn thảo, nơi nhận)",
+                       "responses": {"200": {"description": "OK"}, **errors(401)}}},
+    "/contacts": {
+        "get": {"summary": "Danh bạ nơi nhận bên ngoài của cơ quan", "responses": {
+            "200": {"description": "OK"}, **errors(401)}},
+        "post": {"summary": "Thêm nơi nhận vào danh bạ (văn thư, quản trị viên)", "requestBody": _contact_body,
+                 "responses": {"201": {"description": "Đã thêm", **_contact}, **errors(400, 401, 403)}}},
+    "/contacts/{id}": {"patch": {"summary": "Sửa hoặc ngừng dùng nơi nhận (văn thư, quản trị viên)",
+                                 "parameters": _id, "requestBody": _contact_body,
+                                 "responses": {"200": {"description": "OK", **_contact},
+                                               **errors(400, 401, 403, 404)}}},
 }, schemas={
+    "Contact": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "short_name": {"type": "string"},
+        "organ_id": {"type": "string"}, "email": {"type": "string"}, "active": {"type": "boolean"}}},
     "Draft": _draft_schema,
     "Document": {"type": "object", "properties": {
         "id": {"type": "integer"}, "status": {"type": "string"}, "type": {"type": "string"},
         "summary": {"type": "string"}, "reference": {"type": ["string", "null"]},
         "number": {"type": ["integer", "null"]},
         "notation": {"type": "string"}, "issued_on": {"type": ["string", "null"], "format": "date"},
-        "register_id": {"type": ["integer", "null"]}, "pdf_file_id": {"type": ["integer", "null"]}}},
+        "register_id": {"type": ["integer", "null"]}, "pdf_file_id": {"type": ["integer", "null"]},
+        "drafting_unit_id": {"type": ["integer", "null"]}, "replaces_id": {"type": ["integer", "null"]},
+        "copy_of_id": {"type": ["integer", "null"]}, "unread": {"type": "boolean"}}},
 })
+
+import edoc.registers.api  # noqa: E402,F401  (its routes join the same blueprint)

@@ -9,20 +9,37 @@ from sqlalchemy import select
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.core.db import db
-from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean
 from edoc.documents.models import Contact
 
 
-def create_contact(actor: User | None, organisation_id: int, name: str, *, short_name: str = "",
-                   organ_id: str = "", email: str = "") -> Contact:
-    if actor is not None and not (actor.has_role(Role.CLERK) or actor.has_role(Role.ADMIN)):
+def can_manage(user: User) -> bool:
+    return user.has_role(Role.CLERK) or user.has_role(Role.ADMIN)
+
+
+def _require_manager(actor: User | None, organisation_id: int) -> None:
+    if actor is not None and (not can_manage(actor) or actor.organisation_id != organisation_id):
         raise NotAllowed("Danh bạ nơi nhận do văn thư hoặc quản trị viên quản lý.")
+
+
+def _checked(name: str, short_name: str, organ_id: str, email: str) -> tuple[str, str, str, str]:
     name, short_name, organ_id, email = clean(name), clean(short_name), clean(organ_id), clean(email)
     if not name:
         raise ValidationFailed("Tên cơ quan nhận không được để trống.", field="name")
-    if email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+    if len(name) > 255 or len(short_name) > 255:
+        raise ValidationFailed("Tên quá dài (tối đa 255 ký tự).", field="name")
+    if email and (len(email) > 255 or not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email)):
         raise ValidationFailed("Địa chỉ e-mail không hợp lệ.", field="email")
+    if organ_id and not re.match(r"^[A-Za-z0-9.\-]{1,64}$", organ_id):
+        raise ValidationFailed("Mã định danh (OrganId) chỉ gồm chữ, số, dấu chấm và gạch ngang.", field="organ_id")
+    return name, short_name, organ_id, email
+
+
+def create_contact(actor: User | None, organisation_id: int, name: str, *, short_name: str = "",
+                   organ_id: str = "", email: str = "") -> Contact:
+    _require_manager(actor, organisation_id)
+    name, short_name, organ_id, email = _checked(name, short_name, organ_id, email)
     contact = Contact(organisation_id=organisation_id, name=name, short_name=short_name, organ_id=organ_id,
                       email=email)
     db.session.add(contact)
@@ -30,7 +47,38 @@ def create_contact(actor: User | None, organisation_id: int, name: str, *, short
     return contact
 
 
-def contacts_of(organisation_id: int) -> list[Contact]:
-    return list(db.session.execute(
-        select(Contact).where(Contact.organisation_id == organisation_id, Contact.active.is_(True))
-        .order_by(Contact.name)).scalars())
+def update_contact(actor: User, contact: Contact, *, name: str, short_name: str, organ_id: str, email: str,
+                   active: bool) -> Contact:
+    """Drafts already made keep the label they print; a contact no longer used is deactivated, never deleted
+    (issued documents point at it)."""
+    _require_manager(actor, contact.organisation_id)
+    name, short_name, organ_id, email = _checked(name, short_name, organ_id, email)
+    before = {"name": contact.name, "short_name": contact.short_name, "organ_id": contact.organ_id,
+              "email": contact.email, "active": contact.active}
+    contact.name, contact.short_name, contact.organ_id, contact.email = name, short_name, organ_id, email
+    contact.active = active
+    after = {"name": name, "short_name": short_name, "organ_id": organ_id, "email": email, "active": active}
+    changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if changes:
+        record("contact.update", contact, actor=actor, changes=changes)
+    return contact
+
+
+def get_contact_in(organisation_id: int, contact_id: int) -> Contact:
+    """Another organisation's directory entry is unknown here, like one that does not exist."""
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.organisation_id != organisation_id:
+        raise NotFound("Không tìm thấy nơi nhận trong danh bạ.")
+    return contact
+
+
+def contact_json(contact: Contact) -> dict[str, object]:
+    return {"id": contact.id, "name": contact.name, "short_name": contact.short_name, "organ_id": contact.organ_id,
+            "email": contact.email, "active": contact.active}
+
+
+def contacts_of(organisation_id: int, *, include_inactive: bool = False) -> list[Contact]:
+    query = select(Contact).where(Contact.organisation_id == organisation_id)
+    if not include_inactive:
+        query = query.where(Contact.active.is_(True))
+    return list(db.session.execute(query.order_by(Contact.name)).scalars())

@@ -100,6 +100,11 @@ def can_see_delivery(user: User, doc: OutgoingDocument) -> bool:
     return doc.drafter_id == user.id or doc.signer_id == user.id or user.has_role(Role.CLERK)
 
 
+def can_copy(user: User, doc: OutgoingDocument) -> bool:
+    """Make a bản sao y / trích sao / sao lục: the clerk, of a document in force (issued, not recalled)."""
+    return user.has_role(Role.CLERK) and doc.status_enum is Status.ISSUED and can_view(user, doc)
+
+
 def can_dispatch(user: User, doc: OutgoingDocument) -> bool:
     """Send again to external recipients whose e-mail failed: the clerk, once issued."""
     return user.has_role(Role.CLERK) and doc.status_enum in _PUBLISHED and can_view(user, doc)

@@ -19,7 +19,7 @@ from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.core.db import db, utcnow
 from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from edoc.core.forms import parse_optional_id
+from edoc.core.forms import parse_int, parse_optional_id
 from edoc.core.text import clean
 from edoc.documents import policy, sources
 from edoc.documents.models import (
@@ -39,6 +39,7 @@ from edoc.documents.models import (
     Urgency,
 )
 from edoc.files.models import StoredFile
+from edoc.files.service import store_bytes
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
 from edoc.realtime.events import emit_after_commit, user_room
@@ -446,7 +447,8 @@ def _deliver(doc: OutgoingDocument) -> None:
             if doc.is_secret and not policy.is_named_reader(user, doc) and user.id not in {doc.signer_id,
                                                                                              doc.drafter_id}:
                 continue  # a secret document reaches only its named readers
-            db.session.add(Delivery(recipient_id=recipient.id, document_id=doc.id, user_id=user.id))
+            db.session.add(Delivery(recipient_id=recipient.id, document_id=doc.id, user_id=user.id,
+                                    delivered_at=doc.issued_at or utcnow()))
             if user.id not in seen:
                 seen.add(user.id)
                 notify(user.id, "inbox", f"Văn bản đến: {doc.reference} — {doc.summary[:100]}",
@@ -538,9 +540,74 @@ def draft_data_of(doc: OutgoingDocument) -> DraftData:
     )
 
 
+# --- copies (bản sao y, trích sao, sao lục) -------------------------------------------------------------
+
+def make_copy(actor: User, source: OutgoingDocument, form: str, *, signer_id: int | None = None,
+              recipients: list[RecipientData] | None = None, copies: int = 1,
+              at: datetime | None = None) -> OutgoingDocument:
+    """A copy of an issued document, numbered in the copies register in the same transaction (one sequence for
+    every copy form, Appendix I, Part II, II.1.c: ``05/SY-LĐLĐ``), with the copy block rendered as its PDF and
+    delivered to its internal recipients. A sao lục is made from a bản sao y; the others from an original."""
+    from edoc.rendering.copies import FORMS, CopySpec, render_copy
+    from edoc.rendering.dates import date_line, number_str
+
+    source = _lock(source)
+    policy.require(policy.can_copy(actor, source), "Chỉ văn thư cấp số bản sao của văn bản đã ban hành.")
+    doc_type = get_type(form)
+    if doc_type is None or doc_type.kind is not TypeKind.COPY:
+        raise ValidationFailed("Hình thức sao phải là SY (sao y), TrS (trích sao) hoặc SL (sao lục).", field="form")
+    if source.is_secret:
+        raise ValidationFailed("Văn bản mật được sao theo quy định về bảo vệ bí mật nhà nước, không sao trên hệ "
+                               "thống.", field="form")
+    source_is_copy = source.copy_of_id is not None
+    if form == "SL" and source.type_code != "SY":
+        raise ValidationFailed("Bản sao lục được sao từ bản sao y.", field="form")
+    if form != "SL" and source_is_copy:
+        raise ValidationFailed("Sao y, trích sao từ bản gốc hoặc bản chính, không từ một bản sao.", field="form")
+    signer = db.session.get(User, signer_id or source.signer_id or 0)
+    if signer is None or signer.organisation_id != actor.organisation_id or not signer.has_role(Role.LEADER):
+        raise ValidationFailed("Người ký bản sao phải là lãnh đạo của cơ quan.", field="signer_id")
+    if not 1 <= copies <= 1000:
+        raise ValidationFailed("Số lượng bản phải từ 1 đến 1000.", field="copies")
+    checked = [_validate_recipient(actor.organisation_id, r) for r in recipients or []]
+    register = db.session.execute(select(Register).where(
+        Register.organisation_id == actor.organisation_id, Register.kind == RegisterKind.COPIES.value,
+        Register.active.is_(True)).order_by(Register.id)).scalars().first()
+    if register is None:
+        raise ValidationFailed("Cơ quan chưa có sổ bản sao; quản trị viên cần tạo sổ.", field="register_id")
+    moment = at or utcnow()
+    local = moment.astimezone(VIETNAM)
+    organisation = db.session.get(Organisation, actor.organisation_id)
+    assert organisation is not None
+    copy = OutgoingDocument(
+        organisation_id=organisation.id, drafter_id=actor.id, status=Status.ISSUED.value, type_code=form,
+        summary=source.summary, secrecy="", urgency="", signer_id=signer.id, signer_title=signer.title.upper(),
+        register_id=register.id, copy_of_id=source.id, copies=copies,
+        notation=build_notation(doc_type, organisation.abbreviation), drafting_unit_id=actor.unit_id,
+        recipients=[Recipient(position=i, kind=r.kind, purpose=r.purpose, unit_id=r.unit_id, user_id=r.user_id,
+                              contact_id=r.contact_id, label=r.label) for i, r in enumerate(checked)])
+    db.session.add(copy)
+    copy.year, copy.number = local.year, take_next_number(register, local.year)
+    copy.issued_on, copy.issued_at, copy.issued_by_id = local.date(), moment, actor.id
+    db.session.flush()
+    source_type = get_type(source.type_code)
+    spec = CopySpec(
+        form=FORMS[form], organisation=organisation.name, number=number_str(copy.number), notation=copy.notation,
+        date_line=date_line(organisation.place_name, local.date()), signer_lines=[signer.title.upper()],
+        signer_name=signer.full_name, source_reference=source.reference,
+        source_date=f"{source.issued_on:%d/%m/%Y}" if source.issued_on else "",
+        source_body=organisation.name.title(), source_summary=(source_type.name if source_type else "") + " "
+        + source.summary, recipients=[f"- {r.label};" for r in checked] + ["- Lưu: VT."])
+    copy.issued_file_id = store_bytes(render_copy(spec), f"{copy.reference.replace('/', '-')}.pdf", uploader=actor,
+                                      purpose="document", media_type="application/pdf").id
+    _deliver(copy)
+    record("document.copy", copy, actor=actor, changes={"of": source.id, "form": form, "reference": copy.reference})
+    return copy
+
+
 # --- the document's actions, as the page's buttons and the API's endpoints call them -----------------------
 
-ACTIONS = ("submit", "approve", "return", "comment", "issue", "recall", "replace", "dispatch")
+ACTIONS = ("submit", "approve", "return", "comment", "issue", "recall", "replace", "dispatch", "copy")
 
 
 def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str, Any]
@@ -571,6 +638,13 @@ def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str
     elif action == "replace":
         doc = start_replacement(actor, doc)
         message = "Đã tạo dự thảo thay thế. Hãy sửa nội dung rồi trình ký."
+    elif action == "copy":
+        copy = make_copy(actor, doc, str(fields.get("form") or "SY"),
+                         signer_id=parse_optional_id(fields.get("signer_id"), field="signer_id"),
+                         copies=parse_int(fields.get("copies") or 1, field="copies", minimum=1, maximum=1000,
+                                          message="Số lượng bản phải từ 1 đến 1000."))
+        db.session.commit()
+        return copy, f"Đã cấp số bản sao {copy.reference}."
     elif action == "dispatch":
         count = dispatch.retry(actor, doc)
         db.session.commit()
@@ -584,6 +658,48 @@ def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str
 
 
 # --- what the pages and the API show -------------------------------------------------------------------
+
+BOXES = {
+    "mine": "Dự thảo của tôi",
+    "to_sign": "Chờ tôi duyệt",
+    "to_issue": "Chờ ban hành",
+    "inbox": "Văn bản nhận",
+    "issued": "Đã ban hành",
+}
+
+
+def list_documents(user: User, box: str, *, limit: int = 300) -> list[OutgoingDocument]:
+    """A box of the documents page (and of GET /documents): the query narrows, the policy has the last word."""
+    base = select(OutgoingDocument).where(OutgoingDocument.organisation_id == user.organisation_id)
+    if box == "mine":
+        query = base.where(OutgoingDocument.drafter_id == user.id)
+    elif box == "to_sign":
+        query = base.where(OutgoingDocument.signer_id == user.id, OutgoingDocument.status == Status.SUBMITTED.value)
+    elif box == "to_issue":
+        query = base.where(OutgoingDocument.status == Status.APPROVED.value)
+    elif box == "inbox":
+        query = base.where(OutgoingDocument.id.in_(select(Delivery.document_id).where(Delivery.user_id == user.id)))
+    elif box == "issued":
+        query = base.where(OutgoingDocument.status.in_([Status.ISSUED.value, Status.RECALLED.value,
+                                                        Status.REPLACED.value]))
+    else:
+        raise ValidationFailed(f"Hộp văn bản không hợp lệ: dùng một trong {', '.join(BOXES)}.", field="box")
+    rows = db.session.execute(query.order_by(OutgoingDocument.updated_at.desc(), OutgoingDocument.id.desc())
+                              .limit(limit)).scalars()
+    return [d for d in rows if policy.can_view(user, d)]
+
+
+def unread_ids(user: User) -> set[int]:
+    """Documents delivered to ``user`` that they have not opened yet."""
+    return set(db.session.execute(select(Delivery.document_id).where(
+        Delivery.user_id == user.id, Delivery.read_at.is_(None))).scalars())
+
+
+def possible_signers(organisation_id: int) -> list[User]:
+    """Leaders of the organisation, active: who a draft may be submitted to."""
+    users = db.session.execute(select(User).where(User.organisation_id == organisation_id, User.active.is_(True))
+                               .order_by(User.full_name)).scalars()
+    return [u for u in users if u.has_role(Role.LEADER)]
 
 PURPOSE_LABELS = {RecipientPurpose.ACT.value: "Thực hiện (Kính gửi)",
                   RecipientPurpose.INFO.value: "Để biết, báo cáo, giám sát",

@@ -10,10 +10,11 @@ from werkzeug.wrappers import Response
 from edoc.accounts.models import Role, User
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
+from edoc.core.forms import parse_optional_id
 from edoc.documents import policy, service, sources
-from edoc.documents.contacts import contacts_of
+from edoc.documents.contacts import can_manage, contacts_of, create_contact, get_contact_in, update_contact
 from edoc.documents.forms import DraftForm
-from edoc.documents.models import Delivery, OutgoingDocument, ReviewComment, Status
+from edoc.documents.models import OutgoingDocument, ReviewComment
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
@@ -21,47 +22,18 @@ from edoc.registers.types import get_type
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
-TABS = {
-    "mine": "Dự thảo của tôi",
-    "to_sign": "Chờ tôi duyệt",
-    "to_issue": "Chờ ban hành",
-    "inbox": "Văn bản nhận",
-    "issued": "Đã ban hành",
-}
-
-
 def me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
-def _list(tab: str, user: User) -> list[OutgoingDocument]:
-    base = select(OutgoingDocument).where(OutgoingDocument.organisation_id == user.organisation_id)
-    if tab == "mine":
-        query = base.where(OutgoingDocument.drafter_id == user.id)
-    elif tab == "to_sign":
-        query = base.where(OutgoingDocument.signer_id == user.id, OutgoingDocument.status == Status.SUBMITTED.value)
-    elif tab == "to_issue":
-        query = base.where(OutgoingDocument.status == Status.APPROVED.value)
-    elif tab == "inbox":
-        query = base.where(OutgoingDocument.id.in_(select(Delivery.document_id).where(Delivery.user_id == user.id)))
-    else:
-        query = base.where(OutgoingDocument.status.in_([Status.ISSUED.value, Status.RECALLED.value,
-                                                        Status.REPLACED.value]))
-    rows = db.session.execute(query.order_by(OutgoingDocument.updated_at.desc()).limit(300)).scalars()
-    return [d for d in rows if policy.can_view(user, d)]  # the policy has the last word, row by row
 
 
 @bp.route("/")
 @login_required
 def index() -> str:
     tab = request.args.get("tab", "inbox" if not me().has_role(Role.SPECIALIST) else "mine")
-    if tab not in TABS:
+    if tab not in service.BOXES:
         tab = "mine"
-    unread = set()
-    if tab == "inbox":
-        unread = set(db.session.execute(select(Delivery.document_id).where(
-            Delivery.user_id == me().id, Delivery.read_at.is_(None))).scalars())
-    return render_template("documents/index.html", tab=tab, tabs=TABS, documents=_list(tab, me()), unread=unread,
+    return render_template("documents/index.html", tab=tab, tabs=service.BOXES,
+                           documents=service.list_documents(me(), tab), unread=service.unread_ids(me()),
                            get_type=get_type)
 
 
@@ -179,3 +151,23 @@ def pdf(doc_id: int) -> Response:
     return send_stored(row, inline=True)
 
 
+# --- the directory of external recipients (danh bạ nơi nhận) ------------------------------------------
+
+@bp.route("/contacts", methods=["GET", "POST"])
+@login_required
+def contacts() -> Response | str:
+    user = me()
+    if request.method == "POST":
+        contact_id = parse_optional_id(request.form.get("contact_id"), field="contact_id")
+        fields = {k: request.form.get(k, "") for k in ("name", "short_name", "organ_id", "email")}
+        if contact_id is None:
+            contact = create_contact(user, user.organisation_id, fields.pop("name"), **fields)
+        else:
+            contact = update_contact(user, get_contact_in(user.organisation_id, contact_id), **fields,
+                                     active=request.form.get("active", "1") == "1")
+        db.session.commit()
+        flash(f"Đã lưu “{contact.name}”.", "success")
+        return redirect(url_for("documents.contacts"))
+    return render_template("documents/contacts.html", contacts=contacts_of(user.organisation_id,
+                                                                           include_inactive=True),
+                           can_manage=can_manage(user))

@@ -113,3 +113,15 @@ def get_unit_in(org: Organisation, unit_id: int) -> Unit:
     if unit is None or unit.organisation_id != org.id:
         raise NotFound("Không tìm thấy đơn vị.")
     return unit
+
+
+def set_numbering_options(actor: User, org: Organisation, *, cong_van_with_unit: bool) -> Organisation:
+    """How the organisation writes a công văn's ký hiệu: with the drafting unit (05/BNV-VP, as Appendix I,
+    II.3.b says), or its own abbreviation alone (153/LĐLĐ). Drafts made afterwards follow it; what is already
+    drafted keeps the ký hiệu it prints."""
+    require_admin_of(actor, org)
+    if org.cong_van_with_unit != cong_van_with_unit:
+        record("organisation.update", org, actor=actor, organisation_id=org.id,
+               changes={"cong_van_with_unit": [org.cong_van_with_unit, cong_van_with_unit]})
+        org.cong_van_with_unit = cong_van_with_unit
+    return org

@@ -37,14 +37,69 @@ def create_register(actor: User | None, org: Organisation, kind: str, name: str,
     if not name:
         raise ValidationFailed("Tên sổ không được để trống.", field="name")
     issuer_abbreviation = clean(issuer_abbreviation)
-    if kind_enum is RegisterKind.ADVISORY and not issuer_abbreviation:
-        raise ValidationFailed("Sổ của Hội đồng/Ban/Tổ cần chữ viết tắt tên Hội đồng/Ban/Tổ.",
-                               field="issuer_abbreviation")
+    if kind_enum is RegisterKind.ADVISORY:
+        if not issuer_abbreviation:
+            raise ValidationFailed("Sổ của Hội đồng/Ban/Tổ cần chữ viết tắt tên Hội đồng/Ban/Tổ.",
+                                   field="issuer_abbreviation")
+        _check_abbreviation(issuer_abbreviation)
+        if not clean(issuer_name):
+            raise ValidationFailed("Ghi tên đầy đủ của Hội đồng/Ban/Tổ (in ở phần tên cơ quan ban hành).",
+                                   field="issuer_name")
+    elif issuer_abbreviation:
+        raise ValidationFailed("Chỉ sổ của Hội đồng/Ban/Tổ có chữ viết tắt riêng.", field="issuer_abbreviation")
     register = Register(organisation_id=org.id, kind=kind_enum.value, name=name,
-                        issuer_abbreviation=issuer_abbreviation, issuer_name=clean(issuer_name))
+                        issuer_abbreviation=issuer_abbreviation, issuer_name=clean(issuer_name).upper())
     db.session.add(register)
     record("register.create", register, actor=actor, changes={"kind": kind_enum.value, "name": name})
     return register
+
+
+def update_register(actor: User, register: Register, *, name: str, active: bool, issuer_abbreviation: str = "",
+                    issuer_name: str = "") -> Register:
+    """Rename, (de)activate, or change an advisory body's abbreviation and name. The kind never changes: a
+    register's numbers belong to its series. Documents already drafted keep the ký hiệu they print."""
+    require_admin_of(actor, register.organisation)
+    name = clean(name)
+    if not name:
+        raise ValidationFailed("Tên sổ không được để trống.", field="name")
+    abbreviation = clean(issuer_abbreviation)
+    if register.kind_enum is RegisterKind.ADVISORY:
+        if not abbreviation:
+            raise ValidationFailed("Sổ của Hội đồng/Ban/Tổ cần chữ viết tắt tên Hội đồng/Ban/Tổ.",
+                                   field="issuer_abbreviation")
+        _check_abbreviation(abbreviation)
+    elif abbreviation:
+        raise ValidationFailed("Chỉ sổ của Hội đồng/Ban/Tổ có chữ viết tắt riêng.", field="issuer_abbreviation")
+    before = {"name": register.name, "active": register.active, "issuer_abbreviation": register.issuer_abbreviation,
+              "issuer_name": register.issuer_name}
+    register.name, register.active = name, active
+    register.issuer_abbreviation, register.issuer_name = abbreviation, clean(issuer_name).upper()
+    after = {"name": register.name, "active": register.active, "issuer_abbreviation": register.issuer_abbreviation,
+             "issuer_name": register.issuer_name}
+    changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
+    if changes:
+        record("register.update", register, actor=actor, changes=changes)
+    return register
+
+
+def _check_abbreviation(value: str) -> None:
+    from edoc.organisations.service import ABBREVIATION_RE
+
+    if not ABBREVIATION_RE.match(value):
+        raise ValidationFailed("Chữ viết tắt chỉ gồm chữ in hoa và số, không dấu cách (ví dụ: HĐTĐKT).",
+                               field="issuer_abbreviation")
+
+
+def register_json(register: Register) -> dict[str, object]:
+    return {"id": register.id, "name": register.name, "kind": register.kind, "kind_label": register.kind_label,
+            "active": register.active, "issuer_abbreviation": register.issuer_abbreviation or None,
+            "issuer_name": register.issuer_name or None, "issuer": register.issuer()}
+
+
+KIND_FOR_TYPE = {"administrative": (RegisterKind.OUTGOING, RegisterKind.SECRET, RegisterKind.ADVISORY),
+                 "cong_van": (RegisterKind.OUTGOING, RegisterKind.SECRET, RegisterKind.ADVISORY),
+                 "copy": (RegisterKind.COPIES,)}
+"""Which registers number each kind of document type (``edoc.registers.types.TypeKind``)."""
 
 
 def ensure_default_registers(org: Organisation) -> list[Register]:
@@ -63,6 +118,13 @@ def registers_of(org_id: int, *, outgoing_only: bool = False) -> list[Register]:
     if outgoing_only:
         rows = [r for r in rows if r.kind_enum not in {RegisterKind.INCOMING, RegisterKind.COPIES}]
     return rows
+
+
+def get_register_in(org_id: int, register_id: int) -> Register:
+    register = db.session.get(Register, register_id)
+    if register is None or register.organisation_id != org_id:
+        raise NotFound("Không tìm thấy sổ đăng ký.")
+    return register
 
 
 def can_read_registers(user: User) -> bool:
@@ -102,17 +164,21 @@ COLUMNS = ["Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loạ
            "Nơi nhận văn bản", "Đơn vị, người nhận bản lưu", "Số lượng bản", "Ngày chuyển", "Ký nhận", "Ghi chú"]
 
 
-def outgoing_entries(register: Register, year: int, *, query: str = "", month: int | None = None
-                     ) -> list[OutgoingEntry]:
-    from edoc.documents.models import OutgoingDocument, Status
+def outgoing_entries(register: Register, year: int, *, query: str = "", month: int | None = None,
+                     viewer: User | None = None) -> list[OutgoingEntry]:
+    """The register's rows for a year, filtered by month and by an accent-insensitive search (đ as d) over
+    columns 1, 3, 4 and 5. A secret document that ``viewer`` may not open keeps its row (the numbers run on
+    without a gap) with its trích yếu and recipients masked."""
+    from edoc.documents import policy
+    from edoc.documents.models import OutgoingDocument, Recipient, Status
     from edoc.documents.spec import archive_line
     from edoc.registers.types import get_type
 
     stmt = (select(OutgoingDocument)
             .where(OutgoingDocument.register_id == register.id, OutgoingDocument.year == year,
                    OutgoingDocument.number.is_not(None))
-            .options(selectinload(OutgoingDocument.recipients), selectinload(OutgoingDocument.signer),
-                     selectinload(OutgoingDocument.drafting_unit))
+            .options(selectinload(OutgoingDocument.recipients).selectinload(Recipient.deliveries),
+                     selectinload(OutgoingDocument.signer), selectinload(OutgoingDocument.drafting_unit))
             .order_by(OutgoingDocument.number))
     entries = []
     folded = _fold(query)
@@ -121,22 +187,55 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
             continue
         doc_type = get_type(doc.type_code)
         type_name = doc_type.name if doc_type else doc.type_code
-        recipients = "; ".join(r.label for r in doc.recipients if r.purpose != "archive")
-        archive = archive_line(doc)
+        masked = doc.is_secret and viewer is not None and not policy.can_view(viewer, doc)
         note = {Status.RECALLED.value: f"Đã thu hồi: {doc.recall_reason}",
                 Status.REPLACED.value: "Đã bị thay thế"}.get(doc.status, "")
-        if doc.replaces_id:
-            note = (note + f" Thay thế văn bản {doc.replaces.reference}").strip() if doc.replaces else note
+        if doc.replaces_id and doc.replaces is not None:
+            note = (note + f" Thay thế văn bản {doc.replaces.reference}").strip()
+        if doc.copy_of is not None:
+            note = (note + f" {type_name} văn bản {doc.copy_of.reference}").strip()
+        sent_on, receipt = _transfer(doc)
         entry = OutgoingEntry(
             reference=doc.reference, issued_on=doc.issued_on or date(year, 1, 1),
-            type_and_summary=f"{type_name}: {doc.summary}", signer=doc.signer.full_name if doc.signer else "",
-            recipients=recipients, archive=archive, copies=doc.copies,
-            sent_on=doc.issued_on, receipt="", note=note, document_id=doc.id, number=doc.number or 0)
+            type_and_summary=f"{type_name}: " + ("(văn bản mật, chỉ người có tên được xem)" if masked
+                                                  else doc.summary),
+            signer=doc.signer.full_name if doc.signer else "",
+            recipients="—" if masked else "; ".join(r.label for r in doc.recipients if r.purpose != "archive"),
+            archive=archive_line(doc), copies=doc.copies, sent_on=sent_on, receipt="" if masked else receipt,
+            note="" if masked else note, document_id=doc.id, number=doc.number or 0)
         if folded and folded not in _fold(" ".join([entry.reference, entry.type_and_summary, entry.signer,
                                                        entry.recipients])):
             continue
         entries.append(entry)
     return entries
+
+
+def _transfer(doc: object) -> tuple[date | None, str]:
+    """Columns 8 and 9 from what happened: the day it first left (delivered to inboxes, e-mailed), Vietnam
+    time; and, per recipient, the electronic receipt (read by so many of those it reached, or the e-mail's
+    state), which stands in for the paper register's signature."""
+    from zoneinfo import ZoneInfo
+
+    from edoc.documents.models import RecipientKind
+
+    vietnam = ZoneInfo("Asia/Ho_Chi_Minh")
+    moments = []
+    parts = []
+    for r in doc.recipients:  # type: ignore[attr-defined]
+        if r.kind == RecipientKind.EXTERNAL:
+            if r.dispatched_at is not None:
+                moments.append(r.dispatched_at)
+            state = {"sent": "đã gửi e-mail", "failed": "gửi e-mail lỗi", "manual": "gửi thủ công",
+                     "pending": "chờ gửi", "sending": "đang gửi"}.get(r.dispatch_status, "chưa gửi")
+            when = f" {r.dispatched_at.astimezone(vietnam):%d/%m/%Y}" if r.dispatched_at else ""
+            parts.append(f"{r.label}: {state}{when}")
+        else:
+            moments += [d.delivered_at for d in r.deliveries]
+            if r.deliveries:
+                read = sum(1 for d in r.deliveries if d.read_at is not None)
+                parts.append(f"{r.label}: đã đọc {read}/{len(r.deliveries)}")
+    sent_on = min(moments).astimezone(vietnam).date() if moments else None
+    return sent_on, "; ".join(parts)
 
 
 def _fold(text: str) -> str:

@@ -5,13 +5,25 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from edoc.accounts.policy import require_admin_of
+from edoc.core.db import db
 from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.organisations.service import set_numbering_options
 from edoc.registers import export
-from edoc.registers.models import RegisterKind
-from edoc.registers.service import COLUMNS, can_read_registers, outgoing_entries, readable_register, registers_of
+from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
+from edoc.registers.service import (
+    COLUMNS,
+    can_read_registers,
+    create_register,
+    get_register_in,
+    outgoing_entries,
+    readable_register,
+    registers_of,
+    update_register,
+)
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
@@ -48,7 +60,8 @@ def _entries(register_id: int) -> tuple:
     if register.kind_enum is RegisterKind.INCOMING:
         raise ValidationFailed("Sổ văn bản đến chưa có trong phiên bản này.")
     year, month, query = _year(), _month(), request.args.get("q", "").strip()[:200]
-    return register, year, month, query, outgoing_entries(register, year, query=query, month=month)
+    return register, year, month, query, outgoing_entries(register, year, query=query, month=month,
+                                                          viewer=current_user._get_current_object())
 
 
 @bp.route("/<int:register_id>")
@@ -77,3 +90,41 @@ def xlsx(register_id: int) -> Response:
 def pdf(register_id: int) -> Response:
     register, year, _month, _q, entries = _entries(register_id)
     return _download(export.to_pdf(register, year, entries), f"so-van-ban-di-{year}.pdf", "application/pdf")
+
+
+# --- configuration (admins) ----------------------------------------------------------------------------
+
+@bp.route("/manage", methods=["GET", "POST"])
+@login_required
+def manage() -> Response | str:
+    """Registers of the organisation: add one (general, secret, an advisory body's, copies, incoming), and the
+    organisation's numbering options."""
+    actor, org = current_user._get_current_object(), current_user.organisation
+    require_admin_of(actor, org)
+    if request.method == "POST":
+        if request.form.get("action") == "options":
+            set_numbering_options(actor, org, cong_van_with_unit=request.form.get("cong_van_with_unit") == "1")
+            message = "Đã lưu cách ghi ký hiệu công văn."
+        else:
+            register = create_register(actor, org, request.form.get("kind", ""), request.form.get("name", ""),
+                                       issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
+                                       issuer_name=request.form.get("issuer_name", ""))
+            message = f"Đã tạo “{register.name}”."
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for("registers.manage"))
+    return render_template("registers/manage.html", registers=registers_of(org.id), org=org,
+                           kinds=REGISTER_KIND_LABELS)
+
+
+@bp.route("/manage/<int:register_id>", methods=["POST"])
+@login_required
+def edit(register_id: int) -> Response:
+    actor = current_user._get_current_object()
+    register = get_register_in(actor.organisation_id, register_id)
+    update_register(actor, register, name=request.form.get("name", ""), active=request.form.get("active") == "1",
+                    issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
+                    issuer_name=request.form.get("issuer_name", ""))
+    db.session.commit()
+    flash(f"Đã lưu “{register.name}”.", "success")
+    return redirect(url_for("registers.manage"))

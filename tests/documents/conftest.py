@@ -29,7 +29,8 @@ def make_document(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
     """Create a document through the service layer and take it to ``status``; returns its id."""
     from edoc.organisations.models import Unit
 
-    def make(status: str = "approved", drafter: str = "chuyenvien", **overrides: object) -> int:
+    def make(status: str = "approved", drafter: str = "chuyenvien", render: bool = True, **overrides: object) -> int:
+        """``render=False`` skips the PDF (access tests: a second a document saved)."""
         with app.app_context():
             unit_id = db.session.query(Unit.id).filter_by(abbreviation="TG").scalar()
             data = draft_data(demo, **overrides)
@@ -37,13 +38,17 @@ def make_document(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
                 data.recipients = [service.RecipientData("unit", "act", unit_id=unit_id)]
             actor = db.session.get(User, demo[drafter])
             doc = service.create_draft(actor, data)
-            sources.render_version(doc)  # as the pages and the API do
+            if render:
+                sources.render_version(doc)  # as the pages and the API do
             db.session.commit()
-            if status in {"submitted", "approved"}:
+            if status in {"submitted", "approved", "returned"}:
                 service.submit(actor, doc)
                 db.session.commit()
+            signer = db.session.get(User, doc.signer_id)
+            if status == "returned":
+                service.return_draft(signer, doc, "Bổ sung nơi nhận")
+                db.session.commit()
             if status == "approved":
-                signer = db.session.get(User, doc.signer_id)
                 service.approve(signer, doc)
                 db.session.commit()
             return doc.id
