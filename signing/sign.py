@@ -272,8 +272,9 @@ def _sign_args(data: bytes, key: SigningCredential, *, field: str, appearance: A
                image_png: bytes | None, placement: Placement | None, new_field: tuple[int, Box] | None,
                timestamper: TimeStamper | None, embed_validation_info: bool,
                validation_context: ValidationContext | None, lta: bool,
-               at: datetime | None) -> tuple[datetime, Appearance | None, fields.SigFieldSpec | None]:
-    """Everything that can be refused before the network or the key is touched."""
+               at: datetime | None) -> tuple[PdfFileReader, datetime, Appearance | None, fields.SigFieldSpec | None]:
+    """Everything that can be refused before the network or the key is touched. The reader it checked the
+    file with is returned to write the signature through: parsing a PDF is a third of a signature's time."""
     reader = open_pdf(data)
     signing_time = (at or datetime.now(UTC)).replace(microsecond=0)
     key.check_validity(signing_time)
@@ -305,7 +306,7 @@ def _sign_args(data: bytes, key: SigningCredential, *, field: str, appearance: A
             raise MissingField(f"trang {placement.page + 1} không có trong tệp")
         spec = fields.SigFieldSpec(sig_field_name=field, on_page=placement.page,
                                    box=tuple(round(v, 3) for v in placement.box))  # type: ignore[arg-type]
-    return signing_time, appearance, spec
+    return reader, signing_time, appearance, spec
 
 
 async def async_sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD,
@@ -319,7 +320,7 @@ async def async_sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = 
     and the timestamps all go through this one loop; the context's network session is closed on return."""
     try:
         data = _as_bytes(pdf)
-        signing_time, appearance, spec = _sign_args(
+        reader, signing_time, appearance, spec = _sign_args(
             data, key, field=field, appearance=appearance, image_png=image_png, placement=placement,
             new_field=new_field, timestamper=timestamper, embed_validation_info=embed_validation_info,
             validation_context=validation_context, lta=lta, at=at)
@@ -334,7 +335,7 @@ async def async_sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = 
         out = io.BytesIO()
         try:
             reserved = await signature_bytes_reserved(key, timestamper)
-            await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data), strict=False), output=out,
+            await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter.from_reader(reader), output=out,
                                             bytes_reserved=reserved)
         except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
             raise timestamp_failure(exc) from None
