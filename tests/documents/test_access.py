@@ -1,136 +1,217 @@
-"""Access as a matrix of roles × actions, through the pages and the JSON API alike.
+"""Access as a matrix of roles × statuses × actions, through the pages and the JSON API alike.
 
-Roles in the demo: chuyenvien (drafter, specialist), chutich (signer, leader), phochutich (another leader),
-vanthu (clerk), daibieu (delegate, recipient), quantri (admin).
+People in the demo: chuyenvien (drafter, specialist), chutich (signer, leader), phochutich (another leader),
+vanthu (clerk), daibieu (delegate, the recipient), thuky (a named reviewer, also a specialist), quantri (admin).
 """
 
 from __future__ import annotations
+
+import io
 
 import pytest
 from sqlalchemy import select
 
 from edoc.accounts.models import User
-from edoc.accounts.service import create_api_token
 from edoc.core.db import db
 from edoc.documents import service
 from edoc.organisations.models import Unit
-from tests.documents.conftest import get_doc
+from tests.documents.conftest import api_token, get_doc, simple_pdf
 from tests.support.web import csrf_token, login
 
-PEOPLE = ["chuyenvien", "chutich", "phochutich", "vanthu", "daibieu", "quantri"]
+PEOPLE = ["chuyenvien", "chutich", "phochutich", "vanthu", "daibieu", "thuky", "quantri"]
+AUTHORS = {"chuyenvien", "thuky"}
+"""The drafter and the named reviewer see the document in every status."""
+PUBLISHED = AUTHORS | {"chutich", "vanthu", "daibieu"}
 
 # status → who may view (page 200 / API 200); everyone else gets 404 (unknown and forbidden look alike)
 VIEW = {
-    "draft": {"chuyenvien"},
-    "submitted": {"chuyenvien", "chutich"},
-    "approved": {"chuyenvien", "chutich", "vanthu"},
-    "issued": {"chuyenvien", "chutich", "vanthu", "daibieu"},
+    "draft": AUTHORS,
+    "submitted": AUTHORS | {"chutich"},
+    "returned": AUTHORS | {"chutich"},
+    "approved": AUTHORS | {"chutich", "vanthu"},
+    "issued": PUBLISHED,
+    "recalled": PUBLISHED,
+    "replaced": PUBLISHED,
 }
-# action → status it applies to → who may do it
+# action → (status it is tried on, who may do it)
 ACTIONS = {
     "submit": ("draft", {"chuyenvien"}),
+    "resubmit": ("returned", {"chuyenvien"}),
     "approve": ("submitted", {"chutich"}),
+    "return": ("submitted", {"chutich"}),
+    "comment": ("submitted", {"chuyenvien", "chutich", "thuky"}),
+    "edit": ("draft", {"chuyenvien"}),
+    "edit-returned": ("returned", {"chuyenvien"}),
+    "edit-approved": ("approved", set()),
+    "new-version-issued": ("issued", set()),
+    "attach": ("draft", {"chuyenvien"}),
+    "attach-issued": ("issued", set()),
     "issue": ("approved", {"vanthu"}),
     "recall": ("issued", {"vanthu", "chutich"}),
+    "replace": ("issued", {"chuyenvien", "vanthu", "thuky"}),
+    "replace-recalled": ("recalled", {"chuyenvien", "vanthu", "thuky"}),
+    "copy": ("issued", {"vanthu"}),
 }
 
 
-def _to_delegate(app, demo):
+def _recipients(demo) -> list[service.RecipientData]:
+    return [service.RecipientData("user", "act", user_id=demo["daibieu"])]
+
+
+def _make(app, demo, make_document, status: str, **overrides) -> int:
+    overrides = {"recipients": _recipients(demo), "reader_ids": [demo["thuky"]], **overrides}
+    if status not in {"issued", "recalled", "replaced"}:
+        return make_document(status, render=False, **overrides)
+    doc_id = make_document("approved", render=False, **overrides)
     with app.app_context():
-        return [service.RecipientData("user", "act", user_id=demo["daibieu"])]
-
-
-def _make(app, demo, make_document, status: str) -> int:
-    recipients = _to_delegate(app, demo)
-    if status == "issued":
-        doc_id = make_document("approved", recipients=recipients)
-        with app.app_context():
-            service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+        clerk = db.session.get(User, demo["vanthu"])
+        service.issue(clerk, get_doc(doc_id))
+        db.session.commit()
+        if status == "recalled":
+            service.recall(clerk, get_doc(doc_id), "Sai thể thức")
+        if status == "replaced":
+            new = service.start_replacement(clerk, get_doc(doc_id))
             db.session.commit()
-        return doc_id
-    return make_document(status, recipients=recipients)
+            for who, step in (("vanthu", service.submit), ("chutich", service.approve)):
+                new = get_doc(new.id)
+                if who == "vanthu":  # the clerk drafted the replacement
+                    step(clerk, new)
+                else:
+                    step(db.session.get(User, demo[who]), new)
+            service.issue(clerk, get_doc(new.id))
+        db.session.commit()
+        assert get_doc(doc_id).status == status
+    return doc_id
 
 
-def _token(app, demo, username: str) -> str:
-    with app.app_context():
-        return create_api_token(db.session.get(User, demo[username]), "matrix")[1]
+
+def _headers(app, demo, person: str) -> dict[str, str]:
+    return api_token(app, demo[person])
 
 
 @pytest.mark.parametrize("status", list(VIEW))
 def test_view_matrix_pages_and_api(app, demo, make_document, status):
     doc_id = _make(app, demo, make_document, status)
     for person in PEOPLE:
+        expected = 200 if person in VIEW[status] else 404
         page = app.test_client()
         login(page, person)
-        expected = 200 if person in VIEW[status] else 404
         assert page.get(f"/documents/{doc_id}").status_code == expected, (person, status, "page")
-        api = app.test_client().get(f"/api/v1/documents/{doc_id}",
-                                    headers={"Authorization": f"Bearer {_token(app, demo, person)}"})
+        api = app.test_client().get(f"/api/v1/documents/{doc_id}", headers=_headers(app, demo, person))
         assert api.status_code == expected, (person, status, "api")
+
+
+def _form(app, demo) -> dict[str, object]:
+    with app.app_context():
+        tg = db.session.execute(select(Unit.id).where(Unit.abbreviation == "TG")).scalar_one()
+    return {"type_code": "KH", "summary": "Sửa lại", "body": "Nội dung.", "drafting_unit_id": str(tg),
+            "signer_id": str(demo["chutich"]), "recipients_act": [f"user:{demo['daibieu']}"], "copies": "1"}
+
+
+def _try(app, demo, channel: str, person: str, action: str, doc_id: int) -> int:
+    """Do ``action`` as ``person``; the HTTP status."""
+    name = action.split("-")[0]
+    name = "submit" if name == "resubmit" else name
+    pdf = simple_pdf(["Phụ lục"])
+    if channel == "page":
+        client = app.test_client()
+        login(client, person)
+        token = csrf_token(client, "/")
+        if name in {"edit", "new"}:
+            return client.post(f"/documents/{doc_id}/edit", data={**_form(app, demo), "csrf_token": token}).status_code
+        if name == "attach":
+            return client.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
+                "csrf_token": token, "file": (io.BytesIO(pdf), "phu-luc.pdf")}).status_code
+        fields = {"reason": "Sai thể thức", "text": "Góp ý", "form": "SY"}
+        return client.post(f"/documents/{doc_id}/{name}", data={**fields, "csrf_token": token}).status_code
+    client, headers = app.test_client(), _headers(app, demo, person)
+    if name in {"edit", "new"}:
+        body = {"type": "KH", "summary": "Sửa lại", "signer_id": demo["chutich"]}
+        return client.post(f"/api/v1/documents/{doc_id}/versions", json=body, headers=headers).status_code
+    if name == "attach":
+        return client.post(f"/api/v1/documents/{doc_id}/attachments", headers=headers,
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(pdf), "phu-luc.pdf")}).status_code
+    path = {"comment": "comments", "replace": "replacement", "copy": "copies"}.get(name, name)
+    return client.post(f"/api/v1/documents/{doc_id}/{path}", json={"reason": "Sai thể thức", "text": "Góp ý"},
+                       headers=headers).status_code
+
+
+def _state(app, doc_id: int) -> tuple:
+    with app.app_context():
+        doc = get_doc(doc_id)
+        return doc.status, len(doc.versions), len(doc.attachments), doc.number
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("channel", ["page", "api"])
 def test_action_matrix(app, demo, make_document, action, channel):
     status, allowed = ACTIONS[action]
+    doc_id = _make(app, demo, make_document, status)
+    before = _state(app, doc_id)
     for person in PEOPLE:
+        if person in allowed:
+            continue
+        code = _try(app, demo, channel, person, action, doc_id)
+        expected = {404} if person not in VIEW[status] else {403, 409}
+        assert code in expected, (person, action, channel, code)
+        assert _state(app, doc_id) == before, (person, action)  # a refusal changes nothing
+    for person in sorted(allowed):
         doc_id = _make(app, demo, make_document, status)
-        body = {"reason": "Sai thể thức"} if action == "recall" else {}
-        if channel == "page":
-            client = app.test_client()
-            login(client, person)
-            response = client.post(f"/documents/{doc_id}/{action}",
-                                   data={**body, "csrf_token": csrf_token(client, "/")})
-            ok = response.status_code == 302
-        else:
-            response = app.test_client().post(f"/api/v1/documents/{doc_id}/{action}", json=body,
-                                              headers={"Authorization": f"Bearer {_token(app, demo, person)}"})
-            ok = response.status_code == 200
-        assert ok == (person in allowed), (person, action, channel, response.status_code)
-        if not ok:
-            assert response.status_code in {403, 404}, (person, action, response.status_code)
-        with app.app_context():
-            assert (get_doc(doc_id).status != status) == ok  # a refusal changes nothing
+        code = _try(app, demo, channel, person, action, doc_id)
+        assert code in ({302} if channel == "page" else {200, 201}), (person, action, channel, code)
 
 
-def test_secret_document_only_for_named_readers(app, demo, make_document):
-    doc_id = make_document("approved", secrecy="Mật", reader_ids=[demo["vanthu"]],
-                           recipients=_to_delegate(app, demo))
-    for person, expected in {"vanthu": 200, "chuyenvien": 200, "chutich": 200, "phochutich": 404,
-                             "quantri": 404, "daibieu": 404}.items():
+def test_secret_document_only_for_named_readers_pages_and_api(app, demo, make_document):
+    doc_id = make_document("approved", render=False, secrecy="Mật", reader_ids=[demo["vanthu"]],
+                           recipients=_recipients(demo))
+    expected = {"vanthu": 200, "chuyenvien": 200, "chutich": 200, "phochutich": 404, "quantri": 404,
+                "daibieu": 404, "thuky": 404}
+    for person, code in expected.items():
         client = app.test_client()
         login(client, person)
-        assert client.get(f"/documents/{doc_id}").status_code == expected, person
+        assert client.get(f"/documents/{doc_id}").status_code == code, person
+        assert app.test_client().get(f"/api/v1/documents/{doc_id}",
+                                     headers=_headers(app, demo, person)).status_code == code, person
     with app.app_context():
         service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
         db.session.commit()
     # the delegate was a recipient but is not a named reader: a secret document does not reach them
-    client = app.test_client()
-    login(client, "daibieu")
-    assert client.get(f"/documents/{doc_id}").status_code == 404
-    admin = app.test_client()
-    login(admin, "quantri")
+    for channel in ("page", "api"):
+        if channel == "page":
+            client = app.test_client()
+            login(client, "daibieu")
+            assert client.get(f"/documents/{doc_id}").status_code == 404
+        else:
+            inbox = app.test_client().get("/api/v1/documents?box=inbox", headers=_headers(app, demo, "daibieu"))
+            assert inbox.get_json()["documents"] == []
+    listing = app.test_client().get("/api/v1/documents?box=issued", headers=_headers(app, demo, "phochutich"))
+    assert listing.get_json()["documents"] == []
+
+
+@pytest.mark.parametrize("channel", ["page", "api"])
+def test_register_access(app, demo, channel):
+    from edoc.registers.models import Register
+
     with app.app_context():
-        file_id = get_doc(doc_id).current_version.pdf_file_id
-    assert admin.get(f"/files/{file_id}").status_code == 404  # the admin role opens no secret file
-
-
-def test_register_access(app, demo):
-    with app.app_context():
-        from edoc.registers.models import Register
-
         ids = {r.kind: r.id for r in db.session.execute(select(Register)).scalars()}
-    for person, expected in {"vanthu": 200, "chutich": 200, "chuyenvien": 403, "daibieu": 403}.items():
-        client = app.test_client()
-        login(client, person)
-        assert client.get(f"/registers/{ids['outgoing']}").status_code == expected, person
-    leader = app.test_client()
-    login(leader, "chutich")
-    assert leader.get(f"/registers/{ids['secret']}").status_code == 403
+    matrix = {"outgoing": {"vanthu": 200, "chutich": 200, "quantri": 200, "chuyenvien": 403, "daibieu": 403},
+              "secret": {"vanthu": 200, "chutich": 403, "quantri": 403, "chuyenvien": 403, "daibieu": 403}}
+    for kind, people in matrix.items():
+        for person, expected in people.items():
+            if channel == "page":
+                client = app.test_client()
+                login(client, person)
+                code = client.get(f"/registers/{ids[kind]}").status_code
+            else:
+                code = app.test_client().get(f"/api/v1/registers/{ids[kind]}/entries?year=2026",
+                                             headers=_headers(app, demo, person)).status_code
+            assert code == expected, (kind, person, channel)
 
 
-def test_other_organisations_document_is_invisible(app, demo, make_document):
+def test_other_organisations_document_and_register_are_invisible(app, demo, make_document):
     from edoc.accounts.models import Role
+    from edoc.registers.models import Register
     from tests.support.orgs import other_organisation
 
     doc_id = _make(app, demo, make_document, "issued")
@@ -138,12 +219,19 @@ def test_other_organisations_document_is_invisible(app, demo, make_document):
     client = app.test_client()
     login(client, "vanthukhac")
     assert client.get(f"/documents/{doc_id}").status_code == 404
+    with app.app_context():
+        register_id = db.session.execute(select(Register.id).where(Register.kind == "outgoing")).scalars().first()
+        other = db.session.execute(select(User).where(User.username == "vanthukhac")).scalar_one().id
+    headers = api_token(app, other)
+    assert app.test_client().get(f"/api/v1/documents/{doc_id}", headers=headers).status_code == 404
+    assert app.test_client().get(f"/api/v1/registers/{register_id}/entries?year=2026",
+                                 headers=headers).status_code == 404
 
 
 def test_unit_recipients_reach_every_member(app, demo, make_document):
     with app.app_context():
         vp = db.session.execute(select(Unit.id).where(Unit.abbreviation == "VP")).scalar_one()
-    doc_id = make_document("approved", recipients=[service.RecipientData("unit", "act", unit_id=vp)])
+    doc_id = make_document("approved", render=False, recipients=[service.RecipientData("unit", "act", unit_id=vp)])
     with app.app_context():
         service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
         db.session.commit()
