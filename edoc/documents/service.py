@@ -467,7 +467,9 @@ def mark_read(user: User, doc: OutgoingDocument) -> bool:
     for row in rows:
         row.read_at = now
     record("document.read", doc, actor=user)
-    for uid in {doc.drafter_id, doc.issued_by_id} - {None, user.id}:
+    # to those who see the recipients' status (policy.can_see_delivery): the drafter, the signer, the clerks
+    watchers = {doc.drafter_id, doc.signer_id, doc.issued_by_id} - {None, user.id}
+    for uid in watchers:
         emit_after_commit(db.session, "document.read", {"document_id": doc.id, "user_id": user.id},
                           room=user_room(uid))  # type: ignore[arg-type]
     return True

@@ -112,6 +112,16 @@ def show(doc_id: int) -> str:
                            doc_type=get_type(doc.type_code))
 
 
+@bp.route("/<int:doc_id>/recipients")
+@login_required
+def recipients_fragment(doc_id: int) -> str:
+    """The Nơi nhận table's rows, which the document page re-fetches when a recipient reads it."""
+    doc = policy.viewable(me(), doc_id)
+    recipients, status_shown = service.recipient_statuses(me(), doc)
+    return render_template("documents/_recipients.html", doc=doc, recipients=recipients, status_shown=status_shown,
+                           archive_line=archive_line(doc))
+
+
 @bp.route("/<int:doc_id>/<action>", methods=["POST"])
 @login_required
 def act(doc_id: int, action: str) -> Response:

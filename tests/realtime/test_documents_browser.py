@@ -54,12 +54,19 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # n
         recipient.wait_for_selector(".toast", timeout=10_000)
         assert "01/KH-LĐLĐ" in recipient.locator(".toast").first.inner_text()
         recipient.screenshot(path=str(ART / "recipient-live.png"), full_page=True)
+
+        # the clerk's open page, never reloaded from here on, follows the recipient opening the document
+        clerk.wait_for_selector("#recipients-table[data-refreshed]")  # the fetch a (re)connect makes
+        table = clerk.locator("#recipients-table")
+        assert "Đã nhận 1, đã đọc 0" in table.inner_text() and "Hoàng Văn Nam: chưa đọc" in table.inner_text()
         recipient.goto(f"{base}/documents/?tab=inbox")
         recipient.click("text=Tổ chức Tháng Công nhân năm 2026")
         assert "01/KH-LĐLĐ" in recipient.locator("#doc-reference").inner_text()
-
-        clerk.reload()
-        assert "Đã nhận 1, đã đọc 1" in clerk.locator("#recipients-table").inner_text()
+        assert "Tình trạng" not in recipient.locator("#recipients-table").inner_text()  # not for recipients
+        clerk.wait_for_function(
+            "document.getElementById('recipients-table').innerText.includes('Đã nhận 1, đã đọc 1')", timeout=10_000)
+        assert "Hoàng Văn Nam: đã đọc" in table.inner_text()
+        clerk.screenshot(path=str(ART / "clerk-live-read.png"), full_page=True)
         clerk.goto(f"{base}/registers/")
         clerk.click("text=Sổ đăng ký văn bản đi")
         assert "01/KH-LĐLĐ" in clerk.locator("#register-table").inner_text()
