@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -34,7 +35,7 @@ from edoc.signatures.credentials import (
 )
 from edoc.signatures.models import ValidationRecord
 from edoc.signatures.trust import add_trusted_root, revocation_mode, timestamper, trust_roots, validation_context
-from signing.errors import CertificateNotUsable, PlacementNotFound, SigningError
+from signing.errors import CertificateNotUsable, MissingField, PlacementNotFound, SigningError
 from signing.forms import field_boxes
 from signing.keys import SigningCredential as SigningKey
 from signing.placement import MM, Placement, box_above_name
@@ -103,11 +104,7 @@ def chosen_placement(page: int, x: float, y: float) -> Placement:
     return Placement(page, (x - width / 2, y - height / 2, x + width / 2, y + height / 2))
 
 
-def _placement(pdf: bytes, signer: User, chosen: Placement | None) -> Placement | None:
-    if SIGNER_FIELD in field_boxes(pdf):
-        return None  # the renderer's field, between title and name
-    if chosen is not None:
-        return chosen
+def _place_by_name(pdf: bytes, signer: User) -> Placement:
     try:
         return box_above_name(pdf, signer.full_name)
     except PlacementNotFound:
@@ -155,20 +152,35 @@ def page_sizes(doc: OutgoingDocument) -> list[tuple[float, float]]:
 
 # --- the signer's signature ----------------------------------------------------------------------------
 
-def sign_document(actor: User, doc: OutgoingDocument, key: SigningKey, *,
-                  placement: Placement | None = None) -> None:
-    """The signer's digital signature on the approved version: their image between title and name (the
-    renderer's field), above their name in an uploaded PDF, or where they chose."""
+@dataclass
+class _SignerSetup:
+    """What every signature of one signer needs, read once for a whole batch: their image, the trust and
+    revocation context (which caches the certificate path it validated) and the timestamp settings."""
+
+    image_png: bytes
+    location: str
+    options: dict[str, object]
+
+    @classmethod
+    def of(cls, actor: User) -> _SignerSetup:
+        if actor.signature_file_id is None:
+            raise SigningRefused("Bạn chưa có ảnh chữ ký (PNG). Hãy tải ảnh chữ ký ở trang tài khoản.")
+        image = db.session.get(StoredFile, actor.signature_file_id)
+        assert image is not None
+        return cls(read_verified(image), actor.organisation.place_name, _signature_options(actor.organisation_id))
+
+
+def _sign_with(setup: _SignerSetup, actor: User, doc: OutgoingDocument, key: SigningKey,
+               placement: Placement | None) -> None:
     policy.require(can_sign(actor, doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
-    if actor.signature_file_id is None:
-        raise SigningRefused("Bạn chưa có ảnh chữ ký (PNG). Hãy tải ảnh chữ ký ở trang tài khoản.")
     pdf = _source_pdf(doc)
-    where = _placement(pdf, actor, placement)
-    image = db.session.get(StoredFile, actor.signature_file_id)
-    assert image is not None
+    options = {"image_png": setup.image_png, "location": setup.location, **setup.options}
     try:
-        signed = sign_pdf(pdf, key, image_png=read_verified(image), placement=where,
-                          location=doc.organisation.place_name, **_signature_options(doc.organisation_id))
+        try:
+            # the renderer's field between title and name, if the PDF has it (the usual case: no second parse)
+            signed = sign_pdf(pdf, key, placement=placement, **options)  # type: ignore[arg-type]
+        except MissingField:
+            signed = sign_pdf(pdf, key, placement=_place_by_name(pdf, actor), **options)  # type: ignore[arg-type]
     except SigningError as exc:
         raise _refusal(exc, "Không ký được") from None
     doc.signed_file_id = store_bytes(signed, f"da-ky-{doc.id}.pdf", uploader=actor, purpose="document",
@@ -176,7 +188,14 @@ def sign_document(actor: User, doc: OutgoingDocument, key: SigningKey, *,
     doc.signed_at = utcnow()
     record("document.sign", doc, actor=actor, changes={"certificate": key.certificate.subject.human_friendly[:200],
                                                        "serial": str(key.certificate.serial_number),
-                                                       "timestamped": timestamper() is not None})
+                                                       "timestamped": setup.options["timestamper"] is not None})
+
+
+def sign_document(actor: User, doc: OutgoingDocument, key: SigningKey, *,
+                  placement: Placement | None = None) -> None:
+    """The signer's digital signature on the approved version: their image between title and name (the
+    renderer's field), above their name in an uploaded PDF, or where they chose."""
+    _sign_with(_SignerSetup.of(actor), actor, doc, key, placement)
 
 
 def sign_one(actor: User, doc: OutgoingDocument, pin: str, *, placement: Placement | None = None) -> None:
@@ -193,11 +212,11 @@ def sign_batch(actor: User, doc_ids: list[int], pin: str,
     errors: list[str] = []
     signed = 0
     with personal_key(actor, pin) as key:
+        setup = _SignerSetup.of(actor)
         db.session.commit()  # a forgiven wrong-PIN count stays forgiven whatever the documents do
         for index, doc_id in enumerate(doc_ids, start=1):
             try:
-                doc = policy.viewable(actor, doc_id)
-                sign_document(actor, doc, key)
+                _sign_with(setup, actor, policy.viewable(actor, doc_id), key, None)
                 db.session.commit()
                 signed += 1
                 progress(index, len(doc_ids), doc_id, None)
