@@ -175,7 +175,7 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     signatures valid, and keep the result as the issued file (same transaction as the issue)."""
     from edoc.rendering.dates import day_str, month_str, number_str
     from edoc.signatures.service import record_issued, seal_attachments, seal_issued
-    from signing.forms import field_boxes, fill_text_fields
+    from signing.forms import PADDING, field_boxes, fill_text_fields
 
     version = doc.current_version
     if version is None or version.pdf_file is None or doc.number is None or doc.issued_on is None:
@@ -194,6 +194,12 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
         if year is not None and year != doc.issued_on.year:
             raise Conflict(f"Dự thảo in sẵn “năm {year}” nhưng văn bản ban hành năm {doc.issued_on.year}; người "
                            "soạn cần sửa năm trong tệp, tải lại và trình ký lại.")
+    x1, y1, x2, y2 = boxes["doc_number"].box
+    size = (y2 - y1) / 1.1  # fields are 1.1 em tall (edoc.rendering.html, edoc.rendering.placeholders)
+    if len(values["doc_number"]) * 0.5 * size > (x2 - x1) - PADDING + 0.5:
+        # drawn anyway it would be clipped at the box: a number nobody can read is worse than a refusal
+        raise Conflict(f"Số {values['doc_number']} không vừa ô số của bản đã duyệt; người soạn cần tạo lại bản PDF "
+                       "(phiên bản mới) và trình ký lại.")
     present = {k: v for k, v in values.items() if k in boxes}
     pdf = fill_text_fields(pdf, present)
     pdf = seal_issued(actor, doc, pdf)

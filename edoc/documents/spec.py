@@ -54,4 +54,19 @@ def spec_for(doc: OutgoingDocument) -> DocumentSpec:
         recipients=recipients, secrecy=doc.secrecy, urgency=doc.urgency,
         signer=SignerBlock(title=doc.signer_title, full_name=signer.full_name if signer else "",
                            authority=doc.signer_authority, authority_line=doc.signer_authority_line),
+        number_digits=_number_digits(doc),
     )
+
+
+def _number_digits(doc: OutgoingDocument) -> int:
+    """Room for the number: three digits, or as many as the register's count this year plus a hundred needs
+    (a draft may wait while others are issued; issue refuses a number that would not fit)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from edoc.registers.numbering import last_number
+
+    if doc.register is None:
+        return 3
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    return max(3, len(str(last_number(doc.register, year) + 100)))

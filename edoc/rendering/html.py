@@ -13,7 +13,7 @@ from markupsafe import Markup
 from edoc.rendering.dates import day_str, month_str, year_str
 from edoc.rendering.metrics import UNIT_WORDS, balanced_lines, text_width
 from edoc.rendering.spec import DocumentSpec
-from signing.forms import DIGIT_HEIGHT
+from signing.forms import DIGIT_HEIGHT, PADDING
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PT_PER_MM = 72 / 25.4
@@ -48,8 +48,9 @@ class FieldStyle:
 
 
 TEXT_FIELDS = {
-    # the number is right-aligned so that it closes up to "/KH-LĐLĐ" whatever its length
-    "doc_number": FieldStyle("Times-Roman", SIZES["number"], 2, 4),
+    # the number is right-aligned so that it closes up to "/KH-LĐLĐ" whatever its length; its room (3 digits
+    # unless the spec asks for more) includes the space after "Số:", so a three-digit number reads "Số: 445/"
+    "doc_number": FieldStyle("Times-Roman", SIZES["number"], 2, 3),
     "doc_day": FieldStyle("Times-Italic", SIZES["date"], 1, 2),
     "doc_month": FieldStyle("Times-Italic", SIZES["date"], 1, 2),
     "doc_year": FieldStyle("Times-Italic", SIZES["date"], 1, 4),
@@ -86,10 +87,21 @@ def environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 
 
-def _field_width_mm(name: str) -> float:
+SPACE_EM = 0.25
+"""A Times space, in em."""
+
+
+def _field_width_mm(name: str, digits: int | None = None) -> float:
+    """As wide as the digits it will hold (Times digits are half an em), so the filled line reads as if typed:
+    the day (always two digits) and the year exactly; the month two digits (1-9 but 01, 02 print one or two, the
+    only slack left, a quarter em each side of "4"); the number its digits, the space before it and the
+    right-aligned value's padding."""
     style = TEXT_FIELDS[name]
-    # Times digits are half an em wide; a point of air each side keeps the glyphs off the box edges
-    return round((style.digits * 0.5 * style.size + 2) / PT_PER_MM, 2)
+    count = digits or style.digits
+    width = count * 0.5 * style.size + 0.5
+    if name == "doc_number":
+        width = SPACE_EM * style.size + count * 0.5 * style.size + PADDING
+    return round(width / PT_PER_MM, 2)
 
 
 def render_html(spec: DocumentSpec) -> str:
@@ -107,7 +119,8 @@ def render_html(spec: DocumentSpec) -> str:
         "day": day_str(spec.date) if spec.date else None,
         "month": month_str(spec.date) if spec.date else None,
         "year": year_str(spec.date) if spec.date else None,
-        "fields": {name: _field_width_mm(name) for name in TEXT_FIELDS},
+        "fields": {name: _field_width_mm(name, spec.number_digits if name == "doc_number" else None)
+                   for name in TEXT_FIELDS},
         "field_height_em": FIELD_HEIGHT_EM,
         "field_baseline_em": round(FIELD_BASELINE_EM, 4),
         "signature": {"id": SIGNATURE_FIELD, "width": SIGNATURE_BOX_MM[0], "height": SIGNATURE_BOX_MM[1]},

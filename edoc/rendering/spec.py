@@ -122,6 +122,8 @@ class DocumentSpec:
     """Ký hiệu người soạn thảo (Appendix I, III.3), printed with the copies as "PL.(300)"."""
     copies: int | None = None
     """Số lượng bản phát hành."""
+    number_digits: int = 3
+    """Room the number field leaves (unissued documents): three digits, more for a register already near 1000."""
     blocks: list[Block] = field(init=False, default_factory=list)
     """The body as blocks, whichever way it was given."""
 

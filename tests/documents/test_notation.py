@@ -114,3 +114,27 @@ def test_cong_van_notation_with_or_without_the_drafting_unit(app, demo, make_doc
     assert issue(app, demo, doc_id) == reference
     text = pdf_text(app, doc_id, tmp_path)
     assert f"Số: {reference} " in text and "V/v tuyên truyền cải cách thủ tục hành chính" in text
+
+
+def test_a_number_that_would_not_fit_its_field_is_refused_and_later_drafts_make_room(app, demo, make_document):
+    from zoneinfo import ZoneInfo
+
+    from edoc.core.errors import Conflict
+    from edoc.registers.numbering import take_next_number
+
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    early = make_document("approved")  # rendered while the register is at 0: room for three digits
+    with app.app_context():
+        register = db.session.get(Register, register_id(app, "outgoing"))
+        take_next_number(register, year)
+        db.session.execute(RegisterCounter.__table__.update().values(last_number=999))
+        db.session.commit()
+    with pytest.raises(Conflict, match="Số 1000 không vừa ô số của bản đã duyệt"), app.app_context():
+        clerk = db.session.get(User, demo["vanthu"])
+        service.issue_document(clerk, get_doc(early))
+    assert counters(app) == 999
+    late = make_document("approved")  # rendered now: room for four digits
+    with app.app_context():
+        doc = service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(late))
+        assert doc.reference == "1000/KH-LĐLĐ"
+        assert get_doc(early).status == "approved" and get_doc(early).number is None

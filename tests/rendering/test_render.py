@@ -212,7 +212,7 @@ def test_unissued_document_has_fields_where_the_number_and_date_go(tmp_path):
 
     so, notation = _line(first, "Số:")[0], _line(first, "/KH-LĐLĐ")[0]
     x1, y1, x2, y2 = top("doc_number")
-    assert so.x2 < x1 and abs(x2 - notation.x1) < 0.5  # "Số: [   ]/KH-LĐLĐ"
+    assert so.x2 <= x1 + 0.01 and abs(x2 - notation.x1) < 0.5  # "Số:[    ]/KH-LĐLĐ", the space inside the field
     assert abs(y2 - so.y2) < 1 and so.y1 < y1 < so.y2  # in the line, from just under the baseline up
     day, month, year = top("doc_day"), top("doc_month"), top("doc_year")
     ngay, thang, nam = (_line(first, w)[0] for w in ("ngày", "tháng", "năm"))
@@ -271,3 +271,33 @@ def test_render_time(capsys):
         timings.append((spec.notation, rendered.pages, time.perf_counter() - start))
     with capsys.disabled():
         print("\nrender_pdf:", ", ".join(f"{n} ({p} pages) {t * 1000:.0f} ms" for n, p, t in timings))
+
+
+@pytest.mark.parametrize(("sample", "values"), [
+    (sample_445_kh, {"doc_number": "445", "doc_day": "10", "doc_month": "4", "doc_year": "2023"}),
+    (sample_153_cv, {"doc_number": "153", "doc_day": "27", "doc_month": "3", "doc_year": "2019"}),
+])
+def test_filled_number_and_date_read_like_the_printed_line(tmp_path, sample, values):
+    """Issued by filling the fields, the number line and the date line are spaced as when the renderer prints
+    them directly: the fields are as wide as their digits (the number's room includes the space after "Số:").
+    Only a one-digit month keeps a quarter em of slack each side (the field holds 10-12 and 01-02 too)."""
+    filled = _words(fill_text_fields(render_pdf(sample(issued=False)).pdf, values), tmp_path)[0]
+    printed = _words(render_pdf(sample()).pdf, tmp_path)[0]
+
+    def gaps(words: list[Word], phrase: str) -> list[float]:
+        run = _line(words, phrase)
+        return [round(b.x1 - a.x2, 1) for a, b in zip(run, run[1:], strict=False)]
+
+    number = values["doc_number"]
+    size = 13.0
+    # pdftotext reads a filled field as its own word: "Số:" "445" "/KH-LĐLĐ"
+    so, digits = _line(filled, "Số:")[0], _line(filled, number)[0]
+    slash = next(w for w in filled if w.text.startswith("/") and w.x1 > digits.x1)
+    assert abs((digits.x1 - so.x2) - 0.25 * size) < 1.0  # one space after "Số:"
+    assert -0.5 < slash.x1 - digits.x2 < 1.5  # closed up to "/KH-LĐLĐ"
+    day, month, year = values["doc_day"], values["doc_month"], values["doc_year"]
+    filled_gaps = gaps(filled, f"ngày {day} tháng {month} năm {year}")
+    printed_gaps = gaps(printed, f"ngày {day} tháng {month} năm {year}")
+    slack = [0.6, 0.6, 0.25 * size + 0.6, 0.25 * size + 0.6, 0.6]  # a quarter em each side of "4"
+    for got, want, allowed in zip(filled_gaps, printed_gaps, slack, strict=True):
+        assert abs(got - want) <= allowed, (filled_gaps, printed_gaps)
