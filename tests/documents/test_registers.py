@@ -265,3 +265,33 @@ def test_every_type_of_appendix_3_is_numbered_by_a_register():
         assert set(kinds) & default_kinds, abbr  # a register every organisation gets numbers it
     assert KIND_FOR_TYPE[get_type("SY").kind.value] == KIND_FOR_TYPE[get_type("SL").kind.value]
     assert get_type("CV").abbreviation is None  # công văn: no type abbreviation
+
+
+def test_contacts_directory_pages(app, demo):
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    page = clerk.get("/documents/contacts").get_data(as_text=True)
+    assert "UBND huyện Gia Lâm" in page and "Thêm nơi nhận" in page
+    added = clerk.post("/documents/contacts", data={
+        "name": "Ủy ban Mặt trận Tổ quốc huyện Gia Lâm", "short_name": "UBMTTQ huyện", "organ_id": "000.00.09.H26",
+        "email": "mttq@gialam.example.vn", "csrf_token": csrf_token(clerk, "/documents/contacts")})
+    assert added.status_code == 302
+    with app.app_context():
+        contact = db.session.execute(select(Contact).where(Contact.organ_id == "000.00.09.H26")).scalar_one()
+        contact_id = contact.id
+    bad = clerk.post("/documents/contacts", data={"name": "X", "organ_id": "mã có dấu cách",
+                                                  "csrf_token": csrf_token(clerk, "/documents/contacts")})
+    assert bad.status_code == 400 and "Mã định danh (OrganId)" in bad.get_data(as_text=True)
+    off = clerk.post("/documents/contacts", data={
+        "contact_id": str(contact_id), "name": "Ủy ban MTTQ huyện Gia Lâm", "short_name": "UBMTTQ huyện",
+        "organ_id": "000.00.09.H26", "email": "", "active": "0", "csrf_token": csrf_token(clerk, "/documents/contacts")})
+    assert off.status_code == 302
+    with app.app_context():
+        contact = db.session.get(Contact, contact_id)
+        assert (contact.name, contact.email, contact.active) == ("Ủy ban MTTQ huyện Gia Lâm", "", False)
+    drafter = app.test_client()
+    login(drafter, "chuyenvien")
+    assert "Thêm nơi nhận" not in drafter.get("/documents/contacts").get_data(as_text=True)
+    assert "Bên ngoài: UBMTTQ huyện" not in drafter.get("/documents/new").get_data(as_text=True)  # inactive
+    refused = drafter.post("/documents/contacts", data={"name": "Y", "csrf_token": csrf_token(drafter, "/")})
+    assert refused.status_code == 403

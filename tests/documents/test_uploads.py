@@ -166,3 +166,25 @@ def spec_lines(app, doc_id: int) -> list[str]:
 
     with app.app_context():
         return spec_for(get_doc(doc_id)).recipients
+
+
+def test_a_docx_is_converted_outside_any_transaction(app, demo, monkeypatch):
+    """LibreOffice takes up to a minute; on SQLite every transaction holds the write lock, so the request's read
+    transaction is ended before converting (nothing was written yet, so nothing is lost)."""
+    from edoc.documents import sources
+    from edoc.rendering import convert
+
+    seen: list[bool] = []
+    real = convert.docx_to_pdf
+
+    def watched(data, **kwargs):
+        seen.append(db.session().in_transaction())
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(convert, "docx_to_pdf", watched)
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])  # the request has read: a transaction is open
+        assert db.session().in_transaction()
+        upload = sources.read_upload(io.BytesIO(minimal_docx(DRAFT_LINES)), "ke-hoach.docx")
+        assert seen == [False] and upload.layout.notation == "KH-LĐLĐ"
+        assert drafter.username == "chuyenvien"  # still usable afterwards
