@@ -284,7 +284,8 @@ def test_contacts_directory_pages(app, demo):
     assert bad.status_code == 400 and "Mã định danh (OrganId)" in bad.get_data(as_text=True)
     off = clerk.post("/documents/contacts", data={
         "contact_id": str(contact_id), "name": "Ủy ban MTTQ huyện Gia Lâm", "short_name": "UBMTTQ huyện",
-        "organ_id": "000.00.09.H26", "email": "", "active": "0", "csrf_token": csrf_token(clerk, "/documents/contacts")})
+        "organ_id": "000.00.09.H26", "email": "", "active": "0",
+        "csrf_token": csrf_token(clerk, "/documents/contacts")})
     assert off.status_code == 302
     with app.app_context():
         contact = db.session.get(Contact, contact_id)
