@@ -83,6 +83,9 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "edoc@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
     tsa_url: str | None = None
     """RFC 3161 timestamp authority: with it every signature is PAdES B-T, and B-LT with revocation data."""
     tsa_username: str | None = None
@@ -141,6 +144,9 @@ class Settings:
             smtp_host=env.get("EDOC_SMTP_HOST") or None,
             smtp_port=_int(env, "EDOC_SMTP_PORT", 25),
             smtp_sender=env.get("EDOC_SMTP_SENDER") or "edoc@localhost",
+            smtp_starttls=_bool(env, "EDOC_SMTP_STARTTLS", False),
+            smtp_username=env.get("EDOC_SMTP_USERNAME") or None,
+            smtp_password=env.get("EDOC_SMTP_PASSWORD") or None,
             tsa_url=(env.get("EDOC_TSA_URL") or "").strip() or None,
             tsa_username=env.get("EDOC_TSA_USERNAME") or None,
             tsa_password=env.get("EDOC_TSA_PASSWORD") or None,

@@ -42,16 +42,6 @@ NO_SMTP = "Chưa cấu hình máy chủ thư: gửi thủ công hoặc qua trụ
 _THREADS = "edoc_dispatch_threads"
 
 
-def smtp_option(name: str, default: object) -> object:
-    """An SMTP setting: a field of the settings when it exists, else from their ``extra`` dict, else the
-    default (EDOC_SMTP_STARTTLS, EDOC_SMTP_USERNAME and EDOC_SMTP_PASSWORD are read this way)."""
-    settings = current_app.config["EDOC"]
-    value = getattr(settings, name, None)
-    if value is None:
-        value = settings.extra.get(name)
-    return default if value is None else value
-
-
 @dataclass
 class Outgoing:
     """One e-mail to send, prepared in the claiming transaction."""
@@ -165,19 +155,16 @@ def _text(doc: OutgoingDocument, kind: str) -> tuple[str, str]:
 
 def _send(messages: list[Outgoing]) -> list[tuple[int, str, str]]:
     """No transaction is open here. One connection for all; each recipient's outcome on its own."""
-    host = str(current_app.config["EDOC"].smtp_host)
-    port = int(current_app.config["EDOC"].smtp_port)
-    sender = str(current_app.config["EDOC"].smtp_sender)
-    starttls = str(smtp_option("smtp_starttls", "")).lower() in {"1", "true", "yes", "on"}
-    username, password = smtp_option("smtp_username", None), smtp_option("smtp_password", None)
+    settings = current_app.config["EDOC"]
+    host, port, sender = str(settings.smtp_host), int(settings.smtp_port), str(settings.smtp_sender)
     blobs: dict[str, bytes] = {}
     results: list[tuple[int, str, str]] = []
     try:
         with smtplib.SMTP(host, port, timeout=20) as smtp:
-            if starttls:
+            if settings.smtp_starttls:
                 smtp.starttls(context=ssl.create_default_context())
-            if username:
-                smtp.login(str(username), str(password or ""))
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password or "")
             for m in messages:
                 email = EmailMessage()
                 email["From"], email["To"], email["Subject"] = sender, m.address, m.subject

@@ -155,13 +155,75 @@ def test_smtp_login_from_the_settings(app, demo, make_document):
     try:
         settings = app.config["EDOC"]
         settings.smtp_host, settings.smtp_port = controller.hostname, controller.port
-        settings.extra.update(smtp_username="vanthu", smtp_password="bi-mat")
+        settings.smtp_username, settings.smtp_password = "vanthu", "bi-mat"
         doc_id = make_document("approved", recipients=_externals(app, demo))
         _issue(app, demo, doc_id)
         dispatch.wait(app)
     finally:
         controller.stop()
     assert logins == [("vanthu", "bi-mat")] and len(handler.messages) == 1
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mail.test")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
+
+
+def test_starttls_when_the_settings_ask_for_it(app, demo, make_document, tmp_path, monkeypatch):
+    """The mail server requires STARTTLS; the client checks its certificate against the trusted roots (here a
+    test certificate, through SSL_CERT_FILE as an operator with a private CA would)."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Sink()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), tls_context=context,
+                            require_starttls=True)
+    controller.start()
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    try:
+        settings = app.config["EDOC"]
+        settings.smtp_host, settings.smtp_port = controller.hostname, controller.port
+        doc_id = make_document("approved", recipients=_externals(app, demo))
+        _issue(app, demo, doc_id)
+        dispatch.wait(app)
+        with app.app_context():
+            plain = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
+            assert plain.dispatch_status == "failed" and handler.messages == []  # the server wants STARTTLS
+        settings.smtp_starttls = True
+        clerk = app.test_client()
+        login(clerk, "vanthu")
+        assert clerk.post(f"/documents/{doc_id}/dispatch",
+                          data={"csrf_token": csrf_token(clerk, "/")}).status_code == 302
+        dispatch.wait(app)
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+    with app.app_context():
+        assert next(r for r in get_doc(doc_id).recipients if r.kind == "external").dispatch_status == "sent"
 
 
 def test_without_smtp_externals_are_listed_for_dispatch(app, demo, make_document):
