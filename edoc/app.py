@@ -221,6 +221,7 @@ def _register_blueprints(app: Flask) -> None:
                signatures_bp):
         app.register_blueprint(bp)
     import edoc.documents.api
+    import edoc.registers.api
     import edoc.signatures.api  # noqa: F401
 
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie

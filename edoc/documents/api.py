@@ -354,5 +354,3 @@ add_paths({
         "drafting_unit_id": {"type": ["integer", "null"]}, "replaces_id": {"type": ["integer", "null"]},
         "copy_of_id": {"type": ["integer", "null"]}, "unread": {"type": "boolean"}}},
 })
-
-import edoc.registers.api  # noqa: E402,F401  (its routes join the same blueprint)

@@ -20,6 +20,7 @@ from edoc.documents.models import OutgoingDocument
 from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
 from edoc.rendering import placeholders
+from edoc.signatures.service import validate_entering
 
 if TYPE_CHECKING:
     from edoc.documents.service import DraftData
@@ -101,6 +102,7 @@ def attach_upload(actor: User, doc: OutgoingDocument, upload: Upload) -> None:
                                                         "size": source.size, "media_type": source.media_type})
     pdf_file = store_bytes(pdf, _pdf_name(upload.name), uploader=actor, purpose="document", media_type=sniff.PDF)
     version.source_file_id, version.pdf_file_id = source.id, pdf_file.id
+    validate_entering(actor, doc, source, context="version")
 
 
 def save_draft(actor: User, data: DraftData, *, doc: OutgoingDocument | None = None,
@@ -132,6 +134,7 @@ def add_attachment(actor: User, doc: OutgoingDocument, stream: BinaryIO, filenam
     file = store_upload(stream, filename, uploader=actor, purpose="attachment", allowed=ATTACHMENT_TYPES,
                         commit=False)
     service.add_attachment(actor, doc, file, title)
+    validate_entering(actor, doc, file, context="attachment")
 
 
 def pdf_problem(data: bytes) -> str | None:

@@ -655,3 +655,35 @@ def test_a_leader_signs_with_a_key_on_the_servers_token(settings_env, demo_free_
     assert report.all_valid and report.signatures[0].signer == "Nguyễn Văn Hùng"
     with app.app_context():
         assert db.session.get(OutgoingDocument, doc_id).status == Status.ISSUED.value
+
+
+def test_a_signed_pdf_entering_with_a_document_is_checked_and_the_report_shown(app, demo, make_document):
+    """A signed PDF attached to a draft (here signed by a CA the organisation does not trust): its report is
+    kept with the document and shown on its page; an unsigned attachment gets none."""
+    from weasyprint import HTML
+
+    from signing.sign import sign_pdf
+
+    stranger = create_ca(name="CA của cơ quan khác")
+    plain = HTML(string="<p>Công văn của Ủy ban nhân dân huyện</p>").write_pdf()
+    signed = sign_pdf(plain, stranger.issue("Trần Văn Khách"), placement=chosen(0, 300, 700))
+    doc_id = make_document("draft")
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        sources.add_attachment(drafter, get_doc(doc_id), io.BytesIO(signed), "cong-van-den.pdf", "Văn bản liên quan")
+        sources.add_attachment(drafter, get_doc(doc_id), io.BytesIO(plain), "ghi-chu.pdf", "Ghi chú")
+        db.session.commit()
+        [kept] = db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == doc_id)).scalars()
+        assert (kept.context, kept.all_valid) == ("attachment", False)
+        [signature] = json.loads(kept.report)["signatures"]
+        assert (signature["signer"], signature["intact"], signature["trusted"]) == ("Trần Văn Khách", True, False)
+    client = app.test_client()
+    login(client, "chuyenvien")
+    page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+    assert "Kiểm tra chữ ký số" in page and "Trần Văn Khách" in page and "chưa được tin cậy" in page
+
+
+def chosen(page: int, x: float, y: float):
+    from signing.placement import Placement
+
+    return Placement(page, (x - 60, y - 20, x + 60, y + 20))

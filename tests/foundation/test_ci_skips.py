@@ -77,3 +77,20 @@ def test_without_ci_skips_are_skips(suite, monkeypatch):
     result = suite.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, skipped=4, xfailed=1)
     assert result.ret == 0
+
+
+def test_under_ci_with_parallel_workers_skips_still_fail_the_run(pytester, monkeypatch):
+    """The suite runs under pytest-xdist (two workers): the collection skip is reported by a worker to the
+    controller, which must still fail the run."""
+    from pathlib import Path
+
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+    pytester.makeconftest('pytest_plugins = ["tests.support.ci_skips"]')
+    pytester.makepyfile(test_module_skip=MODULE_SKIP, test_ok="def test_ok():\n    pass\n",
+                        test_runtime="import pytest\n\ndef test_skips():\n    pytest.skip('not here')\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    out = result.stdout.str()
+    assert "skipped at collection: test_module_skip.py" in out, out
+    assert "CI=true: a skipped test fails the run (skip reason: not here)" in out, out
+    assert result.ret == pytest.ExitCode.TESTS_FAILED

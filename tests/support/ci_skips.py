@@ -35,15 +35,23 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, object, object]:
-    report = yield
-    assert isinstance(report, pytest.CollectReport)
-    # A module skipped at collection is recorded, not turned into a collection error: that would interrupt the
-    # whole session and hide every other result. The run fails at its end instead (below).
-    if report.skipped and in_ci():
-        collector.config.stash.setdefault(_COLLECTION_SKIPS, []).append(f"{report.nodeid}: {_reason(report)}")
-    return report
+class _CollectionSkips:
+    """A module skipped at collection is recorded, not turned into a collection error: that would interrupt the
+    whole session and hide every other result. The run fails at its end instead (below). ``pytest_collectreport``
+    runs in the process that reports the session: the only one, or pytest-xdist's controller, which workers
+    send their skipped collections to. One instance per session's config, so nested sessions (pytester) keep
+    their own records."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.skipped and in_ci():
+            self.config.stash.setdefault(_COLLECTION_SKIPS, []).append(f"{report.nodeid}: {_reason(report)}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_CollectionSkips(config), "edoc-collection-skips")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
