@@ -418,9 +418,14 @@ def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | Non
     """The clerk's one action, as pages and API call it: number and deliver (``issue``), fill the number and date
     into the signed PDF and apply the organisation's signature (``sources.finalise_issued``) in the same
     transaction, so a refusal at any step rolls the number back; commit; then hand external recipients to the
-    dispatcher, outside the request's transaction."""
+    dispatcher, outside the request's transaction. The issued file's signature report is kept after the commit:
+    it changes nothing the issue depends on, and checking it under the register's lock would hold other clerks."""
+    from edoc.signatures.service import record_issued
+
     doc = issue(actor, doc, register_id=register_id, at=at)
     sources.finalise_issued(actor, doc)
+    db.session.commit()
+    record_issued(actor, doc)
     db.session.commit()
     sources.dispatch_external(doc)
     return doc

@@ -177,7 +177,7 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     """Fill the number and date into the approved PDF, in an incremental update that keeps earlier
     signatures valid, and keep the result as the issued file (same transaction as the issue)."""
     from edoc.rendering.dates import day_str, month_str, number_str
-    from edoc.signatures.service import record_issued, seal_attachments, seal_issued
+    from edoc.signatures.service import seal_attachments, seal_issued
     from signing.forms import PADDING, field_boxes, fill_text_fields
 
     version = doc.current_version
@@ -209,7 +209,6 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     name = f"{doc.reference.replace('/', '-')}.pdf"
     doc.issued_file_id = store_bytes(pdf, name, uploader=actor, purpose="document", media_type=sniff.PDF).id
     seal_attachments(actor, doc)
-    record_issued(actor, doc)
 
 
 def _printed_year(pdf: bytes) -> int | None:
