@@ -376,7 +376,8 @@ def seal_pdf(pdf: PdfInput, key: SigningCredential, *, seal_png: bytes, seal_mm:
     third of the signer's signature image; refused (``SealBeforeSigner``) if ``over`` is not signed yet."""
     data = _as_bytes(pdf)
     seal = SealImage(seal_png, seal_mm)
-    placement = seal_placement(_reader(data), seal, over=over)
+    # over the usual signer's field the place is found by the reader that checks the file (one parse)
+    placement = None if over == SIGNER_FIELD else seal_placement(_reader(data), seal, over=over)
     return sign_pdf(data, key, field=field, appearance=seal, placement=placement, **options)  # type: ignore[arg-type]
 
 
