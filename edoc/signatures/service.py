@@ -326,8 +326,9 @@ def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, c
 
 
 def record_issued(actor: User, doc: OutgoingDocument) -> None:
-    """The issued file's report, kept with the document: what recipients can check it against."""
-    if doc.issued_file is None:
+    """The issued file's report, kept with the document: what recipients can check it against. A document
+    issued without digital signatures (signed on paper) has nothing to report."""
+    if doc.issued_file is None or doc.signed_file_id is None:
         return
     pdf = read_verified(doc.issued_file)
     keep_report(actor, doc.organisation_id, doc.issued_file, validate_bytes(doc.organisation_id, pdf),

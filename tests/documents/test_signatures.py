@@ -685,3 +685,14 @@ def chosen(page: int, x: float, y: float):
     from signing.placement import Placement
 
     return Placement(page, (x - 60, y - 20, x + 60, y + 20))
+
+
+def test_a_document_issued_without_digital_signatures_keeps_no_report(app, demo, make_document):
+    doc_id = make_document("approved")
+    _issue(app, demo, doc_id)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ValidationRecord).where(
+            ValidationRecord.document_id == doc_id)).scalar_one() == 0
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    assert "Kiểm tra chữ ký số" not in clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
