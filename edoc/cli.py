@@ -11,7 +11,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, ScriptInfo, routes_command, shell_command
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo, routes_command, shell_command
 
 from edoc.core.errors import ConfigError
 
@@ -95,7 +95,7 @@ def demo_command(password: str | None) -> None:
     click.echo(f"Mã PIN ký số của lãnh đạo (chứng thư số thử nghiệm, KHÔNG có giá trị pháp lý): {DEMO_PIN}")
 
 
-@click.group("audit")
+@click.group("audit", cls=AppGroup)
 def audit_group() -> None:
     """Audit log (nhật ký)."""
 
@@ -113,7 +113,7 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
-@click.group("storage")
+@click.group("storage", cls=AppGroup)
 def storage_group() -> None:
     """Object storage maintenance."""
 
@@ -128,7 +128,7 @@ def storage_sweep(dry_run: bool) -> None:
     click.echo(f"{len(orphans)} orphan object(s){' found' if dry_run else ' deleted'}.")
 
 
-@click.group("ca")
+@click.group("ca", cls=AppGroup)
 def ca_group() -> None:
     """The development CA (NOT a legal CA): certificates for demos and tests."""
 

@@ -696,3 +696,21 @@ def test_a_document_issued_without_digital_signatures_keeps_no_report(app, demo,
     clerk = app.test_client()
     login(clerk, "vanthu")
     assert "Kiểm tra chữ ký số" not in clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+
+
+def test_edoc_ca_issues_a_development_certificate_unlocked_by_the_chosen_pin(app, demo):
+    from edoc.signatures.credentials import personal_key
+
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["ca", "init"])
+    assert made.exit_code == 0 and "KHÔNG có giá trị pháp lý" in made.output
+    unknown = runner.invoke(args=["ca", "issue", "khongco", "--pin", "654321"])
+    assert unknown.exit_code == 1 and "Không có người dùng khongco" in unknown.output
+    issued = runner.invoke(args=["ca", "issue", "chuyenvien", "--pin", "654321"])
+    assert issued.exit_code == 0, issued.output
+    with app.app_context():
+        specialist = db.session.get(User, demo["chuyenvien"])
+        credential = active_credential(specialist.organisation_id, specialist.id)
+        assert (credential.source, credential.subject) == ("devca", "Phạm Quốc Bảo")
+        with personal_key(specialist, "654321") as key:
+            assert "NOT A LEGAL" in key.certificate.subject.human_friendly
