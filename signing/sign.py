@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -309,6 +311,23 @@ def _sign_args(data: bytes, key: SigningCredential, *, field: str, appearance: A
     return reader, signing_time, appearance, spec
 
 
+_TSA_ERRORS = (TimeoutError, TimestampRequestError, aiohttp.ClientError)
+
+
+@contextmanager
+def _refusals(what: str) -> Iterator[None]:
+    """pyHanko's failures while writing a signature as ours: the TSA's (whether raised as they are or wrapped
+    in pyHanko's SigningError) as ``TimestampFailed``, the rest as ``SigningError`` starting with ``what``."""
+    try:
+        yield
+    except _TSA_ERRORS as exc:
+        raise timestamp_failure(exc) from None
+    except PyHankoSigningError as exc:
+        if isinstance(exc.__cause__, _TSA_ERRORS):
+            raise timestamp_failure(exc.__cause__) from None
+        raise SigningError(f"{what}: {exc}") from None
+
+
 async def async_sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD,
                          appearance: Appearance | None = None, image_png: bytes | None = None,
                          placement: Placement | None = None, new_field: tuple[int, Box] | None = None,
@@ -333,16 +352,10 @@ async def async_sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = 
                                          stamp_style=_style(appearance, signing_time), new_field_spec=spec,
                                          signing_time=signing_time)
         out = io.BytesIO()
-        try:
+        with _refusals("không ký được"):
             reserved = await signature_bytes_reserved(key, timestamper)
             await pdf_signer.async_sign_pdf(IncrementalPdfFileWriter.from_reader(reader), output=out,
                                             bytes_reserved=reserved)
-        except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
-            raise timestamp_failure(exc) from None
-        except PyHankoSigningError as exc:
-            if isinstance(exc.__cause__, TimestampRequestError | aiohttp.ClientError | TimeoutError):
-                raise timestamp_failure(exc.__cause__) from None
-            raise SigningError(f"không ký được: {exc}") from None
         return out.getvalue()
     finally:
         await _aclose(validation_context)
@@ -405,18 +418,12 @@ async def async_add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, 
         elif field in names:
             raise FieldAlreadySigned(f"tệp đã có ô “{field}”; chọn tên khác cho dấu thời gian")
         out = io.BytesIO()
-        try:
+        with _refusals("không đóng được dấu thời gian cho tài liệu"):
             # sized by pyHanko from a sample token of this TSA: a timestamp is not a signature of ours,
             # asking the TSA twice costs nothing but a request (and the sample is kept for the next time)
             await signers.PdfTimeStamper(timestamper, field_name=field).async_timestamp_pdf(
                 IncrementalPdfFileWriter(io.BytesIO(data), strict=False), "sha256",
                 validation_context=validation_context, output=out)
-        except (TimeoutError, TimestampRequestError, aiohttp.ClientError) as exc:
-            raise timestamp_failure(exc) from None
-        except PyHankoSigningError as exc:
-            if isinstance(exc.__cause__, TimestampRequestError | aiohttp.ClientError | TimeoutError):
-                raise timestamp_failure(exc.__cause__) from None
-            raise SigningError(f"không đóng được dấu thời gian cho tài liệu: {exc}") from None
         return out.getvalue()
     finally:
         await _aclose(validation_context)

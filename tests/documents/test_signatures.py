@@ -536,17 +536,18 @@ def _use_ca(app, demo, ca) -> None:
         db.session.commit()
 
 
-@sqlite_only
-def test_with_a_timestamp_authority_the_issued_file_is_long_term(settings_env, demo_free_app_factory, services):
-    """B-T signatures with revocation data embedded (B-LT), closed by a document timestamp (B-LTA); the
-    report comes out the same offline."""
-    app = demo_free_app_factory({**settings_env, "EDOC_TSA_URL": services.tsa_url,
-                                 "EDOC_SIGNING_REVOCATION": "hard"})
+def _app_trusting(ca, settings_env, demo_free_app_factory, **env: str):
+    """An app with the demo organisation, built with extra settings, trusting ``ca`` only (see ``_use_ca``)."""
     from edoc.demo import load_demo
 
+    app = demo_free_app_factory({**settings_env, **env})
     with app.app_context():
         demo = {u.username: u.id for u in load_demo().users}
-    _use_ca(app, demo, services.ca)
+    _use_ca(app, demo, ca)
+    return app, demo
+
+
+def _approved_in(app, demo) -> int:
     with app.app_context():
         drafter = db.session.get(User, demo["chuyenvien"])
         doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
@@ -554,7 +555,16 @@ def test_with_a_timestamp_authority_the_issued_file_is_long_term(settings_env, d
         documents.submit(drafter, doc)
         documents.approve(db.session.get(User, demo["chutich"]), doc)
         db.session.commit()
-        doc_id = doc.id
+        return doc.id
+
+
+@sqlite_only
+def test_with_a_timestamp_authority_the_issued_file_is_long_term(settings_env, demo_free_app_factory, services):
+    """B-T signatures with revocation data embedded (B-LT), closed by a document timestamp (B-LTA); the
+    report comes out the same offline."""
+    app, demo = _app_trusting(services.ca, settings_env, demo_free_app_factory, EDOC_TSA_URL=services.tsa_url,
+                              EDOC_SIGNING_REVOCATION="hard")
+    doc_id = _approved_in(app, demo)
     leader = app.test_client()
     login(leader, "chutich")
     assert _sign(leader, doc_id).status_code == 302
@@ -569,20 +579,10 @@ def test_with_a_timestamp_authority_the_issued_file_is_long_term(settings_env, d
 @sqlite_only
 def test_tsa_down_and_revoked_certificate_refuse_signing_and_store_nothing(settings_env, demo_free_app_factory,
                                                                           services):
-    app = demo_free_app_factory({**settings_env, "EDOC_TSA_URL": services.tsa_url})
-    from edoc.demo import load_demo
-
+    app, demo = _app_trusting(services.ca, settings_env, demo_free_app_factory, EDOC_TSA_URL=services.tsa_url)
+    doc_id = _approved_in(app, demo)
     with app.app_context():
-        demo = {u.username: u.id for u in load_demo().users}
-    _use_ca(app, demo, services.ca)
-    with app.app_context():
-        drafter = db.session.get(User, demo["chuyenvien"])
-        doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
-        sources.render_version(doc)
-        documents.submit(drafter, doc)
-        documents.approve(db.session.get(User, demo["chutich"]), doc)
-        db.session.commit()
-        doc_id, files_before = doc.id, _count(StoredFile)
+        files_before = _count(StoredFile)
     leader = app.test_client()
     login(leader, "chutich")
     services.tsa_down = True
@@ -612,12 +612,7 @@ def softhsm(tmp_path_factory):
 def test_a_leader_signs_with_a_key_on_the_servers_token(settings_env, demo_free_app_factory, softhsm, services):
     from signing.tokens import import_to_token
 
-    app = demo_free_app_factory({**settings_env, "EDOC_PKCS11_MODULE": softhsm})
-    from edoc.demo import load_demo
-
-    with app.app_context():
-        demo = {u.username: u.id for u in load_demo().users}
-    _use_ca(app, demo, services.ca)
+    app, demo = _app_trusting(services.ca, settings_env, demo_free_app_factory, EDOC_PKCS11_MODULE=softhsm)
     import_to_token(softhsm, services.ca.issue("Nguyễn Văn Hùng", key_type="rsa"), pin="246810",
                     label="chu-tich", token_label="edoc-app")
     leader = app.test_client()
@@ -638,13 +633,7 @@ def test_a_leader_signs_with_a_key_on_the_servers_token(settings_env, demo_free_
     with app.app_context():
         credential = active_credential(db.session.get(User, demo["chutich"]).organisation_id, demo["chutich"])
         assert (credential.source, credential.p12_file_id, credential.token_label) == ("pkcs11", None, "edoc-app")
-        drafter = db.session.get(User, demo["chuyenvien"])
-        doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
-        sources.render_version(doc)
-        documents.submit(drafter, doc)
-        documents.approve(db.session.get(User, demo["chutich"]), doc)
-        db.session.commit()
-        doc_id = doc.id
+    doc_id = _approved_in(app, demo)
     wrong = _sign(leader, doc_id, pin="111111")
     assert wrong.status_code == 400 and "Mã PIN ký số không đúng" in wrong.get_data(as_text=True)
     assert _sign(leader, doc_id, pin="246810").status_code == 302
