@@ -5,7 +5,6 @@ receives the event an action on the other emitted."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,22 +19,14 @@ import pytest
 import requests
 import socketio
 
-from tests.support.components import free_port, missing, redis_url
+from tests.support.components import free_port, require_redis
+from tests.support.live import http_login, retitle_specialist
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "scripts" / "serve"
 
 
-def _require_redis() -> str:
-    import redis
-
-    url = redis_url()
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        missing("Redis", f"{url}: {exc}")
-    return url
 
 
 def _env(extra: dict[str, str], port: int) -> dict[str, str]:
@@ -82,17 +73,10 @@ def _wait_healthy(base: str, process: subprocess.Popen[bytes], log_path: Path, d
         time.sleep(0.1)
 
 
-def _login(base: str, username: str) -> requests.Session:
-    session = requests.Session()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(f"{base}/login").text).group(1)
-    response = session.post(f"{base}/login", data={"username": username, "password": "GiaLam@2023",
-                                                    "csrf_token": token}, allow_redirects=False)
-    assert response.status_code == 302, response.text[:300]
-    return session
 
 
 def test_two_gunicorn_servers_share_events_over_redis(served_env, tmp_path):
-    env = {**served_env, "EDOC_REDIS_URL": _require_redis(), "EDOC_SOCKETIO_CHANNEL": f"edoc-test-{uuid.uuid4().hex}"}
+    env = {**served_env, "EDOC_REDIS_URL": require_redis(), "EDOC_SOCKETIO_CHANNEL": f"edoc-test-{uuid.uuid4().hex}"}
     ports = [free_port(), free_port()]
     with _serve([_env(env, port) for port in ports], tmp_path) as servers:
         base_a, base_b = (f"http://127.0.0.1:{port}" for port in ports)
@@ -103,7 +87,7 @@ def test_two_gunicorn_servers_share_events_over_redis(served_env, tmp_path):
             log = log_path.read_text(errors="replace")
             assert "Using worker: geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in log, log[-2000:]
 
-        user_on_b = _login(base_b, "chuyenvien")
+        user_on_b = http_login(base_b, "chuyenvien")
         received: list[dict] = []
         arrived = threading.Event()
         client = socketio.Client()
@@ -117,15 +101,7 @@ def test_two_gunicorn_servers_share_events_over_redis(served_env, tmp_path):
         client.connect(base_b, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
         try:
             assert client.transport() == "websocket"
-            admin_on_a = _login(base_a, "quantri")
-            users = admin_on_a.get(f"{base_a}/admin/").text
-            user_id = re.search(r'/admin/users/(\d+)">Phạm Quốc Bảo', users).group(1)
-            form = admin_on_a.get(f"{base_a}/admin/users/{user_id}").text
-            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
-            response = admin_on_a.post(f"{base_a}/admin/users/{user_id}", allow_redirects=False, data={
-                "csrf_token": token, "username": "chuyenvien", "full_name": "Phạm Quốc Bảo",
-                "title": "Chuyên viên chính", "unit_id": "", "roles": ["specialist"], "active": "y"})
-            assert response.status_code == 302
+            retitle_specialist(base_a)
             assert arrived.wait(10), "the event emitted by server A never reached the client of server B"
             assert "đã cập nhật thông tin tài khoản của bạn" in received[0]["text"]
         finally:

@@ -50,6 +50,18 @@ def redis_url() -> str:
     return os.environ.get("EDOC_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
 
+def require_redis() -> str:
+    """The test Redis URL, once it answers a PING (skips, or under CI fails, otherwise)."""
+    import redis
+
+    url = redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        missing("Redis", f"{url}: {exc}")
+    return url
+
+
 def chromium_path() -> str | None:
     for candidate in (os.environ.get("EDOC_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
         if candidate and Path(candidate).exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,6 +11,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import requests
 
 from tests.support.components import free_port
 
@@ -52,3 +55,26 @@ def live_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def http_login(base: str, username: str, password: str = "GiaLam@2023") -> requests.Session:
+    """A signed-in HTTP session on a running server, through its login form."""
+    session = requests.Session()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', session.get(f"{base}/login").text).group(1)
+    response = session.post(f"{base}/login", data={"username": username, "password": password, "csrf_token": token},
+                            allow_redirects=False)
+    assert response.status_code == 302, response.text[:300]
+    return session
+
+
+def retitle_specialist(base: str) -> None:
+    """The demo admin, on the server at ``base``, changes Phạm Quốc Bảo's title: an action that notifies him
+    on his personal channel, wherever his browser is connected."""
+    admin = http_login(base, "quantri")
+    user_id = re.search(r'/admin/users/(\d+)">Phạm Quốc Bảo', admin.get(f"{base}/admin/").text).group(1)
+    form = admin.get(f"{base}/admin/users/{user_id}").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    response = admin.post(f"{base}/admin/users/{user_id}", allow_redirects=False, data={
+        "csrf_token": token, "username": "chuyenvien", "full_name": "Phạm Quốc Bảo",
+        "title": "Chuyên viên chính", "unit_id": "", "roles": ["specialist"], "active": "y"})
+    assert response.status_code == 302
