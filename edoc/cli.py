@@ -151,8 +151,8 @@ def ca_issue(username: str, pin: str) -> None:
     from edoc.accounts.models import User
     from edoc.core.db import db
     from edoc.core.errors import DomainError
+    from edoc.signatures.credentials import save_credential
     from edoc.signatures.devca import load_or_create_ca
-    from edoc.signatures.service import save_credential
 
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:

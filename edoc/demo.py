@@ -110,8 +110,9 @@ def _demo_signatures(org: Organisation, users: list[User]) -> None:
     from cryptography.hazmat.primitives import serialization
 
     from edoc.files.service import store_bytes
+    from edoc.signatures.credentials import active_credential, save_credential
     from edoc.signatures.devca import DEMO_PIN, load_or_create_ca, seal_png, signature_png
-    from edoc.signatures.service import active_credential, add_trusted_root, save_credential
+    from edoc.signatures.trust import add_trusted_root
 
     ca = load_or_create_ca()
     add_trusted_root(None, org, ca.certificate.public_bytes(serialization.Encoding.DER),

@@ -82,7 +82,7 @@ def profile() -> Response | str:
             flash("Đã thu hồi mã truy cập.", "info")
             return redirect(url_for("auth.profile"))
     tokens = db.session.query(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id.desc()).all()
-    from edoc.signatures.service import active_credential
+    from edoc.signatures.credentials import active_credential
 
     return render_template("auth/profile.html", user=user, password_form=password_form, token_form=token_form,
                            credential=active_credential(user.organisation_id, user.id),

@@ -28,23 +28,17 @@ from edoc.files.models import StoredFile
 from edoc.files.service import read_verified, store_bytes
 from edoc.signatures.credentials import (
     SigningRefused,
-    active_credential,
     organisation_key,
     personal_key,
-    save_credential,
 )
 from edoc.signatures.models import ValidationRecord
-from edoc.signatures.trust import add_trusted_root, revocation_mode, timestamper, trust_roots, validation_context
+from edoc.signatures.trust import revocation_mode, timestamper, trust_roots, validation_context
 from signing.errors import CertificateNotUsable, MissingField, PlacementNotFound, SigningError
 from signing.forms import field_boxes
 from signing.keys import SigningCredential as SigningKey
 from signing.placement import MM, Placement, box_above_name
 from signing.sign import SIGNER_FIELD, add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
-
-__all__ = [  # the credential and trust functions callers used to find here
-    "SigningRefused", "active_credential", "add_trusted_root", "save_credential", "trust_roots",
-]
 
 SIGNATURE_BOX_MM = (56.0, 28.0)
 """The signer's spot when the user picks it on the page: the size the renderer leaves between title and name."""
