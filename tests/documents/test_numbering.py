@@ -68,6 +68,33 @@ def test_double_submission_gives_one_number(app, demo, make_document):
         assert db.session.execute(select(RegisterCounter.last_number)).scalar_one() == 1
 
 
+def test_a_double_click_issuing_at_the_same_moment_gives_one_number(app, demo, make_document, backend):
+    """Five requests to issue the same document at once (a double click, two clerks): one gets the number, the
+    others a conflict naming it; the counter moved once."""
+    doc = make_document()
+    barrier = threading.Barrier(5)
+    outcomes: list[object] = []
+
+    def clerk() -> None:
+        barrier.wait(timeout=30)
+        try:
+            outcomes.append(_issue(app, demo, doc)[1])
+        except Conflict as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=clerk) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    issued = [o for o in outcomes if isinstance(o, str)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert issued == ["01/KH-LĐLĐ"] and len(refused) == 4, outcomes
+    assert all("đã được ban hành với số 01/KH-LĐLĐ" in str(e) for e in refused)
+    with app.app_context():
+        assert db.session.execute(select(RegisterCounter.last_number)).scalar_one() == 1
+
+
 def test_only_a_clerk_issues_and_only_approved_documents(app, demo, make_document):
     approved, draft = make_document(), make_document(status="draft")
     with pytest.raises(NotAllowed):
