@@ -151,28 +151,54 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
-def find_text_lines(pdf: bytes, text: str) -> list[Placement]:
-    """Every text line containing ``text`` (case and spacing ignored), via poppler's ``pdftotext -bbox-layout``."""
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+class TextLayoutError(Exception):
+    """poppler's text layout could not be had: ``reason`` is ``tool`` (no pdftotext), ``timeout`` or
+    ``unreadable``. Callers say it in their own words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def text_layout(pdf: bytes, *, first_page: int | None = None, last_page: int | None = None) -> ET.Element:
+    """The PDF's words with their boxes (``pdftotext -bbox-layout``, XHTML: page > flow > block > line > word,
+    coordinates from the top left); pages counted from 1."""
     tool = shutil.which("pdftotext")
     if tool is None:
-        raise PlacementNotFound("cần công cụ pdftotext (gói poppler-utils) để tìm vị trí ký theo họ tên")
+        raise TextLayoutError("tool")
+    pages = [*(["-f", str(first_page)] if first_page else []), *(["-l", str(last_page)] if last_page else [])]
     try:
-        result = subprocess.run([tool, "-bbox-layout", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                                timeout=60, check=False)
+        result = subprocess.run([tool, "-bbox-layout", *pages, "-enc", "UTF-8", "-", "-"], input=pdf,
+                                capture_output=True, timeout=60, check=False)
     except subprocess.TimeoutExpired:
-        raise PlacementNotFound("đọc chữ trong tệp PDF quá lâu") from None
+        raise TextLayoutError("timeout") from None
     if result.returncode != 0:
-        raise CorruptPdf("không đọc được chữ trong tệp PDF (pdftotext báo lỗi)")
+        raise TextLayoutError("unreadable")
     try:
-        root = ET.fromstring(result.stdout)
+        return ET.fromstring(result.stdout)
     except ET.ParseError:
-        raise CorruptPdf("không đọc được chữ trong tệp PDF") from None
+        raise TextLayoutError("unreadable") from None
+
+
+def find_text_lines(pdf: bytes, text: str) -> list[Placement]:
+    """Every text line containing ``text`` (case and spacing ignored), via poppler's ``pdftotext -bbox-layout``."""
+    try:
+        root = text_layout(pdf)
+    except TextLayoutError as exc:
+        if exc.reason == "tool":
+            raise PlacementNotFound("cần công cụ pdftotext (gói poppler-utils) để tìm vị trí ký theo họ tên") from None
+        if exc.reason == "timeout":
+            raise PlacementNotFound("đọc chữ trong tệp PDF quá lâu") from None
+        raise CorruptPdf("không đọc được chữ trong tệp PDF (pdftotext báo lỗi)") from None
     wanted = _fold(text)
     found: list[Placement] = []
-    for page_index, page in enumerate(root.iter("{http://www.w3.org/1999/xhtml}page")):
+    for page_index, page in enumerate(root.iter(f"{XHTML}page")):
         height = float(page.get("height", "0"))
-        for line in page.iter("{http://www.w3.org/1999/xhtml}line"):
-            words = " ".join(w.text or "" for w in line.iter("{http://www.w3.org/1999/xhtml}word"))
+        for line in page.iter(f"{XHTML}line"):
+            words = " ".join(w.text or "" for w in line.iter(f"{XHTML}word"))
             if wanted and wanted in _fold(words):
                 x1, y_top = float(line.get("xMin", "0")), float(line.get("yMin", "0"))
                 x2, y_bottom = float(line.get("xMax", "0")), float(line.get("yMax", "0"))

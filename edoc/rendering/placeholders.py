@@ -10,17 +10,14 @@ first page must contain. Knows nothing of Flask or the database.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import unicodedata
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from edoc.rendering.html import TEXT_FIELDS
 from signing.forms import DIGIT_HEIGHT, PADDING, FormError, TextFieldSpec, add_fields, field_boxes
+from signing.placement import XHTML, TextLayoutError, text_layout
 
 FIELD_NAMES = ("doc_number", "doc_day", "doc_month", "doc_year")
-XHTML = "{http://www.w3.org/1999/xhtml}"
 EM_BOX = 1.107
 """pdftotext's word box is the font's ascent + descent: 1.107 em for Times New Roman and its metric twins."""
 DESCENT = 0.216
@@ -72,20 +69,12 @@ def _fold(text: str) -> str:
 
 def first_page_lines(pdf: bytes) -> tuple[float, list[list[Word]]]:
     """(page height, the rows of words of page 1)."""
-    tool = shutil.which("pdftotext")
-    if tool is None:
-        raise PlaceholderError("máy chủ thiếu công cụ pdftotext (gói poppler-utils) để đọc tệp dự thảo")
     try:
-        result = subprocess.run([tool, "-bbox-layout", "-f", "1", "-l", "1", "-enc", "UTF-8", "-", "-"], input=pdf,
-                                capture_output=True, timeout=60, check=False)
-    except subprocess.TimeoutExpired:
-        raise PlaceholderError("đọc chữ trong tệp quá lâu") from None
-    if result.returncode != 0:
-        raise PlaceholderError("không đọc được chữ trong tệp PDF")
-    try:
-        root = ET.fromstring(result.stdout)
-    except ET.ParseError:
-        raise PlaceholderError("không đọc được chữ trong tệp PDF") from None
+        root = text_layout(pdf, first_page=1, last_page=1)
+    except TextLayoutError as exc:
+        raise PlaceholderError({
+            "tool": "máy chủ thiếu công cụ pdftotext (gói poppler-utils) để đọc tệp dự thảo",
+            "timeout": "đọc chữ trong tệp quá lâu"}.get(exc.reason, "không đọc được chữ trong tệp PDF")) from None
     page = next(root.iter(f"{XHTML}page"), None)
     if page is None:
         raise PlaceholderError("tệp không có trang nào")
