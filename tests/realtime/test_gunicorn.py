@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import requests
 import socketio
 
 from tests.support.components import free_port, require_redis
-from tests.support.live import http_login, retitle_specialist
+from tests.support.live import notifications_of, retitle_specialist
 
 pytestmark = pytest.mark.redis
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,25 +86,11 @@ def test_two_gunicorn_servers_share_events_over_redis(served_env, tmp_path):
             log = log_path.read_text(errors="replace")
             assert "Using worker: geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in log, log[-2000:]
 
-        user_on_b = http_login(base_b, "chuyenvien")
-        received: list[dict] = []
-        arrived = threading.Event()
-        client = socketio.Client()
-
-        @client.on("notification")
-        def _on(data: dict) -> None:
-            received.append(data)
-            arrived.set()
-
-        cookie = "; ".join(f"{k}={v}" for k, v in user_on_b.cookies.items())
-        client.connect(base_b, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
-        try:
-            assert client.transport() == "websocket"
+        with notifications_of(base_b, "chuyenvien") as listener:
+            assert listener.client.transport() == "websocket"
             retitle_specialist(base_a)
-            assert arrived.wait(10), "the event emitted by server A never reached the client of server B"
-            assert "đã cập nhật thông tin tài khoản của bạn" in received[0]["text"]
-        finally:
-            client.disconnect()
+            assert listener.arrived.wait(10), "the event emitted by server A never reached the client of server B"
+            assert "đã cập nhật thông tin tài khoản của bạn" in listener.received[0]["text"]
         # Unauthenticated sockets are refused by the production worker too.
         anonymous = socketio.Client()
         with pytest.raises(socketio.exceptions.ConnectionError):

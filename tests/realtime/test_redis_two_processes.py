@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pytest
 import socketio
 
 from tests.support.components import require_redis
-from tests.support.live import http_login, live_server, retitle_specialist
+from tests.support.live import live_server, notifications_of, retitle_specialist
 
 pytestmark = pytest.mark.redis
 
@@ -22,24 +21,10 @@ pytestmark = pytest.mark.redis
 def test_event_from_process_a_reaches_client_of_process_b(served_env, tmp_path: Path):
     env = {**served_env, "EDOC_REDIS_URL": require_redis(), "EDOC_SOCKETIO_CHANNEL": f"edoc-test-{uuid.uuid4().hex}"}
     with live_server(env, tmp_path / "a.log") as server_a, live_server(env, tmp_path / "b.log") as server_b:
-        user_on_b = http_login(server_b, "chuyenvien")
-        received: list[dict] = []
-        arrived = threading.Event()
-        client = socketio.Client()
-
-        @client.on("notification")
-        def _on(data: dict) -> None:
-            received.append(data)
-            arrived.set()
-
-        cookie = "; ".join(f"{k}={v}" for k, v in user_on_b.cookies.items())
-        client.connect(server_b, headers={"Cookie": cookie}, transports=["websocket"])
-        try:
+        with notifications_of(server_b, "chuyenvien") as listener:
             retitle_specialist(server_a)
-            assert arrived.wait(10), "the event emitted by process A never reached the client of process B"
-            assert "đã cập nhật thông tin tài khoản của bạn" in received[0]["text"]
-        finally:
-            client.disconnect()
+            assert listener.arrived.wait(10), "the event emitted by process A never reached the client of process B"
+            assert "đã cập nhật thông tin tài khoản của bạn" in listener.received[0]["text"]
 
 
 def test_unauthenticated_socket_is_refused_by_a_real_server(served_env, tmp_path: Path):

@@ -6,13 +6,16 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+import socketio
 
 from tests.support.components import free_port
 
@@ -78,3 +81,31 @@ def retitle_specialist(base: str) -> None:
         "csrf_token": token, "username": "chuyenvien", "full_name": "Phạm Quốc Bảo",
         "title": "Chuyên viên chính", "unit_id": "", "roles": ["specialist"], "active": "y"})
     assert response.status_code == 302
+
+
+@dataclass
+class Listener:
+    """A Socket.IO client signed in as someone, collecting the notifications on their personal channel."""
+
+    client: socketio.Client
+    received: list[dict] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+
+@contextmanager
+def notifications_of(base: str, username: str) -> Iterator[Listener]:
+    """Connect (WebSocket only) to the server at ``base`` as ``username``, with their session cookie."""
+    session = http_login(base, username)
+    listener = Listener(socketio.Client())
+
+    @listener.client.on("notification")
+    def _on(data: dict) -> None:
+        listener.received.append(data)
+        listener.arrived.set()
+
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    listener.client.connect(base, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10)
+    try:
+        yield listener
+    finally:
+        listener.client.disconnect()
