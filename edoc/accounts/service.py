@@ -18,7 +18,7 @@ from edoc.accounts.models import ApiToken, LoginAttempt, Role, User
 from edoc.accounts.policy import SIGNATURE_IMAGE, require_admin_of
 from edoc.audit.service import diff, record
 from edoc.core.db import db, utcnow
-from edoc.core.errors import Conflict, NotFound, Throttled, TooLarge, UnsupportedMedia, ValidationFailed
+from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
 from edoc.core.text import clean
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
@@ -186,36 +186,11 @@ SIGNATURE_MAX_PIXELS = (3000, 1500)
 
 
 def check_signature_png(data: bytes) -> None:
-    """A handwritten-signature image is a real PNG (decoded whole, not just its first bytes), of a sensible
-    size, with a transparent background (Appendix I of the Decree: the image sits between title and name over
-    the page, an opaque one would hide the lines under it)."""
-    from PIL import Image, UnidentifiedImageError
+    """A handwritten-signature image: a real PNG of a sensible size with a transparent background."""
+    from edoc.files.images import transparent_png
 
-    if len(data) > SIGNATURE_MAX_BYTES:
-        raise TooLarge(f"Ảnh chữ ký vượt quá {SIGNATURE_MAX_BYTES // 1024} KB.", field="image")
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format != "PNG":
-                raise UnsupportedMedia("Ảnh chữ ký phải là tệp PNG.", field="image")
-            width, height = probe.size
-            # Checked before decoding: a few KB of PNG can claim a gigapixel image.
-            if width > SIGNATURE_MAX_PIXELS[0] or height > SIGNATURE_MAX_PIXELS[1] or width < 20 or height < 10:
-                raise ValidationFailed(
-                    f"Ảnh chữ ký {width}×{height} điểm ảnh: cần từ 20×10 đến "
-                    f"{SIGNATURE_MAX_PIXELS[0]}×{SIGNATURE_MAX_PIXELS[1]}.", field="image")
-            probe.verify()  # chunk checksums
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # every pixel: a truncated or corrupt stream fails here
-            has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
-            transparent = has_alpha and image.convert("RGBA").getchannel("A").getextrema()[0] < 255
-    except Image.DecompressionBombError:  # Pillow refuses to even open one claiming this many pixels
-        raise ValidationFailed(f"Ảnh chữ ký quá nhiều điểm ảnh: cần từ 20×10 đến {SIGNATURE_MAX_PIXELS[0]}×"
-                               f"{SIGNATURE_MAX_PIXELS[1]}.", field="image") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UnsupportedMedia("Tệp không phải ảnh PNG hợp lệ (hỏng hoặc không đọc được).", field="image") from None
-    if not transparent:
-        raise ValidationFailed("Ảnh chữ ký phải có nền trong suốt (PNG có kênh alpha), không phải nền trắng.",
-                               field="image")
+    transparent_png(data, what="Ảnh chữ ký", field="image", max_bytes=SIGNATURE_MAX_BYTES, min_size=(20, 10),
+                    max_size=SIGNATURE_MAX_PIXELS)
 
 
 def replace_signature_image(actor: User, user: User, stream: BinaryIO, filename: str | None) -> StoredFile:

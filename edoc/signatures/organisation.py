@@ -3,17 +3,17 @@ size) and the roots its signatures are trusted up to, as admins see them."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import x509 as asn1_x509
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.errors import ValidationFailed
 from edoc.files import sniff
+from edoc.files.images import transparent_png
 from edoc.files.service import store_bytes
 from edoc.signatures.trust import require_admin, roots_of
 
@@ -21,25 +21,6 @@ SEAL_MAX_BYTES = 2 * 1024 * 1024
 SEAL_MM_RANGE = (20.0, 60.0)
 """Round seals of Vietnamese bodies are 30-45 mm across; outside this a typo is likelier than a seal."""
 MAX_PIXELS = 4000
-
-
-def check_transparent_png(data: bytes, *, what: str) -> Image.Image:
-    """A real PNG of sensible size whose background is transparent (the Decree asks for transparent images
-    so the seal lets the signature and text show through)."""
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise ValidationFailed(f"{what} phải là tệp PNG.", field="seal")
-    try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationFailed(f"{what} bị hỏng, không đọc được.", field="seal") from None
-    if not (16 <= image.width <= MAX_PIXELS and 16 <= image.height <= MAX_PIXELS):
-        raise ValidationFailed(f"{what} phải rộng và cao từ 16 đến {MAX_PIXELS} điểm ảnh.", field="seal")
-    rgba = image.convert("RGBA")
-    alpha = rgba.getchannel("A")
-    if alpha.getextrema()[0] == 255:
-        raise ValidationFailed(f"{what} phải có nền trong suốt (PNG có kênh alpha).", field="seal")
-    return rgba
 
 
 def _mostly_red(image: Image.Image) -> bool:
@@ -63,7 +44,8 @@ def set_seal(actor: User, data: bytes, seal_mm: str) -> None:
     low, high = SEAL_MM_RANGE
     if not low <= size <= high:
         raise ValidationFailed(f"Đường kính con dấu phải từ {low:g} đến {high:g} mm.", field="seal_mm")
-    image = check_transparent_png(data, what="Ảnh con dấu")
+    image = transparent_png(data, what="Ảnh con dấu", field="seal", max_bytes=SEAL_MAX_BYTES, min_size=(16, 16),
+                            max_size=(MAX_PIXELS, MAX_PIXELS))
     if not _mostly_red(image):
         raise ValidationFailed("Ảnh con dấu phải màu đỏ (Phụ lục I, Nghị định 30/2020/NĐ-CP).", field="seal")
     org = actor.organisation

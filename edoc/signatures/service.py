@@ -34,10 +34,9 @@ from edoc.signatures.credentials import (
 from edoc.signatures.models import ValidationRecord
 from edoc.signatures.trust import revocation_mode, timestamper, trust_roots, validation_context
 from signing.errors import CertificateNotUsable, MissingField, PlacementNotFound, SigningError
-from signing.forms import field_boxes
 from signing.keys import SigningCredential as SigningKey
 from signing.placement import MM, Placement, box_above_name
-from signing.sign import SIGNER_FIELD, add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
+from signing.sign import add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
 
 SIGNATURE_BOX_MM = (56.0, 28.0)
@@ -75,19 +74,6 @@ def _source_pdf(doc: OutgoingDocument) -> bytes:
     if version is None or version.pdf_file is None:
         raise SigningRefused("Văn bản chưa có bản PDF để ký.")
     return read_verified(version.pdf_file)
-
-
-def signature_place(doc: OutgoingDocument, pdf: bytes | None = None) -> str:
-    """``field``: the rendered document left the spot; ``name``: an uploaded PDF, the spot found above the
-    signer's name; ``pick``: the signer must choose it on the page."""
-    pdf = pdf if pdf is not None else _source_pdf(doc)
-    if SIGNER_FIELD in field_boxes(pdf):
-        return "field"
-    try:
-        box_above_name(pdf, doc.signer.full_name if doc.signer else "")
-    except (PlacementNotFound, SigningError):
-        return "pick"
-    return "name"
 
 
 def chosen_placement(page: int, x: float, y: float) -> Placement:

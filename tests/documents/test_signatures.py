@@ -63,6 +63,12 @@ def _png(colour: tuple[int, int, int, int], size: tuple[int, int] = (300, 300), 
     return out.getvalue()
 
 
+def _gif() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (300, 300), (210, 25, 30, 255)).save(out, "GIF")
+    return out.getvalue()
+
+
 def test_sign_then_issue_gives_two_valid_trusted_signatures(app, demo, make_document, tmp_path):
     doc_id = make_document("approved")
     leader = app.test_client()
@@ -422,16 +428,18 @@ def test_admin_sets_the_seal_image_and_bad_images_are_refused(app, demo):
     with app.app_context():
         files_before = _count(StoredFile)
     red = _png((210, 25, 30, 255))
+    # (message, status): not a PNG at all is an unsupported type, like any upload of the wrong kind
     cases = {
-        "phải là tệp PNG": send(b"GIF89a not a png"),
-        "bị hỏng": send(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
-        "nền trong suốt": send(_png((210, 25, 30, 255), opaque=True)),
-        "màu đỏ": send(_png((20, 40, 180, 255))),
-        "Đường kính con dấu": send(red, mm="400"),
-        "Nhập đường kính": send(red, mm="ba mươi"),
+        ("Ảnh con dấu phải là tệp PNG", 415): send(_gif()),
+        ("không phải ảnh PNG hợp lệ", 415): send(b"GIF89a not an image at all"),
+        ("hỏng hoặc không đọc được", 415): send(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
+        ("nền trong suốt", 400): send(_png((210, 25, 30, 255), opaque=True)),
+        ("màu đỏ", 400): send(_png((20, 40, 180, 255))),
+        ("Đường kính con dấu", 400): send(red, mm="400"),
+        ("Nhập đường kính", 400): send(red, mm="ba mươi"),
     }
-    for expected, answer in cases.items():
-        assert answer.status_code == 400 and expected in answer.get_data(as_text=True), expected
+    for (expected, status), answer in cases.items():
+        assert answer.status_code == status and expected in answer.get_data(as_text=True), expected
     with app.app_context():
         assert _count(StoredFile) == files_before
     assert send(red, mm="38,5").status_code == 302
