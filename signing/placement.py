@@ -151,6 +151,29 @@ def _fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
+def page_size(reader: PdfFileReader, page: int) -> tuple[float, float]:
+    """Width and height of a page (0-based) in points; the MediaBox is inheritable from the page tree."""
+    node = reader.find_page_for_modification(page)[0].get_object()
+    while node is not None and "/MediaBox" not in node:
+        parent = node.get("/Parent")
+        node = parent.get_object() if parent is not None else None
+    if node is None:
+        return (595.28, 841.89)  # A4, the Decree's paper
+    x1, y1, x2, y2 = (float(v) for v in node["/MediaBox"])
+    return (abs(x2 - x1), abs(y2 - y1))
+
+
+def page_sizes(pdf: bytes) -> list[tuple[float, float]]:
+    """Every page's width and height in points."""
+    import io
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        return [page_size(reader, index) for index in range(int(reader.root["/Pages"]["/Count"]))]
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise CorruptPdf(f"tệp PDF bị hỏng hoặc không đầy đủ ({type(exc).__name__})") from None
+
+
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
 

@@ -44,7 +44,7 @@ from signing.errors import (
     SigningError,
 )
 from signing.keys import SigningCredential, common_name
-from signing.placement import Box, Placement, drawn_image_box, signature_fields
+from signing.placement import Box, Placement, drawn_image_box, page_size, signature_fields
 from signing.timestamps import timestamp_failure
 
 BYTES_RESERVED = 16384
@@ -204,17 +204,6 @@ class _FixedTimePdfSigner(signers.PdfSigner):
         return session
 
 
-def _page_size(reader: PdfFileReader, page: int) -> tuple[float, float]:
-    node = reader.find_page_for_modification(page)[0].get_object()
-    while node is not None and "/MediaBox" not in node:  # MediaBox is inheritable from the page tree
-        parent = node.get("/Parent")
-        node = parent.get_object() if parent is not None else None
-    if node is None:
-        return (595.28, 841.89)  # A4, the Decree's paper
-    x1, y1, x2, y2 = (float(v) for v in node["/MediaBox"])
-    return (abs(x2 - x1), abs(y2 - y1))
-
-
 def _approval_signatures(reader: PdfFileReader) -> list[str]:
     return [s.field_name for s in reader.embedded_signatures if s.sig_object_type != "/DocTimeStamp"]
 
@@ -301,7 +290,7 @@ def _sign_args(data: bytes, key: SigningCredential, *, field: str, appearance: A
         if placement is None and isinstance(appearance, SealImage):
             placement = seal_placement(reader, appearance)
         elif placement is None and isinstance(appearance, TextStamp):
-            placement = appearance.placement(_page_size(reader, 0), signing_time)
+            placement = appearance.placement(page_size(reader, 0), signing_time)
         if placement is None:
             raise MissingField(f"tệp không có ô chữ ký “{field}”; hãy chọn vị trí ký trên trang")
         if not 0 <= placement.page < int(reader.root["/Pages"]["/Count"]):

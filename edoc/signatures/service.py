@@ -36,6 +36,7 @@ from edoc.signatures.trust import revocation_mode, timestamper, trust_roots, val
 from signing.errors import CertificateNotUsable, MissingField, PlacementNotFound, SigningError
 from signing.keys import SigningCredential as SigningKey
 from signing.placement import MM, Placement, box_above_name
+from signing.placement import page_sizes as signing_page_sizes
 from signing.sign import add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
 
@@ -114,20 +115,10 @@ def page_image(actor: User, doc: OutgoingDocument, page: int, *, dpi: int = 90) 
 
 def page_sizes(doc: OutgoingDocument) -> list[tuple[float, float]]:
     """Width and height of each page in points (for mapping a click on the page image to PDF coordinates)."""
-    import io
-
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    reader = PdfFileReader(io.BytesIO(_source_pdf(doc)), strict=False)
-    sizes = []
-    for index in range(int(reader.root["/Pages"]["/Count"])):
-        page = reader.find_page_for_modification(index)[0].get_object()
-        node = page
-        while "/MediaBox" not in node and "/Parent" in node:
-            node = node["/Parent"].get_object()
-        x1, y1, x2, y2 = (float(v) for v in node.get("/MediaBox", [0, 0, 595.28, 841.89]))
-        sizes.append((abs(x2 - x1), abs(y2 - y1)))
-    return sizes
+    try:
+        return signing_page_sizes(_source_pdf(doc))
+    except SigningError as exc:
+        raise _refusal(exc, "Không đọc được các trang của văn bản") from None
 
 
 # --- the signer's signature ----------------------------------------------------------------------------
