@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, timedelta
 
+from asn1crypto import x509 as asn1_x509
 from flask import current_app
 from sqlalchemy import select
 
@@ -63,10 +64,7 @@ def _pin_password(organisation_id: int, user_id: int, pin: str) -> str:
     return _derived(f"edoc-pin:{organisation_id}:{user_id}:{pin}")
 
 
-def _describe(certificate: object) -> dict[str, object]:
-    from asn1crypto import x509 as asn1_x509
-
-    assert isinstance(certificate, asn1_x509.Certificate)
+def _describe(certificate: asn1_x509.Certificate) -> dict[str, object]:
     subject = certificate.subject.native
     return {"subject": str(subject.get("common_name", ""))[:255],
             "issuer": str(certificate.issuer.native.get("common_name", ""))[:255],
