@@ -101,12 +101,16 @@ def batch() -> Response:
     server = current_app.extensions["socketio"]
     room = user_room(me().id)
 
+    outcomes: list[dict[str, object]] = []
+
     def progress(done: int, total: int, doc_id: int, error: str | None) -> None:
+        outcomes.append({"document_id": doc_id, "error": error})
         server.emit("signing.progress", {"done": done, "total": total, "document_id": doc_id, "error": error},
                     to=room)
 
     signed, errors = service.sign_batch(me(), ids, request.form.get("pin", ""), progress)
-    return jsonify({"signed": signed, "total": len(ids), "errors": errors})
+    # The answer repeats each outcome: a socket event may arrive after it, and the page takes the answer as final.
+    return jsonify({"signed": signed, "total": len(ids), "errors": errors, "results": outcomes})
 
 
 @bp.route("/credential", methods=["GET"])

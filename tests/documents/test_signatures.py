@@ -331,6 +331,9 @@ def test_batch_signing_reports_progress_per_document(app, demo, make_document):
     events = [m["args"][0] for m in socket.get_received() if m["name"] == "signing.progress"]
     assert [e["done"] for e in events] == [1, 2, 3, 4] and all(e["total"] == 4 for e in events)
     assert [e["error"] is None for e in events] == [True, True, True, False]
+    # the answer repeats each outcome, so the page ends right even when an event comes after it
+    assert [(r["document_id"], r["error"] is None) for r in response.json["results"]] == \
+        [(ids[0], True), (ids[1], True), (ids[2], True), (foreign, False)]
     with app.app_context():
         assert all(get_doc(i).signed_file_id for i in ids) and get_doc(foreign).signed_file_id is None
     bad_pin = leader.post("/signatures/batch", headers={"Accept": "application/json"},
