@@ -10,8 +10,12 @@ from edoc.accounts.models import ROLE_LABELS
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Tên đăng nhập", validators=[DataRequired("Nhập tên đăng nhập."), Length(max=64)])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Nhập mật khẩu."), Length(max=256)])
+    # The service accepts any text here (see accounts.service._sign_in_name); these limits only keep the work
+    # bounded, with a message in the user's language rather than WTForms' English default.
+    username = StringField("Tên đăng nhập", validators=[
+        DataRequired("Nhập tên đăng nhập."), Length(max=64, message="Tên đăng nhập dài quá 64 ký tự.")])
+    password = PasswordField("Mật khẩu", validators=[
+        DataRequired("Nhập mật khẩu."), Length(max=256, message="Mật khẩu dài quá 256 ký tự.")])
     remember = BooleanField("Ghi nhớ đăng nhập")
 
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, BinaryIO
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from edoc.files.models import StoredFile
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+USERNAME_MAX = 64
+"""The width of ``user_account.username`` and ``login_attempt.username``."""
 TOKEN_PREFIX = "edoc_"
 
 
@@ -46,7 +49,7 @@ def authenticate(username: str, password: str, *, ip: str = "") -> User:
     which the per-username limit never sees; it is higher, since one address may be a whole office behind NAT.
     """
     settings = current_app.config["EDOC"]
-    username = clean(username).lower()
+    username, possible = _sign_in_name(username)
     ip = ip[:64]
     window_start = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
     recent = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= window_start)
@@ -54,7 +57,8 @@ def authenticate(username: str, password: str, *, ip: str = "") -> User:
     from_address = db.session.execute(recent.where(LoginAttempt.ip == ip)).scalar_one() if ip else 0
     if failures >= settings.login_max_failures or from_address >= settings.login_max_failures_per_address:
         raise Throttled(f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {settings.login_lockout_minutes} phút.")
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    user = (db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if possible else None)
     ok = passwords.verify_password(user.password_hash if user else passwords.DUMMY_HASH, password)
     if not ok or user is None or not user.active:
         db.session.add(LoginAttempt(username=username, ip=ip))
@@ -68,6 +72,21 @@ def authenticate(username: str, password: str, *, ip: str = "") -> User:
     record("auth.login", user, actor=user)
     db.session.commit()
     return user
+
+
+def _sign_in_name(raw: str) -> tuple[str, bool]:
+    """The typed name as it is looked up, counted and audited, and whether any account can have it.
+
+    A name no account can have is never looked up, so "vanthu\x00" is not vanthu; it is still counted and
+    audited, under a form both databases store: the form's 64-character limit is checked before lower-casing,
+    which can lengthen text ("İ" becomes "i" and a combining dot), and PostgreSQL refuses NUL in any text
+    (other control and unpaired surrogate characters are dropped alike, as they identify nothing).
+    """
+    name = clean(raw).lower()
+    if USERNAME_RE.match(name):
+        return name, True
+    storable = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return storable[:USERNAME_MAX], False
 
 
 def record_logout(user: User) -> None:

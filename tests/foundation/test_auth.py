@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from edoc.accounts.models import LoginAttempt, User
@@ -168,3 +169,29 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(request, backen
     with app.app_context():
         addresses = set(db.session.execute(select(LoginAttempt.ip)).scalars())
     assert addresses == {"203.0.113.50"}
+
+
+# "İ" lower-cases to two characters ("i" and a combining dot): 64 of them pass the form's 64-character limit and
+# become 128, longer than login_attempt.username, which PostgreSQL refuses to store. NUL is refused by PostgreSQL
+# in any text. Neither name can belong to an account; each must get the ordinary answer, never a 500.
+ODD_USERNAMES = ["İ" * 64, "\u0130" * 30 + "vanthu", "vanthu\x00", "\x00" * 8, "VĂNTHƯ", "van thu", "ǅ" * 64]
+
+
+@pytest.mark.parametrize("username", ODD_USERNAMES, ids=["dotted-I-64", "dotted-I-mixed", "nul-suffix", "nul-only",
+                                                         "vietnamese", "space", "titlecase-64"])
+def test_any_username_gets_the_ordinary_answer(client, demo, app, username):
+    response = _attempt(client, username, "GiaLam@2023", "192.0.2.7")
+    assert response.status_code == 401, response.get_data(as_text=True)[:300]
+    assert _flash(response) == "Tên đăng nhập hoặc mật khẩu không đúng."
+    assert client.get("/").status_code == 302  # "vanthu\x00" with vanthu's password is not vanthu
+    with app.app_context():
+        attempt = db.session.execute(select(LoginAttempt)).scalar_one()
+        assert len(attempt.username) <= 64 and "\x00" not in attempt.username and attempt.ip == "192.0.2.7"
+        failed = db.session.execute(select(AuditEntry).where(AuditEntry.action == "auth.login_failed")).scalar_one()
+        assert failed.actor_id is None and failed.object_id == ""
+
+
+def test_a_username_longer_than_the_form_allows_is_a_form_error(client, demo):
+    response = _attempt(client, "a" * 65, "GiaLam@2023", "192.0.2.8")
+    assert response.status_code == 400
+    assert "dài quá 64 ký tự" in response.get_data(as_text=True)
