@@ -30,3 +30,15 @@ def test_compose_refuses_to_start_without_secrets():
     result = subprocess.run([tool, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"], env=env, cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "EDOC_DB_PASSWORD" in result.stderr
+
+
+def test_every_image_is_pinned_and_the_obsolete_version_key_is_gone():
+    """A floating tag changes what `docker compose up` runs without an edit here; MinIO's `latest` once removed
+    the admin console between two pulls. Compose v2 warns that a top-level `version:` is obsolete."""
+    compose = (ROOT / "docker-compose.yml").read_text()
+    images = [line.split("image:", 1)[1].strip() for line in compose.splitlines() if line.strip().startswith("image:")]
+    assert len(images) == 4, images
+    for image in images:
+        name, _, tag = image.rpartition(":")
+        assert name and tag and tag != "latest", image
+    assert not any(line.startswith("version:") for line in compose.splitlines())
