@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from typing import BinaryIO
 
@@ -43,7 +44,7 @@ def sniff(head: bytes, stream: BinaryIO | None = None) -> str | None:
 
     ``stream`` (seekable, positioned anywhere) lets zip-based formats be told apart by their parts list.
     """
-    if head.lstrip(b"\x00\t\n\r ")[:5] == b"%PDF-" or b"%PDF-" in head[:1024]:
+    if _is_pdf(head):
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return PNG
@@ -54,11 +55,37 @@ def sniff(head: bytes, stream: BinaryIO | None = None) -> str | None:
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(head, stream)
     kind = filetype.guess(head)
-    if kind is not None:
+    # filetype calls anything starting "%PDF" a PDF; whether it is one was decided above, by a stricter rule.
+    if kind is not None and kind.mime != PDF:
         return str(kind.mime)
     if _looks_like_text(head):
         return TEXT
     return None
+
+
+_PDF_HEADER = re.compile(rb"%PDF-[12]\.[0-9]")
+_PDF_OBJECT = re.compile(rb"[0-9]{1,10}[\x00\t\n\f\r ]+[0-9]{1,5}[\x00\t\n\f\r ]+obj(?![A-Za-z0-9])")
+PDF_JUNK_LIMIT = 1024
+"""How far into a file a PDF header may start: readers accept junk before it (a print job's PJL preamble, a mail
+gateway's leftovers) up to 1024 bytes, as Adobe's implementation notes allow."""
+
+
+def _is_pdf(head: bytes) -> bool:
+    """A PDF header ``%PDF-1.x`` or ``%PDF-2.x``: at the start (after blank bytes at most), or, after junk, at
+    the start of a line within the first 1024 bytes and followed by the file's first object (``1 0 obj``).
+
+    A text that merely mentions "%PDF-" is refused; a text that quotes a PDF's first lines whole would pass,
+    which is harmless (downloads are sent with ``nosniff``). The end (``%%EOF``) is not required: uploads
+    streamed from the API are judged by their head alone, and a truncated PDF is refused later, with its own
+    message, by what reads it (drafts, signing)."""
+    if _PDF_HEADER.match(head.lstrip(b"\x00\t\n\f\r ")):
+        return True
+    # The header is 8 bytes: ending by this position, it starts within the first PDF_JUNK_LIMIT bytes.
+    for header in _PDF_HEADER.finditer(head, 0, PDF_JUNK_LIMIT + 7):
+        at_line_start = head[header.start() - 1:header.start()] in (b"\n", b"\r")
+        if at_line_start and _PDF_OBJECT.search(head, header.end()):
+            return True
+    return False
 
 
 def _sniff_zip(head: bytes, stream: BinaryIO | None) -> str | None:

@@ -20,6 +20,8 @@ from tests.support.streams import Generated
 from tests.support.web import csrf_token, login
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n" + b"0" * 2000 + b"\n%%EOF\n"
+# A note about PDFs, not a PDF: it was sniffed as one while "%PDF-" anywhere in the first KB was enough.
+MENTIONS_PDF = "Ghi chú: mọi tệp PDF đều mở đầu bằng %PDF-1.7, sau đó là các đối tượng.\n".encode() * 3
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000")
 
 
@@ -70,6 +72,7 @@ def test_upload_records_sha256_size_and_sniffed_type(client, demo, app, settings
         ("../../etc/passwd.pdf", PDF, 400, "phân cách thư mục"),
         ("bad\x00name.pdf", PDF, 400, "ký tự điều khiển"),
         ("bad\x1bname.pdf", PDF, 400, "ký tự điều khiển"),
+        ("ghi-chu.pdf", MENTIONS_PDF, 415, "không khớp với loại tệp khai báo"),
     ],
 )
 def test_bad_files_are_refused_and_nothing_is_stored(client, demo, app, settings_env, name, data, status, message):
@@ -175,3 +178,37 @@ def test_large_upload_is_streamed_not_held_in_memory(app, demo, settings_env):
     assert status.startswith("201"), b"".join(body)
     assert json.loads(b"".join(body))["size"] == size
     assert peak < 40 * 1024 * 1024, f"peak Python allocation {peak / 2**20:.1f} MB for a 100 MB upload"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (PDF, "application/pdf"),
+        (b"\r\n\x00 %PDF-2.0\n%\xe2\xe3\xcf\xd3\n", "application/pdf"),  # blank bytes first, then the header
+        # A print job's preamble before the header, then the first object: readers open it.
+        (b"\x1b%-12345X@PJL ENTER LANGUAGE = PDF\r\n%PDF-1.4\r\n%\xe2\xe3\r\n1 0 obj\r\n<<>>\r\nendobj\r\n",
+         "application/pdf"),
+        (MENTIONS_PDF, "text/plain"),
+        (b"xem %PDF-1.4\n1 0 obj", "text/plain"),  # after junk, the header must start a line
+        (b"ghi chu\n%PDF-1.4 la phien ban cu\n", "text/plain"),  # ... and be followed by an object
+        (b"ghi chu\n%PDF-1.4\n1 0 objective\n", "text/plain"),
+        (b"%PDF-\n", "text/plain"),  # no version: not a header
+        (b"%PDF-9.9\n1 0 obj", "text/plain"),
+        (b"x" * 1024 + b"\n%PDF-1.4\n1 0 obj", "text/plain"),  # a header past the first 1024 bytes
+        (b"x" * 1022 + b"\n%PDF-1.4\n1 0 obj", "application/pdf"),  # starting at byte 1023: still within
+    ],
+    ids=["plain", "blank-first", "pjl-preamble", "note", "mid-line", "no-object", "not-an-object", "no-version",
+         "bad-version", "too-far", "just-within"],
+)
+def test_a_pdf_is_told_by_its_header_not_by_a_mention(head, expected):
+    from edoc.files import sniff
+
+    assert sniff.sniff(head) == expected
+
+
+def test_a_text_that_mentions_pdf_is_accepted_as_text(client, demo, app):
+    login(client, "chuyenvien")
+    assert _upload(client, "ghi-chu.txt", MENTIONS_PDF).status_code == 302
+    with app.app_context():
+        row = db.session.execute(select(StoredFile).where(StoredFile.purpose == "upload")).scalar_one()
+        assert row.media_type == "text/plain"
