@@ -7,6 +7,7 @@ the SHA-256 and size it streamed, and every read can be checked against them.
 from storage.base import (
     IntegrityMismatch,
     InvalidKey,
+    ListedObject,
     ObjectNotFound,
     ObjectStore,
     ObjectTooLarge,
@@ -19,6 +20,6 @@ from storage.local import LocalStore
 from storage.s3 import S3Store
 
 __all__ = [
-    "IntegrityMismatch", "InvalidKey", "LocalStore", "ObjectNotFound", "ObjectStore", "ObjectTooLarge",
+    "IntegrityMismatch", "InvalidKey", "ListedObject", "LocalStore", "ObjectNotFound", "ObjectStore", "ObjectTooLarge",
     "S3Store", "StorageError", "StorageUnavailable", "StoredObject", "from_settings",
 ]

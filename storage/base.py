@@ -54,6 +54,17 @@ class StoredObject:
     size: int
 
 
+@dataclass(frozen=True)
+class ListedObject:
+    """One entry of a listing: enough to decide whether an object no row points at is old enough to remove."""
+
+    key: str
+    size: int
+    modified: datetime
+    """When the object was last written, timezone-aware UTC: the file's mtime, or S3's LastModified (whole
+    seconds on most servers)."""
+
+
 def new_key(prefix: str = "files") -> str:
     """``prefix/yyyy/mm/<uuid4 hex>``: made by the store alone, so no user input can steer where bytes land.
 
@@ -133,7 +144,7 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
 
 class ObjectStore(ABC):
     """Put a stream and get back its key, SHA-256 and size; stream it back, checked; short-lived URL;
-    exists; delete; list keys (for the orphan sweep); check reachability at start-up."""
+    exists; delete; list keys and objects with their time (for the orphan sweep); check reachability at start-up."""
 
     @abstractmethod
     def put(self, stream: BinaryIO, *, media_type: str = "application/octet-stream",
@@ -184,9 +195,14 @@ class ObjectStore(ABC):
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing key is not an error."""
 
-    @abstractmethod
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with ``prefix`` (a plain string prefix, not a folder)."""
+        return (listed.key for listed in self.objects(prefix))
+
+    @abstractmethod
+    def objects(self, prefix: str = "") -> Iterator[ListedObject]:
+        """Every object whose key starts with ``prefix``, with its size and last-modified time, lazily (a store
+        may hold millions). An object deleted while the listing runs may or may not appear."""
 
     @abstractmethod
     def check(self) -> None:

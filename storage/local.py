@@ -10,7 +10,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +18,7 @@ from storage.base import (
     CHUNK,
     IntegrityMismatch,
     InvalidKey,
+    ListedObject,
     ObjectNotFound,
     ObjectStore,
     StorageUnavailable,
@@ -140,6 +141,18 @@ class LocalStore(ObjectStore):
             pass  # a folder is not an object: there is nothing under this key to delete
 
     def keys(self, prefix: str = "") -> Iterator[str]:
+        # Names only: no stat() per file, unlike objects().
+        return (key for key, _path in self._walk(prefix))
+
+    def objects(self, prefix: str = "") -> Iterator[ListedObject]:
+        for key, path in self._walk(prefix):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue  # deleted since the folder was read
+            yield ListedObject(key, info.st_size, datetime.fromtimestamp(info.st_mtime, UTC))
+
+    def _walk(self, prefix: str) -> Iterator[tuple[str, Path]]:
         # Walk only the folder the prefix points into, lazily: the sweep may run over millions of files.
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
         if folder:
@@ -156,7 +169,7 @@ class LocalStore(ObjectStore):
                     continue
                 key = name if base == "." else f"{base}/{name}"
                 if key.startswith(prefix):
-                    yield key
+                    yield key, Path(dirpath) / name
 
     def check(self) -> None:
         try:

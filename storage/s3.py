@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, cast
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ from minio.versioningconfig import VersioningConfig
 
 from storage.base import (
     CHUNK,
+    ListedObject,
     ObjectNotFound,
     ObjectStore,
     StorageError,
@@ -334,12 +335,21 @@ class S3Store(ObjectStore):
         except _TRANSPORT_ERRORS as exc:
             raise self._error(exc) from None
 
-    def keys(self, prefix: str = "") -> Iterator[str]:
+    def objects(self, prefix: str = "") -> Iterator[ListedObject]:
+        """Current versions only: a deleted object's older versions are the bucket's business (lifecycle rules)."""
         self._ensure()
         try:
             for obj in self.client.list_objects(self.bucket, prefix=prefix or None, recursive=True):
-                if obj.object_name and not obj.is_dir:
-                    yield obj.object_name
+                if not obj.object_name or obj.is_dir:
+                    continue
+                modified = obj.last_modified
+                if modified is None:
+                    # Every S3 listing carries LastModified; a server that left it out gets "now", which makes
+                    # the object look fresh: an orphan then waits for a later sweep instead of being removed early.
+                    modified = datetime.now(UTC)
+                elif modified.tzinfo is None:
+                    modified = modified.replace(tzinfo=UTC)  # S3 times are UTC
+                yield ListedObject(obj.object_name, obj.size or 0, modified)
         except _TRANSPORT_ERRORS as exc:
             raise self._error(exc) from None
 

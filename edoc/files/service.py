@@ -10,7 +10,7 @@ import io
 import logging
 import tempfile
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from flask import current_app, has_app_context
@@ -223,10 +223,23 @@ def presigned_url(row: StoredFile, *, seconds: int = 60) -> str | None:
                            media_type=row.media_type)
 
 
-def sweep_orphans(*, dry_run: bool = False) -> list[str]:
-    """Delete stored objects that no row points at (left by a crash between put and commit)."""
+SWEEP_GRACE = timedelta(hours=1)
+"""How old an object without a row must be before the sweep removes it. Bytes are stored before their row
+commits, so an upload in progress (or a transaction that is still signing or rendering) owns a fresh object no
+row points at yet; an hour is far beyond any request, and absorbs some clock difference with an S3 server."""
+
+
+def sweep_orphans(*, dry_run: bool = False, grace: timedelta = SWEEP_GRACE) -> list[str]:
+    """Delete stored objects that no row points at (left by a crash between put and commit) and that were last
+    written more than ``grace`` ago; younger ones may belong to a transaction still running."""
+    if grace < timedelta(0):
+        raise ValueError("the grace period cannot be negative")
+    # The cut-off is taken before the rows are read: an object written after it is spared whatever the rows say,
+    # and one written before it has had its transaction's whole grace period to commit its row.
+    cutoff = datetime.now(UTC) - grace
     known = set(db.session.execute(select(StoredFile.key)).scalars())
-    orphans = [key for key in get_store().keys("files/") if key not in known]
+    orphans = [listed.key for listed in get_store().objects("files/")
+               if listed.modified < cutoff and listed.key not in known]
     if not dry_run:
         for key in orphans:
             discard(key)

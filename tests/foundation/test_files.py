@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import tracemalloc
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,39 @@ def test_a_text_that_mentions_pdf_is_accepted_as_text(client, demo, app):
     with app.app_context():
         row = db.session.execute(select(StoredFile).where(StoredFile.purpose == "upload")).scalar_one()
         assert row.media_type == "text/plain"
+
+
+def test_the_sweep_removes_old_orphans_and_spares_fresh_ones(client, demo, app, settings_env):
+    """A fresh object without a row may be an upload whose transaction has not committed yet: only objects
+    older than the grace period (an hour by default) go."""
+    import os
+    import time
+
+    from edoc.files.service import SWEEP_GRACE, get_store, sweep_orphans
+
+    login(client, "chuyenvien")
+    assert _upload(client, "giu-lai.pdf", PDF).status_code == 302
+    root = Path(settings_env["EDOC_STORAGE_DIR"])
+    two_hours_ago = time.time() - 2 * 3600
+    with app.app_context():
+        store = get_store()
+        kept = db.session.execute(select(StoredFile.key).where(StoredFile.purpose == "upload")).scalar_one()
+        old, fresh = store.put(io.BytesIO(b"old orphan")).key, store.put(io.BytesIO(b"fresh orphan")).key
+        for key in (old, kept):  # a row makes an old object safe; having no row makes it an orphan only if old
+            os.utime(root / key, (two_hours_ago, two_hours_ago))
+        assert sweep_orphans(dry_run=True) == [old]
+        assert store.exists(old)  # a dry run deletes nothing
+        assert sweep_orphans() == [old]
+        assert not store.exists(old) and store.exists(fresh) and store.exists(kept)
+        assert SWEEP_GRACE.total_seconds() == 3600
+        # A shorter grace is the caller's choice: the fresh orphan goes once it is older than that.
+        assert sweep_orphans(grace=timedelta(0)) == [fresh]
+        assert not store.exists(fresh) and store.exists(kept)
+        with pytest.raises(ValueError, match="negative"):
+            sweep_orphans(grace=timedelta(seconds=-1))
+    assert client.get(f"/files/{_file_id(app)}").data == PDF
+
+
+def _file_id(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()

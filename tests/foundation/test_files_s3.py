@@ -119,3 +119,27 @@ def test_presigned_redirects_only_when_the_operator_opts_in(public_env, app, cli
     stranger = app.test_client()
     login(stranger, "daibieu")
     assert stranger.get(f"/files/{row.id}").status_code == 404  # no URL is handed out without the check
+
+
+def test_the_sweep_goes_by_s3_last_modified(app, client, demo, settings_env, s3_server):
+    """S3 tells each object's LastModified (whole seconds): an orphan older than the grace goes, a younger one and
+    every object a row points at stay."""
+    import time
+    from datetime import timedelta
+
+    from edoc.files.service import get_store, sweep_orphans
+
+    login(client, "chuyenvien")
+    kept = _upload(app, client, PDF)
+    with app.app_context():
+        store = get_store()
+        old = store.put(io.BytesIO(b"old orphan")).key
+        time.sleep(3.1)
+        fresh = store.put(io.BytesIO(b"fresh orphan")).key
+        # 2.5 s: the old orphan is past it even with its time truncated to the second; the fresh one has 1.5 s of
+        # margin for the listing to arrive.
+        assert sweep_orphans(grace=timedelta(seconds=2.5)) == [old]
+        assert sweep_orphans() == []  # the default hour spares both
+    names = {o.object_name for o in _minio(s3_server).list_objects(settings_env["EDOC_S3_BUCKET"], recursive=True)}
+    assert old not in names and {fresh, kept.key} <= names
+    assert client.get(f"/files/{kept.id}").data == PDF

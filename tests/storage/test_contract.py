@@ -6,9 +6,10 @@ import hashlib
 import io
 import re
 import threading
+import time
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -66,6 +67,32 @@ def test_keys_no_store_would_make_are_refused(store, key):
     for call in (store.exists, store.delete, store.open, store.read_bytes):
         with pytest.raises(storage.InvalidKey):
             call(key)
+
+
+def test_objects_lists_size_and_last_modified(store):
+    # S3's LastModified has whole seconds (truncated), and the server's clock is read, not ours: a margin of 2 s.
+    before = datetime.now(UTC) - timedelta(seconds=2)
+    upload = store.put(io.BytesIO(b"ba byte"))
+    signed = store.put(io.BytesIO(b"s" * 1000), prefix="signed")
+    after = datetime.now(UTC) + timedelta(seconds=2)
+    listed = {entry.key: entry for entry in store.objects()}
+    assert sorted(listed) == sorted([upload.key, signed.key])
+    assert (listed[upload.key].size, listed[signed.key].size) == (7, 1000)
+    for entry in listed.values():
+        assert entry.modified.tzinfo is not None and entry.modified.utcoffset() == timedelta(0)
+        assert before <= entry.modified <= after, entry
+    assert [entry.key for entry in store.objects("signed/")] == [signed.key]
+    assert list(store.objects("nothing-here/")) == []
+    store.delete(upload.key)
+    assert [entry.key for entry in store.objects()] == [signed.key]
+
+
+def test_objects_tells_an_older_object_from_a_newer_one(store):
+    first = store.put(io.BytesIO(b"first"))
+    time.sleep(2.1)  # more than S3's one-second resolution
+    second = store.put(io.BytesIO(b"second"))
+    listed = {entry.key: entry.modified for entry in store.objects()}
+    assert listed[second.key] - listed[first.key] >= timedelta(seconds=1)
 
 
 def test_keys_filters_by_plain_prefix(store):
