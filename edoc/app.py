@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     bad or unreachable setting fails here with a message naming it (``ConfigError``), and the database must be
     migrated to the code's head revision; ``check_schema=False`` is for ``edoc db ...``, which migrates it."""
     settings = settings or Settings.from_env()
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    settings.create_instance_path()
     app = Flask("edoc", root_path=str(Path(__file__).resolve().parent), template_folder=str(TEMPLATES),
                 static_folder="static", instance_path=str(settings.instance_path))
     # Before any blueprint registers: every <int:...> route then only matches ids a database column can hold.
@@ -96,14 +96,19 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
 
 def build_store(settings: Settings) -> storage.ObjectStore:
-    if settings.storage_backend == "s3":
-        return storage.S3Store(
-            endpoint=settings.s3_endpoint or "", access_key=settings.s3_access_key or "",
-            secret_key=settings.s3_secret_key or "", bucket=settings.s3_bucket, secure=settings.s3_secure,
-            region=settings.s3_region, public_url=settings.s3_public_url,
-        )
-    assert settings.storage_dir is not None
-    return storage.LocalStore(settings.storage_dir)
+    """The configured store; a setting it refuses (an endpoint that is not host:port, ...) is a ConfigError, as
+    in ``check_dependencies``: the store's messages already name the setting."""
+    try:
+        if settings.storage_backend == "s3":
+            return storage.S3Store(
+                endpoint=settings.s3_endpoint or "", access_key=settings.s3_access_key or "",
+                secret_key=settings.s3_secret_key or "", bucket=settings.s3_bucket, secure=settings.s3_secure,
+                region=settings.s3_region, public_url=settings.s3_public_url,
+            )
+        assert settings.storage_dir is not None
+        return storage.LocalStore(settings.storage_dir)
+    except storage.StorageUnavailable as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def check_dependencies(app: Flask, *, check_schema: bool = True) -> None:

@@ -5,8 +5,11 @@ Every setting is named ``EDOC_*``; a bad value fails at start-up with a message 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,19 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def _folder(env: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = env.get(name)
+    try:
+        return Path(raw).resolve() if raw else default.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop
+        raise ConfigError(f"{name}={raw or str(default)!r} is not a usable folder: {exc}") from None
+
+
+def _without_password(url: str) -> str:
+    """A URL that did not parse, fit for a message: any password in it replaced, as make_url would have."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
@@ -100,19 +116,22 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, instance_path: Path | None = None) -> Settings:
         env = os.environ if env is None else env
-        instance = Path(env.get("EDOC_INSTANCE_PATH") or instance_path or Path.cwd() / "instance").resolve()
+        instance = _folder(env, "EDOC_INSTANCE_PATH", Path(instance_path or Path.cwd() / "instance"))
         database_url = env.get("EDOC_DATABASE_URL") or f"sqlite:///{instance / 'edoc.sqlite3'}"
         try:
             url = make_url(database_url)
-        except ArgumentError:
-            raise ConfigError(f"EDOC_DATABASE_URL={database_url!r} is not a database URL") from None
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+            raise ConfigError(f"EDOC_DATABASE_URL={_without_password(database_url)!r} is not a database URL "
+                              f"(postgresql://user:password@host:5432/name or sqlite:///path)") from None
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ConfigError(
                 f"EDOC_DATABASE_URL uses {url.get_backend_name()!r}; edoc supports sqlite and postgresql"
             )
         if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
             # psycopg 3 is the driver we ship; plain postgresql:// would look for psycopg2.
-            database_url = url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+            url = url.set(drivername="postgresql+psycopg")
+            database_url = url.render_as_string(hide_password=False)
+        _check_driver(url.drivername)
 
         backend = (env.get("EDOC_STORAGE") or "local").strip().lower()
         if backend not in {"local", "s3"}:
@@ -122,7 +141,7 @@ class Settings:
             secret_key=env.get("EDOC_SECRET_KEY") or "",
             database_url=database_url,
             storage_backend=backend,
-            storage_dir=Path(env["EDOC_STORAGE_DIR"]).resolve() if env.get("EDOC_STORAGE_DIR") else instance / "files",
+            storage_dir=_folder(env, "EDOC_STORAGE_DIR", instance / "files"),
             s3_endpoint=env.get("EDOC_S3_ENDPOINT") or None,
             s3_access_key=env.get("EDOC_S3_ACCESS_KEY") or None,
             s3_secret_key=env.get("EDOC_S3_SECRET_KEY") or None,
@@ -187,9 +206,51 @@ class Settings:
                 raise ConfigError("EDOC_SECRET_KEY is too short (at least 16 characters)")
             return self.secret_key
         path = self.instance_path / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        self.secret_key = path.read_text().strip()
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                # Written whole under a private temporary name (mkstemp: mode 0600), then linked into place: two
+                # processes starting at once keep one key between them, and neither reads a half-written file.
+                fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+                try:
+                    with os.fdopen(fd, "w") as out:
+                        out.write(secrets.token_urlsafe(48))
+                    try:
+                        os.link(partial, path)
+                    except FileExistsError:
+                        pass  # another process was first: its key is the one
+                    except OSError:
+                        os.replace(partial, path)  # a filesystem without hard links: the last one wins
+                finally:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(partial)
+            self.secret_key = path.read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"EDOC_INSTANCE_PATH {self.instance_path}: cannot keep the generated secret key in "
+                              f"{path.name} ({exc.strerror or exc}); make the folder writable or set "
+                              f"EDOC_SECRET_KEY") from None
+        if len(self.secret_key) < 16:
+            raise ConfigError(f"EDOC_INSTANCE_PATH {self.instance_path}: {path.name} holds no usable key (fewer "
+                              f"than 16 characters); delete it to have one generated, or set EDOC_SECRET_KEY")
         return self.secret_key
+
+    def create_instance_path(self) -> None:
+        try:
+            self.instance_path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"EDOC_INSTANCE_PATH {self.instance_path} cannot be created: "
+                              f"{exc.strerror or exc}") from None
+
+
+def _check_driver(drivername: str) -> None:
+    """Load the database driver now: a missing or unknown one would otherwise fail at the first connection
+    with an ImportError far from the setting that chose it."""
+    try:
+        dialect = make_url(f"{drivername}://").get_dialect()
+        dialect.import_dbapi()
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"EDOC_DATABASE_URL uses the driver {drivername!r}, which cannot be loaded ({exc}); "
+                          f"use postgresql:// (psycopg 3) or sqlite:///") from None
+    if dialect.is_async:
+        raise ConfigError(f"EDOC_DATABASE_URL uses the asynchronous driver {drivername!r}; use postgresql:// "
+                          f"(psycopg 3) or sqlite:///")

@@ -15,7 +15,7 @@ import pytest
 from edoc.app import create_app
 from edoc.config import Settings
 from edoc.core.errors import ConfigError
-from tests.support.components import free_port
+from tests.support.components import free_port, missing
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,6 +106,77 @@ def test_command_line_reports_a_bad_setting_without_a_traceback(tmp_path):
     assert result.returncode == 2
     assert "EDOC_DATABASE_URL: cannot connect" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+BAD_SETTING = "edoc: cấu hình sai / bad setting: "
+
+
+def _edoc(env: dict[str, str], *args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*prefix, sys.executable, "-m", "edoc", *args], env={**os.environ, **env}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def _one_line_naming(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith(BAD_SETTING) and expected in line, line
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        # make_url raises ValueError, not ArgumentError, for a port that is not a number; the password stays hidden
+        ({"EDOC_DATABASE_URL": "postgresql://u:hunter2@h:abc/db"},
+         "EDOC_DATABASE_URL='postgresql://u:***@h:abc/db' is not a database URL"),
+        ({"EDOC_DATABASE_URL": "postgresql+nosuchdriver://u@h/db"},
+         "EDOC_DATABASE_URL uses the driver 'postgresql+nosuchdriver', which cannot be loaded"),
+        # refused by the store's constructor, before check_dependencies reaches it
+        ({"EDOC_STORAGE": "s3", "EDOC_S3_ENDPOINT": "host:notaport", "EDOC_S3_ACCESS_KEY": "a",
+          "EDOC_S3_SECRET_KEY": "b"}, "EDOC_S3_ENDPOINT 'host:notaport' is not host:port"),
+        ({"EDOC_INSTANCE_PATH": "{file}/instance"}, "EDOC_INSTANCE_PATH {file}/instance cannot be created: "),
+        ({"EDOC_STORAGE_DIR": "{file}/files"}, "EDOC_STORAGE_DIR {file}/files is not writable: "),
+    ],
+    ids=["port-not-a-number", "unknown-driver", "s3-endpoint-not-host-port", "instance-uncreatable",
+         "storage-dir-uncreatable"],
+)
+def test_command_line_names_a_setting_that_cannot_be_used(tmp_path, sqlite_template, extra, expected):
+    a_file = tmp_path / "a-file"  # a folder cannot be made inside a file, even by root
+    a_file.write_text("")
+    env = {"EDOC_DATABASE_URL": _migrated(tmp_path, sqlite_template),
+           **_env(tmp_path, **{k: v.format(file=a_file) for k, v in extra.items()})}
+    result = _edoc(env, "demo")
+    _one_line_naming(result, expected.format(file=a_file))
+    assert "hunter2" not in result.stderr
+
+
+def test_command_line_names_an_instance_folder_where_the_secret_key_cannot_be_written(tmp_path, sqlite_template):
+    instance = tmp_path / "read-only-instance"
+    instance.mkdir()
+    instance.chmod(0o555)
+    env = {**_env(tmp_path, EDOC_INSTANCE_PATH=str(instance), EDOC_DATABASE_URL=_migrated(tmp_path, sqlite_template)),
+           "EDOC_SECRET_KEY": ""}
+    prefix: tuple[str, ...] = ()
+    if os.geteuid() == 0:
+        # root writes through permission bits only by CAP_DAC_OVERRIDE; without it the folder is read-only to root
+        # too (as in tests/storage/test_local.py), so the test means the same in a CI container as anywhere.
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            missing("setpriv", "needed to drop root's CAP_DAC_OVERRIDE (Debian util-linux)")
+        prefix = (str(setpriv), "--bounding-set=-dac_override,-dac_read_search", "--")
+    try:
+        result = _edoc(env, "demo", prefix=prefix)
+    finally:
+        instance.chmod(0o755)
+    _one_line_naming(result, f"EDOC_INSTANCE_PATH {instance}: cannot keep the generated secret key in secret_key "
+                             f"(Permission denied); make the folder writable or set EDOC_SECRET_KEY")
+    assert list(instance.iterdir()) == []
+
+
+def test_a_generated_secret_key_is_private_to_its_owner(tmp_path):
+    settings = Settings.from_env({"EDOC_INSTANCE_PATH": str(tmp_path)})
+    assert len(settings.resolve_secret_key()) >= 16
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
 def _sqlite_env(tmp_path: Path, db_file: Path) -> dict[str, str]:
