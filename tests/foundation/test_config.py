@@ -254,3 +254,27 @@ def test_edoc_db_upgrade_migrates_what_the_other_commands_refuse(tmp_path):
     with sqlite3.connect(tmp_path / "fresh.sqlite3") as conn:
         assert {r for (r,) in conn.execute("SELECT version_num FROM alembic_version")} == _migration_revisions()[0]
     create_app(Settings.from_env(_sqlite_env(tmp_path, tmp_path / "fresh.sqlite3")))
+
+
+def test_health_check_answers_503_naming_the_database_once_it_is_down(tmp_path, sqlite_template):
+    from edoc.core.db import db
+
+    db_file = tmp_path / "edoc.sqlite3"
+    shutil.copy(sqlite_template, db_file)
+    app = create_app(Settings.from_env(_sqlite_env(tmp_path, db_file)))
+    client = app.test_client()
+    ok = client.get("/healthz")
+    assert (ok.status_code, ok.json) == (200, {"status": "ok"})
+    # The database goes away under the running app: its file becomes a folder, which SQLite cannot open.
+    with app.app_context():
+        db.engine.dispose()
+    db_file.unlink()
+    db_file.mkdir()
+    down = client.get("/healthz")
+    assert (down.status_code, down.json) == (503, {"status": "unavailable", "down": ["database"]})
+    # A server that does not answer at all (started without the start-up check, as a container may be).
+    unreachable = create_app(Settings.from_env(_env(
+        tmp_path, EDOC_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/x",
+        EDOC_STORAGE_DIR=str(tmp_path / "files"))), check_services=False)
+    down = unreachable.test_client().get("/healthz")
+    assert (down.status_code, down.json) == (503, {"status": "unavailable", "down": ["database"]})
