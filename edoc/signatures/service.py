@@ -8,6 +8,7 @@ from ``edoc.signatures.credentials``, roots, revocation and the timestamp author
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -39,6 +40,8 @@ from signing.placement import MM, Placement, box_above_name
 from signing.placement import page_sizes as signing_page_sizes
 from signing.sign import add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_BOX_MM = (56.0, 28.0)
 """The signer's spot when the user picks it on the page: the size the renderer leaves between title and name."""
@@ -174,10 +177,14 @@ def sign_one(actor: User, doc: OutgoingDocument, pin: str, *, placement: Placeme
         sign_document(actor, doc, key, placement=placement)
 
 
+BATCH_FAILURE = "Lỗi hệ thống khi ký văn bản này (đã ghi nhật ký); văn bản chưa được ký, hãy thử lại sau."
+"""What the signer reads for a document whose signing failed unexpectedly; the details go to the log only."""
+
+
 def sign_batch(actor: User, doc_ids: list[int], pin: str,
                progress: Callable[[int, int, int, str | None], None]) -> tuple[int, list[str]]:
     """Sign several approved documents with one key unlock (and one token session); each commits on its own,
-    so one refusal does not undo the others. ``progress(done, total, doc_id, error)`` follows each."""
+    so one refusal or failure does not undo the others. ``progress(done, total, doc_id, error)`` follows each."""
     if not doc_ids:
         raise ValidationFailed("Chọn ít nhất một văn bản để ký.", field="ids")
     errors: list[str] = []
@@ -186,15 +193,26 @@ def sign_batch(actor: User, doc_ids: list[int], pin: str,
         setup = _SignerSetup.of(actor)
         db.session.commit()  # a forgiven wrong-PIN count stays forgiven whatever the documents do
         for index, doc_id in enumerate(doc_ids, start=1):
+            error: str | None = None
             try:
                 _sign_with(setup, actor, policy.viewable(actor, doc_id), key, None)
                 db.session.commit()
-                signed += 1
-                progress(index, len(doc_ids), doc_id, None)
             except DomainError as exc:  # one refused document (unknown, not yours, no spot) stops no other
                 db.session.rollback()
-                errors.append(f"#{doc_id}: {exc.message}")
-                progress(index, len(doc_ids), doc_id, exc.message)
+                error = exc.message
+            except Exception:
+                # Storage, pyHanko or the database failing on one document must not stop the batch halfway
+                # with the earlier documents committed and the page left with an error page: this document
+                # is rolled back (its stored bytes with it), the others go on, and the signer is told which.
+                db.session.rollback()
+                log.exception("batch signing: document %s failed unexpectedly", doc_id)
+                error = BATCH_FAILURE
+            if error is None:
+                signed += 1
+            else:
+                errors.append(f"#{doc_id}: {error}")
+            # outside the try: a failing progress report must not turn a committed signature into an error
+            progress(index, len(doc_ids), doc_id, error)
     return signed, errors
 
 

@@ -30,7 +30,7 @@ from signing.devca import create_ca
 from signing.forms import field_boxes
 from signing.keys import export_pkcs12
 from signing.validate import validate_pdf
-from tests.documents.conftest import draft_data, get_doc
+from tests.documents.conftest import draft_data, get_doc, stored
 from tests.support.components import require_tool
 from tests.support.web import csrf_token, login
 
@@ -343,6 +343,52 @@ def test_batch_signing_reports_progress_per_document(app, demo, make_document):
     nothing = leader.post("/signatures/batch", headers={"Accept": "application/json"},
                           data={"pin": "123456", "csrf_token": csrf_token(leader, "/signatures/pending")})
     assert nothing.status_code == 400 and "Chọn ít nhất một văn bản" in nothing.json["error"]["message"]
+
+
+def test_an_unexpected_failure_on_one_document_does_not_stop_the_batch(app, demo, make_document, monkeypatch,
+                                                                     caplog):
+    """Storage failing for the second of three documents (after its signed bytes were put): that document is
+    rolled back with its bytes, the other two are signed, and the page gets every outcome (200), not a 500."""
+    import logging
+
+    from edoc.signatures import service
+
+    ids = [make_document("approved") for _ in range(3)]
+    real_store_bytes = service.store_bytes
+
+    def failing_store_bytes(data: bytes, filename: str, **kwargs: object):
+        row = real_store_bytes(data, filename, **kwargs)  # the object is in the store when the failure comes
+        if filename == f"da-ky-{ids[1]}.pdf":
+            raise OSError("injected: the object store went away")
+        return row
+
+    monkeypatch.setattr(service, "store_bytes", failing_store_bytes)
+    before = stored(app)
+    leader = app.test_client()
+    login(leader, "chutich")
+    caplog.set_level(logging.ERROR, logger="edoc.signatures.service")
+    response = leader.post("/signatures/batch", headers={"Accept": "application/json"},
+                           data={"ids": [str(i) for i in ids], "pin": "123456",
+                                 "csrf_token": csrf_token(leader, "/signatures/pending")})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert (response.json["signed"], response.json["total"]) == (2, 3)
+    assert response.json["errors"] == [f"#{ids[1]}: {service.BATCH_FAILURE}"]
+    assert [(r["document_id"], r["error"]) for r in response.json["results"]] == [
+        (ids[0], None), (ids[1], service.BATCH_FAILURE), (ids[2], None)]
+    assert "Lỗi hệ thống" in service.BATCH_FAILURE and "injected" not in response.get_data(as_text=True)
+    with app.app_context():
+        assert get_doc(ids[0]).signed_file_id and get_doc(ids[2]).signed_file_id
+        assert get_doc(ids[1]).signed_file_id is None and get_doc(ids[1]).status == Status.APPROVED.value
+    # two signed files kept (rows and objects); the failed document's object was deleted with its rollback
+    assert stored(app) == (before[0] + 2, before[1] + 2)
+    [logged] = [r for r in caplog.records if r.name == "edoc.signatures.service"]
+    assert str(ids[1]) in logged.getMessage() and logged.exc_info and "injected" in str(logged.exc_info[1])
+    # the failed one is signed once the store is back
+    monkeypatch.setattr(service, "store_bytes", real_store_bytes)
+    again = leader.post("/signatures/batch", headers={"Accept": "application/json"},
+                        data={"ids": [str(ids[1])], "pin": "123456",
+                              "csrf_token": csrf_token(leader, "/signatures/pending")})
+    assert again.status_code == 200 and again.json["signed"] == 1
 
 
 def test_validation_page_reports_and_stores(app, demo, make_document):
