@@ -21,7 +21,7 @@ import storage
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import db
-from edoc.core.errors import NotFound, TooLarge, ValidationFailed
+from edoc.core.errors import DomainError, NotFound, TooLarge, ValidationFailed
 from edoc.core.text import has_control_chars, nfc
 from edoc.files import sniff
 from edoc.files.models import StoredFile
@@ -30,6 +30,16 @@ log = logging.getLogger(__name__)
 
 MAX_NAME_LENGTH = 255
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
+
+class StoreUnavailable(DomainError):
+    """The object store cannot be reached or refuses to write: not the user's fault, and worth retrying."""
+
+    status = 503
+    code = "storage_unavailable"
+
+
+STORE_WRITE_FAILED = "Kho lưu trữ tệp tạm thời không ghi được, tệp chưa được lưu. Vui lòng thử lại sau."
 
 
 def get_store() -> storage.ObjectStore:
@@ -169,8 +179,18 @@ _NEW_OBJECTS = "edoc_new_objects"
 
 
 def _put(stream: BinaryIO, *, media_type: str, max_size: int | None = None) -> storage.StoredObject:
-    """Put bytes and remember their key on the session: if the transaction rolls back, they are deleted."""
-    stored = get_store().put(stream, media_type=media_type, max_size=max_size)
+    """Put bytes and remember their key on the session: if the transaction rolls back, they are deleted.
+
+    A store that cannot write is a 503 (``StoreUnavailable``) for uploads and the files the system makes alike;
+    both stores leave nothing behind a failed put (the local one removes its temporary file, S3 aborts the
+    multipart upload), and no row was written yet."""
+    try:
+        stored = get_store().put(stream, media_type=media_type, max_size=max_size)
+    except (storage.ObjectTooLarge, storage.InvalidKey):
+        raise  # the caller's limit (413), or a programming error: neither is an outage
+    except storage.StorageError as exc:
+        log.error("could not store a file: %s", exc)
+        raise StoreUnavailable(STORE_WRITE_FAILED) from None
     db.session.info.setdefault(_NEW_OBJECTS, []).append(stored.key)
     return stored
 

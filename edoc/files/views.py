@@ -17,6 +17,7 @@ from edoc.core.db import db
 from edoc.core.errors import DomainError, NotFound, ValidationFailed
 from edoc.files import policy, service
 from edoc.files.models import StoredFile
+from edoc.files.service import StoreUnavailable
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 log = logging.getLogger(__name__)
@@ -30,11 +31,6 @@ checked before its first byte is sent: a check after the last byte would come to
 class StoredFileDamaged(DomainError):
     status = 503
     code = "stored_file_damaged"
-
-
-class StoreUnavailable(DomainError):
-    status = 503
-    code = "storage_unavailable"
 
 
 @bp.route("/", methods=["GET"])

@@ -249,3 +249,37 @@ def test_the_sweep_removes_old_orphans_and_spares_fresh_ones(client, demo, app, 
 def _file_id(app) -> int:
     with app.app_context():
         return db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()
+
+
+def _break_local_store(settings_env) -> Path:
+    """Put a plain file where the store's folder was: every write fails, as on a full or read-only disk (the
+    suite runs as root, for whom permission bits refuse nothing). Returns where the real folder went."""
+    root = Path(settings_env["EDOC_STORAGE_DIR"])
+    moved = root.with_name("files-moved")
+    root.rename(moved)
+    root.write_bytes(b"")
+    return moved
+
+
+def test_an_unwritable_store_is_a_503_and_nothing_is_written(client, demo, app, settings_env):
+    from edoc.accounts.models import User
+    from edoc.accounts.service import create_api_token
+    from edoc.audit.models import AuditEntry
+
+    login(client, "chuyenvien")
+    with app.app_context():
+        _row, token = create_api_token(db.session.get(User, demo["chuyenvien"]), "thử")
+        entries = db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    moved = _break_local_store(settings_env)
+    before = sorted(p.relative_to(moved) for p in moved.rglob("*"))
+    page = _upload(client, "bao-cao.pdf", PDF)
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "Kho lưu trữ tệp tạm thời không ghi được, tệp chưa được lưu" in page.get_data(as_text=True)
+    api = app.test_client().post("/api/v1/uploads/bao-cao.pdf", data=PDF,
+                                 headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 503 and api.json["error"]["code"] == "storage_unavailable"
+    assert "thử lại sau" in api.json["error"]["message"]
+    assert _count(app) == 0
+    with app.app_context():  # no row and no audit entry of an upload that did not happen
+        assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == entries
+    assert sorted(p.relative_to(moved) for p in moved.rglob("*")) == before

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 from minio import Minio
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from edoc.accounts.models import User
 from edoc.core.db import db
@@ -143,3 +143,38 @@ def test_the_sweep_goes_by_s3_last_modified(app, client, demo, settings_env, s3_
     names = {o.object_name for o in _minio(s3_server).list_objects(settings_env["EDOC_S3_BUCKET"], recursive=True)}
     assert old not in names and {fresh, kept.key} <= names
     assert client.get(f"/files/{kept.id}").data == PDF
+
+
+@pytest.fixture
+def own_s3(tmp_path):
+    """An S3 server of this test's own, which it may stop (the session's is shared)."""
+    from tests.support.seaweed import seaweed
+
+    with seaweed(tmp_path / "own-weed") as server:
+        yield server
+
+
+def test_an_s3_outage_during_an_upload_is_a_503_and_leaves_no_row(request, backend, own_s3):
+    from edoc.audit.models import AuditEntry
+
+    request.getfixturevalue("settings_env")["EDOC_S3_ENDPOINT"] = own_s3.endpoint
+    app = request.getfixturevalue("app")
+    request.getfixturevalue("demo")
+    client = app.test_client()
+    login(client, "chuyenvien")
+    with app.app_context():
+        files = db.session.execute(select(func.count()).select_from(StoredFile)).scalar_one()
+        entries = db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    token = csrf_token(client, "/files/")
+    own_s3.stop()
+    page = client.post("/files/", data={"csrf_token": token, "file": (io.BytesIO(PDF), "báo cáo.pdf")},
+                       content_type="multipart/form-data")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "Kho lưu trữ tệp tạm thời không ghi được, tệp chưa được lưu" in page.get_data(as_text=True)
+    api = app.test_client().post("/api/v1/uploads/bao-cao.pdf", data=PDF, headers=_api(app, "chuyenvien"))
+    assert api.status_code == 503 and api.json["error"]["code"] == "storage_unavailable"
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(StoredFile)).scalar_one() == files
+        # One more entry: the API token made for the second attempt; none of an upload.
+        assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == entries + 1
+        assert "file.upload" not in db.session.execute(select(AuditEntry.action)).scalars().all()
