@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
+from edoc.audit.models import AuditEntry
 from edoc.core.db import db, utcnow
 from edoc.documents import service as documents
 from edoc.documents import sources
@@ -27,8 +28,9 @@ from edoc.signatures.credentials import MAX_PIN_FAILURES, active_credential, sav
 from edoc.signatures.models import SigningCredential, TrustedRoot, ValidationRecord
 from edoc.signatures.trust import add_trusted_root, trust_roots
 from signing.devca import create_ca
+from signing.errors import BadPassword
 from signing.forms import field_boxes
-from signing.keys import export_pkcs12
+from signing.keys import export_pkcs12, load_pkcs12
 from signing.validate import validate_pdf
 from tests.documents.conftest import draft_data, get_doc, stored
 from tests.support.components import require_tool
@@ -176,18 +178,90 @@ def test_a_credential_wrapped_with_the_bare_pin_still_opens_and_is_rewrapped(app
         credential = active_credential(leader.organisation_id, leader.id)
         old_blob = db.session.get(StoredFile, credential.p12_file_id)
         from edoc.signatures.credentials import _pin_password
-        from signing.keys import load_pkcs12
 
         key = load_pkcs12(read_verified(old_blob), _pin_password(leader.organisation_id, leader.id, "123456"))
         credential.p12_file_id = store_bytes(export_pkcs12(key, "123456"), "credential.p12", uploader=leader,
                                              purpose="credential", media_type="application/x-pkcs12").id
         db.session.commit()
         legacy_blob = credential.p12_file_id
+        legacy_key = db.session.get(StoredFile, legacy_blob).key
+    store = app.extensions["edoc_store"]
     client = app.test_client()
     login(client, "chutich")
+    refused = _sign(client, doc_id, pin="000000")
+    assert refused.status_code == 400  # a wrong PIN re-wraps nothing
+    with app.app_context():
+        assert active_credential(get_doc(doc_id).organisation_id, demo["chutich"]).p12_file_id == legacy_blob
     assert _sign(client, doc_id).status_code == 302
     with app.app_context():
-        assert active_credential(get_doc(doc_id).organisation_id, demo["chutich"]).p12_file_id != legacy_blob
+        credential = active_credential(get_doc(doc_id).organisation_id, demo["chutich"])
+        assert credential.p12_file_id != legacy_blob
+        rewrapped = read_verified(db.session.get(StoredFile, credential.p12_file_id))
+        # the blob wrapped with the bare PIN is gone, row and bytes: no offline PIN-guessing target is left
+        assert db.session.get(StoredFile, legacy_blob) is None
+        assert db.session.execute(select(func.count()).select_from(SigningCredential).where(
+            SigningCredential.p12_file_id == legacy_blob)).scalar_one() == 0
+        [audit] = db.session.execute(select(AuditEntry).where(AuditEntry.action == "credential.rewrap")).scalars()
+        assert json.loads(audit.changes)["file_id"] == [legacy_blob, credential.p12_file_id]
+    assert legacy_key not in set(store.keys("files/"))
+    with pytest.raises(BadPassword):
+        load_pkcs12(rewrapped, "123456")
+
+
+def test_the_pin_and_the_pkcs12_password_are_kept_nowhere(app, demo, make_document, caplog):
+    """Keys at rest: after importing a PKCS#12 through the page and signing with the PIN (one wrong PIN too),
+    neither the PIN, nor the file's password, nor the password derived from the PIN is in any table (the
+    audit log included), in the log or in the store in clear; the kept blob opens with neither of them."""
+    import logging
+
+    from sqlalchemy import inspect, text
+
+    from edoc.signatures.credentials import _pin_password
+    from edoc.signatures.devca import load_or_create_ca
+
+    pin, p12_password = "Lan-PIN-864213", "Mk-p12-975319"
+    with app.app_context():
+        p12 = export_pkcs12(load_or_create_ca().issue("Trần Thị Lan"), p12_password)
+    doc_id = make_document("approved", signer_id=demo["phochutich"])
+    caplog.set_level(logging.INFO)
+    leader = app.test_client()
+    login(leader, "phochutich")
+    imported = leader.post("/signatures/credential", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(leader, "/signatures/credential"), "p12": (io.BytesIO(p12), "lan.p12"),
+        "p12_password": p12_password, "pin": pin})
+    assert imported.status_code == 302
+    assert _sign(leader, doc_id, pin=pin[::-1]).status_code == 400
+    assert _sign(leader, doc_id, pin=pin).status_code == 302
+    with app.app_context():
+        lan = db.session.get(User, demo["phochutich"])
+        derived = _pin_password(lan.organisation_id, lan.id, pin)
+        credential = active_credential(lan.organisation_id, lan.id)
+        blob = read_verified(db.session.get(StoredFile, credential.p12_file_id))
+        assert get_doc(doc_id).signed_file_id is not None
+        secrets = [pin, p12_password, derived]
+        tables = inspect(db.session.connection()).get_table_names()  # the session holds SQLite's lock
+        assert {"audit_entry", "signing_credential", "stored_file", "user_account"} <= set(tables)
+        found = []
+        control = "Trần Thị Lan"  # the certificate's subject is kept: the search does find what is there
+        for table in tables:
+            for row in db.session.execute(text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    data = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+                    found += [(table, secret) for secret in [*secrets, control] if secret.encode() in data]
+        assert ("signing_credential", control) in found
+        assert [(table, secret) for table, secret in found if secret != control] == []
+        assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "credential.add")).scalar_one() >= 1  # the audit log was there to look in
+    assert not [secret for secret in secrets if secret in caplog.text]
+    store = app.extensions["edoc_store"]
+    for key in store.keys("files/"):
+        data = store.read_bytes(key)
+        assert not [secret for secret in secrets if secret.encode() in data], key
+    # the blob is wrapped with the derived password only
+    for wrong in (pin, p12_password):
+        with pytest.raises(BadPassword):
+            load_pkcs12(blob, wrong)
+    assert load_pkcs12(blob, derived).certificate.subject.native["common_name"] == "Trần Thị Lan"
 
 
 def test_unsigned_document_is_issued_without_a_seal(app, demo, make_document):
