@@ -4,6 +4,7 @@ checked (``EDOC_SIGNING_REVOCATION``), and the timestamp authority its signature
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -31,38 +32,98 @@ def require_admin(actor: User) -> None:
         raise NotAllowed("Chỉ quản trị viên quản lý chứng thư số của cơ quan và chứng thư gốc tin cậy.")
 
 
-def parse_certificate(data: bytes) -> tuple[bytes, asn1_x509.Certificate]:
-    """DER bytes and the certificate, from a DER or PEM file; anything else is refused clearly."""
-    if len(data) > ROOT_MAX_BYTES:
-        raise ValidationFailed("Tệp chứng thư quá lớn.", field="file")
-    if data.lstrip().startswith(b"-----BEGIN"):
-        try:
-            _type, _headers, data = pem.unarmor(data.strip())
-        except ValueError:
-            raise ValidationFailed("Tệp PEM không hợp lệ.", field="file") from None
+ROOTS_PER_FILE = 100
+"""More certificates than this in one file is not a bundle of CAs a person means to trust."""
+
+
+def _certificate(der: bytes) -> asn1_x509.Certificate:
     try:
-        cert = asn1_x509.Certificate.load(data)
-        _ = cert.subject.human_friendly, cert["tbs_certificate"]["validity"]["not_after"].native
+        cert = asn1_x509.Certificate.load(der)
+        _ = cert.subject.human_friendly, cert["tbs_certificate"]["validity"]["not_after"].native, cert.ca
     except (ValueError, TypeError, KeyError):
         raise ValidationFailed("Tệp không phải chứng thư số X.509 (DER hoặc PEM).", field="file") from None
-    return data, cert
+    return cert
+
+
+def parse_certificates(data: bytes) -> list[tuple[bytes, asn1_x509.Certificate]]:
+    """DER bytes and certificate of each certificate in a DER file or a PEM file (which may hold several:
+    national root CA files often bundle the root and the CAs under it); anything else is refused clearly."""
+    if len(data) > ROOT_MAX_BYTES:
+        raise ValidationFailed("Tệp chứng thư quá lớn.", field="file")
+    if not data.lstrip().startswith(b"-----BEGIN") and b"-----BEGIN " not in data:
+        return [(data, _certificate(data))]
+    try:
+        blocks = list(pem.unarmor(data, multiple=True))
+    except ValueError:
+        raise ValidationFailed("Tệp PEM không hợp lệ.", field="file") from None
+    if not blocks:
+        raise ValidationFailed("Tệp PEM không có chứng thư nào.", field="file")
+    if len(blocks) > ROOTS_PER_FILE:
+        raise ValidationFailed(f"Tệp có {len(blocks)} khối PEM; tối đa {ROOTS_PER_FILE} chứng thư một lần.",
+                               field="file")
+    others = sorted({kind for kind, _headers, _der in blocks if kind != "CERTIFICATE"})
+    if others:
+        # a private key pasted into a bundle must not be taken quietly (nor kept): say what the file holds
+        raise ValidationFailed(f"Tệp PEM có khối “{', '.join(others)}”, không phải chứng thư: chỉ tải lên chứng "
+                               "thư gốc (CERTIFICATE).", field="file")
+    return [(der, _certificate(der)) for _kind, _headers, der in blocks]
+
+
+def parse_certificate(data: bytes) -> tuple[bytes, asn1_x509.Certificate]:
+    """The one certificate of a DER or PEM file."""
+    certificates = parse_certificates(data)
+    if len(certificates) != 1:
+        raise ValidationFailed(f"Tệp có {len(certificates)} chứng thư; cần đúng một.", field="file")
+    return certificates[0]
+
+
+@dataclass(frozen=True)
+class RootsAdded:
+    added: list[TrustedRoot]
+    already: list[TrustedRoot]
+    """Already trusted (the same certificate, by SHA-256): kept once."""
+
+
+def add_trusted_roots(actor: User | None, organisation: Organisation, data: bytes, name: str = "") -> RootsAdded:
+    """Every certificate of a DER or PEM file becomes a trusted root, or none does: each must be a CA's
+    (basicConstraints cA), since trusting a person's certificate as a root would make anything it signs look
+    vouched for. ``name`` labels them (with each one's common name when the file holds several)."""
+    if actor is not None:
+        require_admin(actor)
+    certificates = parse_certificates(data)
+    for _der, cert in certificates:
+        if not cert.ca:
+            raise ValidationFailed(
+                f"Chứng thư “{cert.subject.human_friendly}” không phải chứng thư của tổ chức cấp chứng thư (CA): "
+                "basicConstraints không có cA. Chỉ thêm chứng thư gốc hoặc chứng thư trung gian của tổ chức cấp, "
+                "không thêm chứng thư của người ký; không chứng thư nào trong tệp được thêm.", field="file")
+    added: list[TrustedRoot] = []
+    already: list[TrustedRoot] = []
+    for der, cert in certificates:
+        fingerprint = hashlib.sha256(der).hexdigest()
+        existing = next((r for r in added if r.fingerprint == fingerprint), None) or db.session.execute(
+            select(TrustedRoot).where(TrustedRoot.organisation_id == organisation.id,
+                                      TrustedRoot.fingerprint == fingerprint)).scalar_one_or_none()
+        if existing is not None:
+            if existing not in added and existing not in already:
+                already.append(existing)
+            continue
+        subject = cert.subject.human_friendly
+        label = name.strip()
+        if label and len(certificates) > 1:
+            label = f"{label}: {cert.subject.native.get('common_name', subject)}"
+        root = TrustedRoot(organisation_id=organisation.id, name=(label or subject)[:255], der=der,
+                           fingerprint=fingerprint)
+        db.session.add(root)
+        record("trust.add", root, actor=actor, organisation_id=organisation.id, changes={"subject": subject})
+        added.append(root)
+    return RootsAdded(added, already)
 
 
 def add_trusted_root(actor: User | None, organisation: Organisation, data: bytes, name: str = "") -> TrustedRoot:
-    if actor is not None:
-        require_admin(actor)
-    der, cert = parse_certificate(data)
-    fingerprint = hashlib.sha256(der).hexdigest()
-    existing = db.session.execute(select(TrustedRoot).where(
-        TrustedRoot.organisation_id == organisation.id, TrustedRoot.fingerprint == fingerprint)).scalar_one_or_none()
-    if existing is not None:
-        return existing
-    subject = cert.subject.human_friendly
-    root = TrustedRoot(organisation_id=organisation.id, name=(name.strip() or subject)[:255], der=der,
-                       fingerprint=fingerprint)
-    db.session.add(root)
-    record("trust.add", root, actor=actor, organisation_id=organisation.id, changes={"subject": subject})
-    return root
+    """One root certificate (the development CA of the demo): the new row, or the one already there."""
+    result = add_trusted_roots(actor, organisation, data, name)
+    return [*result.added, *result.already][0]
 
 
 def remove_trusted_root(actor: User, root_id: int) -> None:

@@ -173,9 +173,14 @@ def trust_page() -> str:
 def add_root() -> Response:
     trust.require_admin(me())
     data = _upload_bytes("file", trust.ROOT_MAX_BYTES, "Chọn tệp chứng thư gốc.")
-    trust.add_trusted_root(me(), me().organisation, data, request.form.get("name", ""))
+    result = trust.add_trusted_roots(me(), me().organisation, data, request.form.get("name", ""))
     db.session.commit()
-    flash("Đã thêm chứng thư gốc tin cậy.", "success")
+    added, already = len(result.added), len(result.already)
+    if not added:
+        flash(f"Không thêm chứng thư nào: {already} chứng thư trong tệp đã có trong danh sách tin cậy.", "info")
+    else:
+        note = f"; {already} chứng thư khác đã có trong danh sách" if already else ""
+        flash(f"Đã thêm {added} chứng thư gốc tin cậy{note}.", "success")
     return redirect(url_for("signatures.trust_page"))
 
 

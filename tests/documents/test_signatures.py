@@ -4,6 +4,7 @@ every signature verifies here and in pdfsig, and each bad input gets a clear mes
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -537,6 +538,66 @@ def test_admin_adds_and_removes_trusted_roots(app, demo):
                       data={"csrf_token": csrf_token(admin, "/")}).status_code == 404
     with app.app_context():
         assert _count(TrustedRoot) == before
+
+
+def test_admin_adds_a_bundle_of_roots_and_no_certificate_that_is_not_a_ca(app, demo):
+    """National root CA files often hold several certificates (the root and the CAs under it): each is added,
+    and the page says how many. A person's certificate (basicConstraints cA false) is no root: a file holding
+    one is refused whole, as is a PEM with anything but certificates in it."""
+    from asn1crypto import pem
+
+    admin = app.test_client()
+    login(admin, "quantri")
+
+    def add(data: bytes, name: str = "Gốc quốc gia"):
+        return admin.post("/signatures/trust", content_type="multipart/form-data", follow_redirects=True, data={
+            "csrf_token": csrf_token(admin, "/signatures/trust"), "file": (io.BytesIO(data), "bundle.pem"),
+            "name": name})
+
+    def roots() -> set[str]:
+        with app.app_context():
+            return set(db.session.execute(select(TrustedRoot.fingerprint)).scalars())
+
+    national = create_ca(name="Root CA thử nghiệm quốc gia", path_length=1)
+    provider = national.subordinate("CA thử nghiệm của nhà cung cấp")
+    other = create_ca(name="Root CA thử nghiệm khác")
+    person = provider.issue("Nguyễn Văn Hùng")
+    person_pem = pem.armor("CERTIFICATE", person.certificate.dump())
+    before = roots()
+
+    refused = add(other.pem() + person_pem)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "không phải chứng thư của tổ chức cấp chứng thư (CA)" in page
+    assert "Nguyễn Văn Hùng" in page and "không chứng thư nào trong tệp được thêm" in page
+    key_block = pem.armor("PRIVATE KEY", b"\x30\x03\x02\x01\x00")
+    with_key = add(other.pem() + key_block)
+    assert with_key.status_code == 400 and "khối “PRIVATE KEY”" in with_key.get_data(as_text=True)
+    lone_person = add(person_pem)
+    assert lone_person.status_code == 400 and "(CA)" in lone_person.get_data(as_text=True)
+    assert roots() == before
+
+    bundle = b"# Chung thu goc quoc gia\n" + national.pem() + b"\n" + provider.pem() + other.pem()
+    answer = add(bundle)
+    assert answer.status_code == 200 and "Đã thêm 3 chứng thư gốc tin cậy." in answer.get_data(as_text=True)
+    added = roots() - before
+    assert added == {hashlib.sha256(ca.der()).hexdigest() for ca in (national, provider, other)}
+    with app.app_context():
+        names = set(db.session.execute(select(TrustedRoot.name).where(TrustedRoot.fingerprint.in_(added))).scalars())
+        assert names == {"Gốc quốc gia: Root CA thử nghiệm quốc gia", "Gốc quốc gia: CA thử nghiệm của nhà cung cấp",
+                         "Gốc quốc gia: Root CA thử nghiệm khác"}
+        assert db.session.execute(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "trust.add")).scalar_one() >= 3
+    again = add(national.pem() + create_ca(name="Root CA mới").pem())
+    assert "Đã thêm 1 chứng thư gốc tin cậy; 1 chứng thư khác đã có trong danh sách." in again.get_data(as_text=True)
+    same = add(provider.pem())
+    assert "Không thêm chứng thư nào: 1 chứng thư trong tệp đã có" in same.get_data(as_text=True)
+    assert len(roots() - before) == 4
+    # a person signing with a certificate from the provider's CA is now trusted up to the national root
+    with app.app_context():
+        org_id = db.session.get(User, demo["quantri"]).organisation_id
+        from edoc.signatures.trust import check_certificate
+
+        check_certificate(org_id, person)
 
 
 def test_admin_sets_the_seal_image_and_bad_images_are_refused(app, demo):
