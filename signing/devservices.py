@@ -34,13 +34,15 @@ def _private_key_info(key: SignerKey) -> asn1_keys.PrivateKeyInfo:
 
 class DevServices:
     """A small threaded HTTP server on 127.0.0.1 (a free port) answering ``/crl``, ``/ocsp``, ``/tsa`` and
-    ``/ca.crt``. ``hits`` counts requests per path; ``tsa_down``/``ocsp_down`` make those answer 503."""
+    ``/ca.crt``. ``hits`` counts requests per path; ``tsa_down``/``ocsp_down``/``crl_down`` make those answer
+    503."""
 
     def __init__(self, ca: DevCA, *, tsa: SignerKey | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.ca = ca
         self.hits: Counter[str] = Counter()
         self.tsa_down = False
         self.ocsp_down = False
+        self.crl_down = False
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}"
@@ -95,6 +97,8 @@ class DevServices:
             # ``devca revoke`` may have run in another process since the last request
             self.ca.reload_revocations()
         if path == "/crl" and method == "GET":
+            if self.crl_down:
+                return 503, "text/plain", b"CRL distribution point down (test switch)"
             return 200, "application/pkix-crl", self.ca.crl()
         if path == "/ca.crt" and method == "GET":
             return 200, "application/pkix-cert", self.ca.der()

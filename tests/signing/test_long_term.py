@@ -120,6 +120,46 @@ def test_b_lt_embeds_revocation_data_and_validates_offline(services, b_lt):
     assert plain_bt.pades_level == "B-T" and not plain_bt.trusted
 
 
+def test_with_ocsp_down_the_crl_is_fetched_and_embedded(services, live_ca, plain_pdf):
+    """Revocation "hard" and the OCSP responder down: the certificates also name their CRL, which is fetched
+    instead and embedded in the DSS, so the signature is still B-LT and validates offline from the CRL."""
+    person = live_ca.issue("Lý Thị Hoa", organisation="UBND huyện Gia Lâm")
+    hits = services.hits.copy()
+    services.ocsp_down = True
+    try:
+        signed = sign_pdf(plain_pdf, person, new_field=BOX, timestamper=http_timestamper(services.tsa_url),
+                          embed_validation_info=True, validation_context=_context(services, "hard"))
+        asked = {path: services.hits[path] - hits[path] for path in ("/ocsp", "/crl")}
+        # offline, with both responders unusable: the CRL in the file is all there is to go on
+        services.crl_down = True
+        report = validate_pdf(signed, trust_roots=[services.ca.root], revocation="hard", fetch=False)
+    finally:
+        services.ocsp_down = services.crl_down = False
+    assert asked["/ocsp"] >= 1 and asked["/crl"] >= 1  # OCSP was tried first, then the CRL fetched
+    ocsps, crls = _dss(signed)
+    assert (ocsps, crls) == (0, 1)  # one CRL of the CA covers the signer and the TSA; no OCSP answer
+    [signature] = report.signatures
+    assert report.all_valid, report.to_json()
+    assert signature.pades_level == "B-LT" and signature.trusted and not signature.revoked
+    assert signature.modification_level == "LTA_UPDATES" and signature.timestamp_valid
+
+
+def test_with_ocsp_and_crl_down_hard_revocation_refuses_to_sign(services, live_ca, plain_pdf):
+    """The contrast: no responder answers, so under "hard" the certificate cannot be cleared and nothing is
+    signed; under "soft" the silence is not held against it."""
+    person = live_ca.issue("Lý Văn Minh", organisation="UBND huyện Gia Lâm")
+    original = bytearray(plain_pdf)
+    services.ocsp_down = services.crl_down = True
+    try:
+        with pytest.raises(CertificateNotUsable, match="thu hồi") as refused:
+            sign_pdf(original, person, new_field=BOX, validation_context=_context(services, "hard"))
+        soft = sign_pdf(plain_pdf, person, new_field=BOX, validation_context=_context(services, "soft"))
+    finally:
+        services.ocsp_down = services.crl_down = False
+    assert refused.value.reason == "revocation_unknown" and bytes(original) == plain_pdf
+    assert validate_pdf(soft, trust_roots=[services.ca.root], revocation="off").all_valid
+
+
 def _first_revision_end(pdf: bytes) -> int:
     """End of the revision the first signature covers (the DSS update comes after it)."""
     [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
