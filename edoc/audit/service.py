@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from edoc.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from edoc.core.db import db, utcnow
+
+log = logging.getLogger(__name__)
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -42,12 +46,34 @@ def compute_hash(entry: AuditEntry) -> str:
 
 
 def _lock_head() -> AuditHead:
-    head = db.session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one_or_none()
+    """The head row, locked until the transaction ends (on SQLite the write lock already serialises writers)."""
+    query = (select(AuditHead).where(AuditHead.id == 1).with_for_update()
+             # A head already in this session's identity map would otherwise keep its stale seq.
+             .execution_options(populate_existing=True))
+    head = db.session.execute(query).scalar_one_or_none()
     if head is None:
-        head = AuditHead(id=1, seq=0, last_hash=GENESIS_HASH)
-        db.session.add(head)
-        db.session.flush()
+        _restore_head()
+        head = db.session.execute(query).scalar_one()
     return head
+
+
+def _restore_head() -> None:
+    """Make the missing head row, continuing the chain from its last entry.
+
+    Migration 0006 makes the row and a trigger refuses deleting it, so it is missing only after a TRUNCATE (the
+    test suite empties every table between tests) or from tampering. The insert ignores a concurrent twin, so two
+    first writers both go on, one after the other, where inserting a plain row made one of them fail on
+    PostgreSQL; the lock taken afterwards orders them.
+    """
+    last = db.session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    if last is not None:
+        log.error("audit_head was missing while the chain has %s entries: restored from the last one", last.seq)
+    seq, last_hash = (last.seq, last.hash) if last is not None else (0, GENESIS_HASH)
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(insert(AuditHead).values(id=1, seq=seq, last_hash=last_hash)
+                       .on_conflict_do_nothing(index_elements=["id"]))
 
 
 def record(
@@ -115,8 +141,17 @@ def verify_chain(batch: int = 1000) -> ChainProblem | None:
         expected_prev = entry.hash
         expected_seq += 1
     head = db.session.get(AuditHead, 1)
-    if head is not None and head.seq != expected_seq - 1:
-        return ChainProblem(expected_seq, 0, f"chain ends at seq {expected_seq - 1} but the head says {head.seq}")
+    last_seq = expected_seq - 1
+    if head is None:
+        if last_seq:
+            return ChainProblem(expected_seq, 0, f"the head row is missing (the chain ends at seq {last_seq})")
+        return None
+    if head.seq != last_seq:
+        return ChainProblem(expected_seq, 0, f"chain ends at seq {last_seq} but the head says {head.seq}")
+    if head.last_hash != expected_prev:
+        # Entries removed from the end, and one written in their place by someone who knows the format: the
+        # head still holds the hash of the entry that was there.
+        return ChainProblem(last_seq, 0, f"the head's hash does not match entry #{last_seq}")
     return None
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
-from edoc.audit.models import AuditEntry
-from edoc.audit.service import verify_chain
+from edoc.audit.models import AuditEntry, AuditHead
+from edoc.audit.service import record, verify_chain
 from edoc.core.db import db
 from tests.support.web import login, post_form
 
@@ -32,8 +38,36 @@ def test_changes_are_recorded_with_actor_and_what_changed(app, client, demo):
         assert verify_chain() is None
 
 
+@contextmanager
+def triggers_dropped() -> Iterator[None]:
+    """What someone with rights over the schema can do: drop the audit tables' triggers (committed), so rows can be
+    edited. The definitions are read from the database's own catalogue and put back afterwards: the PostgreSQL
+    test database is shared by the tests of a session."""
+    if db.engine.dialect.name == "postgresql":
+        found = db.session.execute(text(
+            "SELECT tgname, tgrelid::regclass::text, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgrelid IN ('audit_entry'::regclass, 'audit_head'::regclass)")).all()
+        drops = [f'DROP TRIGGER "{name}" ON "{table}"' for name, table, _sql in found]
+    else:
+        found = db.session.execute(text(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name IN ('audit_entry', 'audit_head')")).all()
+        drops = [f'DROP TRIGGER "{name}"' for name, _table, _sql in found]
+    assert {table for _name, table, _sql in found} == {"audit_entry", "audit_head"}, found
+    for statement in drops:
+        db.session.execute(text(statement))
+    db.session.commit()
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        for _name, _table, sql in found:
+            db.session.execute(text(sql))
+        db.session.commit()
+
+
 def test_tampering_is_reported_at_the_first_altered_entry(app, demo):
-    with app.app_context():
+    with app.app_context(), triggers_dropped():
         seqs = db.session.execute(select(AuditEntry.seq).order_by(AuditEntry.seq)).scalars().all()
         assert len(seqs) > 5
         target = seqs[3]
@@ -44,11 +78,29 @@ def test_tampering_is_reported_at_the_first_altered_entry(app, demo):
 
 
 def test_deleted_entry_is_reported(app, demo):
-    with app.app_context():
+    with app.app_context(), triggers_dropped():
         db.session.execute(text("DELETE FROM audit_entry WHERE seq = 2"))
         db.session.commit()
         problem = verify_chain()
         assert problem is not None and problem.seq == 3 and "missing" in problem.reason
+
+
+def test_entries_cut_from_the_end_are_reported(app, demo):
+    with app.app_context(), triggers_dropped():
+        last = db.session.execute(select(func.max(AuditEntry.seq))).scalar_one()
+        db.session.execute(text("DELETE FROM audit_entry WHERE seq = :s"), {"s": last})
+        db.session.commit()
+        problem = verify_chain()
+        assert problem is not None and f"chain ends at seq {last - 1} but the head says {last}" in problem.reason
+        # Moving the head's counter back as well still leaves the hash of the entry that was removed.
+        db.session.execute(text("UPDATE audit_head SET seq = :s"), {"s": last - 1})
+        db.session.commit()
+        problem = verify_chain()
+        assert problem is not None and problem.seq == last - 1 and "head's hash" in problem.reason
+        db.session.execute(text("DELETE FROM audit_head"))
+        db.session.commit()
+        problem = verify_chain()
+        assert problem is not None and "head row is missing" in problem.reason
 
 
 def test_audit_verify_command(app, demo, settings_env):
@@ -57,10 +109,88 @@ def test_audit_verify_command(app, demo, settings_env):
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "nguyên vẹn" in ok.stdout
-    with app.app_context():
+    with app.app_context(), triggers_dropped():
         db.session.execute(text("UPDATE audit_entry SET actor_name = 'Kẻ giả mạo' WHERE seq = 4"))
         db.session.commit()
-    bad = subprocess.run([sys.executable, "-m", "edoc", "audit", "verify"], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+        bad = subprocess.run([sys.executable, "-m", "edoc", "audit", "verify"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1
     assert "mục #4" in bad.stderr
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_entry SET changes = '{}' WHERE seq = 2",
+    "UPDATE audit_entry SET seq = seq + 1000",
+    "DELETE FROM audit_entry WHERE seq = 2",
+    "DELETE FROM audit_entry",
+    "DELETE FROM audit_head",
+    "UPDATE audit_head SET seq = seq - 1",
+    "UPDATE audit_head SET last_hash = 'f' || substr(last_hash, 2)",  # the same seq: not forward
+    "UPDATE audit_head SET id = 2, seq = seq + 1",
+], ids=["edit-entry", "renumber", "delete-entry", "delete-all", "delete-head", "head-back", "head-same", "head-id"])
+def test_the_database_refuses_to_change_the_log(app, demo, statement):
+    with app.app_context():
+        before = db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq)).all()
+        head = db.session.execute(text("SELECT id, seq, last_hash FROM audit_head")).all()
+        assert len(before) > 5 and len(head) == 1
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+        assert db.session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq)).all() == before
+        assert db.session.execute(text("SELECT id, seq, last_hash FROM audit_head")).all() == head
+        assert verify_chain() is None
+
+
+def test_the_orm_cannot_edit_an_entry_either(app, demo):
+    with app.app_context():
+        entry = db.session.execute(select(AuditEntry).order_by(AuditEntry.seq).limit(1)).scalar_one()
+        entry.actor_name = "Người khác"
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.commit()
+        db.session.rollback()
+        assert verify_chain() is None
+
+
+def test_appending_still_moves_the_head_forward(app, demo):
+    with app.app_context():
+        head = db.session.get(AuditHead, 1)
+        seq = head.seq
+        record("test.event", object_type="test", object_id=1)
+        record("test.event", object_type="test", object_id=2)  # two in one transaction
+        db.session.commit()
+        head = db.session.get(AuditHead, 1)
+        assert head.seq == seq + 2
+        assert verify_chain() is None
+
+
+def test_first_writers_of_an_empty_chain_do_not_collide(app, backend):
+    """Two transactions append the first entries at once while the head row is missing (as after a TRUNCATE):
+    the second waits for the first and continues its chain. Inserting a plain head row made the second fail on
+    PostgreSQL (the first one's row, not yet committed, cannot be locked, only collided with)."""
+    with app.app_context():
+        with triggers_dropped():
+            db.session.execute(text("DELETE FROM audit_head"))
+            db.session.commit()
+        assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == 0
+        errors: list[BaseException] = []
+
+        def second_writer() -> None:
+            with app.app_context():
+                try:
+                    record("test.second", object_type="test", object_id=2)
+                    db.session.commit()
+                except BaseException as exc:  # reported by the main thread
+                    errors.append(exc)
+
+        record("test.first", object_type="test", object_id=1)  # makes the head row, holds it until the commit
+        writer = threading.Thread(target=second_writer)
+        writer.start()
+        time.sleep(0.5)
+        assert writer.is_alive()  # waiting for the first transaction: the head row (PostgreSQL), the database (SQLite)
+        db.session.commit()
+        writer.join(timeout=15)
+        assert not writer.is_alive() and errors == []
+        rows = db.session.execute(select(AuditEntry.seq, AuditEntry.action).order_by(AuditEntry.seq)).all()
+        assert [tuple(r) for r in rows] == [(1, "test.first"), (2, "test.second")]
+        assert db.session.get(AuditHead, 1).seq == 2
+        assert verify_chain() is None
