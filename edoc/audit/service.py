@@ -92,7 +92,8 @@ def record(
         object_type = object_type or type(obj).__tablename__
         object_id = object_id if object_id is not None else getattr(obj, "id", "")
         if organisation_id is None:
-            organisation_id = getattr(obj, "organisation_id", None)
+            # An organisation's own entries (its creation above all, which has no acting user) belong to it.
+            organisation_id = obj.id if object_type == "organisation" else getattr(obj, "organisation_id", None)
     if actor is not None and organisation_id is None:
         organisation_id = getattr(actor, "organisation_id", None)
     head = _lock_head()

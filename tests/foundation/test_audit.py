@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from edoc.audit.models import AuditEntry, AuditHead
 from edoc.audit.service import record, verify_chain
 from edoc.core.db import db
-from tests.support.web import login, post_form
+from tests.support.web import csrf_token, login, post_form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,3 +195,119 @@ def test_first_writers_of_an_empty_chain_do_not_collide(app, backend):
         assert [tuple(r) for r in rows] == [(1, "test.first"), (2, "test.second")]
         assert db.session.get(AuditHead, 1).seq == 2
         assert verify_chain() is None
+
+
+# --- what is recorded, change by change -----------------------------------------------------------------------
+
+def _entries(app, action: str) -> list[dict[str, object]]:
+    with app.app_context():
+        rows = db.session.execute(select(AuditEntry).where(AuditEntry.action == action)
+                                  .order_by(AuditEntry.seq)).scalars()
+        return [{"actor_id": e.actor_id, "actor_name": e.actor_name, "organisation_id": e.organisation_id,
+                 "object_type": e.object_type, "object_id": e.object_id, "changes": json.loads(e.changes)}
+                for e in rows]
+
+
+def _org_id(app, demo) -> int:
+    from edoc.accounts.models import User
+
+    with app.app_context():
+        return db.session.get(User, demo["quantri"]).organisation_id
+
+
+def test_organisation_creation_and_changes_are_recorded(app, client, demo):
+    from edoc.demo import DEMO_ORGAN_ID
+
+    org_id = _org_id(app, demo)
+    [created] = _entries(app, "organisation.create")  # by `edoc demo`: no acting user
+    assert created["actor_id"] is None and created["organisation_id"] == org_id
+    assert (created["object_type"], created["object_id"]) == ("organisation", str(org_id))
+    assert created["changes"]["name"] == "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM"
+    assert created["changes"]["abbreviation"] == "LĐLĐ" and created["changes"]["organ_id"] == DEMO_ORGAN_ID
+    login(client, "quantri")
+    response = post_form(client, "/admin/organisation", {
+        "name": "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM", "parent_name": "LIÊN ĐOÀN LAO ĐỘNG THÀNH PHỐ HÀ NỘI",
+        "abbreviation": "LĐLĐ", "place_name": "Trâu Quỳ", "organ_id": DEMO_ORGAN_ID,
+        "email": "vanthu@ldldgialam.example.vn"})
+    assert response.status_code == 302
+    [updated] = _entries(app, "organisation.update")
+    assert updated == {"actor_id": demo["quantri"], "actor_name": "Lê Minh Quân", "organisation_id": org_id,
+                       "object_type": "organisation", "object_id": str(org_id),
+                       "changes": {"place_name": ["Gia Lâm", "Trâu Quỳ"]}}
+    response = post_form(client, "/registers/manage", {"action": "options", "cong_van_with_unit": "0"})
+    assert response.status_code == 302
+    numbering = _entries(app, "organisation.update")[1]
+    assert numbering["actor_id"] == demo["quantri"] and numbering["object_id"] == str(org_id)
+    assert numbering["changes"] == {"cong_van_with_unit": [True, False]}
+    with app.app_context():
+        assert verify_chain() is None
+
+
+def test_unit_creation_and_changes_are_recorded(app, client, demo):
+    from edoc.organisations.models import Unit
+
+    org_id = _org_id(app, demo)
+    login(client, "quantri")
+    assert post_form(client, "/admin/units", {"name": "Ban Pháp luật", "abbreviation": "PL"}).status_code == 302
+    with app.app_context():
+        unit_id = db.session.execute(select(Unit.id).where(Unit.abbreviation == "PL")).scalar_one()
+    created = _entries(app, "unit.create")[-1]
+    assert created == {"actor_id": demo["quantri"], "actor_name": "Lê Minh Quân", "organisation_id": org_id,
+                       "object_type": "unit", "object_id": str(unit_id),
+                       "changes": {"name": "Ban Pháp luật", "abbreviation": "PL"}}
+    response = post_form(client, f"/admin/units/{unit_id}", {"name": "Ban Pháp luật - Chính sách",
+                                                             "abbreviation": "PL"})  # "active" unticked
+    assert response.status_code == 302
+    [updated] = _entries(app, "unit.update")
+    assert updated["actor_id"] == demo["quantri"] and updated["object_id"] == str(unit_id)
+    assert updated["changes"] == {"active": [True, False], "name": ["Ban Pháp luật", "Ban Pháp luật - Chính sách"]}
+
+
+def test_user_creation_is_recorded_without_the_password(app, client, demo):
+    from edoc.accounts.models import User
+
+    login(client, "quantri")
+    response = post_form(client, "/admin/users/new", {
+        "username": "nhanvienmoi", "full_name": "Đỗ Thị Mai", "title": "Chuyên viên", "email": "mai@example.vn",
+        "unit_id": "", "roles": ["specialist", "delegate"], "active": "y", "password": "MatKhau@2026"})
+    assert response.status_code == 302
+    with app.app_context():
+        user_id = db.session.execute(select(User.id).where(User.username == "nhanvienmoi")).scalar_one()
+    created = _entries(app, "user.create")[-1]
+    assert created["actor_id"] == demo["quantri"] and created["organisation_id"] == _org_id(app, demo)
+    assert (created["object_type"], created["object_id"]) == ("user_account", str(user_id))
+    assert created["changes"] == {"username": "nhanvienmoi", "full_name": "Đỗ Thị Mai", "title": "Chuyên viên",
+                                  "email": "mai@example.vn", "unit_id": None, "roles": ["delegate", "specialist"],
+                                  "active": True}
+
+
+def test_uploads_are_recorded_with_name_hash_and_size(app, client, demo):
+    import hashlib
+    import io
+
+    from edoc.files.models import StoredFile
+
+    data = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+    login(client, "chuyenvien")
+    token = csrf_token(client, "/files/")
+    response = client.post("/files/", data={"csrf_token": token, "file": (io.BytesIO(data), "Tờ trình.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        file_id = db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()
+    [uploaded] = _entries(app, "file.upload")[-1:]
+    assert uploaded == {"actor_id": demo["chuyenvien"], "actor_name": "Phạm Quốc Bảo",
+                        "organisation_id": _org_id(app, demo), "object_type": "stored_file",
+                        "object_id": str(file_id),
+                        "changes": {"name": "Tờ trình.pdf", "sha256": hashlib.sha256(data).hexdigest(),
+                                    "size": len(data), "media_type": "application/pdf"}}
+
+
+def test_sign_in_and_sign_out_are_recorded(app, client, demo):
+    login(client, "vanthu")
+    assert client.post("/logout", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
+    [signed_in] = _entries(app, "auth.login")
+    [signed_out] = _entries(app, "auth.logout")
+    for entry in (signed_in, signed_out):
+        assert entry["actor_id"] == demo["vanthu"] and entry["organisation_id"] == _org_id(app, demo)
+        assert (entry["object_type"], entry["object_id"]) == ("user_account", str(demo["vanthu"]))
