@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 import uuid
@@ -234,6 +235,7 @@ def memory(server: SeaweedServer) -> None:
         label = "S3Store.put" if who == "edoc" else f"bare put_object(length=-1, part_size={PART_SIZE // MiB} MiB)"
         print(f"100 MB streamed upload, {label}: peak RSS +{figures['rss_growth']:.0f} MB "
               f"(process {figures['peak_rss']:.0f} MB), Python buffers peaked at {figures['traced']:.0f} MB")
+        print(f"  peak RSS measured by {figures['rss_method']}")
 
 
 def _memory_child(who: str) -> None:
@@ -255,14 +257,24 @@ def _memory_child(who: str) -> None:
 
     upload()  # once untimed, so first-use costs (bucket check, connections, imports) are not counted
     rss_before = _proc_status("VmRSS")
-    _reset_peak_rss()
-    upload()
-    peak_rss = _proc_status("VmHWM")
+    refused = _reset_peak_rss()
+    if refused is None:
+        upload()
+        peak_rss = _proc_status("VmHWM")
+        method = "kernel high-water mark (VmHWM)"
+    else:
+        # The high-water mark still holds the warm-up's peak: sample the resident size while uploading instead.
+        # A peak shorter than the interval can be missed, so this figure may read a little low.
+        with RssSampler(interval=0.002) as sampler:
+            upload()
+        peak_rss = sampler.peak
+        method = f"VmRSS sampled every 2 ms ({refused})"
     tracemalloc.start()
     upload()
     traced = tracemalloc.get_traced_memory()[1] / MiB
     tracemalloc.stop()
-    print(json.dumps({"rss_growth": peak_rss - rss_before, "peak_rss": peak_rss, "traced": traced}))
+    print(json.dumps({"rss_growth": peak_rss - rss_before, "peak_rss": peak_rss, "traced": traced,
+                      "rss_method": method}))
 
 
 def _proc_status(field: str) -> float:
@@ -275,9 +287,41 @@ def _proc_status(field: str) -> float:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def _reset_peak_rss() -> None:
-    with open("/proc/self/clear_refs", "w") as clear:
-        clear.write("5")  # 5: reset the peak resident set size to the current one (Linux 4.0+)
+def _reset_peak_rss() -> str | None:
+    """Reset the kernel's peak resident size to the current one; None when done, else why it could not be.
+
+    Containers often mount /proc read-only or refuse the write (EACCES, EPERM), and older kernels lack it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")  # 5: reset the peak resident set size to the current one (Linux 4.0+)
+    except OSError as exc:
+        return f"/proc/self/clear_refs: {exc.strerror or exc}"
+    return None
+
+
+class RssSampler:
+    """Polls VmRSS in a background thread; ``peak`` is the largest value seen, in MiB."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, _proc_status("VmRSS"))
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _proc_status("VmRSS"))
 
 
 def main() -> None:
