@@ -6,19 +6,21 @@ RUN apt-get update \
       libharfbuzz0b poppler-utils libreoffice-writer-nogui curl \
  && rm -rf /var/lib/apt/lists/*
 
-WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY edoc ./edoc
-COPY meetings ./meetings
-COPY signing ./signing
-COPY storage ./storage
-COPY templates ./templates
-RUN pip install --no-cache-dir '.[production,pkcs11]'
+# Installed, not run from the sources: they are removed once built, so the image runs exactly what the wheel carries
+# (templates included), from a working folder with no edoc/ in it to shadow the installed package.
+COPY pyproject.toml README.md /src/
+COPY edoc /src/edoc
+COPY meetings /src/meetings
+COPY signing /src/signing
+COPY storage /src/storage
+COPY templates /src/templates
+RUN pip install --no-cache-dir '/src[production,pkcs11]' && rm -rf /src
 # The one server command, shared with the test that starts it (tests/realtime/test_gunicorn.py).
 COPY scripts/serve /usr/local/bin/edoc-serve
 
 ENV EDOC_INSTANCE_PATH=/var/lib/edoc EDOC_ASYNC_MODE=gevent
 RUN useradd --system --home /var/lib/edoc edoc && mkdir -p /var/lib/edoc && chown edoc /var/lib/edoc
+WORKDIR /var/lib/edoc
 USER edoc
 EXPOSE 8000
 # One gevent worker per container (edoc-serve's default): Socket.IO needs sticky sessions across workers; scale

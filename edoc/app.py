@@ -16,15 +16,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import storage
-from edoc.config import Settings
+from edoc.config import Settings, templates_folder
 from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
 from edoc.core.forms import IdConverter
 from edoc.core.http import register_error_handlers
 from edoc.extensions import babel, csrf, login_manager, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
+TEMPLATES = templates_folder()
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 

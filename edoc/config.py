@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 
 from edoc.core.errors import ConfigError
 
+_PACKAGE = Path(__file__).resolve().parent
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -240,6 +241,17 @@ class Settings:
         except OSError as exc:
             raise ConfigError(f"EDOC_INSTANCE_PATH {self.instance_path} cannot be created: "
                               f"{exc.strerror or exc}") from None
+
+
+def templates_folder() -> Path:
+    """The Jinja2 templates, web pages and rendered documents alike. An installed wheel carries them inside the
+    package (pyproject.toml maps templates/ to edoc/templates); a checkout, editable installs included, keeps them
+    at the top of the repository beside edoc/."""
+    for candidate in (_PACKAGE / "templates", _PACKAGE.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise RuntimeError(f"edoc's templates are missing: neither {_PACKAGE / 'templates'} (an installed wheel) nor "
+                       f"{_PACKAGE.parent / 'templates'} (a checkout) holds base.html; reinstall edoc")
 
 
 def _check_driver(drivername: str) -> None:

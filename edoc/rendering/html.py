@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from edoc.config import templates_folder
 from edoc.rendering.dates import day_str, month_str, year_str
 from edoc.rendering.metrics import UNIT_WORDS, balanced_lines, text_width
 from edoc.rendering.spec import DocumentSpec
 from signing.forms import DIGIT_HEIGHT, PADDING
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = templates_folder()
 PT_PER_MM = 72 / 25.4
 
 # Page and columns, mm. Margins: top/bottom 20-25, left 30-35, right 15-20 (Appendix I, I.3).

@@ -7,7 +7,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import sysconfig
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -278,3 +280,88 @@ def test_health_check_answers_503_naming_the_database_once_it_is_down(tmp_path, 
         EDOC_STORAGE_DIR=str(tmp_path / "files"))), check_services=False)
     down = unreachable.test_client().get("/healthz")
     assert (down.status_code, down.json) == (503, {"status": "unavailable", "down": ["database"]})
+
+
+PACKAGED = ("edoc", "meetings", "signing", "storage", "templates")
+INSTALLED_APP = """
+import sys
+from pathlib import Path
+
+import edoc
+from edoc.app import create_app
+from edoc.rendering.pdf import render_pdf
+from edoc.rendering.samples import sample_445_kh
+
+venv = Path(sys.argv[1]).resolve()
+assert Path(edoc.__file__).resolve().is_relative_to(venv), f"edoc imported from {edoc.__file__}, not the wheel"
+app = create_app()
+app.config.update(WTF_CSRF_ENABLED=False)
+client = app.test_client()
+assert client.get("/login").status_code == 200
+assert "Không tìm thấy".encode() in client.get("/no-such-page").data
+home = client.post("/login", data={"username": "vanthu", "password": "GiaLam@2023"}, follow_redirects=True)
+assert home.status_code == 200 and "Văn thư".encode() in home.data, home.data[:500]
+assert render_pdf(sample_445_kh()).pdf.startswith(b"%PDF")
+print("rendered from", app.template_folder)
+"""
+
+
+def _tracked_files(source: Path) -> set[str]:
+    """The files of the packaged folders as git tracks them (others' untracked work in the checkout aside), named
+    as the wheel names them."""
+    listed = subprocess.run(["git", "ls-files", "--", *PACKAGED], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    if listed.returncode == 0 and listed.stdout.strip():
+        names = set(listed.stdout.splitlines())
+    else:  # not a git checkout (a source archive): what was copied
+        names = {str(f.relative_to(source)) for d in PACKAGED for f in (source / d).rglob("*") if f.is_file()}
+    return {"edoc/" + n if n.startswith("templates/") else n for n in names}
+
+
+@pytest.mark.slow
+def test_an_installed_wheel_carries_its_templates_and_runs_outside_the_checkout(tmp_path):
+    """templates/ sits at the top of the repository; a non-editable install (the Docker image's) must still find
+    it. The wheel is built from a copy (setuptools writes build/ beside its sources), installed into a new venv
+    whose dependencies come from this one (a .pth: no download), and run from a folder outside the checkout."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in PACKAGED:
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)],
+                           capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    [wheel] = wheels.glob("edoc-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        carried = set(archive.namelist())
+    left_out = sorted(_tracked_files(source) - carried)
+    assert not left_out, (f"the wheel lacks {left_out}: list a new Python folder in [tool.setuptools] packages, a "
+                          f"new kind of data file in package-data (pyproject.toml)")
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                             capture_output=True, text=True, check=True, timeout=60).stdout.strip()
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps",
+                                str(wheel)], capture_output=True, text=True, timeout=300)
+    assert installed.returncode == 0, installed.stderr
+    # Only now, so that pip never sees (nor offers to replace) this venv's edoc. Appended after the new venv's own
+    # site-packages, so edoc comes from the wheel; this venv's editable finder is not loaded (a .pth line adds a
+    # path, it does not process that folder's .pth files).
+    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EDOC_", "PYTHON"))}
+    env.update(_env(elsewhere / "instance"))
+    for command in (["db", "upgrade"], ["demo"]):
+        ran = subprocess.run([str(venv / "bin" / "edoc"), *command], cwd=elsewhere, env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert ran.returncode == 0, ran.stderr
+    ran = subprocess.run([str(python), "-c", INSTALLED_APP, str(venv)], cwd=elsewhere, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == f"rendered from {Path(purelib).resolve() / 'edoc' / 'templates'}", ran.stdout
