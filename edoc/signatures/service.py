@@ -34,11 +34,19 @@ from edoc.signatures.credentials import (
 )
 from edoc.signatures.models import ValidationRecord
 from edoc.signatures.trust import revocation_mode, timestamper, trust_roots, validation_context
-from signing.errors import CertificateNotUsable, MissingField, PlacementNotFound, SigningError
+from signing.errors import (
+    CertificateNotUsable,
+    CorruptPdf,
+    EncryptedPdf,
+    ExistingSignatureBroken,
+    MissingField,
+    PlacementNotFound,
+    SigningError,
+)
 from signing.keys import SigningCredential as SigningKey
 from signing.placement import MM, Placement, box_above_name
 from signing.placement import page_sizes as signing_page_sizes
-from signing.sign import add_document_timestamp, seal_pdf, sign_attachment, sign_pdf
+from signing.sign import add_document_timestamp, open_pdf, seal_pdf, sign_attachment, sign_pdf
 from signing.validate import ValidationReport, validate_pdf
 
 log = logging.getLogger(__name__)
@@ -303,11 +311,23 @@ def validate_file(actor: User, file: StoredFile) -> tuple[ValidationReport, Vali
 
 
 def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, context: str) -> None:
-    """A PDF that enters the system as part of a document (an uploaded version or attachment): if it is
-    signed, its signatures are checked and the report kept with the document."""
+    """A PDF that enters the system as part of a document (an uploaded version or attachment): it must be one
+    that can be signed later (the signer signs the version, the organisation each PDF attachment at issue),
+    so an encrypted file, or one whose signatures no longer match its bytes (signing on top would make the
+    tampered file look endorsed), is refused now rather than at signing or issue. If it is signed, its
+    signatures are checked and the report kept with the document."""
     if file.media_type != sniff.PDF:
         return
     pdf = read_verified(file)
+    try:
+        open_pdf(pdf)
+    except CorruptPdf:
+        # Not refused here (yet): attachments have always been taken as the bytes they are, and an unreadable
+        # one is refused with its reason when the organisation signs it at issue. See docs/decisions.md.
+        pass
+    except (EncryptedPdf, ExistingSignatureBroken) as exc:
+        raise ValidationFailed(f"Không nhận tệp PDF “{file.original_name}”: {exc}.",
+                               field="source" if context == "version" else "file") from None
     if b"/ByteRange" not in pdf:
         return  # no signature dictionary anywhere: nothing to report
     keep_report(actor, doc.organisation_id, file, validate_bytes(doc.organisation_id, pdf), context=context,

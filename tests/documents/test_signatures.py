@@ -492,6 +492,160 @@ def test_validation_page_reports_and_stores(app, demo, make_document):
         assert json.loads(rows[0].report)["signatures"][1]["field"] == "sig_seal"
 
 
+def _encrypted(pdf: bytes) -> bytes:
+    from pyhanko.pdf_utils.crypt import StandardSecurityHandler
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(pdf)))
+    writer._assign_security_handler(StandardSecurityHandler.build_from_pw("owner", "user"))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _broken_signature(pdf: bytes) -> bytes:
+    """``pdf`` signed elsewhere (by a CA we do not know), then one signed byte changed: the binary comment on
+    the second line, so the file still reads and its text is the same, but the signature no longer matches."""
+    from signing.placement import Placement
+    from signing.sign import sign_pdf
+
+    signed = sign_pdf(pdf, create_ca(name="CA nơi khác").issue("Trần Văn Khách"), field="sig_khac",
+                      placement=Placement(0, (40.0, 40.0, 160.0, 80.0)))
+    assert signed[9:10] == b"%" and signed[10] > 127
+    tampered = signed[:10] + bytes([signed[10] ^ 1]) + signed[11:]
+    [report] = validate_pdf(tampered, trust_roots=[]).signatures
+    assert report.verdict == "broken" and not report.intact
+    return tampered
+
+
+def test_encrypted_pdfs_and_broken_signatures_are_refused_on_the_way_in(app, demo, make_document):
+    """As a draft (page and API), as an attachment, or to be checked: an encrypted PDF, and a PDF whose
+    existing signature no longer matches its bytes, get a clear 4xx and nothing is stored."""
+    from tests.documents.conftest import DRAFT_LINES, api_token, simple_pdf
+    from tests.documents.test_uploads import _form
+
+    draft = simple_pdf(DRAFT_LINES)
+    encrypted, broken = _encrypted(draft), _broken_signature(draft)
+    # (file, what a draft upload says, what an attachment upload says): the draft's own check says "được mã
+    # hóa (đặt mật khẩu)" and refuses any signed PDF (its number and date fields would come after a signature);
+    # the attachment's is the signing library's, which the organisation's signature at issue would meet
+    cases = [(encrypted, "được mã hóa", "được mã hóa (có mật khẩu)"),
+             (broken, "tệp PDF đã được ký số", "chữ ký số “sig_khac” đã có trong tệp không còn nguyên vẹn")]
+    doc_id = make_document("draft")
+    client = app.test_client()
+    login(client, "chuyenvien")
+    headers = api_token(app, demo["chuyenvien"])
+    with app.app_context():
+        documents_before = _count(OutgoingDocument)
+        versions_before = len(get_doc(doc_id).versions)
+    before = stored(app)
+    for pdf, as_draft, as_attachment in cases:
+        new = client.post("/documents/new", content_type="multipart/form-data", data={
+            **_form(app, demo), "source": (io.BytesIO(pdf), "du-thao.pdf"),
+            "csrf_token": csrf_token(client, "/documents/new")})
+        assert new.status_code == 400 and as_draft in new.get_data(as_text=True), as_draft
+        version = app.test_client().post(f"/api/v1/documents/{doc_id}/versions", headers=headers,
+                                         content_type="multipart/form-data",
+                                         data={"file": (io.BytesIO(pdf), "du-thao.pdf"), "note": "Bản PDF"})
+        assert version.status_code == 400 and as_draft in version.json["error"]["message"], version.json
+        attached = client.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(client, f"/documents/{doc_id}"), "file": (io.BytesIO(pdf), "phu-luc.pdf"),
+            "title": "Phụ lục"})
+        page = attached.get_data(as_text=True)
+        assert attached.status_code == 400 and as_attachment in page and "“phu-luc.pdf”" in page, as_attachment
+    checked = client.post("/signatures/validate", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/signatures/validate"),
+        "file": (io.BytesIO(encrypted), "kiem-tra.pdf")})
+    assert checked.status_code == 400 and "được mã hóa" in checked.get_data(as_text=True)
+    assert stored(app) == before
+    with app.app_context():
+        assert _count(OutgoingDocument) == documents_before
+        assert len(get_doc(doc_id).versions) == versions_before and get_doc(doc_id).attachments == []
+        assert _count(ValidationRecord) == 0
+    # a tampered file can still be checked: that is what the check is for, and its report is kept
+    report = client.post("/signatures/validate", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/signatures/validate"),
+        "file": (io.BytesIO(broken), "kiem-tra.pdf")})
+    assert report.status_code == 200 and "ĐÃ BỊ THAY ĐỔI" in report.get_data(as_text=True)
+
+
+def test_signing_a_stored_pdf_that_is_encrypted_or_has_a_broken_signature_is_refused(app, demo):
+    """Files that were let in before these checks (stored as they are here): signing refuses them with the
+    reason, and the document and the store are unchanged."""
+    from tests.documents.conftest import DRAFT_LINES, simple_pdf
+
+    draft = simple_pdf(DRAFT_LINES)
+    leader = app.test_client()
+    login(leader, "chutich")
+    for message, pdf in (("được mã hóa", _encrypted(draft)),
+                         ("không còn nguyên vẹn", _broken_signature(_report_pdf("Nguyễn Văn Hùng")))):
+        doc_id = _uploaded_document(app, demo, pdf)
+        before = stored(app)
+        refused = _sign(leader, doc_id)
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), message
+        assert stored(app) == before
+        with app.app_context():
+            doc = get_doc(doc_id)
+            assert (doc.status, doc.signed_file_id, read_verified(doc.current_version.pdf_file)) == (
+                Status.APPROVED.value, None, pdf)
+
+
+def test_an_expired_or_untrusted_certificate_is_refused_at_signing(app, demo, make_document):
+    """Certificates pass their checks at import; one that has expired since, or whose root the admin has
+    removed from the trust store since, is refused when signing (one document or a batch), the documents
+    unchanged."""
+    from datetime import UTC, datetime
+
+    from edoc.signatures.devca import load_or_create_ca
+
+    ids = [make_document("approved") for _ in range(2)]
+    leader = app.test_client()
+    login(leader, "chutich")
+
+    def refused_everywhere(message: str) -> None:
+        before = stored(app)
+        one = _sign(leader, ids[0])
+        assert one.status_code == 400 and message in one.get_data(as_text=True), one.get_data(as_text=True)[:800]
+        batch = leader.post("/signatures/batch", headers={"Accept": "application/json"},
+                            data={"ids": [str(i) for i in ids], "pin": "123456",
+                                  "csrf_token": csrf_token(leader, "/signatures/pending")})
+        assert batch.status_code == 200 and batch.json["signed"] == 0
+        assert [message in (r["error"] or "") for r in batch.json["results"]] == [True, True], batch.json
+        assert stored(app) == before
+        with app.app_context():
+            assert all(get_doc(i).signed_file_id is None and get_doc(i).status == Status.APPROVED.value
+                       for i in ids)
+
+    # the demo's root leaves the trust store (the admin's page): the credential no longer chains to a root
+    admin = app.test_client()
+    login(admin, "quantri")
+    with app.app_context():
+        [root_id] = db.session.execute(select(TrustedRoot.id)).scalars()
+    assert admin.post(f"/signatures/trust/{root_id}/delete",
+                      data={"csrf_token": csrf_token(admin, "/signatures/trust")}).status_code == 302
+    refused_everywhere("không thuộc tổ chức cung cấp dịch vụ tin cậy")
+    assert "cần thêm chứng thư gốc" in _sign(leader, ids[0]).get_data(as_text=True)
+
+    # trusted again, but the leader's certificate has expired since it was kept (kept through the service,
+    # as import would refuse it today)
+    with app.app_context():
+        ca = load_or_create_ca()
+        leader_row = db.session.get(User, demo["chutich"])
+        add_trusted_root(None, leader_row.organisation, ca.der(), "edoc DEVELOPMENT CA")
+        expired = ca.issue(leader_row.full_name, valid_from=datetime.now(UTC) - timedelta(days=400), days=30)
+        save_credential(None, leader_row.organisation, expired, user=leader_row, pin="123456", source="devca")
+        db.session.commit()
+    refused_everywhere("đã hết hạn")
+    # with a valid certificate again, the same documents sign
+    with app.app_context():
+        leader_row = db.session.get(User, demo["chutich"])
+        save_credential(None, leader_row.organisation, load_or_create_ca().issue(leader_row.full_name),
+                        user=leader_row, pin="123456", source="devca")
+        db.session.commit()
+    assert _sign(leader, ids[0]).status_code == 302
+
+
 def test_keys_are_never_downloadable_and_the_organisations_page_is_admin_only(app, demo):
     with app.app_context():
         credential = db.session.execute(select(SigningCredential).where(
