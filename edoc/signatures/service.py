@@ -7,6 +7,7 @@ from ``edoc.signatures.credentials``, roots, revocation and the timestamp author
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import select
 
 from edoc.accounts.models import User
@@ -25,6 +27,7 @@ from edoc.core.errors import DomainError, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
+from edoc.files.images import INK_SHARE, ink_share
 from edoc.files.models import StoredFile
 from edoc.files.service import read_verified, store_bytes
 from edoc.signatures.credentials import (
@@ -149,7 +152,22 @@ class _SignerSetup:
             raise SigningRefused("Bạn chưa có ảnh chữ ký (PNG). Hãy tải ảnh chữ ký ở trang tài khoản.")
         image = db.session.get(StoredFile, actor.signature_file_id)
         assert image is not None
-        return cls(read_verified(image), actor.organisation.place_name, _signature_options(actor.organisation_id))
+        png = read_verified(image)
+        _require_blue(png)
+        return cls(png, actor.organisation.place_name, _signature_options(actor.organisation_id))
+
+
+def _require_blue(png: bytes) -> None:
+    """The signer's image is blue (Decree 30, Appendix I). Uploads are checked for it; an image kept before
+    that check, in another ink, is refused here rather than drawn into a document."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            share = ink_share(image, "blue")
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return  # an unreadable image is refused by the appearance, with its own message
+    if share is None or share < INK_SHARE:
+        raise SigningRefused("Ảnh chữ ký của bạn không phải màu xanh (Phụ lục I, Nghị định 30/2020/NĐ-CP): hãy "
+                             "tải ảnh chữ ký mực xanh, nền trong suốt, rồi ký lại.")
 
 
 def _sign_with(setup: _SignerSetup, actor: User, doc: OutgoingDocument, key: SigningKey,

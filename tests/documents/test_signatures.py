@@ -150,6 +150,38 @@ def test_wrong_pin_and_missing_certificate_are_clear_and_change_nothing(app, dem
     assert _sign(client, doc_id).status_code == 404
 
 
+def test_a_signature_image_not_in_blue_ink_is_refused_at_signing(app, demo, make_document):
+    """An image kept before uploads were checked for blue ink (stored here as it is): the signature is
+    refused with what to do, one document or a batch, and nothing changes; a blue image signs."""
+    from edoc.signatures.devca import signature_png
+
+    doc_id = make_document("approved")
+    black = _png((0, 0, 0, 255))
+    with app.app_context():
+        leader_row = db.session.get(User, demo["chutich"])
+        leader_row.signature_file_id = store_bytes(black, "chu-ky-den.png", uploader=leader_row,
+                                                   purpose="signature-image", media_type=sniff.PNG).id
+        db.session.commit()
+    before = stored(app)
+    leader = app.test_client()
+    login(leader, "chutich")
+    refused = _sign(leader, doc_id)
+    assert refused.status_code == 400 and "Ảnh chữ ký của bạn không phải màu xanh" in refused.get_data(as_text=True)
+    batch = leader.post("/signatures/batch", headers={"Accept": "application/json"},
+                        data={"ids": [str(doc_id)], "pin": "123456",
+                              "csrf_token": csrf_token(leader, "/signatures/pending")})
+    assert batch.status_code == 400 and "không phải màu xanh" in batch.json["error"]["message"]
+    assert stored(app) == before
+    with app.app_context():
+        assert get_doc(doc_id).signed_file_id is None
+        leader_row = db.session.get(User, demo["chutich"])
+        leader_row.signature_file_id = store_bytes(signature_png(leader_row.full_name), "chu-ky.png",
+                                                   uploader=leader_row, purpose="signature-image",
+                                                   media_type=sniff.PNG).id
+        db.session.commit()
+    assert _sign(leader, doc_id).status_code == 302
+
+
 def test_wrong_pins_lock_signing_for_a_while(app, demo, make_document):
     doc_id = make_document("approved")
     leader = app.test_client()
