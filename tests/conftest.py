@@ -19,11 +19,13 @@ from sqlalchemy import create_engine, text
 
 from edoc.app import create_app
 from edoc.config import Settings
-from tests.support.components import missing, port_open, postgres_url
+from tests.support.components import postgres_url
 
-BACKENDS = ["sqlite", "postgres"]
-# ci_skips: under CI=true any skipped test fails the run; pytester: to test that plugin itself.
-pytest_plugins = ["tests.support.ci_skips", "pytester"]
+# The PostgreSQL half is marked, so that `-m postgres` selects it (and `-m "not postgres"` leaves it out).
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# ci_skips: under CI=true any skipped test fails the run; servers: stops the throwaway PostgreSQL and Redis servers
+# tests/support/components.py may start; pytester: to test those plugins themselves.
+pytest_plugins = ["tests.support.ci_skips", "tests.support.servers", "pytester"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,12 +64,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh PostgreSQL database for this session, migrated to head, dropped at the end."""
+    """A fresh PostgreSQL database for this session, migrated to head, dropped at the end. The server is the
+    configured one or a throwaway (tests/support/components.py); with neither, the PostgreSQL tests skip."""
     base = postgres_url()
-    host_port = base.rsplit("@", 1)[-1].split("/")[0]
-    host, _, port = host_port.partition(":")
-    if not port_open(host, int(port or 5432)):
-        missing("PostgreSQL", f"nothing listens on {host_port} (set EDOC_TEST_POSTGRES)")
     name = f"edoc_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

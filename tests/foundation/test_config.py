@@ -217,6 +217,7 @@ def test_a_database_behind_or_ahead_of_the_code_is_refused(tmp_path, sqlite_temp
         assert expected in str(refused.value)
 
 
+@pytest.mark.postgres
 def test_an_empty_postgresql_database_is_refused(tmp_path, postgres_database):
     from sqlalchemy import create_engine, text
 
