@@ -206,8 +206,17 @@ def text_layout(pdf: bytes, *, first_page: int | None = None, last_page: int | N
         raise TextLayoutError("unreadable") from None
 
 
-def find_text_lines(pdf: bytes, text: str) -> list[Placement]:
-    """Every text line containing ``text`` (case and spacing ignored), via poppler's ``pdftotext -bbox-layout``."""
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text as poppler lays it out, its box in PDF points (origin at the page's lower left)."""
+
+    page: int
+    text: str
+    box: Box
+
+
+def text_lines(pdf: bytes) -> list[TextLine]:
+    """Every text line of the PDF, via poppler's ``pdftotext -bbox-layout``; refusals say what to do."""
     try:
         root = text_layout(pdf)
     except TextLayoutError as exc:
@@ -216,28 +225,57 @@ def find_text_lines(pdf: bytes, text: str) -> list[Placement]:
         if exc.reason == "timeout":
             raise PlacementNotFound("đọc chữ trong tệp PDF quá lâu") from None
         raise CorruptPdf("không đọc được chữ trong tệp PDF (pdftotext báo lỗi)") from None
-    wanted = _fold(text)
-    found: list[Placement] = []
+    lines: list[TextLine] = []
     for page_index, page in enumerate(root.iter(f"{XHTML}page")):
         height = float(page.get("height", "0"))
         for line in page.iter(f"{XHTML}line"):
             words = " ".join(w.text or "" for w in line.iter(f"{XHTML}word"))
-            if wanted and wanted in _fold(words):
-                x1, y_top = float(line.get("xMin", "0")), float(line.get("yMin", "0"))
-                x2, y_bottom = float(line.get("xMax", "0")), float(line.get("yMax", "0"))
-                found.append(Placement(page_index, (x1, height - y_bottom, x2, height - y_top)))
-    return found
+            x1, y_top = float(line.get("xMin", "0")), float(line.get("yMin", "0"))
+            x2, y_bottom = float(line.get("xMax", "0")), float(line.get("yMax", "0"))
+            lines.append(TextLine(page_index, words, (x1, height - y_bottom, x2, height - y_top)))
+    return lines
+
+
+def _matching(lines: list[TextLine], text: str) -> list[TextLine]:
+    wanted = _fold(text)
+    return [line for line in lines if wanted and wanted in _fold(line.text)]
+
+
+def find_text_lines(pdf: bytes, text: str) -> list[Placement]:
+    """Every text line containing ``text`` (case and spacing ignored), via poppler's ``pdftotext -bbox-layout``."""
+    return [Placement(line.page, line.box) for line in _matching(text_lines(pdf), text)]
 
 
 def box_above_name(pdf: bytes, name: str, *, height: float = 22 * MM, min_width: float = 50 * MM,
-                   gap: float = 2.0) -> Placement:
+                   gap: float = 2 * MM, min_height: float = 8 * MM) -> Placement:
     """A box for the signer's signature just above their name (the last place the name appears: the signature
-    block closes the document), centred on it, ``height`` tall and at least ``min_width`` wide."""
-    lines = find_text_lines(pdf, name)
-    if not lines:
+    block closes the document), centred on it, ``height`` tall and at least ``min_width`` wide, ``gap`` above
+    the name.
+
+    It stays ``gap`` below the nearest line above it that it would otherwise cross (the signer's title, e.g.
+    "CHỦ TỊCH"): where the space between title and name is short, the box shrinks, keeping its proportions,
+    so the image is drawn between them and not over the title. Less than ``min_height`` of space is no place
+    to sign: the signer then chooses one on the page."""
+    lines = text_lines(pdf)
+    named = _matching(lines, name)
+    if not named:
         raise PlacementNotFound(f"không tìm thấy họ tên “{name}” trong văn bản; hãy chọn vị trí ký trên trang")
-    line = lines[-1]
+    line = named[-1]
     x1, _y1, x2, y2 = line.box
     width = max(x2 - x1, min_width)
     centre = (x1 + x2) / 2
-    return Placement(line.page, (centre - width / 2, y2 + gap, centre + width / 2, y2 + gap + height))
+    left, right = centre - width / 2, centre + width / 2
+    bottom = y2 + gap
+    # lines wholly above the name that the box's columns would reach: a line beside the name (another column,
+    # the same row) is not above it
+    above = [other.box[1] for other in lines
+             if other.page == line.page and other is not line and other.box[1] >= y2 - 0.5
+             and other.box[0] < right and other.box[2] > left]
+    ceiling = min(above) - gap if above else None
+    if ceiling is not None and bottom + height > ceiling:
+        room = ceiling - bottom
+        if room < min_height:
+            raise PlacementNotFound(f"không đủ chỗ giữa chức danh và họ tên “{name}” để đặt chữ ký; hãy chọn vị "
+                                    "trí ký trên trang")
+        width, height = width * room / height, room
+    return Placement(line.page, (centre - width / 2, bottom, centre + width / 2, bottom + height))

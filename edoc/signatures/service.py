@@ -102,9 +102,8 @@ def chosen_placement(page: int, x: float, y: float) -> Placement:
 def _place_by_name(pdf: bytes, signer: User) -> Placement:
     try:
         return box_above_name(pdf, signer.full_name)
-    except PlacementNotFound:
-        raise PlacementNeeded("Tệp không có ô chữ ký và không tìm thấy họ tên người ký trong văn bản: hãy chọn "
-                              "vị trí ký trên trang.") from None
+    except PlacementNotFound as exc:  # the name is not there, or there is no room above it
+        raise PlacementNeeded(f"Tệp không có ô chữ ký và {exc}.") from None
     except SigningError as exc:
         raise _refusal(exc, "Không xác định được vị trí ký") from None
 

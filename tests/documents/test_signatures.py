@@ -374,13 +374,13 @@ def _uploaded_document(app, demo, pdf: bytes) -> int:
         return doc.id
 
 
-def _report_pdf(signer_name: str) -> bytes:
+def _report_pdf(signer_name: str, space_mm: float = 30) -> bytes:
     from weasyprint import HTML
 
     return HTML(string=f"""<html><body style="font-family: 'Liberation Serif'; font-size: 13pt">
         <p>Số: /BC-LĐLĐ</p><p>Gia Lâm, ngày tháng năm 2026</p><h3>BÁO CÁO</h3><p>Nội dung báo cáo.</p>
         <p style="margin-left: 60%; text-align: center"><b>CHỦ TỊCH</b></p>
-        <p style="margin-left: 60%; margin-top: 30mm; text-align: center"><b>{signer_name}</b></p>
+        <p style="margin-left: 60%; margin-top: {space_mm}mm; text-align: center"><b>{signer_name}</b></p>
         </body></html>""").write_pdf()
 
 
@@ -395,6 +395,24 @@ def test_an_uploaded_pdf_is_signed_above_the_signers_name(app, demo):
     assert box.page == 0 and box.box[0] > 595 * 0.5  # in the signer's column, right half of the page
     [report] = validate_pdf(signed, trust_roots=[]).signatures
     assert report.intact and report.signer == "Nguyễn Văn Hùng"
+
+
+def test_an_uploaded_pdf_with_the_title_close_above_the_name(app, demo):
+    """The box shrinks to fit between title and name; with no room at all, the signer is asked for a place."""
+    cramped = _uploaded_document(app, demo, _report_pdf("Nguyễn Văn Hùng", space_mm=16))
+    no_room = _uploaded_document(app, demo, _report_pdf("Nguyễn Văn Hùng", space_mm=0))
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, cramped).status_code == 302
+    with app.app_context():
+        box = field_boxes(read_verified(get_doc(cramped).signed_file))["sig_signer"]
+    assert 8 * MM <= box.box[3] - box.box[1] < 22 * MM
+    refused = _sign(leader, no_room)
+    assert refused.status_code == 400
+    assert ("Tệp không có ô chữ ký và không đủ chỗ giữa chức danh và họ tên “Nguyễn Văn Hùng” để đặt chữ ký; hãy "
+            "chọn vị trí ký trên trang.") in refused.get_data(as_text=True)
+    with app.app_context():
+        assert get_doc(no_room).signed_file_id is None
 
 
 def test_an_uploaded_pdf_without_the_name_is_signed_where_the_signer_clicks(app, demo):

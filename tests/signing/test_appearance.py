@@ -170,6 +170,49 @@ def test_signature_lands_between_title_and_name(plain_pdf, leader, signature_png
     assert validate_pdf(signed, trust_roots=[leader.chain[-1]]).all_valid
 
 
+def _signer_block(space_mm: float) -> bytes:
+    """``SIGNER_BLOCK_HTML`` with ``space_mm`` between the title and the name instead of 30 mm."""
+    from weasyprint import HTML
+
+    from tests.signing.conftest import SIGNER_BLOCK_HTML
+
+    html = SIGNER_BLOCK_HTML.replace(".space { height: 30mm; }", f".space {{ height: {space_mm}mm; }}")
+    assert html != SIGNER_BLOCK_HTML
+    return HTML(string=html).write_pdf()
+
+
+def test_a_roomy_signer_block_gets_the_full_box(plain_pdf):
+    placement = box_above_name(plain_pdf, "Nguyễn Văn Hùng")
+    [name] = find_text_lines(plain_pdf, "Nguyễn Văn Hùng")
+    assert placement.height == pytest.approx(22 * MM) and placement.width >= 50 * MM - 0.01
+    assert placement.box[1] == pytest.approx(name.box[3] + 2 * MM)  # 2 mm above the name
+
+
+def test_a_title_close_above_the_name_shrinks_the_box_between_them(leader, signature_png):
+    """10 mm between title and name (the line boxes leave less): the box fits between them, 2 mm from each,
+    with the proportions of the full box; the image drawn in it stays off the title."""
+    pdf = _signer_block(10)
+    [title] = find_text_lines(pdf, "CHỦ TỊCH")
+    [name] = find_text_lines(pdf, "Nguyễn Văn Hùng")
+    full = Placement(0, (0, 0, max(name.width, 50 * MM), 22 * MM))
+    placement = box_above_name(pdf, "Nguyễn Văn Hùng")
+    x1, y1, x2, y2 = placement.box
+    assert y1 == pytest.approx(name.box[3] + 2 * MM) and y2 == pytest.approx(title.box[1] - 2 * MM)
+    assert placement.height < 22 * MM - 5  # really shrunk, not merely nudged
+    assert placement.width / placement.height == pytest.approx(full.width / full.height)
+    assert (x1 + x2) / 2 == pytest.approx((name.box[0] + name.box[2]) / 2, abs=0.01)
+    signed = sign_pdf(pdf, leader, image_png=signature_png, placement=placement)
+    image = drawn_image_box(PdfFileReader(io.BytesIO(signed)), "sig_signer")
+    assert image is not None and name.box[3] < image.box[1] and image.box[3] < title.box[1]
+    # what the old rule gave, a 22 mm box from 2 pt above the name, reached into the title
+    assert name.box[3] + 2 + 22 * MM > title.box[1]
+
+
+def test_no_room_between_title_and_name(plain_pdf):
+    with pytest.raises(PlacementNotFound, match="không đủ chỗ giữa chức danh và họ tên .*chọn vị trí ký"):
+        box_above_name(_signer_block(0), "Nguyễn Văn Hùng")
+
+
 def test_name_not_in_the_text(plain_pdf):
     with pytest.raises(PlacementNotFound, match="không tìm thấy họ tên “Trần Văn Không”"):
         box_above_name(plain_pdf, "Trần Văn Không")
