@@ -120,11 +120,15 @@ def storage_group() -> None:
 
 @storage_group.command("sweep")
 @click.option("--dry-run", is_flag=True)
-def storage_sweep(dry_run: bool) -> None:
+@click.option("--older-than-minutes", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Spare objects written more recently: their upload may still be committing.")
+def storage_sweep(dry_run: bool, older_than_minutes: int) -> None:
     """Delete stored objects no row points at (left by a crash between upload and commit)."""
+    from datetime import timedelta
+
     from edoc.files.service import sweep_orphans
 
-    orphans = sweep_orphans(dry_run=dry_run)
+    orphans = sweep_orphans(dry_run=dry_run, grace=timedelta(minutes=older_than_minutes))
     click.echo(f"{len(orphans)} orphan object(s){' found' if dry_run else ' deleted'}.")
 
 

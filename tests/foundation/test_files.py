@@ -246,6 +246,24 @@ def test_the_sweep_removes_old_orphans_and_spares_fresh_ones(client, demo, app, 
     assert client.get(f"/files/{_file_id(app)}").data == PDF
 
 
+def test_the_sweep_command_takes_the_grace_in_minutes(app, demo):
+    """`edoc storage sweep`: an hour's grace unless told otherwise; a negative grace is refused by click."""
+    from edoc.files.service import get_store
+
+    with app.app_context():
+        store = get_store()
+        fresh = store.put(io.BytesIO(b"fresh orphan")).key
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["storage", "sweep", "--dry-run"])
+    assert result.exit_code == 0 and result.output.strip() == "0 orphan object(s) found."
+    result = runner.invoke(args=["storage", "sweep", "--older-than-minutes", "-5"])
+    assert result.exit_code == 2 and "older-than-minutes" in result.output
+    result = runner.invoke(args=["storage", "sweep", "--older-than-minutes", "0"])
+    assert result.exit_code == 0 and result.output.strip() == "1 orphan object(s) deleted."
+    with app.app_context():
+        assert not get_store().exists(fresh)
+
+
 def _file_id(app) -> int:
     with app.app_context():
         return db.session.execute(select(StoredFile.id).where(StoredFile.purpose == "upload")).scalar_one()
