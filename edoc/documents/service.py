@@ -7,7 +7,7 @@ realtime events, which leave after the commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -144,8 +144,25 @@ def _validate(actor: User, data: DraftData) -> DraftData:
         reader = db.session.get(User, reader_id)
         if reader is None or reader.organisation_id != org_id:
             raise ValidationFailed("Người xem/góp ý không thuộc cơ quan.", field="reader_ids")
+    if data.secrecy:
+        _require_issuing_clerk(org_id, [actor.id, data.signer_id, *data.reader_ids])
     data.note = clean(data.note)
     return data
+
+
+SECRET_NEEDS_CLERK = ("Văn bản mật chỉ những người có tên được xem, nên văn thư cấp số và ban hành phải có tên: "
+                      "thêm một văn thư đang làm việc của cơ quan vào danh sách người xem.")
+
+
+def _require_issuing_clerk(org_id: int, people: Iterable[int | None]) -> None:
+    """A secret document is seen only by its drafter, its signer and its named readers (``policy.can_view``); if
+    none of them is an active clerk, nobody can issue it and it would wait for ever once approved. Refused while
+    it can still be fixed (drafting, submitting), not discovered after approval."""
+    ids = {i for i in people if i is not None}
+    users = db.session.execute(select(User).where(User.id.in_(ids), User.organisation_id == org_id,
+                                                  User.active.is_(True))).scalars() if ids else []
+    if not any(u.has_role(Role.CLERK) for u in users):
+        raise ValidationFailed(SECRET_NEEDS_CLERK, field="reader_ids")
 
 
 def _validate_recipient(org_id: int, r: RecipientData) -> RecipientData:
@@ -271,6 +288,9 @@ def add_attachment(actor: User, doc: OutgoingDocument, file: StoredFile, title: 
 
 def submit(actor: User, doc: OutgoingDocument) -> None:
     policy.require(policy.can_submit(actor, doc), "Chỉ người soạn thảo được trình ký dự thảo của mình.")
+    if doc.is_secret:
+        # checked again: the clerk named while drafting may have left or changed role since
+        _require_issuing_clerk(doc.organisation_id, [doc.drafter_id, doc.signer_id, *(r.user_id for r in doc.readers)])
     doc.status = Status.SUBMITTED.value
     doc.return_reason = ""
     record("document.submit", doc, actor=actor, changes={"signer_id": doc.signer_id})

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.core.db import db
+from edoc.core.errors import ValidationFailed
 from edoc.documents import service
+from edoc.documents.models import OutgoingDocument
 from edoc.organisations.models import Unit
 from tests.documents.conftest import api_token, get_doc, simple_pdf
 from tests.support.web import csrf_token, login
@@ -187,6 +189,37 @@ def test_secret_document_only_for_named_readers_pages_and_api(app, demo, make_do
             assert inbox.get_json()["documents"] == []
     listing = app.test_client().get("/api/v1/documents?box=issued", headers=_headers(app, demo, "phochutich"))
     assert listing.get_json()["documents"] == []
+
+
+def test_a_secret_document_needs_a_clerk_among_its_readers(app, demo, make_document):
+    """Only its named readers see a secret document, the clerk included: with no clerk among them nobody could
+    issue it once approved. Refused when drafted (service, page and API alike) with what to do, nothing stored;
+    and at submit if the clerk named while drafting has left since."""
+    from tests.documents.conftest import stored
+
+    before = stored(app)
+    with pytest.raises(ValidationFailed, match="thêm một văn thư"):
+        make_document("draft", secrecy="Mật", reader_ids=[demo["thuky"]])
+    client = app.test_client()
+    login(client, "chuyenvien")
+    page = client.post("/documents/new", data={**_form(app, demo), "secrecy": "Mật", "readers": [str(demo["thuky"])],
+                                               "csrf_token": csrf_token(client, "/documents/new")})
+    assert page.status_code == 400 and "thêm một văn thư đang làm việc" in page.get_data(as_text=True)
+    api = app.test_client().post("/api/v1/documents", headers=_headers(app, demo, "chuyenvien"), json={
+        "type": "KH", "summary": "Phương án bảo vệ bí mật", "signer_id": demo["chutich"], "secrecy": "Mật"})
+    assert api.status_code == 400 and "thêm một văn thư" in api.get_json()["error"]["message"]
+    with app.app_context():
+        assert db.session.execute(select(OutgoingDocument)).first() is None
+    assert stored(app) == before
+    # named while drafting, gone (deactivated) by the time it is submitted
+    doc_id = make_document("draft", render=False, secrecy="Mật", reader_ids=[demo["vanthu"]])
+    with app.app_context():
+        db.session.get(User, demo["vanthu"]).active = False
+        db.session.commit()
+    refused = client.post(f"/documents/{doc_id}/submit", data={"csrf_token": csrf_token(client, "/")})
+    assert refused.status_code == 400 and "thêm một văn thư" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert get_doc(doc_id).status == "draft"
 
 
 @pytest.mark.parametrize("channel", ["page", "api"])
