@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -44,10 +43,9 @@ from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
 from edoc.realtime.events import emit_after_commit, user_room
 from edoc.registers.models import Register, RegisterKind
-from edoc.registers.numbering import take_next_number
+from edoc.registers.numbering import take_next_number, vietnam_time
 from edoc.registers.types import TypeKind, build_notation, get_type
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 DRAFTING_ROLES = (Role.SPECIALIST, Role.SECRETARY, Role.CLERK, Role.LEADER)
 
 
@@ -416,7 +414,7 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     policy.require(policy.can_issue(actor, doc), "Văn bản chưa được người có thẩm quyền duyệt.")
     register = _issue_register(doc, register_id)
     moment = at or utcnow()
-    local = moment.astimezone(VIETNAM)
+    local = vietnam_time(moment)
     number = take_next_number(register, local.year)
     # the ký hiệu stays as drafted: it is printed in what the signer approved
     doc.register_id, doc.year, doc.number = register.id, local.year, number
@@ -603,7 +601,7 @@ def make_copy(actor: User, source: OutgoingDocument, form: str, *, signer_id: in
     if register is None:
         raise ValidationFailed("Cơ quan chưa có sổ bản sao; quản trị viên cần tạo sổ.", field="register_id")
     moment = at or utcnow()
-    local = moment.astimezone(VIETNAM)
+    local = vietnam_time(moment)
     organisation = db.session.get(Organisation, actor.organisation_id)
     assert organisation is not None
     copy = OutgoingDocument(

@@ -61,12 +61,9 @@ def spec_for(doc: OutgoingDocument) -> DocumentSpec:
 def _number_digits(doc: OutgoingDocument) -> int:
     """Room for the number: three digits, or as many as the register's count this year plus a hundred needs
     (a draft may wait while others are issued; issue refuses a number that would not fit)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    from edoc.registers.numbering import last_number
+    from edoc.registers.numbering import last_number, vietnam_today
 
     if doc.register is None:
         return 3
-    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    year = vietnam_today().year
     return max(3, len(str(last_number(doc.register, year) + 100)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -14,6 +13,7 @@ from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.organisations.service import set_numbering_options
 from edoc.registers import export
 from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
+from edoc.registers.numbering import vietnam_today
 from edoc.registers.service import (
     COLUMNS,
     can_read_registers,
@@ -31,7 +31,7 @@ bp = Blueprint("registers", __name__, url_prefix="/registers")
 def _year() -> int:
     raw = request.args.get("year", "")
     if not raw:
-        return date.today().year
+        return vietnam_today().year  # the register's year as numbering counts it, not the server's
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         raise ValidationFailed("Năm không hợp lệ.", field="year")
     return int(raw)
@@ -52,7 +52,7 @@ def index() -> str:
     if not can_read_registers(current_user):
         raise NotAllowed("Sổ đăng ký dành cho văn thư và lãnh đạo.")
     return render_template("registers/index.html", registers=registers_of(current_user.organisation_id),
-                           year=date.today().year)
+                           year=vietnam_today().year)
 
 
 def _entries(register_id: int) -> tuple:
