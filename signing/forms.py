@@ -261,6 +261,51 @@ def _walk(refs: generic.PdfObject, prefix: str) -> Iterator[tuple[str, generic.D
             yield name, field, [ref]
 
 
+def _refs_of(refs: generic.PdfObject, prefix: str) -> Iterator[tuple[str, list[generic.Reference]]]:
+    """(full name, references) for every terminal field: its dictionary, its widgets and their appearance
+    streams (an appearance can be rewritten in place, with the field's dictionary left alone)."""
+    for ref in refs.get_object() if refs is not None else []:
+        field = ref.get_object()
+        partial = str(field["/T"]) if "/T" in field else ""
+        name = f"{prefix}.{partial}" if prefix and partial else (partial or prefix)
+        kids = field.get("/Kids")
+        kid_refs = list(kids.get_object()) if kids is not None else []
+        if kid_refs and any("/T" in k.get_object() for k in kid_refs):
+            yield from _refs_of(kids, name)
+            continue
+        found = [ref.reference] if isinstance(ref, generic.IndirectObject) else []
+        for widget_ref in kid_refs or [ref]:
+            widget = widget_ref.get_object()
+            if isinstance(widget_ref, generic.IndirectObject):
+                found.append(widget_ref.reference)
+            appearance = widget.get("/AP")
+            states = appearance.get_object() if appearance is not None else generic.DictionaryObject()
+            for key in ("/N", "/R", "/D"):
+                stream = states.raw_get(key) if key in states else None
+                if isinstance(stream, generic.IndirectObject):
+                    found.append(stream.reference)
+        yield name, found
+
+
+def fields_changed_after(reader: PdfFileReader, revision: int) -> set[str]:
+    """Full names of the fields written in a revision after ``revision``: filled, re-drawn or created since.
+    pyHanko's difference analysis names every field it would have to trust (even one it found untouched);
+    this is what really changed."""
+    form = reader.root.get("/AcroForm")
+    if form is None:
+        return set()
+    changed: set[str] = set()
+    for name, refs in _refs_of(form.get_object().get("/Fields"), ""):
+        for ref in refs:
+            try:
+                if reader.xrefs.get_last_change(ref) > revision:
+                    changed.add(name)
+                    break
+            except (KeyError, ValueError, AttributeError):
+                continue
+    return changed
+
+
 def _field_widgets(form: generic.DictionaryObject) -> dict[str, tuple[generic.DictionaryObject,
                                                                       list[generic.PdfObject]]]:
     return {name: (field, widgets) for name, field, widgets in _walk(form.get("/Fields"), "")}

@@ -24,7 +24,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.diff_analysis import SuspiciousModification
+from pyhanko.sign.diff_analysis import DiffResult, SuspiciousModification
 from pyhanko.sign.validation import (
     DocumentSecurityStore,
     EmbeddedPdfSignature,
@@ -37,12 +37,14 @@ from pyhanko_certvalidator import ValidationContext
 
 from signing.appearance import iso_vietnam
 from signing.errors import CorruptPdf, EncryptedPdf
+from signing.forms import fields_changed_after
+from signing.placement import signature_fields
 from signing.trust import validation_context
 
 MODIFICATION_TEXT = {
     "NONE": "không có thay đổi nào sau khi ký",
     "LTA_UPDATES": "sau khi ký chỉ bổ sung dữ liệu kiểm tra dài hạn (dấu thời gian, thông tin thu hồi)",
-    "FORM_FILLING": "sau khi ký chỉ điền biểu mẫu (số, ngày văn bản) và thêm chữ ký",
+    "FORM_FILLING": "sau khi ký chỉ điền biểu mẫu hoặc thêm chữ ký",  # with the fields named: _form_filling_text
     "ANNOTATIONS": "sau khi ký có thêm ghi chú (annotation)",
     "OTHER": "nội dung đã bị thay đổi sau khi ký",
 }
@@ -118,6 +120,9 @@ class SignatureReport:
     certificate that expired or was revoked after it does not undo the signature); ``document_timestamp``
     (a later trusted document timestamp, B-LTA); ``requested`` (the caller's ``moment``)."""
     judged_text: str = ""
+    changed_fields: list[str] = field(default_factory=list)
+    """Form fields (signature fields included) filled or changed after signing, by pyHanko's difference
+    analysis: e.g. the number and date fields and the organisation's signature of an issued document."""
 
     @property
     def ok(self) -> bool:
@@ -232,14 +237,35 @@ def _pades_level(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: 
     return level
 
 
-def _modification(status: PdfSignatureStatus | SignatureStatus) -> tuple[str, str]:
+def _modification(status: PdfSignatureStatus | SignatureStatus, forms: _Forms | None = None,
+                  revision: int = 0) -> tuple[str, str, list[str]]:
+    """The modification level, its text and the form fields changed after ``revision`` (the signed one):
+    those of pyHanko's difference analysis that were really written since, signature fields included. The
+    text names them: "the number and date" is what our own documents fill in, but a PDF from elsewhere may
+    have had any field filled."""
     level = getattr(status, "modification_level", None)
     diff = getattr(status, "diff_result", None)
     name = level.name if level is not None else "OTHER"
     text = MODIFICATION_TEXT.get(name, name)
+    changed = sorted(diff.changed_form_fields) if isinstance(diff, DiffResult) else []
+    if forms is not None:
+        changed = [f for f in changed if f in forms.changed_after(revision)]
+    signature_names = forms.signatures if forms is not None else frozenset()
     if isinstance(diff, SuspiciousModification):
         text = f"{MODIFICATION_TEXT['OTHER']}: {diff}"
-    return name, text
+    elif name == "FORM_FILLING":
+        text = _form_filling_text(changed, signature_names)
+    elif changed:
+        text = f"{text} (các ô đã thay đổi: {', '.join(changed)})"
+    return name, text, changed
+
+
+def _form_filling_text(changed: list[str], signature_names: frozenset[str]) -> str:
+    filled = [f for f in changed if f not in signature_names]
+    signed = [f for f in changed if f in signature_names]
+    parts = ([f"điền biểu mẫu (ô {', '.join(filled)})"] if filled else []) + (
+        [f"thêm chữ ký ({', '.join(signed)})"] if signed else [])
+    return "sau khi ký chỉ " + (" và ".join(parts) if parts else "điền biểu mẫu hoặc thêm chữ ký")
 
 
 def _verdict(intact: bool, valid: bool, trusted: bool, level: str, docmdp_ok: bool | None) -> str:
@@ -291,9 +317,9 @@ def _now(moment: datetime | None) -> _Judgement:
 
 def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSignatureStatus,
             judgement: _Judgement, timestamp_revisions: list[int],
-            dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]]) -> SignatureReport:
+            dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]], forms: _Forms) -> SignatureReport:
     cert = status.signing_cert
-    level, level_text = _modification(status)
+    level, level_text, changed = _modification(status, forms, embedded.signed_revision)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
     token = status.timestamp_validity
     verdict = _verdict(status.intact, status.valid, status.trusted, level, status.docmdp_ok)
@@ -310,14 +336,14 @@ def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSi
         coverage_text=COVERAGE_TEXT.get(coverage, coverage),
         pades_level=_pades_level(reader, embedded, status,
                                  any(r > embedded.signed_revision for r in timestamp_revisions), dss),
-        verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary(),
+        verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary(), changed_fields=changed,
         **judgement.report_fields)  # type: ignore[arg-type]
 
 
 def _timestamp_report(embedded: EmbeddedPdfSignature, status: DocumentTimestampStatus,
-                      judgement: _Judgement) -> SignatureReport:
+                      judgement: _Judgement, forms: _Forms) -> SignatureReport:
     cert = status.signing_cert
-    level, level_text = _modification(status)
+    level, level_text, changed = _modification(status, forms, embedded.signed_revision)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
     verdict = _verdict(status.intact, status.valid, status.trusted, level, None)
     return SignatureReport(
@@ -329,7 +355,7 @@ def _timestamp_report(embedded: EmbeddedPdfSignature, status: DocumentTimestampS
         trust_problem=_trust_problem(status), revoked=status.revocation_details is not None,
         modification_level=level, modification_text=level_text, coverage=coverage,
         coverage_text=COVERAGE_TEXT.get(coverage, coverage), pades_level="B-LTA", verdict=verdict,
-        verdict_text=VERDICT_TEXT[verdict], summary=status.summary(),
+        verdict_text=VERDICT_TEXT[verdict], summary=status.summary(), changed_fields=changed,
         **judgement.report_fields)  # type: ignore[arg-type]
 
 
@@ -395,6 +421,27 @@ def _dss_material(reader: PdfFileReader) -> tuple[list[asn1_x509.Certificate], l
     except Exception:  # an unreadable DSS is as good as none: what it should have proven stays unproven
         return [], [], []
     return certs, ocsps, crls
+
+
+class _Forms:
+    """The document's form fields, read once per validation: which are signature fields (to tell "a signature
+    was added" from "a field was filled") and which were written after a given revision."""
+
+    def __init__(self, reader: PdfFileReader) -> None:
+        self.reader = reader
+        try:
+            self.signatures = frozenset(signature_fields(reader))
+        except Exception:  # a mangled form only loses the distinction, not the report
+            self.signatures = frozenset()
+        self._changed: dict[int, set[str]] = {}
+
+    def changed_after(self, revision: int) -> set[str]:
+        if revision not in self._changed:
+            try:
+                self._changed[revision] = fields_changed_after(self.reader, revision)
+            except Exception:  # as above: the list goes, the report stays
+                self._changed[revision] = set()
+        return self._changed[revision]
 
 
 @dataclass(frozen=True)
@@ -499,6 +546,7 @@ async def async_validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *,
     settings = _Settings(list(trust_roots), revocation if revocation is not None else revocation_mode,
                          allow_fetching if fetch is None else fetch, _dss_material(reader))
     timestamp_revisions = [e.signed_revision for e in embedded_all if e.sig_object_type == "/DocTimeStamp"]
+    forms = _Forms(reader)
     # latest first: each signature or document timestamp is judged at the time of a trusted document
     # timestamp that came after it, which must therefore be judged before it
     later: list[tuple[int, datetime]] = []
@@ -513,11 +561,11 @@ async def async_validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *,
                 status = await _timestamp_status(embedded, settings, judgement)
                 if _token_ok(status):
                     later.append((embedded.signed_revision, status.timestamp))
-                timestamps.append(_timestamp_report(embedded, status, judgement))
+                timestamps.append(_timestamp_report(embedded, status, judgement, forms))
             else:
                 signature_status, judgement = await _judge_signature(embedded, settings, moment, later)
                 signatures.append(_report(reader, embedded, signature_status, judgement, timestamp_revisions,
-                                          settings.dss))
+                                          settings.dss, forms))
         except Exception as exc:  # one bad signature must not hide the report on the others
             (timestamps if is_timestamp else signatures).append(
                 _error_report(embedded, "document_timestamp" if is_timestamp else "signature", exc))

@@ -87,6 +87,10 @@ def test_sign_then_issue_gives_two_valid_trusted_signatures(app, demo, make_docu
     signer, seal = report.signatures
     assert (signer.field, signer.signer, signer.modification_level) == ("sig_signer", "Nguyễn Văn Hùng",
                                                                         "FORM_FILLING")
+    # what was filled after the leader signed: the number and date, and the organisation's signature
+    assert signer.changed_fields == ["doc_day", "doc_month", "doc_number", "doc_year", "sig_seal"]
+    assert signer.modification_text == ("sau khi ký chỉ điền biểu mẫu (ô doc_day, doc_month, doc_number, doc_year) "
+                                        "và thêm chữ ký (sig_seal)")
     assert (seal.field, seal.signer) == ("sig_seal", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM")
     require_tool("pdftotext", "poppler-utils")
     (tmp_path / "issued.pdf").write_bytes(issued)

@@ -242,3 +242,48 @@ def test_refusals(draft, signer_and_root):
         add_text_field(_blank_pdf(1), "x", 0, (10, 10, 50, 30), font="Arial")
     assert fill_text_fields(draft, {}) == draft
     assert field_boxes(b"not a pdf") == {}
+
+
+def test_the_report_names_the_fields_filled_after_signing(plain_pdf, leader, tmp_path, capsys):
+    """A PDF from elsewhere with fields of its own: the report (text and JSON, ours and the command line's)
+    lists what pyHanko's difference analysis found filled, not "the number and date" of our documents."""
+    import json
+
+    from signing.cli import main
+    from signing.sign import sign_pdf
+    from signing.validate import validate_pdf
+
+    form = add_fields(plain_pdf, [TextFieldSpec("ho_ten", 0, (60.0, 700.0, 300.0, 720.0)),
+                                  TextFieldSpec("ghi_chu", 0, (60.0, 660.0, 300.0, 680.0))], [])
+    signed = sign_pdf(form, leader, field="sig_mot", placement=_box(330.0))
+    filled = fill_text_fields(signed, {"ho_ten": "12/2026"})
+    [report] = validate_pdf(filled, trust_roots=[leader.chain[-1]]).signatures
+    assert report.ok and report.modification_level == "FORM_FILLING"
+    assert report.changed_fields == ["ho_ten"]
+    # pyHanko's own list names the untouched ghi_chu too (every field it had to clear): the report keeps
+    # only the fields written since the signature
+    [embedded] = PdfFileReader(io.BytesIO(filled)).embedded_signatures
+    status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[leader.chain[-1]]))
+    assert status.diff_result.changed_form_fields == {"ho_ten", "ghi_chu"}
+    assert report.modification_text == "sau khi ký chỉ điền biểu mẫu (ô ho_ten)"
+    assert "số, ngày" not in report.modification_text
+    # a second signature after it: named as a signature, not as a filled field
+    second = sign_pdf(filled, leader, field="sig_hai", placement=_box(430.0))
+    first, last = validate_pdf(second, trust_roots=[leader.chain[-1]]).signatures
+    assert first.changed_fields == ["ho_ten", "sig_hai"] and last.changed_fields == []
+    assert first.modification_text == "sau khi ký chỉ điền biểu mẫu (ô ho_ten) và thêm chữ ký (sig_hai)"
+    assert last.modification_text == "không có thay đổi nào sau khi ký"
+    # the JSON of the command line carries the list
+    path, root = tmp_path / "second.pdf", tmp_path / "root.pem"
+    path.write_bytes(second)
+    root.write_bytes(leader.chain[-1].dump())
+    capsys.readouterr()
+    assert main(["validate", str(path), "--trust", str(root), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert [s["changed_fields"] for s in printed["signatures"]] == [["ho_ten", "sig_hai"], []]
+
+
+def _box(x: float):
+    from signing.placement import Placement
+
+    return Placement(0, (x, 100.0, x + 90.0, 140.0))
