@@ -4,11 +4,14 @@
 - named readers (reviewers): the draft they were named on, and may comment;
 - signer: once it is submitted to them;
 - clerk: once approved (to issue it), and everything issued (registers);
+- register rows: in full for those who may view the document (``viewable_among``), otherwise masked;
 - recipients: what they received, once issued;
 - a secret document (độ mật): only the drafter, the signer and its named readers, never by role alone.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import select
 
@@ -18,7 +21,8 @@ from edoc.core.errors import NotAllowed, NotFound
 from edoc.documents.models import Delivery, OutgoingDocument, Status
 
 _AFTER_SUBMIT = {Status.SUBMITTED, Status.APPROVED, Status.ISSUED, Status.RECALLED, Status.REPLACED, Status.RETURNED}
-_PUBLISHED = {Status.ISSUED, Status.RECALLED, Status.REPLACED}
+PUBLISHED = frozenset({Status.ISSUED, Status.RECALLED, Status.REPLACED})
+"""Issued, whatever happened since: numbered, in the register, delivered."""
 
 
 def is_named_reader(user: User, doc: OutgoingDocument) -> bool:
@@ -31,7 +35,9 @@ def is_recipient(user: User, doc: OutgoingDocument) -> bool:
     ).first() is not None
 
 
-def can_view(user: User, doc: OutgoingDocument) -> bool:
+def can_view(user: User, doc: OutgoingDocument, *, received: Collection[int] | None = None) -> bool:
+    """``received``: the ids of documents delivered to ``user``, when the caller asked once for many documents
+    (``viewable_among``); otherwise asked here."""
     if not user.is_authenticated or user.organisation_id != doc.organisation_id:
         return False
     status = doc.status_enum
@@ -39,11 +45,22 @@ def can_view(user: User, doc: OutgoingDocument) -> bool:
         return True
     if doc.signer_id == user.id and status in _AFTER_SUBMIT:
         return True
-    if doc.is_secret:
-        return status in _PUBLISHED and is_recipient(user, doc)
-    if user.has_role(Role.CLERK) and status in {Status.APPROVED, *_PUBLISHED}:
+    if not doc.is_secret and user.has_role(Role.CLERK) and status in {Status.APPROVED, *PUBLISHED}:
         return True
-    return status in _PUBLISHED and is_recipient(user, doc)
+    # a secret document reaches a recipient only if delivered, and it is delivered only to named readers
+    if status not in PUBLISHED:
+        return False
+    return doc.id in received if received is not None else is_recipient(user, doc)
+
+
+def viewable_among(user: User, docs: Iterable[OutgoingDocument]) -> set[int]:
+    """The ids of ``docs`` that ``user`` may view (``can_view``), asking once what was delivered to them: a
+    register of a year is hundreds of rows. The register shows only these rows in full."""
+    docs = list(docs)
+    received = set(db.session.execute(select(Delivery.document_id).where(
+        Delivery.user_id == user.id, Delivery.document_id.in_([d.id for d in docs])))
+        .scalars()) if docs else set()
+    return {d.id for d in docs if can_view(user, d, received=received)}
 
 
 def can_edit(user: User, doc: OutgoingDocument) -> bool:
@@ -52,7 +69,7 @@ def can_edit(user: User, doc: OutgoingDocument) -> bool:
 
 def cannot_edit_message(doc: OutgoingDocument) -> str:
     """Why ``can_edit`` said no, in the words the drafter needs."""
-    if doc.status_enum in _PUBLISHED:
+    if doc.status_enum in PUBLISHED:
         return "Văn bản đã ban hành không được sửa. Hãy thu hồi hoặc ban hành văn bản thay thế."
     return "Chỉ người soạn thảo được sửa dự thảo khi chưa trình ký."
 
@@ -107,7 +124,7 @@ def can_copy(user: User, doc: OutgoingDocument) -> bool:
 
 def can_dispatch(user: User, doc: OutgoingDocument) -> bool:
     """Send again to external recipients whose e-mail failed: the clerk, once issued."""
-    return user.has_role(Role.CLERK) and doc.status_enum in _PUBLISHED and can_view(user, doc)
+    return user.has_role(Role.CLERK) and doc.status_enum in PUBLISHED and can_view(user, doc)
 
 
 def viewable(user: User, doc_id: int) -> OutgoingDocument:

@@ -15,6 +15,7 @@ from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.core.forms import parse_int, parse_year
 from edoc.registers.service import (
     COLUMNS,
+    REGISTERS_ARE_FOR,
     can_read_registers,
     create_register,
     get_register_in,
@@ -30,7 +31,7 @@ from edoc.registers.service import (
 def api_registers() -> Response:
     user = api_user()
     if not can_read_registers(user):
-        raise NotAllowed("Sổ đăng ký dành cho văn thư, lãnh đạo và quản trị viên.")
+        raise NotAllowed(REGISTERS_ARE_FOR)
     return jsonify({"registers": [register_json(r) for r in registers_of(user.organisation_id)]})
 
 
@@ -65,7 +66,7 @@ def entry_json(e: Any) -> dict[str, Any]:
     return {"reference": e.reference, "number": e.number, "issued_on": e.issued_on.isoformat(),
             "type_and_summary": e.type_and_summary, "signer": e.signer, "recipients": e.recipients,
             "archive": e.archive, "copies": e.copies, "sent_on": e.sent_on.isoformat() if e.sent_on else None,
-            "receipt": e.receipt, "note": e.note, "document_id": e.document_id}
+            "receipt": e.receipt, "note": e.note, "document_id": e.document_id, "masked": e.masked}
 
 
 @bp.route("/registers/<int:register_id>/entries", methods=["GET"])

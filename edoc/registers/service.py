@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,6 +17,9 @@ from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean
 from edoc.organisations.models import Organisation
 from edoc.registers.models import Register, RegisterKind
+
+if TYPE_CHECKING:
+    from edoc.documents.models import OutgoingDocument
 
 DEFAULT_REGISTERS = [
     (RegisterKind.OUTGOING, "Sổ đăng ký văn bản đi", "", ""),
@@ -127,7 +131,12 @@ def get_register_in(org_id: int, register_id: int) -> Register:
     return register
 
 
+REGISTERS_ARE_FOR = "Sổ đăng ký dành cho văn thư, lãnh đạo và quản trị viên."
+
+
 def can_read_registers(user: User) -> bool:
+    """Who may open the registers at all. Clerks keep them and read every row; leaders and admins read them too,
+    but ``outgoing_entries`` shows them in full only the rows of documents they may open (docs/decisions.md)."""
     return user.has_role(Role.CLERK) or user.has_role(Role.LEADER) or user.has_role(Role.ADMIN)
 
 
@@ -136,7 +145,7 @@ def readable_register(user: User, register_id: int) -> Register:
     if register is None or register.organisation_id != user.organisation_id:
         raise NotFound("Không tìm thấy sổ đăng ký.")
     if not can_read_registers(user):
-        raise NotAllowed("Sổ đăng ký dành cho văn thư và lãnh đạo.")
+        raise NotAllowed(REGISTERS_ARE_FOR)
     if register.kind_enum is RegisterKind.SECRET and not user.has_role(Role.CLERK):
         raise NotAllowed("Sổ văn bản mật chỉ văn thư được xem.")
     return register
@@ -158,6 +167,8 @@ class OutgoingEntry:
     note: str               # (10) Ghi chú
     document_id: int
     number: int
+    masked: bool = False
+    """The viewer may not open the document: only columns 1, 2, 4, 6, 7 and 8 and the type name are shown."""
 
 
 COLUMNS = ["Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loại và trích yếu nội dung văn bản", "Người ký",
@@ -167,8 +178,10 @@ COLUMNS = ["Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loạ
 def outgoing_entries(register: Register, year: int, *, query: str = "", month: int | None = None,
                      viewer: User | None = None) -> list[OutgoingEntry]:
     """The register's rows for a year, filtered by month and by an accent-insensitive search (đ as d) over
-    columns 1, 3, 4 and 5. A secret document that ``viewer`` may not open keeps its row (the numbers run on
-    without a gap) with its trích yếu and recipients masked."""
+    columns 1, 3, 4 and 5. A document that ``viewer`` may not open (``policy.viewable_among``: a secret one they
+    are not named on, or, for a leader or an admin, one not addressed to them) keeps its row, so the numbers run
+    on without a gap, with its trích yếu, recipients, receipts and note masked; the search sees only what is
+    shown, so the hidden text cannot be probed."""
     from edoc.documents import policy
     from edoc.documents.models import OutgoingDocument, Recipient, Status
     from edoc.documents.spec import archive_line
@@ -178,16 +191,20 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
             .where(OutgoingDocument.register_id == register.id, OutgoingDocument.year == year,
                    OutgoingDocument.number.is_not(None))
             .options(selectinload(OutgoingDocument.recipients).selectinload(Recipient.deliveries),
-                     selectinload(OutgoingDocument.signer), selectinload(OutgoingDocument.drafting_unit))
+                     selectinload(OutgoingDocument.readers), selectinload(OutgoingDocument.signer),
+                     selectinload(OutgoingDocument.drafting_unit), selectinload(OutgoingDocument.replaces),
+                     selectinload(OutgoingDocument.copy_of))
             .order_by(OutgoingDocument.number))
+    docs = list(db.session.execute(stmt).scalars())
+    visible = policy.viewable_among(viewer, docs) if viewer is not None else {d.id for d in docs}
     entries = []
     folded = _fold(query)
-    for doc in db.session.execute(stmt).scalars():
+    for doc in docs:
         if month and doc.issued_on and doc.issued_on.month != month:
             continue
         doc_type = get_type(doc.type_code)
         type_name = doc_type.name if doc_type else doc.type_code
-        masked = doc.is_secret and viewer is not None and not policy.can_view(viewer, doc)
+        masked = doc.id not in visible
         note = {Status.RECALLED.value: f"Đã thu hồi: {doc.recall_reason}",
                 Status.REPLACED.value: "Đã bị thay thế"}.get(doc.status, "")
         if doc.replaces_id and doc.replaces is not None:
@@ -197,17 +214,22 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
         sent_on, receipt = _transfer(doc)
         entry = OutgoingEntry(
             reference=doc.reference, issued_on=doc.issued_on or date(year, 1, 1),
-            type_and_summary=f"{type_name}: " + ("(văn bản mật, chỉ người có tên được xem)" if masked
-                                                  else doc.summary),
+            type_and_summary=f"{type_name}: " + (_masked_summary(doc) if masked else doc.summary),
             signer=doc.signer.full_name if doc.signer else "",
             recipients="—" if masked else "; ".join(r.label for r in doc.recipients if r.purpose != "archive"),
             archive=archive_line(doc), copies=doc.copies, sent_on=sent_on, receipt="" if masked else receipt,
-            note="" if masked else note, document_id=doc.id, number=doc.number or 0)
+            note="" if masked else note, document_id=doc.id, number=doc.number or 0, masked=masked)
         if folded and folded not in _fold(" ".join([entry.reference, entry.type_and_summary, entry.signer,
                                                        entry.recipients])):
             continue
         entries.append(entry)
     return entries
+
+
+def _masked_summary(doc: OutgoingDocument) -> str:
+    if doc.is_secret:
+        return "(văn bản mật, chỉ người có tên được xem)"
+    return "(chỉ người được xem văn bản mới thấy trích yếu)"
 
 
 def _transfer(doc: object) -> tuple[date | None, str]:

@@ -16,6 +16,7 @@ from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
 from edoc.registers.numbering import vietnam_today
 from edoc.registers.service import (
     COLUMNS,
+    REGISTERS_ARE_FOR,
     can_read_registers,
     create_register,
     get_register_in,
@@ -50,7 +51,7 @@ def _month() -> int | None:
 @login_required
 def index() -> str:
     if not can_read_registers(current_user):
-        raise NotAllowed("Sổ đăng ký dành cho văn thư và lãnh đạo.")
+        raise NotAllowed(REGISTERS_ARE_FOR)
     return render_template("registers/index.html", registers=registers_of(current_user.organisation_id),
                            year=vietnam_today().year)
 

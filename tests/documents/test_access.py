@@ -223,23 +223,59 @@ def test_a_secret_document_needs_a_clerk_among_its_readers(app, demo, make_docum
 
 
 @pytest.mark.parametrize("channel", ["page", "api"])
-def test_register_access(app, demo, channel):
+def test_register_access(app, demo, make_document, channel):
+    """Clerks keep the registers and read every row. Leaders and admins may open them too, but read in full only
+    the rows of documents they may open; any other row keeps its number, date, type, signer and copies (the
+    numbers run on without a gap) with the trích yếu, recipients, receipts and note masked, and the search does
+    not see the hidden text (docs/decisions.md, "Outgoing documents, second pass"). The secret register is the
+    clerks' alone; drafters and delegates have no register."""
+    from datetime import UTC, datetime
+
     from edoc.registers.models import Register
 
+    doc_id = make_document("approved", render=False, summary="Kiểm tra nội bộ quý II", recipients=_recipients(demo))
     with app.app_context():
+        service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=datetime(2026, 4, 10, 2, tzinfo=UTC))
+        db.session.commit()
         ids = {r.kind: r.id for r in db.session.execute(select(Register)).scalars()}
-    matrix = {"outgoing": {"vanthu": 200, "chutich": 200, "quantri": 200, "chuyenvien": 403, "daibieu": 403},
+    matrix = {"outgoing": {"vanthu": 200, "chutich": 200, "phochutich": 200, "quantri": 200, "chuyenvien": 403,
+                           "daibieu": 403},
               "secret": {"vanthu": 200, "chutich": 403, "quantri": 403, "chuyenvien": 403, "daibieu": 403}}
+    in_full = {"vanthu", "chutich"}  # the clerk; the signer, who may open the document
+    summary, recipient = "Kế hoạch: Kiểm tra nội bộ quý II", "Hoàng Văn Nam, Chủ tịch CĐCS Công ty Vận tải Gia Lâm"
     for kind, people in matrix.items():
         for person, expected in people.items():
             if channel == "page":
                 client = app.test_client()
                 login(client, person)
-                code = client.get(f"/registers/{ids[kind]}").status_code
+                answer = client.get(f"/registers/{ids[kind]}?year=2026")
+                searched = client.get(f"/registers/{ids[kind]}?year=2026&q=kiem%20tra%20noi%20bo")
             else:
-                code = app.test_client().get(f"/api/v1/registers/{ids[kind]}/entries?year=2026",
-                                             headers=_headers(app, demo, person)).status_code
-            assert code == expected, (kind, person, channel)
+                headers = _headers(app, demo, person)
+                answer = app.test_client().get(f"/api/v1/registers/{ids[kind]}/entries?year=2026", headers=headers)
+                searched = app.test_client().get(f"/api/v1/registers/{ids[kind]}/entries?year=2026&q=kiem%20tra%20"
+                                                 "noi%20bo", headers=headers)
+            assert answer.status_code == expected, (kind, person, channel)
+            if kind != "outgoing" or expected != 200:
+                continue
+            full = person in in_full
+            if channel == "page":
+                page, found = answer.get_data(as_text=True), searched.get_data(as_text=True)
+                assert "01/KH-LĐLĐ" in page and "10/04/2026" in page and "Nguyễn Văn Hùng" in page, person
+                assert (summary in page, recipient in page) == (full, full), person
+                assert (f'href="/documents/{doc_id}"' in page) == full, person  # no link to a 404
+                assert ("01/KH-LĐLĐ" in found) == full, person
+            else:
+                [entry] = answer.get_json()["entries"]
+                assert (entry["reference"], entry["issued_on"], entry["signer"]) == (
+                    "01/KH-LĐLĐ", "2026-04-10", "Nguyễn Văn Hùng"), person
+                assert entry["masked"] is not full, person
+                if full:
+                    assert (entry["type_and_summary"], entry["recipients"]) == (summary, recipient), person
+                else:
+                    assert entry["type_and_summary"] == "Kế hoạch: (chỉ người được xem văn bản mới thấy trích yếu)"
+                    assert (entry["recipients"], entry["receipt"], entry["note"]) == ("—", "", ""), person
+                assert len(searched.get_json()["entries"]) == (1 if full else 0), person
 
 
 def test_other_organisations_document_and_register_are_invisible(app, demo, make_document):
