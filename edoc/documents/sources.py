@@ -180,9 +180,13 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     from edoc.signatures.service import seal_attachments, seal_issued
     from signing.forms import PADDING, field_boxes, fill_text_fields
 
+    assert doc.number is not None and doc.issued_on is not None, "finalise_issued follows service.issue"
     version = doc.current_version
-    if version is None or version.pdf_file is None or doc.number is None or doc.issued_on is None:
-        return
+    if version is None or version.pdf_file is None:
+        # issuing it anyway would give recipients a number and nothing to read; raised inside the issuing
+        # transaction, so the number taken for it is rolled back
+        raise Conflict("Dự thảo được duyệt chưa có bản PDF nên không cấp số được; người soạn cần lưu lại dự thảo "
+                       "(phiên bản mới, có bản PDF) và trình ký lại.")
     # The signer signed before the number existed: fill the number into that signed file, then seal it.
     pdf = read_verified(doc.signed_file if doc.signed_file is not None else version.pdf_file)
     boxes = field_boxes(pdf)

@@ -10,12 +10,15 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from edoc.accounts.models import User
 from edoc.core.db import db
+from edoc.core.errors import Conflict
+from edoc.documents import service
 from edoc.documents.models import Contact, DocumentVersion, OutgoingDocument
 from edoc.files.models import StoredFile
 from edoc.organisations.models import Unit
-from edoc.registers.models import RegisterCounter
-from tests.documents.conftest import get_doc
+from edoc.registers.models import Register
+from tests.documents.conftest import get_doc, numbered, stored
 from tests.support.web import csrf_token, login
 
 
@@ -215,11 +218,61 @@ def test_a_docx_libreoffice_cannot_open_is_refused(app, demo, settings_env):
     assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
 
 
-def test_nothing_numbered_by_failed_attempts(app, demo):
-    client = app.test_client()
-    login(client, "vanthu")
-    assert _post(client, "/documents/999999/issue", {}, page="/").status_code == 404
-    assert _count(app, RegisterCounter) == 0
+def test_nothing_numbered_or_stored_by_failed_issues(app, demo, make_document):
+    """Each refused attempt to issue, through the pages: a clear answer, the register's counter where it was, no
+    file stored, the document as it was. (Refused drafts and uploads: the tests above; numbering's own refusals,
+    service by service: tests/documents/test_numbering.py.)"""
+    doc_id = make_document()
+    clerk, signer, drafter = app.test_client(), app.test_client(), app.test_client()
+    login(clerk, "vanthu")
+    login(signer, "chutich")
+    login(drafter, "chuyenvien")
+    with app.app_context():
+        secret_register = db.session.execute(select(Register.id).where(Register.kind == "secret")).scalar_one()
+    before = numbered(app), stored(app)
+    attempts = [
+        (clerk, "/documents/999999/issue", {}, 404, "Không tìm thấy văn bản"),
+        (signer, f"/documents/{doc_id}/issue", {}, 403, "Chỉ văn thư được cấp số"),
+        (clerk, f"/documents/{doc_id}/issue", {"register_id": str(secret_register)}, 400,
+         "không đổi được sổ khi ban hành"),
+        (clerk, f"/documents/{doc_id}/issue", {"register_id": "abc"}, 400, "không hợp lệ"),
+    ]
+    for client, path, data, status, message in attempts:
+        answer = _post(client, path, data, page="/")
+        assert (answer.status_code, message in answer.get_data(as_text=True)) == (status, True), (path, data)
+        assert (numbered(app), stored(app)) == before, (path, data)
+    with app.app_context():
+        assert get_doc(doc_id).status == "approved" and get_doc(doc_id).number is None
+    # issued once; then a second issue and an edit of the issued document change nothing more
+    assert _post(clerk, f"/documents/{doc_id}/issue", {}, page="/").status_code == 302
+    after = numbered(app), stored(app)
+    assert after[0] == before[0] + 1
+    again = _post(clerk, f"/documents/{doc_id}/issue", {}, page="/")
+    assert again.status_code == 409 and "đã được ban hành với số 01/KH-LĐLĐ" in again.get_data(as_text=True)
+    edit = _post(drafter, f"/documents/{doc_id}/edit", _form(app, demo), page="/")
+    assert edit.status_code == 403 and "không được sửa" in edit.get_data(as_text=True)
+    assert (numbered(app), stored(app)) == after
+    with app.app_context():
+        assert len(get_doc(doc_id).versions) == 1
+
+
+def test_an_approved_document_without_its_pdf_is_not_issued(app, demo, make_document):
+    """The approved version has no PDF (nothing rendered or uploaded): issuing it would give recipients a number
+    and nothing to read. Refused with what to do; the number taken is rolled back, nothing stored."""
+    doc_id = make_document(render=False)
+    before = numbered(app), stored(app)
+    with pytest.raises(Conflict, match="chưa có bản PDF nên không cấp số được"), app.app_context():
+        try:
+            service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+        finally:
+            db.session.rollback()
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    answer = _post(clerk, f"/documents/{doc_id}/issue", {}, page="/")
+    assert answer.status_code == 409 and "lưu lại dự thảo" in answer.get_data(as_text=True)
+    assert (numbered(app), stored(app)) == before
+    with app.app_context():
+        assert get_doc(doc_id).status == "approved" and get_doc(doc_id).number is None
 
 
 def test_attachments_are_separate_files_and_follow_the_documents_access(app, demo, make_document):
