@@ -87,7 +87,10 @@ def wait(app: Flask, timeout: float = 30) -> None:
 
 
 def _note(old: str, new: str) -> str:
-    return new if not old or new in old else f"{old}\n{new}"
+    """``new`` added to the recipient's notes once; what was noted before (a recall, a replacement) is kept."""
+    if not old:
+        return new
+    return old if new in old else f"{old}\n{new}"
 
 
 def _run(app: Flask, doc_id: int, kind: str) -> None:

@@ -293,6 +293,8 @@ def test_recall_notifies_every_recipient_the_signer_and_the_drafter_and_emails_e
     with app.app_context():
         external = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
         assert external.recall_notice == "sent"
+        # its notes keep the recall beside the e-mail's outcome (the clerk's Nơi nhận table shows them)
+        assert "THU HỒI văn bản 01/KH-LĐLĐ: Sai nơi nhận" in external.dispatch_note
 
 
 def test_replacement_through_the_api(app, demo, make_document):
