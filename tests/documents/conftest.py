@@ -146,3 +146,22 @@ def api_token(app: Flask, user_id: int) -> dict[str, str]:
 
     with app.app_context():
         return {"Authorization": f"Bearer {create_api_token(db.session.get(User, user_id), 'test')[1]}"}
+
+
+def pdf_text(app, doc_id: int, tmp_path) -> str:
+    """The issued PDF's first page as pdftotext reads it (filled fields included), white space made single
+    spaces and the space pdftotext puts between a filled field and "/" closed."""
+    import re
+    import subprocess
+
+    from edoc.files.service import read_verified
+    from tests.support.components import require_tool
+
+    require_tool("pdftotext", "poppler-utils")
+    with app.app_context():
+        data = read_verified(get_doc(doc_id).issued_file)
+    path = tmp_path / f"doc-{doc_id}.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return re.sub(r"\s+/", "/", " ".join(text.split()))

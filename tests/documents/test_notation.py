@@ -4,8 +4,6 @@ drafting unit (Appendix I, II.3.b), per organisation."""
 
 from __future__ import annotations
 
-import re
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
@@ -15,12 +13,10 @@ from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.documents import service, sources
-from edoc.files.service import read_verified
 from edoc.organisations.models import Organisation
 from edoc.registers.models import Register, RegisterCounter
 from edoc.registers.service import outgoing_entries
-from tests.documents.conftest import get_doc
-from tests.support.components import require_tool
+from tests.documents.conftest import get_doc, pdf_text
 from tests.support.web import login
 
 AT = datetime(2026, 4, 10, 2, 15, tzinfo=UTC)
@@ -38,19 +34,6 @@ def issue(app, demo, doc_id: int, **kwargs) -> str:
         sources.finalise_issued(clerk, doc)
         db.session.commit()
         return doc.reference
-
-
-def pdf_text(app, doc_id: int, tmp_path) -> str:
-    """The issued PDF's first page as pdftotext reads it (filled fields included), white space made single
-    spaces and the space pdftotext puts between a filled field and "/" closed."""
-    require_tool("pdftotext", "poppler-utils")
-    with app.app_context():
-        data = read_verified(get_doc(doc_id).issued_file)
-    path = tmp_path / f"doc-{doc_id}.pdf"
-    path.write_bytes(data)
-    text = subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
-    return re.sub(r"\s+/", "/", " ".join(text.split()))
 
 
 def counters(app) -> int:
