@@ -30,7 +30,16 @@ def document_json(doc: OutgoingDocument) -> dict[str, Any]:
         "drafter_id": doc.drafter_id, "signer_id": doc.signer_id, "versions": len(doc.versions),
         "pdf_file_id": doc.issued_file_id or (doc.current_version.pdf_file_id if doc.current_version else None),
         "replaces_id": doc.replaces_id, "copy_of_id": doc.copy_of_id, "drafting_unit_id": doc.drafting_unit_id,
+        "recall_reason": doc.recall_reason or None, "replaced_by": _replaced_by(doc),
     }
+
+
+def _replaced_by(doc: OutgoingDocument) -> dict[str, Any] | None:
+    """The số, ký hiệu that replaced it (its recipients were told that number), and its id."""
+    if doc.status != "replaced":
+        return None
+    by = service.replaced_by(doc)
+    return {"id": by.id, "reference": by.reference} if by is not None else None
 
 
 def _payload() -> dict[str, Any]:
@@ -352,5 +361,8 @@ add_paths({
         "notation": {"type": "string"}, "issued_on": {"type": ["string", "null"], "format": "date"},
         "register_id": {"type": ["integer", "null"]}, "pdf_file_id": {"type": ["integer", "null"]},
         "drafting_unit_id": {"type": ["integer", "null"]}, "replaces_id": {"type": ["integer", "null"]},
-        "copy_of_id": {"type": ["integer", "null"]}, "unread": {"type": "boolean"}}},
+        "copy_of_id": {"type": ["integer", "null"]}, "unread": {"type": "boolean"},
+        "recall_reason": {"type": ["string", "null"]},
+        "replaced_by": {"type": ["object", "null"], "properties": {"id": {"type": "integer"},
+                                                                   "reference": {"type": "string"}}}}},
 })

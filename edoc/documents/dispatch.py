@@ -31,13 +31,17 @@ from edoc.audit.service import record
 from edoc.core.db import db, utcnow
 from edoc.core.errors import NotAllowed
 from edoc.documents import policy
-from edoc.documents.models import OutgoingDocument, Recipient, RecipientKind
+from edoc.documents.models import OutgoingDocument, Recipient, RecipientKind, Status
 from edoc.files import sniff
 from edoc.files.service import get_store
 from edoc.realtime.events import emit_after_commit, user_room
 
 log = logging.getLogger(__name__)
 ISSUE, RECALL = "issue", "recall"
+"""What is sent: the issued document, or the notice that it no longer stands. ``RECALL`` covers a recall and a
+replacement alike (``Recipient.recall_notice``): the document's status when the notice is sent decides its
+text, so a replacement that follows a recall tells both (the reason and the new number), and a notice sent
+again after a failure tells the state as it is."""
 NO_SMTP = "Chưa cấu hình máy chủ thư: gửi thủ công hoặc qua trục liên thông."
 _THREADS = "edoc_dispatch_threads"
 
@@ -147,6 +151,17 @@ def _files(doc: OutgoingDocument) -> list[tuple[str, str, str, str]]:
 
 def _text(doc: OutgoingDocument, kind: str) -> tuple[str, str]:
     issued = f" ngày {doc.issued_on:%d/%m/%Y}" if doc.issued_on else ""
+    if kind == RECALL and doc.status == Status.REPLACED.value:
+        from edoc.documents.service import replaced_by
+
+        by = replaced_by(doc)
+        new = "một văn bản mới"
+        if by is not None:
+            new = f"văn bản số {by.reference}" + (f" ngày {by.issued_on:%d/%m/%Y}" if by.issued_on else "")
+        recalled = f"Văn bản đã bị thu hồi trước đó, lý do: {doc.recall_reason}\n" if doc.recall_reason else ""
+        return (f"THAY THẾ văn bản số {doc.reference} bằng {new}: {doc.summary[:100]}",
+                f"{doc.organisation.name} thay thế văn bản số {doc.reference}{issued} bằng {new}.\n"
+                f"Trích yếu: {doc.summary}\n{recalled}Đề nghị thực hiện theo {new}.\n")
     if kind == RECALL:
         return (f"THU HỒI văn bản số {doc.reference}: {doc.summary[:120]}",
                 f"{doc.organisation.name} thu hồi văn bản số {doc.reference}{issued}.\n"

@@ -412,6 +412,7 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     if not user_is_clerk(actor):
         raise NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
     policy.require(policy.can_issue(actor, doc), "Văn bản chưa được người có thẩm quyền duyệt.")
+    replaced = _lock_replaced(doc)
     register = _issue_register(doc, register_id)
     moment = at or utcnow()
     local = vietnam_time(moment)
@@ -420,24 +421,61 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     doc.register_id, doc.year, doc.number = register.id, local.year, number
     doc.issued_on, doc.issued_at, doc.issued_by_id = local.date(), moment, actor.id
     doc.status = Status.ISSUED.value
-    if doc.replaces_id is not None and doc.replaces is not None:
-        doc.replaces.status = Status.REPLACED.value
-        record("document.replaced", doc.replaces, actor=actor, changes={"by": doc.id})
-        _notify_recipients(doc.replaces, f"Văn bản {doc.replaces.reference} đã được thay thế bởi văn bản "
-                                         f"{doc.reference}", actor=actor)
+    if replaced is not None:
+        replaced.status = Status.REPLACED.value  # recall_reason, if any, stays: why it was withdrawn still matters
+        record("document.replaced", replaced, actor=actor, changes={"by": doc.id, "reference": doc.reference})
+        _notify_recipients(replaced, f"Văn bản {replaced.reference} đã được thay thế bởi văn bản "
+                                     f"{doc.reference}", actor=actor)
+        for recipient in replaced.recipients:
+            if recipient.kind == RecipientKind.EXTERNAL:
+                recipient.recall_notice = "pending"  # e-mailed after the commit, as a recall notice is
     _deliver(doc)
     record("document.issue", doc, actor=actor, changes={
         "register_id": register.id, "year": local.year, "number": number, "reference": doc.reference})
     return doc
 
 
+def _lock_replaced(doc: OutgoingDocument) -> OutgoingDocument | None:
+    """The document ``doc`` replaces, locked for the rest of the issuing transaction, or None. Two replacement
+    drafts of one document may both be approved; the lock makes their issues take turns, and the second finds
+    the document already replaced and is refused before it takes a number."""
+    if doc.replaces_id is None:
+        return None
+    old = db.session.get(OutgoingDocument, doc.replaces_id)
+    assert old is not None
+    old = _lock(old)
+    if old.status_enum is Status.REPLACED:
+        raise Conflict(already_replaced_message(old) + " Không ban hành văn bản thay thế thứ hai cho nó.")
+    if old.status_enum not in {Status.ISSUED, Status.RECALLED}:
+        raise Conflict(f"Văn bản {old.reference} chưa ban hành nên không có gì để thay thế.")
+    return old
+
+
+def already_replaced_message(doc: OutgoingDocument) -> str:
+    by = replaced_by(doc)
+    if by is None:
+        return f"Văn bản {doc.reference} đã được thay thế."
+    return (f"Văn bản {doc.reference} đã được thay thế bởi văn bản {by.reference}; nếu cần sửa tiếp, hãy soạn văn "
+            f"bản thay thế cho văn bản {by.reference}.")
+
+
+def replaced_by(doc: OutgoingDocument) -> OutgoingDocument | None:
+    """The issued document that replaced ``doc`` (drafts that name it are not, until issued)."""
+    return db.session.execute(
+        select(OutgoingDocument).where(OutgoingDocument.replaces_id == doc.id,
+                                       OutgoingDocument.status.in_([s.value for s in policy.PUBLISHED]))
+        .order_by(OutgoingDocument.issued_at, OutgoingDocument.id)
+    ).scalars().first()
+
+
 def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
                    at: datetime | None = None) -> OutgoingDocument:
     """The clerk's one action, as pages and API call it: number and deliver (``issue``), fill the number and date
     into the signed PDF and apply the organisation's signature (``sources.finalise_issued``) in the same
-    transaction, so a refusal at any step rolls the number back; commit; then hand external recipients to the
-    dispatcher, outside the request's transaction. The issued file's signature report is kept after the commit:
-    it changes nothing the issue depends on, and checking it under the register's lock would hold other clerks."""
+    transaction, so a refusal at any step rolls the number back; commit; then hand external recipients (and those
+    of the document it replaces) to the dispatcher, outside the request's transaction. The issued file's signature
+    report is kept after the commit: it changes nothing the issue depends on, and checking it under the register's
+    lock would hold other clerks."""
     from edoc.signatures.service import record_issued
 
     doc = issue(actor, doc, register_id=register_id, at=at)
@@ -543,6 +581,8 @@ def _notify_recipients(doc: OutgoingDocument, text: str, *, actor: User | None =
 
 def start_replacement(actor: User, old: OutgoingDocument) -> OutgoingDocument:
     """A new draft that replaces an issued (or recalled) document; issuing it marks the old one replaced."""
+    if old.status_enum is Status.REPLACED and policy.can_view(actor, old):
+        raise Conflict(already_replaced_message(old))
     policy.require(policy.can_replace(actor, old), "Bạn không được soạn văn bản thay thế cho văn bản này.")
     data = draft_data_of(old)
     data.note = f"Thay thế văn bản {old.reference}"

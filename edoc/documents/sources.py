@@ -223,7 +223,10 @@ def _printed_year(pdf: bytes) -> int | None:
 
 
 def dispatch_external(doc: OutgoingDocument) -> None:
-    """After the issue commits: external recipients are e-mailed in the background (``dispatch``)."""
+    """After the issue commits: external recipients are e-mailed in the background (``dispatch``), and those of
+    the document it replaces get the notice that it was replaced."""
     from edoc.documents import dispatch
 
     dispatch.start(doc, dispatch.ISSUE)
+    if doc.replaces is not None:
+        dispatch.start(doc.replaces, dispatch.RECALL)

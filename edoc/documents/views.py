@@ -109,7 +109,8 @@ def show(doc_id: int) -> str:
     return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
                            comments=comments, recipients=recipients, status_shown=status_shown,
                            archive_line=archive_line(doc), can_dispatch=policy.can_dispatch(me(), doc),
-                           doc_type=get_type(doc.type_code))
+                           doc_type=get_type(doc.type_code),
+                           replaced_by=service.replaced_by(doc) if doc.status == "replaced" else None)
 
 
 @bp.route("/<int:doc_id>/recipients")

@@ -315,3 +315,51 @@ def test_replacement_through_the_api(app, demo, make_document):
         told = {n.user_id for n in db.session.execute(
             select(Notification).where(Notification.kind == "recall")).scalars()}
     assert demo["daibieu"] in told  # the old one's recipient learns it was replaced
+
+
+def _replace(app, demo, old_id: int) -> int:
+    """The drafter drafts a replacement of ``old_id``, the signer approves it, the clerk issues it."""
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        new = service.start_replacement(drafter, get_doc(old_id))
+        db.session.commit()
+        service.submit(drafter, new)
+        service.approve(db.session.get(User, demo["chutich"]), new)
+        db.session.commit()
+        return service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(new.id)).id
+
+
+def test_a_replacement_is_emailed_to_the_old_documents_external_recipients(app, demo, make_document, smtp_sink):
+    """As a recall is: the old document's external recipients are told, by e-mail, which number replaces it, and
+    why it had been recalled before."""
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    _issue(app, demo, doc_id)
+    dispatch.wait(app)
+    with app.app_context():
+        service.recall_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), "Sai nơi nhận")
+    dispatch.wait(app)
+    new_id = _replace(app, demo, doc_id)
+    dispatch.wait(app)
+    subjects = sorted(m["Subject"] for m in smtp_sink.messages)
+    assert len(subjects) == 4, subjects  # 01 issued, 01 recalled, 02 issued (same recipients), 01 replaced
+    [notice] = [m for m in smtp_sink.messages if m["Subject"].startswith("THAY THẾ")]
+    assert notice["Subject"].startswith("THAY THẾ văn bản số 01/KH-LĐLĐ bằng văn bản số 02/KH-LĐLĐ")
+    assert notice["To"] == "vanthu@ldldhanoi.example.vn"
+    text = notice.get_content()
+    assert "Văn bản đã bị thu hồi trước đó, lý do: Sai nơi nhận" in text
+    assert "Đề nghị thực hiện theo văn bản số 02/KH-LĐLĐ" in text
+    with app.app_context():
+        old = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
+        assert old.recall_notice == "sent" and get_doc(new_id).reference == "02/KH-LĐLĐ"
+        # the page's Nơi nhận table keeps every step, the recall's and the replacement's
+        assert "THU HỒI văn bản 01/KH-LĐLĐ: Sai nơi nhận" in old.dispatch_note
+        assert "đã được thay thế bởi văn bản 02/KH-LĐLĐ" in old.dispatch_note
+
+
+def test_without_smtp_the_replacement_notice_is_listed_for_manual_dispatch(app, demo, make_document):
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    _issue(app, demo, doc_id)
+    _replace(app, demo, doc_id)
+    with app.app_context():
+        old = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
+        assert old.recall_notice == "manual" and "Chưa cấu hình máy chủ thư" in old.dispatch_note

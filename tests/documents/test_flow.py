@@ -120,6 +120,14 @@ def test_full_flow_through_the_pages(app, demo):
     with app.app_context():
         assert get_doc(doc_id).status == "replaced" and get_doc(new_id).replaces_id == doc_id
         assert get_doc(new_id).reference == "02/KH-LĐLĐ"
+    # the old one names what replaced it, and still says why it was recalled, on its page and in the register
+    for client in (clerk, recipient):
+        old_page = client.get(f"/documents/{doc_id}").get_data(as_text=True)
+        assert "Văn bản đã bị thu hồi: Sai nơi nhận" in old_page
+        assert re.search(r"Văn bản đã bị thay thế bởi văn bản (<a [^>]*>)?02/KH-LĐLĐ", old_page)
+    register = clerk.get(f"/registers/{register_id}?year={get_year(app, doc_id)}").get_data(as_text=True)
+    assert "Đã thu hồi: Sai nơi nhận. Đã bị thay thế bởi văn bản 02/KH-LĐLĐ" in register
+    assert "Thay thế văn bản 01/KH-LĐLĐ" in register  # the new one's row
 
 
 def get_year(app, doc_id: int) -> int:

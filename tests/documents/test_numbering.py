@@ -243,3 +243,53 @@ def test_the_issued_pdf_prints_the_vietnam_day(app, demo, make_document, tmp_pat
     with app.app_context():
         service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=moment)
     assert f"Gia Lâm, {printed}" in pdf_text(app, doc_id, tmp_path)
+
+
+def _replacement(app, demo, make_document, old_id: int) -> int:
+    """A replacement of ``old_id`` drafted by the drafter, approved by the signer."""
+    with app.app_context():
+        drafter, signer = db.session.get(User, demo["chuyenvien"]), db.session.get(User, demo["chutich"])
+        new = service.start_replacement(drafter, get_doc(old_id))
+        db.session.commit()
+        service.submit(drafter, new)
+        service.approve(signer, new)
+        db.session.commit()
+        return new.id
+
+
+def test_a_document_is_replaced_once(app, demo, make_document):
+    """Two replacement drafts of one document, both approved: the first issued replaces it; the second is refused
+    before it takes a number, naming the replacement."""
+    old = make_document()
+    _issue(app, demo, old)
+    first, second = (_replacement(app, demo, make_document, old) for _ in range(2))
+    assert _issue(app, demo, first)[1] == "02/KH-LĐLĐ"
+    with pytest.raises(Conflict, match="đã được thay thế bởi văn bản 02/KH-LĐLĐ"):
+        _issue(app, demo, second)
+    with app.app_context():
+        assert db.session.execute(select(RegisterCounter.last_number)).scalar_one() == 2
+        assert (get_doc(old).status, get_doc(second).status) == ("replaced", "approved")
+        assert service.replaced_by(get_doc(old)).id == first
+    with pytest.raises(Conflict, match="thay thế cho văn bản 02/KH-LĐLĐ"), app.app_context():
+        service.start_replacement(db.session.get(User, demo["chuyenvien"]), get_doc(old))
+
+
+def test_two_replacements_issued_at_the_same_moment_one_wins(app, demo, make_document, backend):
+    """Both clerks lock the replaced document in turn: one replacement is issued, the other refused; no number
+    is lost."""
+    old = make_document(render=False)
+    _issue(app, demo, old)
+    drafts = [_replacement(app, demo, make_document, old) for _ in range(2)]
+    clerk_id = demo["vanthu"]
+
+    def issue_one(doc_id: int) -> None:
+        service.issue(db.session.get(User, clerk_id), get_doc(doc_id))
+        db.session.commit()
+
+    errors = _at_once(app, drafts, issue_one)
+    assert len(errors) == 1 and isinstance(errors[0], Conflict), errors
+    assert "đã được thay thế bởi văn bản 02/KH-LĐLĐ" in str(errors[0])
+    assert _numbers(app) == [1, 2]
+    with app.app_context():
+        statuses = sorted(get_doc(d).status for d in drafts)
+        assert statuses == ["approved", "issued"] and get_doc(old).status == "replaced"
