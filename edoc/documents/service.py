@@ -7,6 +7,7 @@ realtime events, which leave after the commit.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -46,6 +47,7 @@ from edoc.registers.models import Register, RegisterKind
 from edoc.registers.numbering import take_next_number, vietnam_time
 from edoc.registers.types import TypeKind, build_notation, get_type
 
+log = logging.getLogger(__name__)
 DRAFTING_ROLES = (Role.SPECIALIST, Role.SECRETARY, Role.CLERK, Role.LEADER)
 
 
@@ -474,17 +476,27 @@ def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | Non
     into the signed PDF and apply the organisation's signature (``sources.finalise_issued``) in the same
     transaction, so a refusal at any step rolls the number back; commit; then hand external recipients (and those
     of the document it replaces) to the dispatcher, outside the request's transaction. The issued file's signature
-    report is kept after the commit: it changes nothing the issue depends on, and checking it under the register's
-    lock would hold other clerks."""
-    from edoc.signatures.service import record_issued
-
+    report is kept last: it changes nothing the issue depends on, checking it under the register's lock would hold
+    other clerks, and a failure there must neither keep the document from its recipients nor show the clerk an
+    error for a document that is issued."""
     doc = issue(actor, doc, register_id=register_id, at=at)
     sources.finalise_issued(actor, doc)
     db.session.commit()
-    record_issued(actor, doc)
-    db.session.commit()
     sources.dispatch_external(doc)
+    _keep_issued_report(actor, doc)
     return doc
+
+
+def _keep_issued_report(actor: User, doc: OutgoingDocument) -> None:
+    from edoc.signatures.service import record_issued
+
+    doc_id, reference = doc.id, doc.reference  # read now: after a rollback they would be loaded again
+    try:
+        record_issued(actor, doc)
+        db.session.commit()
+    except Exception:  # whatever failed, the issue is committed and stands: only its kept report is missing
+        db.session.rollback()
+        log.exception("signature report of issued document %s (%s) not kept", doc_id, reference)
 
 
 def user_is_clerk(user: User) -> bool:

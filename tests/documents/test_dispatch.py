@@ -363,3 +363,38 @@ def test_without_smtp_the_replacement_notice_is_listed_for_manual_dispatch(app, 
     with app.app_context():
         old = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
         assert old.recall_notice == "manual" and "Chưa cấu hình máy chủ thư" in old.dispatch_note
+
+
+def test_a_failing_signature_report_neither_undoes_the_issue_nor_holds_the_dispatch(
+        app, demo, make_document, smtp_sink, monkeypatch, caplog):
+    """Keeping the issued file's validation report is the last step: if the validator fails, the document is
+    issued all the same, its external recipients get it, the clerk is answered with its number, and the failure
+    is logged. The validator is made to fail here: failure injection."""
+    from edoc.signatures import service as signatures
+    from edoc.signatures.devca import DEMO_PIN
+    from edoc.signatures.models import ValidationRecord
+
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    with app.app_context():
+        signatures.sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
+        db.session.commit()
+
+    def broken_validator(organisation_id, pdf):
+        raise RuntimeError("validator unavailable")
+
+    monkeypatch.setattr(signatures, "validate_bytes", broken_validator)
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    answer = clerk.post(f"/documents/{doc_id}/issue", data={"csrf_token": csrf_token(clerk, "/")})
+    assert answer.status_code == 302
+    assert "Đã ban hành văn bản số 01/KH-LĐLĐ" in clerk.get(answer.headers["Location"]).get_data(as_text=True)
+    dispatch.wait(app)
+    [message] = smtp_sink.messages
+    assert "01/KH-LĐLĐ" in message["Subject"]
+    with app.app_context():
+        doc = get_doc(doc_id)
+        assert doc.status == "issued" and doc.issued_file_id not in {None, doc.signed_file_id}
+        assert next(r for r in doc.recipients if r.kind == "external").dispatch_status == "sent"
+        assert db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == doc_id)).first() \
+            is None
+    assert "signature report of issued document" in caplog.text and "validator unavailable" in caplog.text
