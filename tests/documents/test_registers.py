@@ -27,7 +27,19 @@ from tests.documents.conftest import api_token, get_doc, numbered
 from tests.support.components import require_tool
 from tests.support.web import csrf_token, login
 
-APPENDIX_3 = Path("/work/shared/reference/nd30-2020/appendix-3-type-abbreviations.md")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nd30-2020"
+APPENDIX_3 = FIXTURES / "appendix-3-type-abbreviations.md"
+APPENDIX_4 = FIXTURES / "appendix-4-registers.md"
+
+
+def outgoing_register_headings() -> list[str]:
+    """The ten column headings of Appendix IV's Sổ đăng ký văn bản đi, from the Decree's table (not from the code
+    under test)."""
+    text = APPENDIX_4.read_text(encoding="utf-8")
+    line = text.split("## Sổ đăng ký văn bản đi", 1)[1].splitlines()[1]
+    headings = [re.sub(r"^\(\d+\) ", "", cell.strip()) for cell in line.split("|")]
+    assert len(headings) == 10, headings
+    return headings
 APRIL, MAY = datetime(2026, 4, 10, 2, tzinfo=UTC), datetime(2026, 5, 4, 2, tzinfo=UTC)
 
 
@@ -115,6 +127,15 @@ def test_the_api_returns_all_ten_columns(app, demo, two_entries):
                    "LĐLĐ thành phố Hà Nội: gửi thủ công", "note": ""}
 
 
+def test_the_page_shows_the_ten_columns_of_appendix_4(app, demo, two_entries):
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    page = clerk.get(f"/registers/{_register(app, 'outgoing')}?year=2026").get_data(as_text=True)
+    headings = re.findall(r"<th>([^<(][^<]*)</th>", page)
+    assert headings == outgoing_register_headings()
+    assert re.findall(r"<th>\((\d+)\)</th>", page) == [str(i) for i in range(1, 11)]
+
+
 def test_the_register_opens_on_the_year_of_the_vietnam_day(app, demo, monkeypatch):
     """With no year asked, the register pages take the year of the Vietnam calendar day, as numbering does: at
     17:30 UTC on 31 December 2025 it is already 2026 in Hà Nội; an hour earlier it is still 2025 there."""
@@ -138,7 +159,7 @@ def test_xlsx_headers_and_cells(app, demo, two_entries):
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM" and rows[1][0] == "SỔ ĐĂNG KÝ VĂN BẢN ĐI NĂM 2026"
-    assert list(rows[3]) == COLUMNS and list(rows[4]) == [f"({i})" for i in range(1, 11)]
+    assert list(rows[3]) == outgoing_register_headings() and list(rows[4]) == [f"({i})" for i in range(1, 11)]
     assert len(rows) == 6  # month 4: one entry
     cells = list(rows[5])
     assert cells[0] == "01/KH-LĐLĐ" and cells[1].date().isoformat() == "2026-04-10"
@@ -157,9 +178,14 @@ def test_printable_pdf_text(app, demo, two_entries, tmp_path):
     (tmp_path / "register.pdf").write_bytes(response.data)
     text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "register.pdf"), "-"],
                                    capture_output=True, text=True).stdout.split())
-    for part in ("SỔ ĐĂNG KÝ VĂN BẢN ĐI Năm 2026", "Số, ký hiệu", "Ngày chuyển", "Ký nhận", "01/KH-LĐLĐ",
-                 "02/TB-LĐLĐ", "10/04/2026", "04/05/2026", "VT, TG", "đã đọc 1/1"):
+    for part in ("SỔ ĐĂNG KÝ VĂN BẢN ĐI Năm 2026", "01/KH-LĐLĐ", "02/TB-LĐLĐ", "10/04/2026", "04/05/2026", "VT, TG",
+                 "đã đọc 1/1"):
         assert part in text, part
+    headings = outgoing_register_headings()
+    for heading in headings:
+        assert heading in text, (heading, text[:600])
+    # in the Decree's order, then their numbers, as the printed header reads
+    assert " ".join(headings) + " " + " ".join(f"({i})" for i in range(1, 11)) in text
 
 
 def test_secret_register_for_clerks_with_entries_masked_unless_named(app, demo, make_document):
