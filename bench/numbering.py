@@ -4,7 +4,8 @@ Prints issues per second and checks the numbers are exactly 01..N*M (no duplicat
 call alone (``service.issue``: lock, number, register, deliver, commit), then the clerk's whole issue
 (``service.issue_document``: number, fill the number and date into the leader-signed PDF, the organisation's
 signature, store the issued file, keep its validation report, commit). Then the time to render one document to
-PDF (Appendix I layout). Figures only, no assertions on time.
+PDF (Appendix I layout). Figures only, no assertions on time; but wrong numbers (a duplicate, a gap, a document
+left unnumbered) or an error in any run make the exit status 1, so a script or CI step running it notices.
 
     .venv/bin/python bench/numbering.py [--clerks 8] [--per-clerk 25] [--full-per-clerk 4]
                                         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
@@ -83,7 +84,8 @@ def _signed_documents(app, count: int) -> tuple[list[int], int]:
     return ids, clerk_id
 
 
-def run(label: str, url: str, clerks: int, per_clerk: int, *, full: bool = False) -> None:
+def run(label: str, url: str, clerks: int, per_clerk: int, *, full: bool = False) -> bool:
+    """One run; True if every document got its number, exactly 01..N, without an error."""
     with tempfile.TemporaryDirectory() as tmp:
         app = _app(url, Path(tmp))
         prepare = _signed_documents if full else _approved_documents
@@ -117,16 +119,28 @@ def run(label: str, url: str, clerks: int, per_clerk: int, *, full: bool = False
             t.join()
         elapsed = time.perf_counter() - start
         with app.app_context():
-            numbers = sorted(db.session.execute(select(OutgoingDocument.number)).scalars())
+            numbers = list(db.session.execute(select(OutgoingDocument.number)).scalars())
             db.engine.dispose()
         total = clerks * per_clerk
-        ok = numbers == list(range(1, total + 1))
+        issued = sorted(n for n in numbers if n is not None)
+        ok = issued == list(range(1, total + 1)) and not errors
         what = "full issue" if full else "numbering"
         median = statistics.median(latencies) * 1000 if latencies else float("nan")
         print(f"{label:<11} {what:<10} {clerks:>6} {per_clerk:>9} {total:>6} {elapsed:>8.2f} s "
-              f"{total / elapsed:>9.1f}/s {median:>8.0f} ms   "
-              f"{f'01..{total:02d}, no duplicate, no gap' if ok else 'WRONG: ' + str(numbers[:10])}"
-              f"{'' if not errors else f'  errors: {errors[:2]}'}")
+              f"{total / elapsed:>9.1f}/s {median:>8.0f} ms   {_verdict(issued, total, len(numbers))}"
+              f"{'' if not errors else f'  {len(errors)} errors: {errors[:2]}'}")
+        return ok
+
+
+def _verdict(issued: list[int], total: int, documents: int) -> str:
+    """What is wrong with the numbers, in words: duplicates, gaps, documents left without a number."""
+    if issued == list(range(1, total + 1)):
+        return f"01..{total:02d}, no duplicate, no gap"
+    duplicates = sorted({n for n in issued if issued.count(n) > 1})
+    gaps = sorted(set(range(1, max(issued, default=0) + 1)) - set(issued))
+    unnumbered = documents - len(issued)
+    return (f"WRONG: {len(issued)} numbered of {total}, duplicates {duplicates[:10]}, gaps {gaps[:10]}, "
+            f"{unnumbered} unnumbered")
 
 
 def render_time(runs: int) -> None:
@@ -154,9 +168,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'database':<11} {'what':<10} {'clerks':>6} {'per clerk':>9} {'issues':>6} {'time':>10} {'rate':>11} "
           f"{'median':>11}   check")
+    results: list[bool] = []
     for full, per_clerk in ((False, args.per_clerk), (True, args.full_per_clerk)):
         with tempfile.TemporaryDirectory() as tmp:
-            run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.clerks, per_clerk, full=full)
+            results.append(run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", args.clerks, per_clerk, full=full))
         name = f"edoc_bench_{uuid.uuid4().hex[:8]}"
         admin = create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
         try:
@@ -166,12 +181,15 @@ def main() -> None:
             print(f"PostgreSQL  skipped: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
         else:
             try:
-                run("PostgreSQL", f"{args.postgres}/{name}", args.clerks, per_clerk, full=full)
+                results.append(run("PostgreSQL", f"{args.postgres}/{name}", args.clerks, per_clerk, full=full))
             finally:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     render_time(args.render_runs)
+    if not all(results):
+        print("\nFAILED: wrong numbers or errors above", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
