@@ -20,6 +20,7 @@ from typing import BinaryIO
 from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
+from asn1crypto import parser as asn1_parser
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
@@ -78,6 +79,10 @@ VERDICT_TEXT = {
     "error": "không kiểm tra được chữ ký",
 }
 _ACCEPTED_CHANGES = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+PADDING_TEXT = ("vùng dành cho chữ ký có dữ liệu lạ sau giá trị chữ ký (phần này không được ký; người tạo tệp để "
+                "trống)")
+TRAILING_TEXT = ("sau khi ký, cuối tệp bị nối thêm {n} byte không thuộc phiên bản nào của tệp, không chữ ký nào bao "
+                 "phủ")
 
 
 @dataclass
@@ -123,6 +128,11 @@ class SignatureReport:
     changed_fields: list[str] = field(default_factory=list)
     """Form fields (signature fields included) filled or changed after signing, by pyHanko's difference
     analysis: e.g. the number and date fields and the organisation's signature of an issued document."""
+    padding_clean: bool = True
+    """The space reserved for the signature (/Contents) holds nothing after the signature value but zero
+    padding. That space is not signed (it cannot sign itself), so bytes written there change nothing that
+    was signed, but they change the file: the report says so (poppler's pdfsig: "Not total document
+    signed"), pyHanko does not."""
 
     @property
     def ok(self) -> bool:
@@ -134,6 +144,10 @@ class ValidationReport:
     signatures: list[SignatureReport] = field(default_factory=list)
     timestamps: list[SignatureReport] = field(default_factory=list)
     """Document timestamps (B-LTA), reported apart from the people's and organisations' signatures."""
+    trailing_bytes: int = 0
+    """Bytes after the end of the file's last revision (its final ``%%EOF``), other than line ends: no
+    signature covers them and no revision explains them, so every signature is reported as followed by a
+    change (pyHanko calls it "extended with no modifications", pdfsig "Not total document signed")."""
 
     @property
     def all_valid(self) -> bool:
@@ -146,7 +160,7 @@ class ValidationReport:
         return "valid" if self.all_valid else "invalid"
 
     def to_dict(self) -> dict[str, object]:
-        return {"all_valid": self.all_valid, "verdict": self.verdict,
+        return {"all_valid": self.all_valid, "verdict": self.verdict, "trailing_bytes": self.trailing_bytes,
                 "signatures": [asdict(s) for s in self.signatures],
                 "timestamps": [asdict(s) for s in self.timestamps]}
 
@@ -268,12 +282,51 @@ def _form_filling_text(changed: list[str], signature_names: frozenset[str]) -> s
     return "sau khi ký chỉ " + (" và ".join(parts) if parts else "điền biểu mẫu hoặc thêm chữ ký")
 
 
-def _verdict(intact: bool, valid: bool, trusted: bool, level: str, docmdp_ok: bool | None) -> str:
+def _verdict(intact: bool, valid: bool, trusted: bool, level: str, docmdp_ok: bool | None,
+             unsigned_change: bool = False) -> str:
     if not intact or not valid:
         return "broken"
-    if level not in _ACCEPTED_CHANGES or docmdp_ok is False:
+    if level not in _ACCEPTED_CHANGES or docmdp_ok is False or unsigned_change:
         return "modified"
     return "valid" if trusted else "untrusted"
+
+
+def _padding_clean(embedded: EmbeddedPdfSignature) -> bool:
+    """Nothing but zeros after the CMS value in /Contents (DER says where it ends)."""
+    content = bytes(embedded.pkcs7_content)
+    try:
+        _class, _method, _tag, header, body, trailer = asn1_parser.parse(content)
+    except (ValueError, TypeError):
+        return False
+    return not content[len(header) + len(body) + len(trailer):].strip(b"\x00")
+
+
+def _trailing_bytes(reader: PdfFileReader, data: bytes) -> int:
+    """Bytes after the ``%%EOF`` that ends the file's last revision, line ends and NULs aside. The last revision
+    is the one whose cross-reference data lies furthest into the file (a linearized file has a revision at
+    its start, so the order of revisions would not do)."""
+    try:
+        xrefs = reader.xrefs
+        end = max(xrefs.get_xref_container_info(r).end_location for r in range(xrefs.total_revisions))
+    except Exception:  # pyHanko read the file; if it cannot say where its revisions end, claim nothing
+        return 0
+    eof = data.find(b"%%EOF", end)
+    if eof < 0:
+        return 0
+    tail = data[eof + len(b"%%EOF"):]
+    tail = tail[2:] if tail.startswith(b"\r\n") else tail[1:] if tail[:1] in (b"\r", b"\n") else tail
+    return len(tail) if tail.strip(b" \t\r\n\x00\x0c") else 0
+
+
+def _unsigned_changes(level: str, text: str, padding_clean: bool, trailing: int) -> tuple[bool, str]:
+    """Whether the file was changed where no signature and no revision accounts for it, and the text saying
+    what changed after signing, with those changes named (instead of "nothing changed" when pyHanko saw no
+    revision after the signature)."""
+    notes = [*([] if padding_clean else [PADDING_TEXT]),
+             *([TRAILING_TEXT.format(n=trailing)] if trailing else [])]
+    if not notes:
+        return False, text
+    return True, "; ".join(notes if level == "NONE" else [text, *notes])
 
 
 JUDGED_TEXT = {
@@ -317,12 +370,15 @@ def _now(moment: datetime | None) -> _Judgement:
 
 def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSignatureStatus,
             judgement: _Judgement, timestamp_revisions: list[int],
-            dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]], forms: _Forms) -> SignatureReport:
+            dss: tuple[list[asn1_x509.Certificate], list[bytes], list[bytes]], forms: _Forms,
+            trailing: int) -> SignatureReport:
     cert = status.signing_cert
     level, level_text, changed = _modification(status, forms, embedded.signed_revision)
+    padding = _padding_clean(embedded)
+    unsigned, level_text = _unsigned_changes(level, level_text, padding, trailing)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
     token = status.timestamp_validity
-    verdict = _verdict(status.intact, status.valid, status.trusted, level, status.docmdp_ok)
+    verdict = _verdict(status.intact, status.valid, status.trusted, level, status.docmdp_ok, unsigned)
     return SignatureReport(
         field=str(embedded.field_name), kind="signature", signer=_name(cert, "common_name"),
         organisation=_name(cert, "organization_name"), serial=str(cert.serial_number) if cert else "",
@@ -337,15 +393,17 @@ def _report(reader: PdfFileReader, embedded: EmbeddedPdfSignature, status: PdfSi
         pades_level=_pades_level(reader, embedded, status,
                                  any(r > embedded.signed_revision for r in timestamp_revisions), dss),
         verdict=verdict, verdict_text=VERDICT_TEXT[verdict], summary=status.summary(), changed_fields=changed,
-        **judgement.report_fields)  # type: ignore[arg-type]
+        padding_clean=padding, **judgement.report_fields)  # type: ignore[arg-type]
 
 
 def _timestamp_report(embedded: EmbeddedPdfSignature, status: DocumentTimestampStatus,
-                      judgement: _Judgement, forms: _Forms) -> SignatureReport:
+                      judgement: _Judgement, forms: _Forms, trailing: int) -> SignatureReport:
     cert = status.signing_cert
     level, level_text, changed = _modification(status, forms, embedded.signed_revision)
+    padding = _padding_clean(embedded)
+    unsigned, level_text = _unsigned_changes(level, level_text, padding, trailing)
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
-    verdict = _verdict(status.intact, status.valid, status.trusted, level, None)
+    verdict = _verdict(status.intact, status.valid, status.trusted, level, None, unsigned)
     return SignatureReport(
         field=str(embedded.field_name), kind="document_timestamp", signer=_name(cert, "common_name"),
         organisation=_name(cert, "organization_name"), serial=str(cert.serial_number) if cert else "",
@@ -356,7 +414,7 @@ def _timestamp_report(embedded: EmbeddedPdfSignature, status: DocumentTimestampS
         modification_level=level, modification_text=level_text, coverage=coverage,
         coverage_text=COVERAGE_TEXT.get(coverage, coverage), pades_level="B-LTA", verdict=verdict,
         verdict_text=VERDICT_TEXT[verdict], summary=status.summary(), changed_fields=changed,
-        **judgement.report_fields)  # type: ignore[arg-type]
+        padding_clean=padding, **judgement.report_fields)  # type: ignore[arg-type]
 
 
 def _token_ok(status: SignatureStatus | None) -> bool:
@@ -547,6 +605,7 @@ async def async_validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *,
                          allow_fetching if fetch is None else fetch, _dss_material(reader))
     timestamp_revisions = [e.signed_revision for e in embedded_all if e.sig_object_type == "/DocTimeStamp"]
     forms = _Forms(reader)
+    trailing = _trailing_bytes(reader, data)
     # latest first: each signature or document timestamp is judged at the time of a trusted document
     # timestamp that came after it, which must therefore be judged before it
     later: list[tuple[int, datetime]] = []
@@ -561,15 +620,15 @@ async def async_validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *,
                 status = await _timestamp_status(embedded, settings, judgement)
                 if _token_ok(status):
                     later.append((embedded.signed_revision, status.timestamp))
-                timestamps.append(_timestamp_report(embedded, status, judgement, forms))
+                timestamps.append(_timestamp_report(embedded, status, judgement, forms, trailing))
             else:
                 signature_status, judgement = await _judge_signature(embedded, settings, moment, later)
                 signatures.append(_report(reader, embedded, signature_status, judgement, timestamp_revisions,
-                                          settings.dss, forms))
+                                          settings.dss, forms, trailing))
         except Exception as exc:  # one bad signature must not hide the report on the others
             (timestamps if is_timestamp else signatures).append(
                 _error_report(embedded, "document_timestamp" if is_timestamp else "signature", exc))
-    return ValidationReport(signatures=signatures[::-1], timestamps=timestamps[::-1])
+    return ValidationReport(signatures=signatures[::-1], timestamps=timestamps[::-1], trailing_bytes=trailing)
 
 
 def validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *, trust_roots: list[asn1_x509.Certificate],

@@ -2,6 +2,10 @@
 test roots trusted) and by pyHanko's own command line, and a changed byte is caught by all three of them
 (ours included), wherever it is: in the first revision, in the last one, inside a signature's /Contents.
 
+Two changes sign nothing differently, and the three disagree on them: a byte of the last signature's
+/Contents padding, and bytes appended after the final %%EOF. pyHanko accepts both; pdfsig says the signature
+no longer covers the whole file; our report calls the file changed after signing (verdict "modified").
+
 pdfsig does not evaluate document timestamps (it lists them as "not yet verified"): those are checked by
 our validator here, and by pyHanko's library in test_long_term.
 """
@@ -141,3 +145,93 @@ def test_a_changed_byte_is_caught_by_all_three(made, kind, where, checkers, root
     for signature in report.signatures:
         judged = lines[signature.field].split(":", 1)[1]
         assert judged.startswith("INVALID") == (signature.verdict == "broken"), result.stdout
+
+
+def _in_contents_padding(pdf: bytes, which: int = -1) -> int:
+    """A zero of the padding after the CMS value in a signature's /Contents (by default the file's last
+    signature or document timestamp): the space a signature reserves for itself, outside what it signs."""
+    from asn1crypto import parser
+
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[which]
+    _class, _method, _tag, header, body, trailer = parser.parse(bytes(signature.pkcs7_content))
+    value_end = int(signature.byte_range[1]) + 1 + 2 * (len(header) + len(body) + len(trailer))  # after "<"
+    closing = int(signature.byte_range[2]) - 1
+    assert pdf[closing:closing + 1] == b">" and set(pdf[value_end:closing]) == {ord("0")}
+    return (value_end + closing) // 2
+
+
+def _blocks(pdfsig_output: str) -> list[str]:
+    """pdfsig's paragraph per signature, in file order."""
+    return pdfsig_output.split("Signature #")[1:]
+
+
+@pytest.mark.parametrize("kind", ["B-B signer and seal", "B-LTA"])
+def test_a_changed_byte_in_the_contents_padding(made, kind, checkers, root, services):
+    """The padding of the last signature (or document timestamp) is signed by nothing: it is the hole the
+    signature leaves for itself. pyHanko reports it intact and untouched; pdfsig reports the signature valid
+    but no longer covering the whole file ("Not total document signed"). Our report: intact, but the file
+    was changed after signing (verdict "modified", padding_clean false): it is not the file that was signed."""
+    pdf, count = made[kind]
+    tampered = _flip(pdf, _in_contents_padding(pdf))
+    report = validate_pdf(tampered, trust_roots=[root, services.ca.root])
+    *others, last = [*report.signatures, *report.timestamps]
+    assert not report.all_valid and last.intact and last.valid and not last.padding_clean
+    assert last.verdict == "modified" and "vùng dành cho chữ ký có dữ liệu lạ" in last.modification_text
+    assert all(s.ok and s.padding_clean for s in others)
+
+    before, out = checkers.pdfsig(pdf), checkers.pdfsig(tampered, name="tampered.pdf")
+    assert out.count("Signature is Valid.") == count, out
+    if kind == "B-B signer and seal":  # pdfsig lists a document timestamp without judging it
+        assert "- Total document signed" in _blocks(before)[-1]
+        assert "- Not total document signed" in _blocks(out)[-1], out
+
+    # pyHanko's command line says exactly what it says of the untouched file (it lists approval signatures
+    # only): intact, trusted, the last one "UNTOUCHED"
+    result = checkers.pyhanko(tampered, "--trust-replace", name="tampered.pdf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == checkers.pyhanko(pdf, "--trust-replace").stdout
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == count and all(":INTACT:TRUSTED" in line for line in lines), result.stdout
+    assert kind != "B-B signer and seal" or lines[-1].endswith(":INTACT:TRUSTED,UNTOUCHED"), result.stdout
+
+
+def test_the_padding_of_an_earlier_signature_is_covered_by_the_later_ones(made, root, services):
+    """Only the last signature's padding is outside every signature: the signer's /Contents lies inside the
+    revision the document timestamp (B-LTA) signs, so changing its padding breaks the timestamp."""
+    pdf, _count = made["B-LTA"]
+    tampered = _flip(pdf, _in_contents_padding(pdf, which=0))
+    report = validate_pdf(tampered, trust_roots=[root, services.ca.root])
+    [signature], [stamp] = report.signatures, report.timestamps
+    assert signature.intact and not signature.padding_clean and signature.verdict == "modified"
+    assert not stamp.intact and stamp.verdict == "broken"
+
+
+@pytest.mark.parametrize("kind", ["B-B signer and seal", "B-LT"])
+def test_bytes_appended_after_the_end_of_the_file(made, kind, checkers, root, services):
+    """Bytes after the final %%EOF are no revision: no signature covers them and nothing explains them.
+    pyHanko accepts the file ("EXTENDED_WITH_NONE", exit 0); pdfsig reports each signature valid, the last one
+    "Not total document signed". Our report: every signature intact but followed by an unsigned change
+    (verdict "modified"), the number of bytes in the report and in its text."""
+    pdf, count = made[kind]
+    extra = b"\n% appended after signing: 1 0 obj (not a revision) endobj\n"
+    tampered = pdf + extra
+    report = validate_pdf(tampered, trust_roots=[root, services.ca.root])
+    assert report.trailing_bytes == len(extra) and report.to_dict()["trailing_bytes"] == len(extra)
+    assert not report.all_valid and len(report.signatures) == count
+    for signature in report.signatures:
+        assert signature.intact and signature.valid and signature.verdict == "modified"
+        assert f"cuối tệp bị nối thêm {len(extra)} byte" in signature.modification_text
+    assert validate_pdf(pdf, trust_roots=[root, services.ca.root]).trailing_bytes == 0  # the contrast
+
+    out = checkers.pdfsig(tampered, name="tampered.pdf")
+    assert out.count("Signature is Valid.") == count, out
+    assert "- Not total document signed" in _blocks(out)[count - 1], out
+
+    result = checkers.pyhanko(tampered, "--trust-replace", name="tampered.pdf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == count and all(":INTACT:TRUSTED" in line for line in lines), result.stdout
+    if kind == "B-B signer and seal":  # the seal covered the whole file; now "extended", with nothing in it
+        assert lines[-1].endswith(":INTACT:TRUSTED,EXTENDED_WITH_NONE,ACCEPTABLE_MODIFICATIONS"), result.stdout
+    else:  # the DSS revision already followed the signature: pyHanko sees no difference at all
+        assert result.stdout == checkers.pyhanko(pdf, "--trust-replace").stdout
