@@ -205,11 +205,12 @@ SIGNATURE_MAX_PIXELS = (3000, 1500)
 
 
 def check_signature_png(data: bytes) -> None:
-    """A handwritten-signature image: a real PNG of a sensible size with a transparent background."""
+    """A handwritten-signature image: a real PNG of a sensible size with a transparent background, drawn in blue
+    ink as Appendix I of Decree 30 asks."""
     from edoc.files.images import transparent_png
 
     transparent_png(data, what="Ảnh chữ ký", field="image", max_bytes=SIGNATURE_MAX_BYTES, min_size=(20, 10),
-                    max_size=SIGNATURE_MAX_PIXELS)
+                    max_size=SIGNATURE_MAX_PIXELS, ink="blue")
 
 
 def replace_signature_image(actor: User, user: User, stream: BinaryIO, filename: str | None) -> StoredFile:

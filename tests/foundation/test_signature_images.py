@@ -237,9 +237,6 @@ def test_a_blue_signature_is_accepted_through_the_page(client, demo, app):
     assert _upload(client, user_id, _inked((25, 35, 80))).status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="the upload check (edoc.accounts.service.check_signature_png) does not "
-                                       "pass ink='blue' to transparent_png yet; until then a black image is "
-                                       "refused at signing (tests/documents/test_signatures.py)")
 def test_a_black_signature_is_refused_through_the_page(client, demo, app, settings_env):
     login(client, "quantri")
     user_id = demo["chutich"]
