@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from asn1crypto import x509 as asn1_x509
 from PIL import Image
 from sqlalchemy import select
 
@@ -301,10 +302,13 @@ def seal_attachments(actor: User, doc: OutgoingDocument) -> None:
 # --- validation ----------------------------------------------------------------------------------------
 
 def validate_bytes(organisation_id: int, pdf: bytes) -> ValidationReport:
+    return _validate(pdf, trust_roots(organisation_id))
+
+
+def _validate(pdf: bytes, roots: list[asn1_x509.Certificate]) -> ValidationReport:
     mode = revocation_mode()
     try:
-        return validate_pdf(pdf, trust_roots=trust_roots(organisation_id), allow_fetching=mode != "off",
-                            revocation_mode=mode)
+        return validate_pdf(pdf, trust_roots=roots, allow_fetching=mode != "off", revocation_mode=mode)
     except SigningError as exc:
         raise ValidationFailed(f"Không kiểm tra được tệp: {exc}.") from None
 
@@ -356,9 +360,13 @@ def record_issued(actor: User, doc: OutgoingDocument) -> None:
     issued without digital signatures (signed on paper) has nothing to report."""
     if doc.issued_file is None or doc.signed_file_id is None:
         return
-    pdf = read_verified(doc.issued_file)
-    keep_report(actor, doc.organisation_id, doc.issued_file, validate_bytes(doc.organisation_id, pdf),
-                context="issued", document_id=doc.id)
+    issued, organisation_id = doc.issued_file, doc.organisation_id
+    pdf, roots = read_verified(issued), trust_roots(organisation_id)
+    # Validation may wait on OCSP and CRL responders: end the read transaction first, or on SQLite (whose
+    # transactions begin IMMEDIATE) every other writer would wait for them too.
+    db.session.commit()
+    report = _validate(pdf, roots)
+    keep_report(actor, organisation_id, issued, report, context="issued", document_id=doc.id)
 
 
 def reports_of(doc: OutgoingDocument) -> list[tuple[ValidationRecord, dict[str, object]]]:

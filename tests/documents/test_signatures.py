@@ -98,6 +98,45 @@ def test_sign_then_issue_gives_two_valid_trusted_signatures(app, demo, make_docu
     assert "01" in text and "/KH-LĐLĐ" in text
 
 
+def test_the_issued_report_is_validated_with_no_transaction_open(app, demo, make_document, backend, settings_env,
+                                                                 monkeypatch):
+    """Validation may wait on OCSP and CRL responders: while it runs, no transaction of ours is open, so on
+    SQLite another writer gets the write lock at once."""
+    import sqlite3
+
+    from edoc.signatures import service as signature_service
+
+    doc_id = make_document("approved")
+    leader = app.test_client()
+    login(leader, "chutich")
+    assert _sign(leader, doc_id).status_code == 302
+    seen: list[tuple[bool, bool | None]] = []
+    real_validate = signature_service.validate_pdf
+
+    def watched(*args, **kwargs):
+        writable = None
+        if backend == "sqlite":
+            other = sqlite3.connect(settings_env["EDOC_DATABASE_URL"].removeprefix("sqlite:///"), timeout=0,
+                                    isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                writable = True
+            except sqlite3.OperationalError:
+                writable = False
+            finally:
+                other.close()
+        seen.append((db.session().in_transaction(), writable))
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(signature_service, "validate_pdf", watched)
+    _issue(app, demo, doc_id)
+    assert seen == [(False, True if backend == "sqlite" else None)]
+    with app.app_context():
+        kept = db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == doc_id)).scalar_one()
+        assert (kept.context, kept.all_valid) == ("issued", True)
+
+
 def test_issued_files_verify_in_pdfsig_and_pyhanko_with_the_root_trusted(app, demo, make_document, tmp_path):
     import sys
     from pathlib import Path
