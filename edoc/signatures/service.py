@@ -334,7 +334,7 @@ def validate_file(actor: User, file: StoredFile) -> tuple[ValidationReport, Vali
 def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, context: str) -> None:
     """A PDF that enters the system as part of a document (an uploaded version or attachment): it must be one
     that can be signed later (the signer signs the version, the organisation each PDF attachment at issue),
-    so an encrypted file, or one whose signatures no longer match its bytes (signing on top would make the
+    so an unreadable or encrypted file, or one whose signatures no longer match its bytes (signing on top would make the
     tampered file look endorsed), is refused now rather than at signing or issue. If it is signed, its
     signatures are checked and the report kept with the document."""
     if file.media_type != sniff.PDF:
@@ -342,11 +342,7 @@ def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, c
     pdf = read_verified(file)
     try:
         open_pdf(pdf)
-    except CorruptPdf:
-        # Not refused here (yet): attachments have always been taken as the bytes they are, and an unreadable
-        # one is refused with its reason when the organisation signs it at issue. See docs/decisions.md.
-        pass
-    except (EncryptedPdf, ExistingSignatureBroken) as exc:
+    except (CorruptPdf, EncryptedPdf, ExistingSignatureBroken) as exc:
         raise ValidationFailed(f"Không nhận tệp PDF “{file.original_name}”: {exc}.",
                                field="source" if context == "version" else "file") from None
     if b"/ByteRange" not in pdf:

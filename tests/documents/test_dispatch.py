@@ -19,7 +19,7 @@ from edoc.documents import dispatch, service, sources
 from edoc.documents.models import Contact, Recipient
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Unit
-from tests.documents.conftest import api_token, get_doc
+from tests.documents.conftest import api_token, get_doc, simple_pdf
 from tests.support.components import free_port
 from tests.support.web import csrf_token, login
 
@@ -72,7 +72,7 @@ def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, mak
     doc_id = make_document("draft", recipients=_externals(app, demo))
     with app.app_context():
         drafter = db.session.get(User, demo["chuyenvien"])
-        annex = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+        annex = simple_pdf(["Phụ lục I. Danh sách đơn vị"])
         sources.add_attachment(drafter, get_doc(doc_id), io.BytesIO(annex), "danh-sach.pdf", "Phụ lục I")
         service.submit(drafter, get_doc(doc_id))
         service.approve(db.session.get(User, demo["chutich"]), get_doc(doc_id))
@@ -379,10 +379,10 @@ def test_a_failing_signature_report_neither_undoes_the_issue_nor_holds_the_dispa
         signatures.sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
         db.session.commit()
 
-    def broken_validator(organisation_id, pdf):
+    def broken_validator(pdf, roots):
         raise RuntimeError("validator unavailable")
 
-    monkeypatch.setattr(signatures, "validate_bytes", broken_validator)
+    monkeypatch.setattr(signatures, "_validate", broken_validator)
     clerk = app.test_client()
     login(clerk, "vanthu")
     answer = clerk.post(f"/documents/{doc_id}/issue", data={"csrf_token": csrf_token(clerk, "/")})

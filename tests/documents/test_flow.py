@@ -18,7 +18,7 @@ from edoc.documents.models import Contact, DocumentVersion, OutgoingDocument
 from edoc.files.models import StoredFile
 from edoc.organisations.models import Unit
 from edoc.registers.models import Register
-from tests.documents.conftest import get_doc, numbered, stored
+from tests.documents.conftest import get_doc, numbered, simple_pdf, stored
 from tests.support.web import csrf_token, login
 
 
@@ -287,7 +287,7 @@ def test_attachments_are_separate_files_and_follow_the_documents_access(app, dem
     doc_id = make_document("draft")
     drafter = app.test_client()
     login(drafter, "chuyenvien")
-    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+    pdf = simple_pdf(["Phụ lục I. Danh sách đơn vị"])
     ok = drafter.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
         "csrf_token": csrf_token(drafter, "/"), "title": "Phụ lục I. Danh sách đơn vị",
         "file": (io.BytesIO(pdf), "phu-luc-1.pdf")})
@@ -305,6 +305,12 @@ def test_attachments_are_separate_files_and_follow_the_documents_access(app, dem
     wrong_type = drafter.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
         "csrf_token": csrf_token(drafter, "/"), "file": (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 100), "a.png")})
     assert wrong_type.status_code == 415
+    # a file that says it is a PDF but cannot be read (cut short in transfer): it could never be signed at issue
+    truncated = drafter.post(f"/documents/{doc_id}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(drafter, "/"), "title": "Phụ lục II",
+        "file": (io.BytesIO(pdf[: len(pdf) // 2]), "phu-luc-2.pdf")})
+    assert truncated.status_code == 400
+    assert "Không nhận tệp PDF “phu-luc-2.pdf”" in truncated.get_data(as_text=True)
     with app.app_context():
         assert len(get_doc(doc_id).attachments) == 1
     assert _count(app, StoredFile) == 2  # the rendered draft and the one attachment, nothing else
