@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from edoc.accounts.models import ROLE_LABELS
+from edoc.core.forms import options
 
 
 class LoginForm(FlaskForm):
@@ -43,7 +44,7 @@ class UserForm(FlaskForm):
     title = StringField("Chức vụ", validators=[Optional(), Length(max=255)])
     email = StringField("E-mail", validators=[Optional(), Length(max=255)])
     unit_id = SelectField("Đơn vị", coerce=str, validate_choice=False)
-    roles = MultiCheckboxField("Vai trò", choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+    roles = MultiCheckboxField("Vai trò", choices=options((r.value, label) for r, label in ROLE_LABELS.items()),
                                validate_choice=False)
     active = BooleanField("Đang hoạt động", default=True)
     password = PasswordField("Mật khẩu (để trống nếu không đổi)", validators=[Optional(), Length(max=256)])

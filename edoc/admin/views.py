@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from edoc.accounts import service as accounts
 from edoc.accounts.forms import SignatureImageForm, UserForm
@@ -19,7 +20,7 @@ from edoc.accounts.policy import require_admin_of
 from edoc.admin.forms import OrganisationForm, UnitForm
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.core.forms import parse_optional_id
+from edoc.core.forms import options, parse_optional_id
 from edoc.organisations import service as organisations
 from edoc.organisations.models import Organisation, Unit
 
@@ -85,9 +86,9 @@ def units(actor: User, org: Organisation, unit_id: int | None = None) -> Respons
     return render_template("admin/units.html", form=form, org=org, unit=unit), 400 if form.errors else 200
 
 
-def _unit_choices(org: Organisation) -> list[tuple[str, str]]:
+def _unit_choices(org: Organisation) -> list[SelectChoice]:
     rows = db.session.execute(select(Unit).where(Unit.organisation_id == org.id).order_by(Unit.name)).scalars()
-    return [("", "— Không thuộc đơn vị —"), *((str(u.id), u.name) for u in rows)]
+    return options([("", "— Không thuộc đơn vị —"), *((str(u.id), u.name) for u in rows)])
 
 
 def _user_data(form: UserForm) -> accounts.UserData:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable
 
 from werkzeug.routing import IntegerConverter
 from werkzeug.routing.map import Map
+from wtforms.fields.choices import SelectChoice
 
 from edoc.core.errors import ValidationFailed
 
@@ -13,6 +15,12 @@ MAX_ID = 2**31 - 1
 """Ids are PostgreSQL ``integer`` columns: anything larger would fail there as NumericValueOutOfRange (and past
 2**63 on SQLite as OverflowError), so it is refused before it reaches a query, on both databases alike."""
 _MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+def options(pairs: Iterable[tuple[str, str]]) -> list[SelectChoice]:
+    """Choices for a select field from (value, label) pairs: WTForms 3.3 deprecates the bare pairs and 3.4
+    drops them."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _digits(raw: object) -> str | None:

@@ -5,31 +5,34 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
 from edoc.accounts.models import User
 from edoc.core.errors import ValidationFailed
-from edoc.core.forms import parse_id, parse_optional_id
+from edoc.core.forms import options, parse_id, parse_optional_id
 from edoc.documents.models import Authority, OutgoingDocument, Secrecy, Urgency
 from edoc.documents.service import DraftData, RecipientData
 from edoc.registers.types import DOCUMENT_TYPES, TypeKind
 
 
-def type_choices() -> list[tuple[str, str]]:
-    return [(t.code, t.name) for t in DOCUMENT_TYPES.values() if t.kind is not TypeKind.COPY]
+def type_choices() -> list[SelectChoice]:
+    return options((t.code, t.name) for t in DOCUMENT_TYPES.values() if t.kind is not TypeKind.COPY)
 
 
 class DraftForm(FlaskForm):
     type_code = SelectField("Loại văn bản", choices=type_choices, validate_choice=False)
     summary = TextAreaField("Trích yếu nội dung", validators=[Length(max=1000)])
     body = TextAreaField("Nội dung", validators=[Length(max=200_000)])
-    secrecy = SelectField("Độ mật", choices=[(s.value, s.value or "Không") for s in Secrecy], validate_choice=False)
-    urgency = SelectField("Độ khẩn", choices=[(u.value, u.value or "Thường") for u in Urgency],
+    secrecy = SelectField("Độ mật", choices=options((s.value, s.value or "Không") for s in Secrecy),
+                          validate_choice=False)
+    urgency = SelectField("Độ khẩn", choices=options((u.value, u.value or "Thường") for u in Urgency),
                           validate_choice=False)
     drafting_unit_id = SelectField("Đơn vị soạn thảo", validate_choice=False)
     register_id = SelectField("Sổ đăng ký (cơ quan ban hành, ký hiệu)", validate_choice=False)
     signer_id = SelectField("Người ký", validate_choice=False)
-    signer_authority = SelectField("Thẩm quyền ký", choices=[(a.value, a.value or "Ký trực tiếp") for a in Authority],
+    signer_authority = SelectField("Thẩm quyền ký",
+                                   choices=options((a.value, a.value or "Ký trực tiếp") for a in Authority),
                                    validate_choice=False)
     signer_authority_line = StringField("Ký thay mặt / ký thay cho", validators=[Length(max=255)])
     signer_title = StringField("Chức vụ người ký (in trên văn bản)", validators=[Length(max=255)])
@@ -44,19 +47,19 @@ class DraftForm(FlaskForm):
 
     def set_choices(self, units: list, leaders: list[User], users: list[User], contacts: list,
                     registers: list | None = None) -> None:
-        self.drafting_unit_id.choices = [("", "—"), *((str(u.id), u.name) for u in units)]
-        self.register_id.choices = [("", "Sổ văn bản đi (văn bản mật: sổ văn bản mật)"), *(
+        self.drafting_unit_id.choices = options([("", "—"), *((str(u.id), u.name) for u in units)])
+        self.register_id.choices = options([("", "Sổ văn bản đi (văn bản mật: sổ văn bản mật)"), *(
             (str(r.id), f"{r.name} — {r.issuer_name or r.organisation.name}, ký hiệu …-{r.issuer()}")
-            for r in registers or [])]
-        self.signer_id.choices = [("", "— Chọn người ký —"),
-                                  *((str(u.id), f"{u.full_name} ({u.title})") for u in leaders)]
-        options = ([(f"unit:{u.id}", f"Đơn vị: {u.name}") for u in units]
-                   + [(f"external:{c.id}", f"Bên ngoài: {c.short_name or c.name}") for c in contacts]
-                   + [(f"user:{u.id}", f"Cá nhân: {u.full_name}") for u in users])
-        self.recipients_act.choices = options
-        self.recipients_info.choices = options
-        self.recipients_archive.choices = [o for o in options if not o[0].startswith("external:")]
-        self.readers.choices = [(str(u.id), f"{u.full_name} — {u.title}") for u in users]
+            for r in registers or [])])
+        self.signer_id.choices = options([("", "— Chọn người ký —"),
+                                          *((str(u.id), f"{u.full_name} ({u.title})") for u in leaders)])
+        recipients = options([(f"unit:{u.id}", f"Đơn vị: {u.name}") for u in units]
+                             + [(f"external:{c.id}", f"Bên ngoài: {c.short_name or c.name}") for c in contacts]
+                             + [(f"user:{u.id}", f"Cá nhân: {u.full_name}") for u in users])
+        self.recipients_act.choices = recipients
+        self.recipients_info.choices = recipients
+        self.recipients_archive.choices = [o for o in recipients if not o.value.startswith("external:")]
+        self.readers.choices = options((str(u.id), f"{u.full_name} — {u.title}") for u in users)
 
     def fill_from(self, doc: OutgoingDocument) -> None:
         self.type_code.data, self.summary.data, self.body.data = doc.type_code, doc.summary, doc.body
