@@ -766,6 +766,45 @@ def list_documents(user: User, box: str, *, limit: int = 300) -> list[OutgoingDo
     return [d for d in rows if policy.can_view(user, d)]
 
 
+def awaiting_signature(user: User) -> list[OutgoingDocument]:
+    """Approved documents ``user`` is the signer of and has not signed digitally yet (the signing page's list)."""
+    rows = db.session.execute(select(OutgoingDocument).where(
+        OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.signer_id == user.id,
+        OutgoingDocument.status == Status.APPROVED.value, OutgoingDocument.signed_file_id.is_(None))
+        .order_by(OutgoingDocument.id)).scalars()
+    return [d for d in rows if policy.can_view(user, d)]
+
+
+@dataclass(frozen=True)
+class ToDo:
+    """One line of the home page's "Việc cần làm": how many documents wait for ``user`` in one place."""
+
+    key: str
+    """A box of the documents page (``BOXES``), or ``sign`` for the signing page."""
+    label: str
+    count: int
+
+
+def to_do(user: User) -> list[ToDo]:
+    """What waits for ``user``, by the roles they hold: returned drafts to rework (specialist), drafts to approve
+    and approved documents to sign (leader), approved documents to number and issue (clerk), documents received
+    and not opened yet (everyone). Counted through the same lists the pages show, so a count never promises a
+    document its page would not list."""
+    items: list[ToDo] = []
+    if user.has_role(Role.SPECIALIST):
+        returned = [d for d in list_documents(user, "mine") if d.status == Status.RETURNED.value]
+        items.append(ToDo("mine", "Dự thảo bị trả lại, cần sửa", len(returned)))
+    if user.has_role(Role.LEADER):
+        items.append(ToDo("to_sign", "Dự thảo chờ tôi duyệt", len(list_documents(user, "to_sign"))))
+        items.append(ToDo("sign", "Văn bản đã duyệt chờ tôi ký số", len(awaiting_signature(user))))
+    if user.has_role(Role.CLERK):
+        items.append(ToDo("to_issue", "Văn bản chờ cấp số, ban hành", len(list_documents(user, "to_issue"))))
+    unread = unread_ids(user)
+    items.append(ToDo("inbox", "Văn bản nhận chưa đọc",
+                      sum(1 for d in list_documents(user, "inbox") if d.id in unread)))
+    return items
+
+
 def unread_ids(user: User) -> set[int]:
     """Documents delivered to ``user`` that they have not opened yet."""
     return set(db.session.execute(select(Delivery.document_id).where(

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.db import db
+from edoc.documents.service import to_do
 from edoc.notifications.service import recent
 
 bp = Blueprint("home", __name__)
@@ -17,7 +18,15 @@ log = logging.getLogger(__name__)
 @bp.route("/")
 @login_required
 def index() -> str:
-    return render_template("home/index.html", notifications=recent(current_user.id, limit=10))
+    return render_template("home/index.html", notifications=recent(current_user.id, limit=10),
+                           to_do=to_do(current_user))
+
+
+@bp.route("/to-do")
+@login_required
+def to_do_fragment() -> str:
+    """The "Việc cần làm" list alone: the home page re-fetches it when a notification says something changed."""
+    return render_template("home/_to_do.html", to_do=to_do(current_user))
 
 
 @bp.route("/healthz")

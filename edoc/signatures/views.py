@@ -7,14 +7,13 @@ import math
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents import policy
-from edoc.documents.models import OutgoingDocument, Status
+from edoc.documents import service as documents
 from edoc.files import sniff
 from edoc.files.service import store_upload
 from edoc.realtime.events import user_room
@@ -86,11 +85,9 @@ def page_png(doc_id: int, page: int) -> Response:
 @bp.route("/pending")
 @login_required
 def pending() -> str:
-    rows = db.session.execute(select(OutgoingDocument).where(
-        OutgoingDocument.signer_id == me().id, OutgoingDocument.status == Status.APPROVED.value,
-        OutgoingDocument.signed_file_id.is_(None)).order_by(OutgoingDocument.id)).scalars().all()
     credential = credentials.active_credential(me().organisation_id, me().id)
-    return render_template("signatures/pending.html", documents=rows, credential=credential)
+    return render_template("signatures/pending.html", documents=documents.awaiting_signature(me()),
+                           credential=credential)
 
 
 @bp.route("/batch", methods=["POST"])

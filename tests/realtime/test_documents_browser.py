@@ -20,6 +20,7 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # n
     with live_server(served_env, tmp_path / "server.log") as base:
         recipient = _sign_in(browser.new_context(locale="vi-VN"), base, "daibieu")
         recipient.wait_for_selector("body[data-realtime=connected]")
+        assert recipient.locator("#to-do li[data-key=inbox] .count").inner_text() == "0"
 
         drafter = _sign_in(browser.new_context(locale="vi-VN"), base, "chuyenvien")
         drafter.goto(f"{base}/documents/new")
@@ -53,6 +54,9 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # n
         # the recipient's open page: the bell and a toast, no reload
         recipient.wait_for_selector(".toast", timeout=10_000)
         assert "01/KH-LĐLĐ" in recipient.locator(".toast").first.inner_text()
+        # and the home page's to-do list, fetched again on the notification
+        recipient.wait_for_selector("#to-do li[data-key=inbox].waiting", timeout=10_000)
+        assert recipient.locator("#to-do li[data-key=inbox] .count").inner_text() == "1"
         recipient.screenshot(path=str(ART / "recipient-live.png"), full_page=True)
 
         # the clerk's open page, never reloaded from here on, follows the recipient opening the document

@@ -30,7 +30,14 @@
       list.querySelector(".empty")?.remove();
       const li = document.createElement("li");
       li.className = "unread";
-      li.textContent = msg.text;
+      if (msg.link) {
+        const a = document.createElement("a");
+        a.href = msg.link;
+        a.textContent = msg.text;
+        li.appendChild(a);
+      } else {
+        li.textContent = msg.text;
+      }
       list.prepend(li);
     }
     document.dispatchEvent(new CustomEvent("edoc:notification", { detail: msg }));
