@@ -23,6 +23,7 @@ from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
 from edoc.core.text import clean
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
+from edoc.realtime.events import end_sessions_after_commit
 
 if TYPE_CHECKING:
     from edoc.files.models import StoredFile
@@ -182,6 +183,8 @@ def update_user(actor: User, user: User, data: UserData) -> User:
     record("user.update", user, actor=actor, changes=changes)
     if user.id != actor.id:
         notify(user.id, "account", f"{actor.full_name} đã cập nhật thông tin tài khoản của bạn.", "/profile")
+    if before["active"] and not user.active:
+        end_sessions_after_commit(db.session, user.id)  # last: the notice above still reaches the open pages
     db.session.commit()
     return user
 
@@ -196,6 +199,7 @@ def set_password(actor: User, user: User, new_password: str, *, current_password
     _validate_password(new_password)
     user.password_hash = passwords.hash_password(new_password)
     user.session_version += 1  # every other session of this user ends
+    end_sessions_after_commit(db.session, user.id)
     record("user.password", user, actor=actor, changes={"password": "changed"})
     db.session.commit()
 

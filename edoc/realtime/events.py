@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _PENDING = "edoc_pending_emits"
+_CLOSING = "edoc_pending_room_closes"
 
 
 @dataclass(frozen=True)
@@ -34,18 +35,30 @@ def emit_after_commit(session: Session, event_name: str, payload: dict[str, Any]
     session.info.setdefault(_PENDING, []).append(PendingEmit(event_name, payload, room, namespace))
 
 
+def end_sessions_after_commit(session: Session, user_id: int) -> None:
+    """A user's sessions end (deactivated, password changed): once that commits, their open pages are told so
+    and their connections leave the personal room, which the next sign-in joins again. Without this, a page
+    opened before would keep receiving the user's notifications until it was reloaded."""
+    emit_after_commit(session, "session.ended", {}, room=user_room(user_id))
+    session.info.setdefault(_CLOSING, []).append(user_room(user_id))
+
+
 @event.listens_for(Session, "after_commit")
 def _flush_emits(session: Session) -> None:
     pending: list[PendingEmit] = session.info.pop(_PENDING, [])
-    if not pending or not has_app_context():
+    closing: list[str] = session.info.pop(_CLOSING, [])
+    if not (pending or closing) or not has_app_context():
         return
     server = current_app.extensions.get("socketio")
     if server is None:
         return
     for item in pending:
         server.emit(item.event, item.payload, to=item.room, namespace=item.namespace)
+    for room in closing:  # after the emits: the pages hear why before they leave (through Redis, in that order)
+        server.close_room(room)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_emits(session: Session, previous_transaction: object) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_CLOSING, None)

@@ -42,6 +42,13 @@
     }
     document.dispatchEvent(new CustomEvent("edoc:notification", { detail: msg }));
   });
+  // Signed out elsewhere (account locked, password changed): the server has already taken this page out of
+  // the user's channel; say so instead of showing a page that silently stopped updating.
+  socket.on("session.ended", () => {
+    socket.disconnect();
+    document.body.dataset.realtime = "ended";
+    toast("Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại.", "/login");
+  });
   socket.on("connect", () => {
     document.body.dataset.realtime = "connected";
     fetch("/notifications/state", { credentials: "same-origin" })
