@@ -78,11 +78,14 @@ def run_command(host: str, port: int, debug: bool) -> None:
 
 @click.command("demo")
 @click.option("--password", default=None, help="Password for the demo users (default: printed one).")
-def demo_command(password: str | None) -> None:
+@click.option("--documents/--no-documents", default=True, show_default=True,
+              help="Also sample outgoing documents at each step (only where the organisation has none).")
+def demo_command(password: str | None, documents: bool) -> None:
     """Create (or complete) the demo organisation; safe to run twice."""
-    from edoc.demo import DEMO_PASSWORD, load_demo
+    from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents
 
     result = load_demo(password or DEMO_PASSWORD)
+    made = load_demo_documents(result.organisation) if documents else []
     settings = current_app.config["EDOC"]
     click.echo(f"Tổ chức demo: {result.organisation.name} ({'đã có' if not result.created else 'vừa tạo'})")
     click.echo(f"Địa chỉ: {settings.public_url}/")
@@ -93,6 +96,10 @@ def demo_command(password: str | None) -> None:
     from edoc.signatures.devca import DEMO_PIN
 
     click.echo(f"Mã PIN ký số của lãnh đạo (chứng thư số thử nghiệm, KHÔNG có giá trị pháp lý): {DEMO_PIN}")
+    if made:
+        click.echo("Văn bản mẫu:")
+        for line in made:
+            click.echo(f"  {line}")
 
 
 @click.group("audit", cls=AppGroup)

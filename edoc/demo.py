@@ -132,3 +132,95 @@ def _demo_signatures(org: Organisation, users: list[User]) -> None:
                                        media_type="image/png").id
     if active_credential(org.id, None) is None:
         save_credential(admin, org, ca.issue(org.name, email=org.email), user=None, pin=None, source="devca")
+
+
+def load_demo_documents(org: Organisation) -> list[str]:
+    """Outgoing documents at each step of their way, so that every demo user finds something waiting when they
+    sign in: 445/KH-LĐLĐ's plan issued (signed by the chair, numbered and sealed by the clerk, delivered), a
+    notice approved and waiting for the chair's digital signature, a công văn waiting for the deputy chair's
+    approval, a report returned to its drafter. Only for an organisation with no document yet, so a second run adds nothing.
+    Returns one line per document made, for ``edoc demo`` to print."""
+    from edoc.documents import service, sources
+    from edoc.documents.contacts import contacts_of
+    from edoc.documents.models import OutgoingDocument
+    from edoc.rendering.samples import sample_text
+    from edoc.signatures.devca import DEMO_PIN
+    from edoc.signatures.service import sign_one
+
+    if db.session.execute(select(OutgoingDocument.id).where(OutgoingDocument.organisation_id == org.id)).first():
+        return []
+    people = {u.username: u for u in db.session.execute(select(User).where(User.organisation_id == org.id))
+              .scalars()}
+    units = {u.abbreviation: u.id for u in org.units}
+    hanoi = next(c.id for c in contacts_of(org.id) if c.short_name == "LĐLĐ thành phố Hà Nội")
+    chair, clerk = people["chutich"], people["vanthu"]
+    Recipient = service.RecipientData
+    made: list[str] = []
+
+    def draft(drafter: str, data: service.DraftData) -> OutgoingDocument:
+        doc = service.create_draft(people[drafter], data)
+        sources.render_version(doc)
+        db.session.commit()
+        return doc
+
+    plan = draft("thuky", service.DraftData(
+        type_code="KH", drafting_unit_id=units["VP"], signer_id=chair.id, signer_authority="TM.",
+        signer_authority_line="BAN THƯỜNG VỤ",
+        summary=("Thực hiện Chỉ thị 15 - CT/TU ngày 16/12/2016 của Ban Thường vụ Thành ủy về \"Tăng cường sự lãnh "
+                 "đạo của các cấp ủy đảng đối với công tác tiếp công dân và giải quyết khiếu nại, tố cáo trên địa "
+                 "bàn thành phố Hà Nội\""),
+        body=sample_text("445-KH-LDLD.txt"),
+        recipients=[Recipient("user", "info", user_id=people["phochutich"].id, label="Thường trực LĐLĐ huyện"),
+                    Recipient("unit", "info", unit_id=units["UBKT"], label="UV BCH, UBKT LĐLĐ huyện"),
+                    Recipient("user", "act", user_id=people["daibieu"].id, label="CĐCS trực thuộc LĐLĐ huyện"),
+                    Recipient("external", "info", contact_id=hanoi),
+                    Recipient("unit", "archive", unit_id=units["VP"])]))
+    service.submit(people["thuky"], plan)
+    service.approve(chair, plan)
+    db.session.commit()
+    sign_one(chair, plan, DEMO_PIN)
+    db.session.commit()
+    service.issue_document(clerk, plan)
+    made.append(f"Đã ban hành: {plan.reference} (ký số, số và đóng dấu điện tử) — {plan.summary[:60]}…")
+
+    notice = draft("chuyenvien", service.DraftData(
+        type_code="TB", drafting_unit_id=units["TG"], signer_id=chair.id, signer_authority="TM.",
+        signer_authority_line="BAN THƯỜNG VỤ", summary="Lịch công tác tháng 12 năm 2026 của Thường trực LĐLĐ huyện",
+        body=("Thường trực Liên đoàn Lao động huyện thông báo lịch công tác tháng 12 năm 2026 như sau:\n"
+              "- Thứ Hai hằng tuần: giao ban Thường trực.\n"
+              "- Ngày 15/12: kiểm tra công tác chăm lo Tết cho đoàn viên, người lao động tại các CĐCS.\n"
+              "- Ngày 26/12: Hội nghị tổng kết hoạt động công đoàn năm 2026.\n"
+              "Đề nghị các ban, đơn vị chủ động sắp xếp công việc để thực hiện./."),
+        recipients=[Recipient("unit", "act", unit_id=units[abbr]) for abbr in ("VP", "TC", "TG", "CSPL")]))
+    service.submit(people["chuyenvien"], notice)
+    service.approve(chair, notice)
+    db.session.commit()
+    made.append(f"Chờ lãnh đạo ký số, rồi văn thư ban hành: Thông báo {notice.summary}")
+
+    letter = draft("chuyenvien", service.DraftData(
+        type_code="CV", drafting_unit_id=units["TG"], signer_id=people["phochutich"].id, signer_authority="KT.",
+        signer_authority_line="CHỦ TỊCH", signer_title="PHÓ CHỦ TỊCH",
+        summary="tổ chức chương trình “Tết Sum vầy” năm 2027",
+        kinh_gui="Các công đoàn cơ sở trực thuộc",
+        body=("Thực hiện Kế hoạch của Liên đoàn Lao động thành phố Hà Nội về chăm lo Tết cho đoàn viên, người lao "
+              "động, Liên đoàn Lao động huyện đề nghị các công đoàn cơ sở:\n"
+              "1. Rà soát, lập danh sách đoàn viên, người lao động có hoàn cảnh khó khăn gửi về LĐLĐ huyện "
+              "(qua Ban Tuyên giáo) trước ngày 20/12/2026.\n"
+              "2. Phối hợp với người sử dụng lao động tổ chức chương trình tại đơn vị.\n"
+              "Trân trọng./."),
+        recipients=[Recipient("user", "act", user_id=people["daibieu"].id,
+                              label="Các công đoàn cơ sở trực thuộc")]))
+    service.submit(people["chuyenvien"], letter)
+    db.session.commit()
+    made.append(f"Chờ Phó Chủ tịch duyệt: Công văn V/v {letter.summary}")
+
+    report = draft("chuyenvien", service.DraftData(
+        type_code="BC", drafting_unit_id=units["TG"], signer_id=chair.id, signer_authority="TM.",
+        signer_authority_line="BAN THƯỜNG VỤ", summary="Kết quả hoạt động công đoàn năm 2026",
+        body="I. KẾT QUẢ ĐẠT ĐƯỢC\n1. Công tác tuyên truyền\nĐã tổ chức 12 hội nghị tuyên truyền pháp luật.",
+        recipients=[Recipient("external", "act", contact_id=hanoi)]))
+    service.submit(people["chuyenvien"], report)
+    service.return_draft(chair, report, "Bổ sung số liệu quý IV và phần phương hướng năm 2027.")
+    db.session.commit()
+    made.append(f"Trả lại người soạn: Báo cáo {report.summary}")
+    return made

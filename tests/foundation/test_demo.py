@@ -57,9 +57,35 @@ def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app
     for username in ("quantri", "vanthu", "chutich", "chuyenvien", "thuky", "daibieu"):
         assert username in first.stdout
     assert "GiaLam@2023" in first.stdout
+    assert "Đã ban hành: 01/KH-LĐLĐ" in first.stdout
     store_root = Path(settings_env["EDOC_STORAGE_DIR"])
     rows, objects = _snapshot(app, store_root)
     assert rows["organisation"] == 1 and rows["user_account"] == 7 and rows["audit_entry"] > 0 and objects > 0
+    _the_demo_documents_are_at_each_step(app)
     second = demo()
-    assert "đã có" in second.stdout
+    assert "đã có" in second.stdout and "Văn bản mẫu" not in second.stdout
     assert _snapshot(app, store_root) == (rows, objects)
+
+
+def _the_demo_documents_are_at_each_step(app) -> None:
+    """What each demo user finds: the issued plan signed twice (leader, then organisation) and valid, and one
+    document waiting at each other step."""
+    from edoc.documents.models import OutgoingDocument
+    from edoc.documents.service import to_do
+    from edoc.signatures.models import ValidationRecord
+
+    with app.app_context():
+        docs = {d.type_code: d for d in db.session.execute(select(OutgoingDocument)).scalars()}
+        assert {code: d.status for code, d in docs.items()} == {
+            "KH": "issued", "TB": "approved", "CV": "submitted", "BC": "returned"}
+        plan = docs["KH"]
+        assert plan.reference == "01/KH-LĐLĐ" and plan.signed_file_id and plan.issued_file_id
+        [report] = db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == plan.id)
+                                      ).scalars()
+        assert report.all_valid and report.context == "issued"
+        users = {u.username: u for u in db.session.execute(select(User)).scalars()}
+        waiting = {name: {t.key: t.count for t in to_do(users[name]) if t.count}
+                   for name in ("chutich", "phochutich", "vanthu", "chuyenvien", "daibieu")}
+        assert waiting == {"chutich": {"sign": 1}, "phochutich": {"to_sign": 1, "inbox": 1},
+                           "vanthu": {"to_issue": 1, "inbox": 1},  # its Văn phòng keeps the file copy (Lưu: VT, VP)
+                           "chuyenvien": {"mine": 1}, "daibieu": {"inbox": 1}}
