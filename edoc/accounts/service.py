@@ -174,8 +174,6 @@ def update_user(actor: User, user: User, data: UserData) -> User:
     user.username, user.full_name, user.title = data.username, data.full_name, data.title
     user.email, user.unit_id, user.active = data.email, data.unit_id, data.active
     user.roles = data.roles
-    if before["active"] and not user.active:
-        user.session_version += 1
     changes = diff(before, _user_snapshot(user))
     if not changes:
         db.session.rollback()
@@ -184,9 +182,18 @@ def update_user(actor: User, user: User, data: UserData) -> User:
     if user.id != actor.id:
         notify(user.id, "account", f"{actor.full_name} đã cập nhật thông tin tài khoản của bạn.", "/profile")
     if before["active"] and not user.active:
-        end_sessions_after_commit(db.session, user.id)  # last: the notice above still reaches the open pages
+        end_sessions(user)  # last: the notice above still reaches the open pages
     db.session.commit()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session of ``user`` ends, in the caller's transaction: the session version their cookies carry no
+    longer matches, and once that commits their open pages are told ("session.ended") and leave the personal
+    room (``end_sessions_after_commit``). A page of a browser signed in again meanwhile (the user changed their
+    own password in another tab) finds it is still signed in and joins again (static/js/realtime.js)."""
+    user.session_version += 1
+    end_sessions_after_commit(db.session, user.id)
 
 
 def set_password(actor: User, user: User, new_password: str, *, current_password: str | None = None) -> None:
@@ -198,8 +205,7 @@ def set_password(actor: User, user: User, new_password: str, *, current_password
         require_admin_of(actor, user.organisation)
     _validate_password(new_password)
     user.password_hash = passwords.hash_password(new_password)
-    user.session_version += 1  # every other session of this user ends
-    end_sessions_after_commit(db.session, user.id)
+    end_sessions(user)  # every session of this user ends (the profile page signs its own user in again)
     record("user.password", user, actor=actor, changes={"password": "changed"})
     db.session.commit()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.components import chromium_path, missing
-from tests.support.live import live_server
+from tests.support.live import live_server, retitle_specialist
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +62,48 @@ def test_admin_change_updates_the_users_open_page(browser, served_env, tmp_path:
         assert "đã cập nhật thông tin tài khoản của bạn" in specialist.locator("#home-notifications").inner_text()
         assert specialist.locator(".toast").count() == 1
         specialist.screenshot(path=str(artifacts / "home-live-notification.png"), full_page=True)
+
+
+_WATCH = """() => {
+    window.seen = {connects: 0, ended: 0};
+    edocSocket.on("connect", () => { window.seen.connects += 1; });
+    edocSocket.on("session.ended", () => { window.seen.ended += 1; });
+}"""
+
+
+def test_changing_one_s_own_password_keeps_the_browser_s_other_tabs(browser, served_env, tmp_path: Path):
+    """A user changes their own password in one tab. Every session of theirs ends, but the profile page signs that
+    browser in again: its other tab, told the sessions ended, finds it is still signed in, says nothing and joins
+    the user's channel again (a later notification reaches it). Another browser of the same user is signed out and
+    says so."""
+    with live_server(served_env, tmp_path / "server.log") as base:
+        same_browser = browser.new_context(locale="vi-VN")
+        profile = _sign_in(same_browser, base, "chuyenvien")
+        other_tab = same_browser.new_page()
+        other_tab.goto(f"{base}/")
+        elsewhere = _sign_in(browser.new_context(locale="vi-VN"), base, "chuyenvien")
+        for page in (other_tab, elsewhere):
+            page.wait_for_selector("body[data-realtime=connected]")
+            page.evaluate(_WATCH)
+
+        profile.goto(f"{base}/profile")
+        profile.fill("#pw-current_password", "GiaLam@2023")
+        profile.fill("#pw-new_password", "MatKhauMoi@2026")
+        profile.click("button:has-text('Đổi mật khẩu')")
+        profile.wait_for_selector("text=Đã đổi mật khẩu")
+
+        other_tab.wait_for_function("window.seen.ended === 1 && window.seen.connects === 1", timeout=10_000)
+        assert other_tab.locator("body").get_attribute("data-realtime") == "connected"
+        elsewhere.wait_for_selector("body[data-realtime=ended]", timeout=10_000)
+        assert elsewhere.evaluate("window.seen") == {"connects": 0, "ended": 1}
+        assert "Phiên đăng nhập đã kết thúc" in elsewhere.locator("#toasts").inner_text()
+
+        retitle_specialist(base)
+        other_tab.wait_for_selector("#unread-count:not(.hidden)", timeout=10_000)
+        assert "đã cập nhật thông tin tài khoản của bạn" in other_tab.locator("#toasts").inner_text()
+        assert "Phiên đăng nhập" not in other_tab.locator("#toasts").inner_text()
+        assert other_tab.locator("body").get_attribute("data-realtime") == "connected"
+        assert elsewhere.locator("#unread-count").is_hidden()  # the signed-out browser hears nothing more
 
 
 def test_login_page_in_vietnamese(browser, served_env, tmp_path: Path):

@@ -42,12 +42,29 @@
     }
     document.dispatchEvent(new CustomEvent("edoc:notification", { detail: msg }));
   });
-  // Signed out elsewhere (account locked, password changed): the server has already taken this page out of
-  // the user's channel; say so instead of showing a page that silently stopped updating.
+  // Whether this page's cookie still signs it in: the state answers 200 with JSON, or redirects to the login page.
+  function signedIn() {
+    return fetch("/notifications/state", { credentials: "same-origin", redirect: "manual" })
+      .then((r) => r.status === 200 && (r.headers.get("Content-Type") || "").startsWith("application/json"))
+      .catch(() => false);
+  }
+  // The user's sessions ended (account locked, password changed): the server has already taken this page out
+  // of the user's channel. If the user changed their own password in another tab of this browser, that tab was
+  // signed in again with a cookie this page shares: the page is still signed in, and a new connection joins the
+  // channel again. Asked twice: the event can arrive before that tab's answer brings the new cookie. Otherwise
+  // say so, instead of showing a page that silently stopped updating.
   socket.on("session.ended", () => {
-    socket.disconnect();
-    document.body.dataset.realtime = "ended";
-    toast("Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại.", "/login");
+    signedIn()
+      .then((ok) => ok || new Promise((resolve) => setTimeout(resolve, 1500)).then(signedIn))
+      .then((ok) => {
+        socket.disconnect();
+        if (ok) {
+          socket.connect();
+          return;
+        }
+        document.body.dataset.realtime = "ended";
+        toast("Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại.", "/login");
+      });
   });
   socket.on("connect", () => {
     document.body.dataset.realtime = "connected";
