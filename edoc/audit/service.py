@@ -16,10 +16,9 @@ from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from edoc.audit.models import GENESIS_HASH, AuditEntry, AuditHead
-from edoc.core.db import db, utcnow
+from edoc.core.db import db, insert_ignore, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +70,7 @@ def _restore_head() -> None:
     if last is not None:
         log.error("audit_head was missing while the chain has %s entries: restored from the last one", last.seq)
     seq, last_hash = (last.seq, last.hash) if last is not None else (0, GENESIS_HASH)
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(insert(AuditHead).values(id=1, seq=seq, last_hash=last_hash)
-                       .on_conflict_do_nothing(index_elements=["id"]))
+    insert_ignore(AuditHead, {"id": 1, "seq": seq, "last_hash": last_hash}, conflict_columns=["id"])
 
 
 def record(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -47,6 +49,22 @@ db = SQLAlchemy(model_class=Base)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_ignore(model: type[Base], values: dict[str, Any], *, conflict_columns: list[str]) -> None:
+    """Insert one row in the session's transaction unless a row with the same ``conflict_columns`` exists or is
+    being inserted by a concurrent transaction: then nothing happens, and no error (``ON CONFLICT DO NOTHING``).
+    A twin not yet committed makes this wait for its transaction (PostgreSQL; on SQLite the write lock already
+    orders writers), then do nothing if it committed.
+
+    The one seam between the two databases for "make this row if missing": a plain insert made the second of two
+    concurrent writers fail on PostgreSQL, and reading first cannot see (or lock) a row not yet committed.
+    """
+    dialect = db.session.get_bind(mapper=model).dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"insert_ignore: no insert-or-ignore for the {dialect} dialect")
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

@@ -12,9 +12,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from edoc.core.db import db, utcnow
+from edoc.core.db import db, insert_ignore, utcnow
 from edoc.registers.models import Register, RegisterCounter
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -31,10 +30,8 @@ def vietnam_today() -> date:
 
 
 def _ensure_counter(register_id: int, year: int) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(RegisterCounter).values(register_id=register_id, year=year, last_number=0)
-    db.session.execute(stmt.on_conflict_do_nothing(index_elements=["register_id", "year"]))
+    insert_ignore(RegisterCounter, {"register_id": register_id, "year": year, "last_number": 0},
+                  conflict_columns=["register_id", "year"])
 
 
 def take_next_number(register: Register, year: int) -> int:

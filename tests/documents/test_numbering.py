@@ -49,6 +49,22 @@ def test_issue_date_is_the_vietnam_calendar_day(app, demo, make_document):
     assert issued_on.isoformat() == "2024-01-01" and number == 1
 
 
+def test_insert_ignore_leaves_an_existing_counter_alone(app, demo):
+    """The seam numbering and the audit head share (``edoc.core.db.insert_ignore``): a twin changes nothing."""
+    from edoc.core.db import insert_ignore
+
+    with app.app_context():
+        register = db.session.execute(select(Register).order_by(Register.id)).scalars().first()
+        values = {"register_id": register.id, "year": 2031, "last_number": 0}
+        insert_ignore(RegisterCounter, values, conflict_columns=["register_id", "year"])
+        db.session.execute(select(RegisterCounter)).scalar_one().last_number = 7
+        db.session.commit()
+        insert_ignore(RegisterCounter, values, conflict_columns=["register_id", "year"])
+        db.session.commit()
+        assert [(c.year, c.last_number) for c in db.session.execute(
+            select(RegisterCounter).execution_options(populate_existing=True)).scalars()] == [(2031, 7)]
+
+
 def test_year_rolls_over(app, demo, make_document):
     docs = [make_document() for _ in range(3)]
     assert _issue(app, demo, docs[0], at=datetime(2025, 12, 31, 9, tzinfo=UTC))[0] == 1
