@@ -28,7 +28,7 @@ from edoc.core.errors import DomainError, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
-from edoc.files.images import INK_SHARE, ink_share
+from edoc.files.images import check_ink
 from edoc.files.models import StoredFile
 from edoc.files.service import read_verified, store_bytes
 from edoc.signatures.credentials import (
@@ -162,12 +162,12 @@ def _require_blue(png: bytes) -> None:
     that check, in another ink, is refused here rather than drawn into a document."""
     try:
         with Image.open(io.BytesIO(png)) as image:
-            share = ink_share(image, "blue")
+            check_ink(image, "blue", what="Ảnh chữ ký", field="image")
     except (OSError, ValueError, Image.DecompressionBombError):
         return  # an unreadable image is refused by the appearance, with its own message
-    if share is None or share < INK_SHARE:
+    except ValidationFailed:  # not mostly blue, or nothing drawn at all: the same refusal, saying what to do
         raise SigningRefused("Ảnh chữ ký của bạn không phải màu xanh (Phụ lục I, Nghị định 30/2020/NĐ-CP): hãy "
-                             "tải ảnh chữ ký mực xanh, nền trong suốt, rồi ký lại.")
+                             "tải ảnh chữ ký mực xanh, nền trong suốt, rồi ký lại.") from None
 
 
 def _sign_with(setup: _SignerSetup, actor: User, doc: OutgoingDocument, key: SigningKey,
