@@ -6,7 +6,6 @@ import functools
 import logging
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
@@ -17,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import storage
 from edoc.config import Settings, templates_folder
+from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
 from edoc.core.forms import IdConverter
@@ -25,7 +25,6 @@ from edoc.extensions import babel, csrf, login_manager, migrate
 
 TEMPLATES = templates_folder()
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def create_app(settings: Settings | None = None, *, check_services: bool = True,
@@ -57,7 +56,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         BABEL_DEFAULT_LOCALE="vi",
-        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_DEFAULT_TIMEZONE=VIETNAM.key,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).resolve().parent / "translations"),
         JSON_AS_ASCII=False,
     )
@@ -254,4 +253,4 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("datetimeformat")
     def _datetimeformat(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
-        return "" if value is None else value.astimezone(VIETNAM).strftime(fmt)
+        return "" if value is None else vietnam_time(value).strftime(fmt)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
+from edoc.core.clock import vietnam_time
 from edoc.core.db import db, utcnow
 from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from edoc.core.forms import parse_int, parse_optional_id
@@ -44,7 +45,7 @@ from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
 from edoc.realtime.events import emit_after_commit, user_room
 from edoc.registers.models import Register, RegisterKind
-from edoc.registers.numbering import take_next_number, vietnam_time
+from edoc.registers.numbering import take_next_number
 from edoc.registers.types import TypeKind, build_notation, get_type
 
 log = logging.getLogger(__name__)

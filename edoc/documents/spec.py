@@ -61,7 +61,8 @@ def spec_for(doc: OutgoingDocument) -> DocumentSpec:
 def _number_digits(doc: OutgoingDocument) -> int:
     """Room for the number: three digits, or as many as the register's count this year plus a hundred needs
     (a draft may wait while others are issued; issue refuses a number that would not fit)."""
-    from edoc.registers.numbering import last_number, vietnam_today
+    from edoc.core.clock import vietnam_today
+    from edoc.registers.numbering import last_number
 
     if doc.register is None:
         return 3

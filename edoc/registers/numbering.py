@@ -8,25 +8,10 @@ only if the caller's transaction commits: a failed issue rolls the counter back 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 
-from edoc.core.db import db, insert_ignore, utcnow
+from edoc.core.db import db, insert_ignore
 from edoc.registers.models import Register, RegisterCounter
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def vietnam_time(moment: datetime | None = None) -> datetime:
-    """``moment`` (now by default) on the Vietnam clock. Numbers run per calendar year and documents are dated
-    by the day in Hà Nội, whatever the server's time zone: 23:30 on 31 December there is still the old year."""
-    return (moment or utcnow()).astimezone(VIETNAM)
-
-
-def vietnam_today() -> date:
-    return vietnam_time().date()
 
 
 def _ensure_counter(register_id: int, year: int) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from edoc.accounts.models import Role, User
 from edoc.accounts.policy import require_admin_of
 from edoc.audit.service import record
+from edoc.core.clock import vietnam_time
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean
@@ -257,11 +258,7 @@ def _transfer(doc: object) -> tuple[date | None, str]:
     """Columns 8 and 9 from what happened: the day it first left (delivered to inboxes, e-mailed), Vietnam
     time; and, per recipient, the electronic receipt (read by so many of those it reached, or the e-mail's
     state), which stands in for the paper register's signature."""
-    from zoneinfo import ZoneInfo
-
     from edoc.documents.models import RecipientKind
-
-    vietnam = ZoneInfo("Asia/Ho_Chi_Minh")
     moments = []
     parts = []
     for r in doc.recipients:  # type: ignore[attr-defined]
@@ -270,14 +267,14 @@ def _transfer(doc: object) -> tuple[date | None, str]:
                 moments.append(r.dispatched_at)
             state = {"sent": "đã gửi e-mail", "failed": "gửi e-mail lỗi", "manual": "gửi thủ công",
                      "pending": "chờ gửi", "sending": "đang gửi"}.get(r.dispatch_status, "chưa gửi")
-            when = f" {r.dispatched_at.astimezone(vietnam):%d/%m/%Y}" if r.dispatched_at else ""
+            when = f" {vietnam_time(r.dispatched_at):%d/%m/%Y}" if r.dispatched_at else ""
             parts.append(f"{r.label}: {state}{when}")
         else:
             moments += [d.delivered_at for d in r.deliveries]
             if r.deliveries:
                 read = sum(1 for d in r.deliveries if d.read_at is not None)
                 parts.append(f"{r.label}: đã đọc {read}/{len(r.deliveries)}")
-    sent_on = min(moments).astimezone(vietnam).date() if moments else None
+    sent_on = vietnam_time(min(moments)).date() if moments else None
     return sent_on, "; ".join(parts)
 
 

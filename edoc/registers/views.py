@@ -8,12 +8,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from edoc.accounts.policy import require_admin_of
+from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.organisations.service import set_numbering_options
 from edoc.registers import export
 from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
-from edoc.registers.numbering import vietnam_today
 from edoc.registers.service import (
     COLUMNS,
     REGISTERS_ARE_FOR,

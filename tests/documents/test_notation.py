@@ -100,12 +100,11 @@ def test_cong_van_notation_with_or_without_the_drafting_unit(app, demo, make_doc
 
 
 def test_a_number_that_would_not_fit_its_field_is_refused_and_later_drafts_make_room(app, demo, make_document):
-    from zoneinfo import ZoneInfo
-
+    from edoc.core.clock import vietnam_today
     from edoc.core.errors import Conflict
     from edoc.registers.numbering import take_next_number
 
-    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+    year = vietnam_today().year
     early = make_document("approved")  # rendered while the register is at 0: room for three digits
     with app.app_context():
         register = db.session.get(Register, register_id(app, "outgoing"))

@@ -139,14 +139,14 @@ def test_the_page_shows_the_ten_columns_of_appendix_4(app, demo, two_entries):
 def test_the_register_opens_on_the_year_of_the_vietnam_day(app, demo, monkeypatch):
     """With no year asked, the register pages take the year of the Vietnam calendar day, as numbering does: at
     17:30 UTC on 31 December 2025 it is already 2026 in Hà Nội; an hour earlier it is still 2025 there."""
-    from edoc.registers import numbering
+    from edoc.core import clock
 
     register_id = _register(app, "outgoing")
     clerk = app.test_client()
     login(clerk, "vanthu")
     for moment, year in ((datetime(2025, 12, 31, 17, 30, tzinfo=UTC), 2026),
                          (datetime(2025, 12, 31, 16, 30, tzinfo=UTC), 2025)):
-        monkeypatch.setattr(numbering, "utcnow", lambda moment=moment: moment)
+        monkeypatch.setattr(clock, "utcnow", lambda moment=moment: moment)
         assert f"Sổ đăng ký văn bản đi năm {year}</h1>" in clerk.get(f"/registers/{register_id}").get_data(as_text=True)
         assert f"/registers/{register_id}?year={year}" in clerk.get("/registers/").get_data(as_text=True)
 
