@@ -20,9 +20,11 @@ from edoc.core.db import db
 from edoc.core.errors import NotAllowed, NotFound
 from edoc.documents.models import Delivery, OutgoingDocument, Status
 
-_AFTER_SUBMIT = {Status.SUBMITTED, Status.APPROVED, Status.ISSUED, Status.RECALLED, Status.REPLACED, Status.RETURNED}
 PUBLISHED = frozenset({Status.ISSUED, Status.RECALLED, Status.REPLACED})
 """Issued, whatever happened since: numbered, in the register, delivered."""
+PUBLISHED_VALUES = tuple(sorted(s.value for s in PUBLISHED))
+"""``PUBLISHED`` as the status column stores it, for queries (``OutgoingDocument.status.in_(...)``)."""
+_AFTER_SUBMIT = {Status.SUBMITTED, Status.APPROVED, Status.RETURNED, *PUBLISHED}
 
 
 def is_named_reader(user: User, doc: OutgoingDocument) -> bool:

@@ -410,7 +410,7 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     conflict instead of a second number.
     """
     doc = _lock(doc)
-    if doc.status_enum in {Status.ISSUED, Status.RECALLED, Status.REPLACED}:
+    if doc.status_enum in policy.PUBLISHED:
         raise Conflict(f"Văn bản đã được ban hành với số {doc.reference}, ngày {doc.issued_on:%d/%m/%Y}.")
     if not user_is_clerk(actor):
         raise NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
@@ -466,7 +466,7 @@ def replaced_by(doc: OutgoingDocument) -> OutgoingDocument | None:
     """The issued document that replaced ``doc`` (drafts that name it are not, until issued)."""
     return db.session.execute(
         select(OutgoingDocument).where(OutgoingDocument.replaces_id == doc.id,
-                                       OutgoingDocument.status.in_([s.value for s in policy.PUBLISHED]))
+                                       OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))
         .order_by(OutgoingDocument.issued_at, OutgoingDocument.id)
     ).scalars().first()
 
@@ -758,8 +758,7 @@ def list_documents(user: User, box: str, *, limit: int = 300) -> list[OutgoingDo
     elif box == "inbox":
         query = base.where(OutgoingDocument.id.in_(select(Delivery.document_id).where(Delivery.user_id == user.id)))
     elif box == "issued":
-        query = base.where(OutgoingDocument.status.in_([Status.ISSUED.value, Status.RECALLED.value,
-                                                        Status.REPLACED.value]))
+        query = base.where(OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))
     else:
         raise ValidationFailed(f"Hộp văn bản không hợp lệ: dùng một trong {', '.join(BOXES)}.", field="box")
     rows = db.session.execute(query.order_by(OutgoingDocument.updated_at.desc(), OutgoingDocument.id.desc())
