@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tracemalloc
 from datetime import timedelta
 from pathlib import Path
@@ -58,7 +59,8 @@ def test_upload_records_sha256_size_and_sniffed_type(client, demo, app, settings
         assert row.sha256 == hashlib.sha256(PDF).hexdigest() and row.size == len(PDF)
         assert row.media_type == "application/pdf" and row.original_name == "Kế hoạch 445.pdf"
         assert row.uploaded_by_id == demo["chuyenvien"]
-        assert "445" not in row.key and "pdf" not in row.key.lower()  # key is never built from the name
+        # key is never built from the name: the store's own pattern, all of it (a random hex part may hold "445")
+        assert re.fullmatch(r"files/\d{4}/\d{2}/[0-9a-f]{32}", row.key) and "pdf" not in row.key.lower()
     download = client.get(f"/files/{row.id}")
     assert download.status_code == 200 and download.data == PDF
     assert "filename*=UTF-8''K%E1%BA%BF" in download.headers["Content-Disposition"]
