@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, TypeDecorator
@@ -65,6 +66,25 @@ def insert_ignore(model: type[Base], values: dict[str, Any], *, conflict_columns
     if insert is None:
         raise NotImplementedError(f"insert_ignore: no insert-or-ignore for the {dialect} dialect")
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
+
+
+T = TypeVar("T")
+IN_LIST_CHUNK = 500
+"""Values per ``IN (...)`` list: each is a bind parameter, and drivers cap them (SQLite at 999 before 3.32,
+PostgreSQL's protocol at 65 535), so a list built from data (a register's year) is asked in chunks."""
+
+
+def chunked(values: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size`` (``IN_LIST_CHUNK``), for queries with an ``IN`` list each."""
+    size = size or IN_LIST_CHUNK
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000

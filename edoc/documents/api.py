@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -15,13 +16,16 @@ from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id, parse_optional_id
 from edoc.documents import policy, service, sources
 from edoc.documents.contacts import contact_json, contacts_of, create_contact, get_contact_in, update_contact
-from edoc.documents.models import OutgoingDocument
+from edoc.documents.models import OutgoingDocument, Status
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.types import DOCUMENT_TYPES
 
 
-def document_json(doc: OutgoingDocument) -> dict[str, Any]:
+def document_json(doc: OutgoingDocument, *, replacements: Mapping[int, OutgoingDocument] | None = None
+                  ) -> dict[str, Any]:
+    """``replacements``: what replaced which, asked once for a whole list (``service.replacements_of``);
+    otherwise asked here for this document alone."""
     return {
         "id": doc.id, "status": doc.status, "type": doc.type_code, "summary": doc.summary,
         "reference": doc.reference if doc.number is not None else None, "number": doc.number,
@@ -30,15 +34,16 @@ def document_json(doc: OutgoingDocument) -> dict[str, Any]:
         "drafter_id": doc.drafter_id, "signer_id": doc.signer_id, "versions": len(doc.versions),
         "pdf_file_id": doc.issued_file_id or (doc.current_version.pdf_file_id if doc.current_version else None),
         "replaces_id": doc.replaces_id, "copy_of_id": doc.copy_of_id, "drafting_unit_id": doc.drafting_unit_id,
-        "recall_reason": doc.recall_reason or None, "replaced_by": _replaced_by(doc),
+        "recall_reason": doc.recall_reason or None, "replaced_by": _replaced_by(doc, replacements),
     }
 
 
-def _replaced_by(doc: OutgoingDocument) -> dict[str, Any] | None:
+def _replaced_by(doc: OutgoingDocument, replacements: Mapping[int, OutgoingDocument] | None
+                 ) -> dict[str, Any] | None:
     """The số, ký hiệu that replaced it (its recipients were told that number), and its id."""
-    if doc.status != "replaced":
+    if doc.status != Status.REPLACED.value:
         return None
-    by = service.replaced_by(doc)
+    by = replacements.get(doc.id) if replacements is not None else service.replaced_by(doc)
     return {"id": by.id, "reference": by.reference} if by is not None else None
 
 
@@ -186,7 +191,9 @@ def api_list_documents() -> Response:
     box = request.args.get("box", "inbox")
     documents = service.list_documents(user, box)
     unread = service.unread_ids(user)
-    return jsonify({"box": box, "documents": [{**document_json(d), "unread": d.id in unread} for d in documents]})
+    replacements = service.replacements_of(d.id for d in documents if d.status == Status.REPLACED.value)
+    return jsonify({"box": box, "documents": [{**document_json(d, replacements=replacements), "unread": d.id in unread}
+                                              for d in documents]})
 
 
 @bp.route("/document-types", methods=["GET"])

@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
-from edoc.core.db import db
+from edoc.core.db import chunked, db
 from edoc.core.errors import NotAllowed, NotFound
 from edoc.documents.models import Delivery, OutgoingDocument, Status
 
@@ -56,12 +56,14 @@ def can_view(user: User, doc: OutgoingDocument, *, received: Collection[int] | N
 
 
 def viewable_among(user: User, docs: Iterable[OutgoingDocument]) -> set[int]:
-    """The ids of ``docs`` that ``user`` may view (``can_view``), asking once what was delivered to them: a
-    register of a year is hundreds of rows. The register shows only these rows in full."""
+    """The ids of ``docs`` that ``user`` may view (``can_view``), asking what was delivered to them once per
+    ``chunked`` slice of ids rather than once per document: a register of a year is hundreds of rows, thousands in
+    a big organisation. The register shows only these rows in full."""
     docs = list(docs)
-    received = set(db.session.execute(select(Delivery.document_id).where(
-        Delivery.user_id == user.id, Delivery.document_id.in_([d.id for d in docs])))
-        .scalars()) if docs else set()
+    received: set[int] = set()
+    for ids in chunked(sorted({d.id for d in docs})):  # a bind parameter per id: a big year is asked in slices
+        received.update(db.session.execute(select(Delivery.document_id).where(
+            Delivery.user_id == user.id, Delivery.document_id.in_(ids))).scalars())
     return {d.id for d in docs if can_view(user, d, received=received)}
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import chunked, db, utcnow
 from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from edoc.core.forms import parse_int, parse_optional_id
 from edoc.core.text import clean
@@ -464,11 +464,23 @@ def already_replaced_message(doc: OutgoingDocument) -> str:
 
 def replaced_by(doc: OutgoingDocument) -> OutgoingDocument | None:
     """The issued document that replaced ``doc`` (drafts that name it are not, until issued)."""
-    return db.session.execute(
-        select(OutgoingDocument).where(OutgoingDocument.replaces_id == doc.id,
-                                       OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))
-        .order_by(OutgoingDocument.issued_at, OutgoingDocument.id)
-    ).scalars().first()
+    return replacements_of([doc.id]).get(doc.id)
+
+
+def replacements_of(doc_ids: Iterable[int]) -> dict[int, OutgoingDocument]:
+    """Replaced document id → the issued document that replaced it, for many documents at once (a list, a
+    register): one query per ``chunked`` slice of ids. The first issued wins, should two ever name the same
+    document; ids nothing replaced yet are absent."""
+    found: dict[int, OutgoingDocument] = {}
+    for ids in chunked(sorted(set(doc_ids))):
+        rows = db.session.execute(
+            select(OutgoingDocument).where(OutgoingDocument.replaces_id.in_(ids),
+                                           OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))
+            .order_by(OutgoingDocument.issued_at, OutgoingDocument.id)).scalars()
+        for by in rows:
+            if by.replaces_id is not None:
+                found.setdefault(by.replaces_id, by)
+    return found
 
 
 def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,

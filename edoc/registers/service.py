@@ -185,6 +185,7 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
     shown, so the hidden text cannot be probed."""
     from edoc.documents import policy
     from edoc.documents.models import OutgoingDocument, Recipient, Status
+    from edoc.documents.service import replacements_of
     from edoc.documents.spec import archive_line
     from edoc.registers.types import get_type
 
@@ -198,7 +199,7 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
             .order_by(OutgoingDocument.number))
     docs = list(db.session.execute(stmt).scalars())
     visible = policy.viewable_among(viewer, docs) if viewer is not None else {d.id for d in docs}
-    replacements = _replacements([d.id for d in docs if d.status == Status.REPLACED.value])
+    replacements = replacements_of(d.id for d in docs if d.status == Status.REPLACED.value)
     entries = []
     folded = _fold(query)
     for doc in docs:
@@ -210,7 +211,8 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
         note = f"Đã thu hồi: {doc.recall_reason}" if doc.recall_reason else ""  # a replaced one may be recalled too
         if doc.status == Status.REPLACED.value:
             by = replacements.get(doc.id)
-            note = (note.rstrip(".") + ". " if note else "") + "Đã bị thay thế" + (f" bởi văn bản {by}" if by else "")
+            note = ((note.rstrip(".") + ". " if note else "") + "Đã bị thay thế"
+                    + (f" bởi văn bản {by.reference}" if by is not None else ""))
         if doc.replaces_id and doc.replaces is not None:
             note = (note + f" Thay thế văn bản {doc.replaces.reference}").strip()
         if doc.copy_of is not None:
@@ -234,24 +236,6 @@ def _masked_summary(doc: OutgoingDocument) -> str:
     if doc.is_secret:
         return "(văn bản mật, chỉ người có tên được xem)"
     return "(chỉ người được xem văn bản mới thấy trích yếu)"
-
-
-def _replacements(doc_ids: list[int]) -> dict[int, str]:
-    """Replaced document id → the số, ký hiệu of the issued document that replaced it, in one query."""
-    from edoc.documents import policy
-    from edoc.documents.models import OutgoingDocument
-
-    if not doc_ids:
-        return {}
-    rows = db.session.execute(
-        select(OutgoingDocument).where(OutgoingDocument.replaces_id.in_(doc_ids),
-                                       OutgoingDocument.status.in_([s.value for s in policy.PUBLISHED]))
-        .order_by(OutgoingDocument.issued_at, OutgoingDocument.id)).scalars()
-    found: dict[int, str] = {}
-    for d in rows:
-        if d.replaces_id is not None:
-            found.setdefault(d.replaces_id, d.reference)  # the first issued, as ``service.replaced_by``
-    return found
 
 
 def _transfer(doc: object) -> tuple[date | None, str]:

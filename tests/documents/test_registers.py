@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -149,6 +151,81 @@ def test_the_register_opens_on_the_year_of_the_vietnam_day(app, demo, monkeypatc
         monkeypatch.setattr(clock, "utcnow", lambda moment=moment: moment)
         assert f"Sổ đăng ký văn bản đi năm {year}</h1>" in clerk.get(f"/registers/{register_id}").get_data(as_text=True)
         assert f"/registers/{register_id}?year={year}" in clerk.get("/registers/").get_data(as_text=True)
+
+
+def _replace(app, demo, old_id: int, at: datetime) -> int:
+    """The clerk drafts a replacement of ``old_id``, the chair approves it, the clerk issues it; its id."""
+    with app.app_context():
+        clerk, chair = db.session.get(User, demo["vanthu"]), db.session.get(User, demo["chutich"])
+        new_id = service.start_replacement(clerk, get_doc(old_id)).id
+        db.session.commit()
+        service.submit(clerk, get_doc(new_id))
+        service.approve(chair, get_doc(new_id))
+        service.issue(clerk, get_doc(new_id), at=at)
+        db.session.commit()
+    return new_id
+
+
+@contextmanager
+def _statements(app) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+@pytest.mark.parametrize("slice_of", [1, None])
+def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_document, monkeypatch, slice_of):
+    """What was delivered to the reader (``policy.viewable_among``) and what replaced what
+    (``service.replacements_of``) are asked with ``IN`` lists a slice of ids at a time (``edoc.core.db.chunked``),
+    so a register of a big year stays under the drivers' bind-parameter limits. In slices of one id as in the
+    default slices, a leader reads in full exactly the rows addressed to them, replaced rows name what replaced
+    them, and the API's list asks once per slice what replaced its documents, not once per document."""
+    from edoc.core import db as core_db
+
+    if slice_of is not None:
+        monkeypatch.setattr(core_db, "IN_LIST_CHUNK", slice_of)
+    to = {who: [service.RecipientData("user", "act", user_id=demo[who])] for who in ("phochutich", "daibieu")}
+    docs = [make_document(render=False, summary=f"Văn bản {i}", recipients=to[who])
+            for i, who in enumerate(("phochutich", "daibieu", "phochutich"), start=1)]
+    for doc_id in docs:
+        with app.app_context():
+            service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=APRIL)
+            db.session.commit()
+    _replace(app, demo, docs[0], MAY)
+    _replace(app, demo, docs[1], MAY)
+    with app.app_context():
+        register = db.session.get(Register, _register(app, "outgoing"))
+        deputy = db.session.get(User, demo["phochutich"])
+        with _statements(app) as sent:
+            rows = outgoing_entries(register, 2026, viewer=deputy)
+        assert [(e.reference, e.masked) for e in rows] == [
+            ("01/KH-LĐLĐ", False), ("02/KH-LĐLĐ", True), ("03/KH-LĐLĐ", False),
+            ("04/KH-LĐLĐ", False), ("05/KH-LĐLĐ", True)]  # the replacements reach the same people
+        delivered = [q for q in sent if re.search(r"delivery\.document_id (IN|=)", q)]
+        assert len(delivered) == (5 if slice_of == 1 else 1), delivered
+        clerk_rows = outgoing_entries(register, 2026, viewer=db.session.get(User, demo["vanthu"]))
+        assert [e.note for e in clerk_rows[:2]] == ["Đã bị thay thế bởi văn bản 04/KH-LĐLĐ",
+                                                    "Đã bị thay thế bởi văn bản 05/KH-LĐLĐ"]
+        assert {k: v.reference for k, v in service.replacements_of(docs).items()} == {
+            docs[0]: "04/KH-LĐLĐ", docs[1]: "05/KH-LĐLĐ"}
+    with _statements(app) as sent:
+        listed = app.test_client().get("/api/v1/documents?box=issued", headers=api_token(app, demo["vanthu"]))
+    by = {d["id"]: d["replaced_by"] and d["replaced_by"]["reference"] for d in listed.get_json()["documents"]}
+    assert (by[docs[0]], by[docs[1]], by[docs[2]]) == ("04/KH-LĐLĐ", "05/KH-LĐLĐ", None)
+    replacements = [q for q in sent if re.search(r"replaces_id (IN|=)", q)]
+    assert len(replacements) == (2 if slice_of == 1 else 1), replacements
 
 
 def test_xlsx_headers_and_cells(app, demo, two_entries):
