@@ -195,13 +195,30 @@ def _put(stream: BinaryIO, *, media_type: str, max_size: int | None = None) -> s
     return stored
 
 
+_DELETED_OBJECTS = "edoc_deleted_objects"
+
+
+def delete_after_commit(row: StoredFile) -> None:
+    """Delete a file: its row in the caller's transaction, its bytes only once that commits, so a rolled-back
+    transaction leaves the file as it was. The caller makes sure nothing refers to the row any more (and
+    flushes first where a reference is changed in the same transaction). Bytes a failed delete leaves are an
+    orphan ``edoc storage sweep`` removes."""
+    db.session.info.setdefault(_DELETED_OBJECTS, []).append(row.key)
+    db.session.delete(row)
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_objects_of_committed_transaction(session: Session) -> None:
     session.info.pop(_NEW_OBJECTS, None)
+    deleted = session.info.pop(_DELETED_OBJECTS, [])
+    if deleted and has_app_context():
+        for key in deleted:
+            discard(key)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_objects_of_failed_transaction(session: Session, previous_transaction: object) -> None:
+    session.info.pop(_DELETED_OBJECTS, None)  # their rows are back: the bytes stay
     keys = session.info.pop(_NEW_OBJECTS, [])
     if keys and has_app_context():
         for key in keys:
@@ -209,7 +226,7 @@ def _forget_objects_of_failed_transaction(session: Session, previous_transaction
 
 
 def discard(key: str) -> None:
-    """Delete stored bytes whose row will not be committed (best effort; the sweep catches the rest)."""
+    """Delete stored bytes no committed row points at (best effort; the sweep catches the rest)."""
     try:
         get_store().delete(key)
     except storage.StorageError:

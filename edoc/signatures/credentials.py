@@ -19,16 +19,15 @@ from contextlib import contextmanager
 from datetime import UTC, timedelta
 
 from asn1crypto import x509 as asn1_x509
-from flask import current_app, has_app_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from flask import current_app
+from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import db, utcnow
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.files.models import StoredFile
-from edoc.files.service import discard, read_verified, store_bytes
+from edoc.files.service import delete_after_commit, read_verified, store_bytes
 from edoc.organisations.models import Organisation
 from edoc.signatures.models import SigningCredential
 from edoc.signatures.trust import check_certificate
@@ -231,31 +230,13 @@ def _unwrap(credential: SigningCredential, password: str, *, legacy: str | None 
     return key
 
 
-_RETIRED = "edoc_retired_credential_objects"
-
-
 def _retire(blob: StoredFile) -> None:
     """Delete a credential's old blob: wrapped with the bare PIN, it would stay an offline PIN-guessing target
     for whoever copies the store. Its row goes in the caller's transaction (after the credential points at the
     new blob: nothing else refers to a credential's blob), its bytes only once that commits, so a rolled-back
-    re-wrap leaves the old blob as it was. Bytes a failed delete leaves are an orphan `edoc storage sweep`
-    removes."""
+    re-wrap leaves the old blob as it was (``files.service.delete_after_commit``)."""
     db.session.flush()  # the credential's new file id is written before its old file row is deleted
-    db.session.info.setdefault(_RETIRED, []).append(blob.key)
-    db.session.delete(blob)
-
-
-@event.listens_for(Session, "after_commit")
-def _delete_retired_objects(session: Session) -> None:
-    keys = session.info.pop(_RETIRED, [])
-    if keys and has_app_context():
-        for key in keys:
-            discard(key)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_retired_objects(session: Session, previous_transaction: object) -> None:
-    session.info.pop(_RETIRED, None)
+    delete_after_commit(blob)
 
 
 @contextmanager

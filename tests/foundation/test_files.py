@@ -110,6 +110,28 @@ def test_failed_transaction_leaves_no_row_and_removes_the_bytes(client, demo, ap
     assert _objects(Path(settings_env["EDOC_STORAGE_DIR"]), app) == []
 
 
+def test_a_deleted_file_keeps_its_bytes_until_the_commit(client, demo, app):
+    """``delete_after_commit``: the row goes in the caller's transaction, the bytes only once it commits; a
+    rollback leaves both as they were."""
+    from edoc.files.service import delete_after_commit, get_store
+
+    login(client, "chuyenvien")
+    assert _upload(client, "xoa.pdf", PDF).status_code == 302
+    file_id = _file_id(app)
+    with app.app_context():
+        store = get_store()
+        key = db.session.get(StoredFile, file_id).key
+        delete_after_commit(db.session.get(StoredFile, file_id))
+        db.session.flush()
+        assert db.session.get(StoredFile, file_id) is None and store.exists(key)  # not committed yet
+        db.session.rollback()
+        assert db.session.get(StoredFile, file_id) is not None and store.read_bytes(key) == PDF  # as they were
+        delete_after_commit(db.session.get(StoredFile, file_id))
+        db.session.commit()
+        assert not store.exists(key)
+    assert _count(app) == 0
+
+
 def test_damaged_bytes_are_detected_on_download(client, demo, app, settings_env):
     login(client, "chuyenvien")
     _upload(client, "a.pdf", PDF)
