@@ -176,13 +176,14 @@ COLUMNS = ["Số, ký hiệu văn bản", "Ngày tháng văn bản", "Tên loạ
            "Nơi nhận văn bản", "Đơn vị, người nhận bản lưu", "Số lượng bản", "Ngày chuyển", "Ký nhận", "Ghi chú"]
 
 
-def outgoing_entries(register: Register, year: int, *, query: str = "", month: int | None = None,
-                     viewer: User | None = None) -> list[OutgoingEntry]:
-    """The register's rows for a year, filtered by month and by an accent-insensitive search (đ as d) over
-    columns 1, 3, 4 and 5. A document that ``viewer`` may not open (``policy.viewable_among``: a secret one they
-    are not named on, or, for a leader or an admin, one not addressed to them) keeps its row, so the numbers run
-    on without a gap, with its trích yếu, recipients, receipts and note masked; the search sees only what is
-    shown, so the hidden text cannot be probed."""
+def outgoing_entries(register: Register, year: int, *, viewer: User, query: str = "",
+                     month: int | None = None) -> list[OutgoingEntry]:
+    """The register's rows for a year as ``viewer`` may read them, filtered by month and by an accent-insensitive
+    search (đ as d) over columns 1, 3, 4 and 5. There is no reading without a viewer: every caller (page, API,
+    export) names the person the rows are shown to. A document that ``viewer`` may not open
+    (``policy.viewable_among``: a secret one they are not named on, or, for a leader or an admin, one not addressed
+    to them) keeps its row, so the numbers run on without a gap, with its trích yếu, recipients, receipts and note
+    masked; the search sees only what is shown, so the hidden text cannot be probed."""
     from edoc.documents import policy
     from edoc.documents.models import OutgoingDocument, Recipient, Status
     from edoc.documents.service import replacements_of
@@ -198,7 +199,7 @@ def outgoing_entries(register: Register, year: int, *, query: str = "", month: i
                      selectinload(OutgoingDocument.copy_of))
             .order_by(OutgoingDocument.number))
     docs = list(db.session.execute(stmt).scalars())
-    visible = policy.viewable_among(viewer, docs) if viewer is not None else {d.id for d in docs}
+    visible = policy.viewable_among(viewer, docs)
     replacements = replacements_of(d.id for d in docs if d.status == Status.REPLACED.value)
     entries = []
     folded = _fold(query)

@@ -54,8 +54,10 @@ def test_advisory_body_document_prints_and_registers_its_own_notation(app, demo,
     # the organisation above, the advisory body as the issuing body
     assert header.index("LIÊN ĐOÀN LAO ĐỘNG") < header.index("HỘI ĐỒNG THI ĐUA - KHEN THƯỞNG")
     with app.app_context():
-        assert [e.reference for e in outgoing_entries(db.session.get(Register, advisory), 2026)] == ["01/QĐ-HĐTĐKT"]
-        assert outgoing_entries(db.session.get(Register, general_id), 2026) == []
+        clerk = db.session.get(User, demo["vanthu"])
+        assert [e.reference for e in outgoing_entries(db.session.get(Register, advisory), 2026, viewer=clerk)] == [
+            "01/QĐ-HĐTĐKT"]
+        assert outgoing_entries(db.session.get(Register, general_id), 2026, viewer=clerk) == []
 
 
 def test_issue_takes_the_number_from_the_drafted_register_only(app, demo, make_document):

@@ -77,7 +77,7 @@ def two_entries(app, demo, make_document) -> tuple[int, int]:
 def test_the_ten_columns_come_from_data(app, demo, two_entries):
     with app.app_context():
         register = db.session.get(Register, _register(app, "outgoing"))
-        first, second = outgoing_entries(register, 2026)
+        first, second = outgoing_entries(register, 2026, viewer=db.session.get(User, demo["vanthu"]))
     assert first.reference == "01/KH-LĐLĐ" and first.issued_on.isoformat() == "2026-04-10"
     assert first.type_and_summary == "Kế hoạch: Đại hội Công đoàn cơ sở nhiệm kỳ 2026-2031"
     assert first.signer == "Nguyễn Văn Hùng"
@@ -341,7 +341,7 @@ def test_a_copy_is_numbered_in_the_copies_register(app, demo, make_document, tmp
         copy = get_doc(copy_id)
         assert (copy.reference, copy.register.kind, copy.copy_of_id, copy.copies) == ("01/SY-LĐLĐ", "copies",
                                                                                       doc_id, 2)
-        entries = outgoing_entries(copy.register, copy.year)
+        entries = outgoing_entries(copy.register, copy.year, viewer=db.session.get(User, demo["vanthu"]))
         assert [e.reference for e in entries] == ["01/SY-LĐLĐ"] and "Bản sao y văn bản 01/KH-LĐLĐ" in entries[0].note
         pdf = copy.issued_file
     shown = clerk.get(f"/documents/{copy_id}").get_data(as_text=True)
