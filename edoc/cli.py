@@ -76,6 +76,10 @@ def run_command(host: str, port: int, debug: bool) -> None:
                log_output=debug)
 
 
+DEMO_DISPATCH_WAIT = 120
+"""Seconds ``edoc demo`` waits for its e-mail: the SMTP client's own timeout is 20 s a step."""
+
+
 @click.command("demo")
 @click.option("--password", default=None, help="Password for the demo users (default: printed one).")
 @click.option("--documents/--no-documents", default=True, show_default=True,
@@ -83,9 +87,13 @@ def run_command(host: str, port: int, debug: bool) -> None:
 def demo_command(password: str | None, documents: bool) -> None:
     """Create (or complete) the demo organisation; safe to run twice."""
     from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents
+    from edoc.documents import dispatch
 
     result = load_demo(password or DEMO_PASSWORD)
     made = load_demo_documents(result.organisation) if documents else []
+    # The issued plan's e-mail is sent in a daemon thread, which would die with this process and leave its
+    # recipient "sending": the command ends once it is sent (or failed), within the SMTP timeouts.
+    dispatch.wait(current_app._get_current_object(), timeout=DEMO_DISPATCH_WAIT)  # type: ignore[attr-defined]
     settings = current_app.config["EDOC"]
     click.echo(f"Tổ chức demo: {result.organisation.name} ({'đã có' if not result.created else 'vừa tạo'})")
     click.echo(f"Địa chỉ: {settings.public_url}/")

@@ -136,10 +136,12 @@ def _demo_signatures(org: Organisation, users: list[User]) -> None:
 
 def load_demo_documents(org: Organisation) -> list[str]:
     """Outgoing documents at each step of their way, so that every demo user finds something waiting when they
-    sign in: 445/KH-LĐLĐ's plan issued (signed by the chair, numbered and sealed by the clerk, delivered), a
-    notice approved and waiting for the chair's digital signature, a công văn waiting for the deputy chair's
-    approval, a report returned to its drafter. Only for an organisation with no document yet, so a second run adds nothing.
-    Returns one line per document made, for ``edoc demo`` to print."""
+    sign in: a plan modelled on 445/KH-LĐLĐ (numbered 01 in the demo's register) issued (signed by the chair,
+    numbered and sealed by the clerk, delivered), a notice approved and waiting for the chair's digital
+    signature, a công văn waiting for the deputy chair's approval, a report returned to its drafter. Only for an
+    organisation with no document yet, so a second run adds nothing. Returns one line per document made, for
+    ``edoc demo`` to print. With SMTP configured, the plan's e-mail to its external recipient leaves in a
+    background thread (``edoc.documents.dispatch``): a caller about to exit waits for it (``dispatch.wait``)."""
     from edoc.documents import service, sources
     from edoc.documents.contacts import contacts_of
     from edoc.documents.models import OutgoingDocument

@@ -5,12 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from edoc.accounts.models import Role, User
 from edoc.core.db import db
 from edoc.demo import load_demo
 from edoc.organisations.models import Organisation
+from tests.support.components import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,8 +45,37 @@ def _snapshot(app, store_root: Path) -> tuple[dict[str, int], int]:
     return rows, objects
 
 
-def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app, settings_env):
-    env = {**os.environ, **settings_env}
+class _SlowMailServer:
+    """An SMTP server that takes a while to accept each message, as a real one over a slow link may."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.recipients: list[str] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(self.delay)
+        self.recipients.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture
+def slow_mail_server():
+    from aiosmtpd.controller import Controller
+
+    handler = _SlowMailServer(delay=2.0)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app, settings_env, slow_mail_server):
+    """With SMTP configured, the issued plan's e-mail to its external recipient is sent before the command
+    ends, though the mail server takes its time: the sending thread would die with the process."""
+    controller, mail = slow_mail_server
+    env = {**os.environ, **settings_env, "EDOC_SMTP_HOST": controller.hostname, "EDOC_SMTP_PORT": str(controller.port)}
 
     def demo() -> subprocess.CompletedProcess[str]:
         result = subprocess.run([sys.executable, "-m", "edoc", "demo"], env=env, cwd=ROOT, capture_output=True,
@@ -62,6 +93,13 @@ def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app
     rows, objects = _snapshot(app, store_root)
     assert rows["organisation"] == 1 and rows["user_account"] == 7 and rows["audit_entry"] > 0 and objects > 0
     _the_demo_documents_are_at_each_step(app)
+    assert mail.recipients == ["vanthu@ldldhanoi.example.vn"]
+    with app.app_context():
+        from edoc.documents.models import OutgoingDocument, Recipient
+
+        [external] = db.session.execute(select(Recipient).join(OutgoingDocument).where(
+            OutgoingDocument.type_code == "KH", Recipient.kind == "external")).scalars()
+        assert external.dispatch_status == "sent"
     second = demo()
     assert "đã có" in second.stdout and "Văn bản mẫu" not in second.stdout
     assert _snapshot(app, store_root) == (rows, objects)
