@@ -210,9 +210,14 @@ def _apply(doc: OutgoingDocument, data: DraftData) -> None:
                   contact_id=r.contact_id if r.kind == "external" else None, label=r.label)
         for i, r in enumerate(data.recipients)
     ]
-    for old_reader in list(doc.readers):
-        db.session.delete(old_reader)
-    doc.readers = [NamedReader(user_id=uid) for uid in dict.fromkeys(data.reader_ids)]
+    # readers who stay keep their row: deleting and adding (document, user) again in one flush inserts before it
+    # deletes, and the unique constraint refused every edit of a draft that kept its named readers
+    wanted = list(dict.fromkeys(data.reader_ids))
+    kept = {r.user_id: r for r in doc.readers if r.user_id in wanted}
+    for old_reader in doc.readers:
+        if old_reader.user_id not in kept:
+            db.session.delete(old_reader)
+    doc.readers = [kept.get(uid) or NamedReader(user_id=uid) for uid in wanted]
 
 
 def _snapshot(data: DraftData) -> str:

@@ -158,6 +158,24 @@ def test_bad_drafts_are_refused_and_nothing_is_stored(app, demo, overrides, stat
     assert _count(app, OutgoingDocument) == 0 and _count(app, StoredFile) == 0
 
 
+def test_a_draft_edited_keeps_or_changes_its_named_readers(app, demo, make_document):
+    """Saving a draft again with the same reviewers named (the usual edit: the text changes, not who reviews) is
+    a new version, not a 500 from the readers' unique constraint; adding and removing reviewers works too."""
+    doc_id = make_document("draft", render=False, reader_ids=[demo["thuky"]])
+    client = app.test_client()
+    login(client, "chuyenvien")
+    form = {"type_code": "KH", "summary": "Sửa lại", "body": "Nội dung.", "signer_id": str(demo["chutich"]),
+            "recipients_act": [f"user:{demo['daibieu']}"], "copies": "1"}
+    for readers in ([demo["thuky"]], [demo["thuky"], demo["vanthu"]], [demo["vanthu"]], []):
+        answer = client.post(f"/documents/{doc_id}/edit", data={**form, "readers": [str(r) for r in readers],
+                                                                "csrf_token": csrf_token(client, "/")})
+        assert answer.status_code == 302, readers
+        with app.app_context():
+            assert sorted(r.user_id for r in get_doc(doc_id).readers) == sorted(readers)
+    with app.app_context():
+        assert len(get_doc(doc_id).versions) == 5
+
+
 def test_signer_must_be_a_leader_of_the_organisation(app, demo):
     client = app.test_client()
     login(client, "chuyenvien")
