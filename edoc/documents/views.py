@@ -14,7 +14,7 @@ from edoc.core.forms import parse_optional_id
 from edoc.documents import policy, service, sources
 from edoc.documents.contacts import can_manage, contacts_of, create_contact, get_contact_in, update_contact
 from edoc.documents.forms import DraftForm
-from edoc.documents.models import OutgoingDocument, ReviewComment
+from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
@@ -106,11 +106,13 @@ def show(doc_id: int) -> str:
     recipients, status_shown = service.recipient_statuses(me(), doc)
     from edoc.signatures import service as signing
 
+    replaced_by = service.replaced_by(doc) if doc.status == Status.REPLACED.value else None
     return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
                            comments=comments, recipients=recipients, status_shown=status_shown,
                            archive_line=archive_line(doc), can_dispatch=policy.can_dispatch(me(), doc),
-                           doc_type=get_type(doc.type_code),
-                           replaced_by=service.replaced_by(doc) if doc.status == "replaced" else None)
+                           doc_type=get_type(doc.type_code), replaced_by=replaced_by,
+                           # the replacement's number is shown to all who see this one, a link only to its readers
+                           link_replaced_by=replaced_by is not None and policy.can_view(me(), replaced_by))
 
 
 @bp.route("/<int:doc_id>/recipients")

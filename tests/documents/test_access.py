@@ -105,6 +105,35 @@ def test_view_matrix_pages_and_api(app, demo, make_document, status):
         assert api.status_code == expected, (person, status, "api")
 
 
+def test_the_replacement_is_linked_only_for_those_who_may_open_it(app, demo, make_document):
+    """A replaced document's page names what replaced it to all who see it, and links it only for those who may
+    open the replacement (the view decides, not the template): here the replacement went to someone else."""
+    import re
+
+    old = _make(app, demo, make_document, "issued")  # delivered to daibieu
+    with app.app_context():
+        clerk, chair = db.session.get(User, demo["vanthu"]), db.session.get(User, demo["chutich"])
+        new = service.start_replacement(clerk, get_doc(old))
+        data = service.draft_data_of(new)
+        data.recipients = [service.RecipientData("user", "act", user_id=demo["phochutich"])]
+        service.update_draft(clerk, new, data)
+        db.session.commit()
+        new_id = new.id
+        service.submit(clerk, get_doc(new_id))
+        service.approve(chair, get_doc(new_id))
+        service.issue(clerk, get_doc(new_id))
+        db.session.commit()
+        reference = get_doc(new_id).reference
+    for person, linked in (("daibieu", False), ("vanthu", True)):
+        client = app.test_client()
+        login(client, person)
+        page = client.get(f"/documents/{old}").get_data(as_text=True)
+        [notice] = re.findall(r'<div class="flash warning" id="replaced-by">(.*?)</div>', page)
+        assert reference in notice, person
+        assert (f'href="/documents/{new_id}"' in notice) == linked, person
+        assert client.get(f"/documents/{new_id}").status_code == (200 if linked else 404), person
+
+
 def _form(app, demo) -> dict[str, object]:
     with app.app_context():
         tg = db.session.execute(select(Unit.id).where(Unit.abbreviation == "TG")).scalar_one()
