@@ -86,14 +86,12 @@ DEMO_DISPATCH_WAIT = 120
               help="Also sample outgoing documents at each step (only where the organisation has none).")
 def demo_command(password: str | None, documents: bool) -> None:
     """Create (or complete) the demo organisation; safe to run twice."""
+    from edoc.core.db import db
     from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents
     from edoc.documents import dispatch
 
     result = load_demo(password or DEMO_PASSWORD)
     made = load_demo_documents(result.organisation) if documents else []
-    # The issued plan's e-mail is sent in a daemon thread, which would die with this process and leave its
-    # recipient "sending": the command ends once it is sent (or failed), within the SMTP timeouts.
-    dispatch.wait(current_app._get_current_object(), timeout=DEMO_DISPATCH_WAIT)  # type: ignore[attr-defined]
     settings = current_app.config["EDOC"]
     click.echo(f"Tổ chức demo: {result.organisation.name} ({'đã có' if not result.created else 'vừa tạo'})")
     click.echo(f"Địa chỉ: {settings.public_url}/")
@@ -108,6 +106,11 @@ def demo_command(password: str | None, documents: bool) -> None:
         click.echo("Văn bản mẫu:")
         for line in made:
             click.echo(f"  {line}")
+    # The issued plan's e-mail is sent in a daemon thread, which would die with this process and leave its
+    # recipient "sending": the command ends once it is sent (or failed), within the SMTP timeouts. The
+    # transaction the printing opened ends first: on SQLite it holds the lock the thread records its outcome under.
+    db.session.close()
+    dispatch.wait(current_app._get_current_object(), timeout=DEMO_DISPATCH_WAIT)  # type: ignore[attr-defined]
 
 
 @click.group("audit", cls=AppGroup)
