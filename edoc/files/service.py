@@ -266,14 +266,16 @@ commits, so an upload in progress (or a transaction that is still signing or ren
 row points at yet; an hour is far beyond any request, and absorbs some clock difference with an S3 server."""
 
 
-def sweep_orphans(*, dry_run: bool = False, grace: timedelta = SWEEP_GRACE) -> list[str]:
+def sweep_orphans(*, dry_run: bool = False, grace: timedelta = SWEEP_GRACE,
+                  now: datetime | None = None) -> list[str]:
     """Delete stored objects that no row points at (left by a crash between put and commit) and that were last
-    written more than ``grace`` ago; younger ones may belong to a transaction still running."""
+    written more than ``grace`` before ``now`` (the present unless given: a test pins it to keep seconds-long
+    margins whatever the machine's load); younger ones may belong to a transaction still running."""
     if grace < timedelta(0):
         raise ValueError("the grace period cannot be negative")
     # The cut-off is taken before the rows are read: an object written after it is spared whatever the rows say,
     # and one written before it has had its transaction's whole grace period to commit its row.
-    cutoff = datetime.now(UTC) - grace
+    cutoff = (now or datetime.now(UTC)) - grace
     known = set(db.session.execute(select(StoredFile.key)).scalars())
     orphans = [listed.key for listed in get_store().objects("files/")
                if listed.modified < cutoff and listed.key not in known]

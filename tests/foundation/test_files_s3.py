@@ -125,7 +125,7 @@ def test_the_sweep_goes_by_s3_last_modified(app, client, demo, settings_env, s3_
     """S3 tells each object's LastModified (whole seconds): an orphan older than the grace goes, a younger one and
     every object a row points at stay."""
     import time
-    from datetime import timedelta
+    from datetime import UTC, datetime, timedelta
 
     from edoc.files.service import get_store, sweep_orphans
 
@@ -135,10 +135,11 @@ def test_the_sweep_goes_by_s3_last_modified(app, client, demo, settings_env, s3_
         store = get_store()
         old = store.put(io.BytesIO(b"old orphan")).key
         time.sleep(3.1)
+        before_fresh = datetime.now(UTC)
         fresh = store.put(io.BytesIO(b"fresh orphan")).key
-        # 2.5 s: the old orphan is past it even with its time truncated to the second; the fresh one has 1.5 s of
-        # margin for the listing to arrive.
-        assert sweep_orphans(grace=timedelta(seconds=2.5)) == [old]
+        # 2.5 s back from just before the fresh put: the old orphan is past it even with its time truncated to the
+        # second; the fresh one, truncated, is at most 1 s before it, however long the sweep takes to come.
+        assert sweep_orphans(grace=timedelta(seconds=2.5), now=before_fresh) == [old]
         assert sweep_orphans() == []  # the default hour spares both
     names = {o.object_name for o in _minio(s3_server).list_objects(settings_env["EDOC_S3_BUCKET"], recursive=True)}
     assert old not in names and {fresh, kept.key} <= names
