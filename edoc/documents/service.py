@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import selectinload
 
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
@@ -763,32 +764,40 @@ BOXES = {
 }
 
 
-def list_documents(user: User, box: str, *, limit: int = 300) -> list[OutgoingDocument]:
-    """A box of the documents page (and of GET /documents): the query narrows, the policy has the last word."""
-    base = select(OutgoingDocument).where(OutgoingDocument.organisation_id == user.organisation_id)
+def _in_box(user: User, box: str) -> list[ColumnElement[bool]]:
+    """What narrows the query of a box (``BOXES``) for ``user``, within their organisation."""
     if box == "mine":
-        query = base.where(OutgoingDocument.drafter_id == user.id)
+        where = [OutgoingDocument.drafter_id == user.id]
     elif box == "to_sign":
-        query = base.where(OutgoingDocument.signer_id == user.id, OutgoingDocument.status == Status.SUBMITTED.value)
+        where = [OutgoingDocument.signer_id == user.id, OutgoingDocument.status == Status.SUBMITTED.value]
     elif box == "to_issue":
-        query = base.where(OutgoingDocument.status == Status.APPROVED.value)
+        where = [OutgoingDocument.status == Status.APPROVED.value]
     elif box == "inbox":
-        query = base.where(OutgoingDocument.id.in_(select(Delivery.document_id).where(Delivery.user_id == user.id)))
+        where = [OutgoingDocument.id.in_(select(Delivery.document_id).where(Delivery.user_id == user.id))]
     elif box == "issued":
-        query = base.where(OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))
+        where = [OutgoingDocument.status.in_(policy.PUBLISHED_VALUES)]
     else:
         raise ValidationFailed(f"Hộp văn bản không hợp lệ: dùng một trong {', '.join(BOXES)}.", field="box")
-    rows = db.session.execute(query.order_by(OutgoingDocument.updated_at.desc(), OutgoingDocument.id.desc())
+    return [OutgoingDocument.organisation_id == user.organisation_id, *where]
+
+
+def list_documents(user: User, box: str, *, limit: int = 300) -> list[OutgoingDocument]:
+    """A box of the documents page (and of GET /documents): the query narrows, the policy has the last word."""
+    rows = db.session.execute(select(OutgoingDocument).where(*_in_box(user, box))
+                              .order_by(OutgoingDocument.updated_at.desc(), OutgoingDocument.id.desc())
                               .limit(limit)).scalars()
     return [d for d in rows if policy.can_view(user, d)]
 
 
+def _awaiting_signature(user: User) -> list[ColumnElement[bool]]:
+    return [OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.signer_id == user.id,
+            OutgoingDocument.status == Status.APPROVED.value, OutgoingDocument.signed_file_id.is_(None)]
+
+
 def awaiting_signature(user: User) -> list[OutgoingDocument]:
     """Approved documents ``user`` is the signer of and has not signed digitally yet (the signing page's list)."""
-    rows = db.session.execute(select(OutgoingDocument).where(
-        OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.signer_id == user.id,
-        OutgoingDocument.status == Status.APPROVED.value, OutgoingDocument.signed_file_id.is_(None))
-        .order_by(OutgoingDocument.id)).scalars()
+    rows = db.session.execute(select(OutgoingDocument).where(*_awaiting_signature(user))
+                              .order_by(OutgoingDocument.id)).scalars()
     return [d for d in rows if policy.can_view(user, d)]
 
 
@@ -805,21 +814,44 @@ class ToDo:
 def to_do(user: User) -> list[ToDo]:
     """What waits for ``user``, by the roles they hold: returned drafts to rework (specialist), drafts to approve
     and approved documents to sign (leader), approved documents to number and issue (clerk), documents received
-    and not opened yet (everyone). Counted through the same lists the pages show, so a count never promises a
-    document its page would not list."""
+    and not opened yet (everyone). Counted as the pages list them, so a count never promises a document its page
+    would not list, but in the database and without the lists' limit: the home page asks on every load and on
+    every notification.
+
+    Each count is the box's own query where the policy can only say yes (``policy.can_view``): the drafter sees
+    their drafts, the signer what was submitted to them, a clerk every approved document that is not secret, and
+    whoever a document was delivered to sees it (it is delivered only once issued, and a secret one only to its
+    named readers, signer and drafter, ``_deliver``). Secret documents waiting to be issued are the exception:
+    those the policy itself decides, a few rows with their readers loaded at once (``policy.viewable_among``).
+    """
+    def count(*where: ColumnElement[bool]) -> int:
+        if not user.is_authenticated:  # an account deactivated meanwhile: the policy shows it nothing
+            return 0
+        return int(db.session.execute(select(func.count(OutgoingDocument.id)).where(*where)).scalar_one())
+
     items: list[ToDo] = []
     if user.has_role(Role.SPECIALIST):
-        returned = [d for d in list_documents(user, "mine") if d.status == Status.RETURNED.value]
-        items.append(ToDo("mine", "Dự thảo bị trả lại, cần sửa", len(returned)))
+        returned = count(*_in_box(user, "mine"), OutgoingDocument.status == Status.RETURNED.value)
+        items.append(ToDo("mine", "Dự thảo bị trả lại, cần sửa", returned))
     if user.has_role(Role.LEADER):
-        items.append(ToDo("to_sign", "Dự thảo chờ tôi duyệt", len(list_documents(user, "to_sign"))))
-        items.append(ToDo("sign", "Văn bản đã duyệt chờ tôi ký số", len(awaiting_signature(user))))
+        items.append(ToDo("to_sign", "Dự thảo chờ tôi duyệt", count(*_in_box(user, "to_sign"))))
+        items.append(ToDo("sign", "Văn bản đã duyệt chờ tôi ký số", count(*_awaiting_signature(user))))
     if user.has_role(Role.CLERK):
-        items.append(ToDo("to_issue", "Văn bản chờ cấp số, ban hành", len(list_documents(user, "to_issue"))))
-    unread = unread_ids(user)
-    items.append(ToDo("inbox", "Văn bản nhận chưa đọc",
-                      sum(1 for d in list_documents(user, "inbox") if d.id in unread)))
+        items.append(ToDo("to_issue", "Văn bản chờ cấp số, ban hành", _to_issue(user, count)))
+    unread = select(Delivery.document_id).where(Delivery.user_id == user.id, Delivery.read_at.is_(None))
+    items.append(ToDo("inbox", "Văn bản nhận chưa đọc", count(
+        OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.id.in_(unread),
+        OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))))
     return items
+
+
+def _to_issue(clerk: User, count: Callable[..., int]) -> int:
+    """Approved documents ``clerk`` may issue: every one that is not secret, counted; the secret ones as the
+    policy decides, which is by name (drafter, signer, named reader), never by the clerk's role."""
+    in_box = _in_box(clerk, "to_issue")
+    secret = db.session.execute(select(OutgoingDocument).where(*in_box, OutgoingDocument.secrecy != "")
+                                .options(selectinload(OutgoingDocument.readers))).scalars().all()
+    return count(*in_box, OutgoingDocument.secrecy == "") + len(policy.viewable_among(clerk, secret))
 
 
 def unread_ids(user: User) -> set[int]:

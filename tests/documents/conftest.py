@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
@@ -9,6 +10,25 @@ from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.documents import service, sources
 from edoc.documents.models import OutgoingDocument
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements sent while the block runs (to show a page or a count asks a bounded number)."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
 
 
 def draft_data(demo: dict[str, int], **overrides: object) -> service.DraftData:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from edoc.organisations.models import Unit
 from edoc.registers.models import Register
 from edoc.registers.service import COLUMNS, DEFAULT_REGISTERS, KIND_FOR_TYPE, outgoing_entries
 from edoc.registers.types import get_type
-from tests.documents.conftest import api_token, get_doc, numbered
+from tests.documents.conftest import api_token, get_doc, numbered, statements
 from tests.support.components import require_tool
 from tests.support.web import csrf_token, login
 
@@ -166,25 +164,6 @@ def _replace(app, demo, old_id: int, at: datetime) -> int:
     return new_id
 
 
-@contextmanager
-def _statements(app) -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs."""
-    from sqlalchemy import event
-
-    with app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-
-
 @pytest.mark.parametrize("slice_of", [1, None])
 def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_document, monkeypatch, slice_of):
     """What was delivered to the reader (``policy.viewable_among``) and what replaced what
@@ -208,7 +187,7 @@ def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_docume
     with app.app_context():
         register = db.session.get(Register, _register(app, "outgoing"))
         deputy = db.session.get(User, demo["phochutich"])
-        with _statements(app) as sent:
+        with statements(app) as sent:
             rows = outgoing_entries(register, 2026, viewer=deputy)
         assert [(e.reference, e.masked) for e in rows] == [
             ("01/KH-LĐLĐ", False), ("02/KH-LĐLĐ", True), ("03/KH-LĐLĐ", False),
@@ -220,7 +199,7 @@ def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_docume
                                                     "Đã bị thay thế bởi văn bản 05/KH-LĐLĐ"]
         assert {k: v.reference for k, v in service.replacements_of(docs).items()} == {
             docs[0]: "04/KH-LĐLĐ", docs[1]: "05/KH-LĐLĐ"}
-    with _statements(app) as sent:
+    with statements(app) as sent:
         listed = app.test_client().get("/api/v1/documents?box=issued", headers=api_token(app, demo["vanthu"]))
     by = {d["id"]: d["replaced_by"] and d["replaced_by"]["reference"] for d in listed.get_json()["documents"]}
     assert (by[docs[0]], by[docs[1]], by[docs[2]]) == ("04/KH-LĐLĐ", "05/KH-LĐLĐ", None)

@@ -77,3 +77,72 @@ def test_a_secret_document_counts_only_for_who_may_see_it(app, demo, make_docume
 def test_the_to_do_list_needs_a_sign_in(client):
     response = client.get("/to-do")
     assert response.status_code in {302, 401} and "/login" in response.headers.get("Location", "/login")
+
+
+def _to_do(app, demo, username: str) -> dict[str, int]:
+    with app.app_context():
+        return {t.key: t.count for t in service.to_do(db.session.get(User, demo[username]))}
+
+
+def test_counts_are_not_cut_at_the_lists_limit(app, demo):
+    """The lists show the 300 latest; the count says how many there are."""
+    from edoc.documents.models import OutgoingDocument, Status
+
+    with app.app_context():
+        drafter = db.session.get(User, demo["chuyenvien"])
+        db.session.add_all(OutgoingDocument(organisation_id=drafter.organisation_id, drafter_id=drafter.id,
+                                            status=Status.RETURNED.value, type_code="KH", summary=f"Dự thảo {i}")
+                           for i in range(301))
+        db.session.commit()
+        assert len(service.list_documents(drafter, "mine")) == 300
+    assert _to_do(app, demo, "chuyenvien")["mine"] == 301
+
+
+def test_a_secret_document_is_counted_unread_only_where_it_was_delivered(app, demo, make_document):
+    """Named readers receive a secret document; a recipient not named on it receives nothing and is told nothing."""
+    secret = make_document("approved", render=False, secrecy="Mật", reader_ids=[demo["vanthu"], demo["thuky"]],
+                           recipients=[service.RecipientData("user", "act", user_id=demo["thuky"]),
+                                       service.RecipientData("user", "act", user_id=demo["daibieu"])])
+    with app.app_context():
+        service.issue(db.session.get(User, demo["vanthu"]), get_doc(secret))
+        db.session.commit()
+    assert _to_do(app, demo, "thuky")["inbox"] == 1
+    assert _to_do(app, demo, "daibieu")["inbox"] == 0
+
+
+def test_the_counts_ask_the_same_queries_however_many_documents_wait(app, demo, make_document):
+    """No query per document: the home page asks on every load and every notification."""
+    from tests.documents.conftest import statements
+
+    people = ("chuyenvien", "chutich", "vanthu", "daibieu")
+
+    def one_of_each() -> None:
+        make_document("returned", render=False)
+        make_document("submitted", render=False)
+        make_document("approved", render=False, secrecy="Mật", reader_ids=[demo["vanthu"]])
+        make_document("approved", render=False)
+        issued = make_document("approved", render=False,
+                               recipients=[service.RecipientData("user", "act", user_id=demo["daibieu"])])
+        with app.app_context():
+            service.issue(db.session.get(User, demo["vanthu"]), get_doc(issued))
+            db.session.commit()
+
+    def asked() -> dict[str, int]:
+        counts = {}
+        for person in people:
+            with app.app_context():
+                user = db.session.get(User, demo[person])
+                with statements(app) as sent:
+                    service.to_do(user)
+                counts[person] = len(sent)
+        return counts
+
+    one_of_each()
+    first = asked()
+    one_of_each()
+    one_of_each()
+    assert asked() == first
+    assert _to_do(app, demo, "vanthu") == {"to_issue": 6, "inbox": 0}
+    assert _to_do(app, demo, "daibieu") == {"inbox": 3}
+    assert _to_do(app, demo, "chutich") == {"to_sign": 3, "sign": 6, "inbox": 0}
+    assert _to_do(app, demo, "chuyenvien") == {"mine": 3, "inbox": 0}
