@@ -6,7 +6,7 @@ from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from edoc.accounts.models import ROLE_LABELS
+from edoc.accounts.models import ROLE_LABELS, USERNAME_MAX
 from edoc.core.forms import options
 
 
@@ -14,7 +14,8 @@ class LoginForm(FlaskForm):
     # The service accepts any text here (see accounts.service._sign_in_name); these limits only keep the work
     # bounded, with a message in the user's language rather than WTForms' English default.
     username = StringField("Tên đăng nhập", validators=[
-        DataRequired("Nhập tên đăng nhập."), Length(max=64, message="Tên đăng nhập dài quá 64 ký tự.")])
+        DataRequired("Nhập tên đăng nhập."),
+        Length(max=USERNAME_MAX, message=f"Tên đăng nhập dài quá {USERNAME_MAX} ký tự.")])
     password = PasswordField("Mật khẩu", validators=[
         DataRequired("Nhập mật khẩu."), Length(max=256, message="Mật khẩu dài quá 256 ký tự.")])
     remember = BooleanField("Ghi nhớ đăng nhập")
@@ -39,7 +40,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class UserForm(FlaskForm):
-    username = StringField("Tên đăng nhập", validators=[DataRequired(), Length(max=64)])
+    username = StringField("Tên đăng nhập", validators=[DataRequired(), Length(max=USERNAME_MAX)])
     full_name = StringField("Họ và tên", validators=[DataRequired(), Length(max=255)])
     title = StringField("Chức vụ", validators=[Optional(), Length(max=255)])
     email = StringField("E-mail", validators=[Optional(), Length(max=255)])

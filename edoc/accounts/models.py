@@ -88,6 +88,18 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
+def _width(column: str) -> int:
+    """The declared length of one of ``user_account``'s string columns."""
+    kind = User.__table__.c[column].type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+USERNAME_MAX = _width("username")
+"""The longest username: the width of ``user_account.username`` (and of ``login_attempt.username``, which keeps
+what was typed, cut to it)."""
+
+
 class LoginAttempt(db.Model):
     """A failed sign-in, kept to throttle guessing across processes (the database is what they share)."""
 
@@ -95,7 +107,7 @@ class LoginAttempt(db.Model):
     __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX))
     ip: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

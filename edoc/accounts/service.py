@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from edoc.accounts import passwords
-from edoc.accounts.models import ApiToken, LoginAttempt, Role, User
+from edoc.accounts.models import USERNAME_MAX, ApiToken, LoginAttempt, Role, User
 from edoc.accounts.policy import SIGNATURE_IMAGE, require_admin_of
 from edoc.audit.service import diff, record
 from edoc.core.db import db, utcnow
@@ -28,9 +28,7 @@ from edoc.realtime.events import end_sessions_after_commit
 if TYPE_CHECKING:
     from edoc.files.models import StoredFile
 
-USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-USERNAME_MAX = 64
-"""The width of ``user_account.username`` and ``login_attempt.username``."""
+USERNAME_RE = re.compile(rf"^[a-z0-9][a-z0-9._-]{{1,{USERNAME_MAX - 1}}}$")
 TOKEN_PREFIX = "edoc_"
 
 
@@ -117,7 +115,8 @@ def _validate_user_data(data: UserData, organisation: Organisation) -> UserData:
     data.email = clean(data.email)
     if not USERNAME_RE.match(data.username):
         raise ValidationFailed(
-            "Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang (2–64 ký tự).", field="username"
+            f"Tên đăng nhập chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang (2–{USERNAME_MAX} ký tự).",
+            field="username",
         )
     if not data.full_name:
         raise ValidationFailed("Họ và tên không được để trống.", field="full_name")

@@ -195,3 +195,16 @@ def test_a_username_longer_than_the_form_allows_is_a_form_error(client, demo):
     response = _attempt(client, "a" * 65, "GiaLam@2023", "192.0.2.8")
     assert response.status_code == 400
     assert "dài quá 64 ký tự" in response.get_data(as_text=True)
+
+
+def test_the_username_limit_is_the_column_width():
+    """One number for the longest username: the column's width, which the login attempts' column, the forms and
+    the service's pattern take from it."""
+    from edoc.accounts.forms import LoginForm, UserForm
+    from edoc.accounts.models import USERNAME_MAX
+    from edoc.accounts.service import USERNAME_RE
+
+    assert USERNAME_MAX == User.__table__.c.username.type.length == LoginAttempt.__table__.c.username.type.length
+    assert USERNAME_RE.match("a" * USERNAME_MAX) and not USERNAME_RE.match("a" * (USERNAME_MAX + 1))
+    for form in (LoginForm, UserForm):
+        assert [v.max for v in form.username.kwargs["validators"] if hasattr(v, "max")] == [USERNAME_MAX]
