@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from edoc.audit.models import AuditEntry, AuditHead
@@ -167,27 +167,69 @@ def test_appending_still_moves_the_head_forward(app, demo):
 def test_first_writers_of_an_empty_chain_do_not_collide(app, backend):
     """Two transactions append the first entries at once while the head row is missing (as after a TRUNCATE):
     the second waits for the first and continues its chain. Inserting a plain head row made the second fail on
-    PostgreSQL (the first one's row, not yet committed, cannot be locked, only collided with)."""
+    PostgreSQL (the first one's row, not yet committed, cannot be locked, only collided with).
+
+    That the second writer waits is shown, not assumed from a thread still alive: it has started recording, one
+    of its statements has been in the database for half a second without an answer, nothing of it is committed,
+    and the database says what it waits for (SQLite: the write lock, at BEGIN IMMEDIATE; PostgreSQL: a lock the
+    first transaction holds, ``pg_blocking_pids``)."""
     with app.app_context():
         with triggers_dropped():
             db.session.execute(text("DELETE FROM audit_head"))
             db.session.commit()
         assert db.session.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == 0
         errors: list[BaseException] = []
+        recording = threading.Event()
+        writer_thread: list[int] = []
+        in_flight: list[tuple[str, float]] = []  # the second writer's statements sent and not answered yet
+
+        def sent(conn, cursor, statement, *args) -> None:
+            if threading.get_ident() in writer_thread:
+                in_flight.append((statement, time.monotonic()))
+
+        def answered(conn, cursor, statement, *args) -> None:
+            if threading.get_ident() in writer_thread:
+                in_flight.pop()
 
         def second_writer() -> None:
+            writer_thread.append(threading.get_ident())
             with app.app_context():
                 try:
+                    recording.set()
                     record("test.second", object_type="test", object_id=2)
                     db.session.commit()
                 except BaseException as exc:  # reported by the main thread
                     errors.append(exc)
 
+        def waiting_statement() -> str | None:
+            """The statement the second writer has waited on for half a second, if any."""
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                if in_flight and time.monotonic() - in_flight[-1][1] > 0.5:
+                    return in_flight[-1][0]
+                time.sleep(0.05)
+            return None
+
         record("test.first", object_type="test", object_id=1)  # makes the head row, holds it until the commit
+        first_pid = (db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                     if backend == "postgres" else None)
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", sent)
+        event.listen(engine, "after_cursor_execute", answered)
         writer = threading.Thread(target=second_writer)
-        writer.start()
-        time.sleep(0.5)
-        assert writer.is_alive()  # waiting for the first transaction: the head row (PostgreSQL), the database (SQLite)
+        try:
+            writer.start()
+            assert recording.wait(timeout=15), "the second writer never started recording"
+            statement = waiting_statement()
+            assert statement is not None and writer.is_alive(), "the second writer is not waiting in the database"
+            assert _committed_entries(engine) == 0  # neither transaction has committed: it waits, it did not pass
+            if backend == "postgres":
+                assert _blocked_by(engine, first_pid), "no backend waits for the first writer's transaction"
+            else:
+                assert statement == "BEGIN IMMEDIATE", statement  # waiting for the database's write lock
+        finally:
+            event.remove(engine, "before_cursor_execute", sent)
+            event.remove(engine, "after_cursor_execute", answered)
         db.session.commit()
         writer.join(timeout=15)
         assert not writer.is_alive() and errors == []
@@ -195,6 +237,26 @@ def test_first_writers_of_an_empty_chain_do_not_collide(app, backend):
         assert [tuple(r) for r in rows] == [(1, "test.first"), (2, "test.second")]
         assert db.session.get(AuditHead, 1).seq == 2
         assert verify_chain() is None
+
+
+def _committed_entries(engine) -> int:
+    """The audit entries another connection sees, read on a raw connection outside any SQLAlchemy transaction
+    (on SQLite one would start with BEGIN IMMEDIATE and queue behind the writers)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT count(*) FROM audit_entry")
+        return int(cursor.fetchone()[0])
+    finally:
+        raw.rollback()
+        raw.close()
+
+
+def _blocked_by(engine, pid: int) -> bool:
+    """Whether some PostgreSQL backend waits for a lock held by the backend ``pid``."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))"),
+                            {"pid": pid}).scalar_one() > 0
 
 
 # --- what is recorded, change by change -----------------------------------------------------------------------
