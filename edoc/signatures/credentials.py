@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
+from edoc.core.clock import vietnam_time
 from edoc.core.db import db, utcnow
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.files.models import StoredFile
@@ -39,7 +40,6 @@ MIN_PIN = 6
 MAX_PIN_FAILURES = 5
 PIN_LOCK_MINUTES = 15
 P12_MAX_BYTES = 1024 * 1024
-_LOCAL = timedelta(hours=7)  # Vietnam has no daylight saving: the lock-until time shown to people
 
 
 class SigningRefused(ValidationFailed):
@@ -179,7 +179,7 @@ def register_token_key(actor: User, token_label: str, key_label: str, pin: str) 
 
 def _check_lock(credential: SigningCredential) -> None:
     if credential.locked_until is not None and credential.locked_until > utcnow():
-        until = (credential.locked_until.astimezone(UTC) + _LOCAL).strftime("%H:%M")
+        until = vietnam_time(credential.locked_until).strftime("%H:%M")
         raise PinLocked(f"Mã PIN ký số đã nhập sai {MAX_PIN_FAILURES} lần liên tiếp; chức năng ký số tạm khóa "
                         f"đến {until}.")
 
