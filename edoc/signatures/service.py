@@ -353,13 +353,16 @@ def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, c
 
 def record_issued(actor: User, doc: OutgoingDocument) -> None:
     """The issued file's report, kept with the document: what recipients can check it against. A document
-    issued without digital signatures (signed on paper) has nothing to report."""
+    issued without digital signatures (signed on paper) has nothing to report. Called after the issue has
+    committed, with nothing pending: it commits the reads it makes before validating; the caller commits the
+    report."""
     if doc.issued_file is None or doc.signed_file_id is None:
         return
     issued, organisation_id = doc.issued_file, doc.organisation_id
     pdf, roots = read_verified(issued), trust_roots(organisation_id)
     # Validation may wait on OCSP and CRL responders: end the read transaction first, or on SQLite (whose
     # transactions begin IMMEDIATE) every other writer would wait for them too.
+    assert not db.session().new and not db.session().dirty and not db.session().deleted, "called with changes"
     db.session.commit()
     report = _validate(pdf, roots)
     keep_report(actor, organisation_id, issued, report, context="issued", document_id=doc.id)
