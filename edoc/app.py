@@ -9,7 +9,7 @@ from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Flask, request
+from flask import Flask, Response, redirect, request, url_for
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -20,7 +20,7 @@ from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
 from edoc.core.forms import IdConverter
-from edoc.core.http import register_error_handlers
+from edoc.core.http import SIGN_IN_FIRST, error_response, register_error_handlers, wants_json
 from edoc.extensions import babel, csrf, login_manager, migrate
 
 TEMPLATES = templates_folder()
@@ -180,9 +180,17 @@ def _init_login(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
-    login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def _unauthorized() -> Response | tuple[Response | str, int]:
+        # Nothing is written to the session here (Flask-Login's default flashes a message, which does): a request
+        # sent with a session that has just ended (a tab open while the password was changed in another) would
+        # write its stale cookie back over the fresh one this browser has meanwhile been given. The login page
+        # says why from its ``next`` argument instead; a script asking for JSON gets a 401.
+        if wants_json():
+            return error_response(401, SIGN_IN_FIRST, "unauthenticated")
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:

@@ -30,6 +30,7 @@ MESSAGES = {
 
 
 BUSY_MESSAGE = "Hệ thống đang bận, vui lòng thử lại sau ít giây."
+SIGN_IN_FIRST = "Vui lòng đăng nhập để tiếp tục."
 
 
 def wants_json() -> bool:

@@ -91,6 +91,28 @@ def test_password_change_ends_other_sessions(app, demo):
     assert second.get("/").status_code == 302  # the other one has ended
 
 
+def test_a_request_with_an_ended_session_writes_no_cookie(app, demo):
+    """A page or script still holding a session that has ended is sent to sign in (a page) or answered 401 (a
+    script), and the answer sets no cookie: in a browser, another tab may meanwhile have been given a fresh
+    session, which a stale cookie written back would end."""
+    stale, fresh = app.test_client(), app.test_client()
+    login(stale, "chuyenvien")
+    login(fresh, "chuyenvien")
+    token = csrf_token(fresh, "/profile")
+    assert fresh.post("/profile", data={"action": "password", "pw-current_password": "GiaLam@2023",
+                                        "pw-new_password": "MatKhauMoi@2026", "pw-csrf_token": token}
+                      ).status_code == 302
+    page = stale.get("/documents/?tab=inbox")
+    assert page.status_code == 302 and page.headers["Location"] == "/login?next=/documents/?tab%3Dinbox"
+    assert "Set-Cookie" not in page.headers
+    script = stale.get("/notifications/state", headers={"Accept": "application/json"})
+    assert script.status_code == 401 and script.json["error"]["message"] == "Vui lòng đăng nhập để tiếp tục."
+    assert "Set-Cookie" not in script.headers
+    login_page = stale.get(page.headers["Location"]).get_data(as_text=True)
+    assert "Vui lòng đăng nhập để tiếp tục." in login_page
+    assert "Vui lòng đăng nhập để tiếp tục." not in app.test_client().get("/login").get_data(as_text=True)
+
+
 def test_login_next_parameter_cannot_redirect_off_site(client, demo):
     token = csrf_token(client)
     response = client.post("/login?next=//evil.example/x",

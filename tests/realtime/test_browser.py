@@ -92,9 +92,9 @@ def test_changing_one_s_own_password_keeps_the_browser_s_other_tabs(browser, ser
         profile.click("button:has-text('Đổi mật khẩu')")
         profile.wait_for_selector("text=Đã đổi mật khẩu")
 
-        other_tab.wait_for_function("window.seen.ended === 1 && window.seen.connects === 1", timeout=10_000)
+        other_tab.wait_for_function("window.seen.ended === 1 && window.seen.connects === 1", timeout=20_000)
         assert other_tab.locator("body").get_attribute("data-realtime") == "connected"
-        elsewhere.wait_for_selector("body[data-realtime=ended]", timeout=10_000)
+        elsewhere.wait_for_selector("body[data-realtime=ended]", timeout=20_000)
         assert elsewhere.evaluate("window.seen") == {"connects": 0, "ended": 1}
         assert "Phiên đăng nhập đã kết thúc" in elsewhere.locator("#toasts").inner_text()
 

@@ -42,29 +42,28 @@
     }
     document.dispatchEvent(new CustomEvent("edoc:notification", { detail: msg }));
   });
-  // Whether this page's cookie still signs it in: the state answers 200 with JSON, or redirects to the login page.
+  // Whether this page's cookie still signs it in: the state answers 200 with JSON, or 401.
   function signedIn() {
-    return fetch("/notifications/state", { credentials: "same-origin", redirect: "manual" })
+    return fetch("/notifications/state", { credentials: "same-origin", redirect: "manual",
+                                          headers: { "Accept": "application/json" } })
       .then((r) => r.status === 200 && (r.headers.get("Content-Type") || "").startsWith("application/json"))
       .catch(() => false);
   }
+  const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   // The user's sessions ended (account locked, password changed): the server has already taken this page out
-  // of the user's channel. If the user changed their own password in another tab of this browser, that tab was
-  // signed in again with a cookie this page shares: the page is still signed in, and a new connection joins the
-  // channel again. Asked twice: the event can arrive before that tab's answer brings the new cookie. Otherwise
-  // say so, instead of showing a page that silently stopped updating.
-  socket.on("session.ended", () => {
-    signedIn()
-      .then((ok) => ok || new Promise((resolve) => setTimeout(resolve, 1500)).then(signedIn))
-      .then((ok) => {
-        socket.disconnect();
-        if (ok) {
-          socket.connect();
-          return;
-        }
-        document.body.dataset.realtime = "ended";
-        toast("Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại.", "/login");
-      });
+  // of the user's channel. If the user changed their own password in another tab of this browser, that tab is
+  // signed in again with a cookie this page shares, so this page is still signed in and a new connection joins
+  // the channel again. The event can come before that tab's answer brings the new cookie: ask again, a little
+  // later each time, before saying the session ended (rather than showing a page that silently stopped updating).
+  socket.on("session.ended", async () => {
+    socket.disconnect();
+    document.body.dataset.realtime = "checking";
+    for (const delay of [0, 1000, 2000, 4000]) {
+      await wait(delay);
+      if (await signedIn()) { socket.connect(); return; }
+    }
+    document.body.dataset.realtime = "ended";
+    toast("Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại.", "/login");
   });
   socket.on("connect", () => {
     document.body.dataset.realtime = "connected";
