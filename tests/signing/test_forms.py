@@ -271,6 +271,9 @@ def test_the_report_names_the_fields_filled_after_signing(plain_pdf, leader, tmp
     second = sign_pdf(filled, leader, field="sig_hai", placement=_box(430.0))
     first, last = validate_pdf(second, trust_roots=[leader.chain[-1]]).signatures
     assert first.changed_fields == ["ho_ten", "sig_hai"] and last.changed_fields == []
+    # plain strings, not pyHanko's name objects, which hold on to the whole reader: the report's to_dict()
+    # (asdict, a deep copy) once copied the parsed file for every report, 0.3 s each
+    assert {type(name) for name in first.changed_fields} == {str}
     assert first.modification_text == "sau khi ký chỉ điền biểu mẫu (ô ho_ten) và thêm chữ ký (sig_hai)"
     assert last.modification_text == "không có thay đổi nào sau khi ký"
     # the JSON of the command line carries the list
