@@ -54,3 +54,75 @@ def test_batch_signing_progress_bar(browser, served_env, tmp_path):  # noqa: F81
         assert leader.locator("td.state:has-text('Đã ký')").count() == 3
         Path("test-artifacts").mkdir(exist_ok=True)
         leader.screenshot(path="test-artifacts/batch-signing.png", full_page=True)
+
+
+def _uploaded_without_the_name(base_env: dict[str, str]) -> int:
+    """An approved draft uploaded as a PDF whose signer block does not carry the signer's name: nowhere to sign
+    by itself, so the signer chooses the place."""
+    from edoc.accounts.models import User
+    from edoc.app import create_app
+    from edoc.config import Settings
+    from edoc.core.db import db
+    from edoc.documents import service
+    from edoc.files import sniff
+    from edoc.files.service import store_bytes
+    from tests.documents.conftest import draft_data
+    from tests.documents.test_signatures import _report_pdf
+
+    app = create_app(Settings.from_env(base_env))
+    with app.app_context():
+        users = {u.username: u for u in db.session.query(User)}
+        demo = {name: user.id for name, user in users.items()}
+        row = store_bytes(_report_pdf("Người Khác"), "bao-cao.pdf", uploader=users["chuyenvien"],
+                          purpose="document-source", media_type=sniff.PDF)
+        doc = service.create_draft(users["chuyenvien"], draft_data(demo, type_code="BC", recipients=[]),
+                                   source="pdf", source_file=row, pdf_file=row)
+        service.submit(users["chuyenvien"], doc)
+        service.approve(users["chutich"], doc)
+        db.session.commit()
+        doc_id = doc.id
+        db.engine.dispose()
+    return doc_id
+
+
+def test_the_signer_clicks_where_the_signature_goes(browser, served_env, tmp_path):  # noqa: F811
+    """The page drawn at whatever size the browser shows it: a click a quarter of the way across and two thirds
+    down the page puts the signature's centre there in PDF points (the page's own units, from its bottom)."""
+    from edoc.app import create_app
+    from edoc.config import Settings
+    from edoc.core.db import db
+    from edoc.documents.models import OutgoingDocument
+    from edoc.files.service import read_verified
+    from signing.forms import field_boxes
+
+    doc_id = _uploaded_without_the_name(served_env)
+    with live_server(served_env, tmp_path / "server.log") as base:
+        leader = _sign_in(browser.new_context(locale="vi-VN", viewport={"width": 900, "height": 900}), base,
+                          "chutich")
+        leader.goto(f"{base}/signatures/place/{doc_id}")
+        image = leader.locator(".page-pick img").first
+        image.wait_for()
+        leader.wait_for_function("document.querySelector('.page-pick img').complete")
+        shown = image.bounding_box()
+        assert shown is not None and shown["width"] < 595 * 96 / 72  # drawn scaled down, not at 1 px a point
+        assert leader.locator("#place-sign").is_disabled()
+        image.click(position={"x": shown["width"] / 4, "y": shown["height"] * 2 / 3})
+        assert leader.locator("#place-marker").is_visible()
+        assert leader.locator("#place-text").inner_text().startswith("Trang 1, cách lề trái")
+        leader.fill("input[name=pin]", "123456")
+        leader.click("#place-sign")
+        leader.wait_for_url(f"{base}/documents/{doc_id}")
+        Path("test-artifacts").mkdir(exist_ok=True)
+        leader.screenshot(path="test-artifacts/signed-where-clicked.png", full_page=True)
+
+    app = create_app(Settings.from_env(served_env))
+    with app.app_context():
+        doc = db.session.get(OutgoingDocument, doc_id)
+        assert doc is not None and doc.signed_file_id is not None
+        box = field_boxes(read_verified(doc.signed_file))["sig_signer"]
+        db.engine.dispose()
+    x1, y1, x2, y2 = box.box
+    page_width, page_height = 595.276, 841.89  # A4, as WeasyPrint made it
+    assert box.page == 0
+    assert abs((x1 + x2) / 2 - page_width / 4) < 3  # a few points: the click lands on a whole CSS pixel
+    assert abs((y1 + y2) / 2 - page_height / 3) < 3
