@@ -49,7 +49,7 @@ from edoc.signatures import service
 from edoc.signatures.credentials import _pin_password, active_credential
 from edoc.signatures.devca import DEMO_PIN
 from signing.appearance import image_style
-from signing.keys import export_pkcs12, load_pkcs12
+from signing.keys import export_pkcs12, load_kept_key
 from signing.sign import BYTES_RESERVED, sign_pdf
 
 
@@ -115,7 +115,7 @@ def run(key_type: str, runs: int, batch: int) -> None:
         leader = db.session.get(User, demo["chutich"])
         credential = active_credential(leader.organisation_id, leader.id)
         blob = db.session.get(StoredFile, credential.p12_file_id)
-        key = load_pkcs12(read_verified(blob), _pin_password(leader.organisation_id, leader.id, DEMO_PIN))
+        key = load_kept_key(read_verified(blob), _pin_password(leader.organisation_id, leader.id, DEMO_PIN))
         p12 = export_pkcs12(key, "bench")  # the same key, as the PKCS#12 a stock pyHanko user would hold
         png = read_verified(db.session.get(StoredFile, leader.signature_file_id))
         from edoc.documents.models import OutgoingDocument

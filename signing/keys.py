@@ -3,24 +3,35 @@
 pyHanko's ``SimpleSigner`` keeps the key as DER and re-parses it for every signature (cryptography's RSA key
 check alone costs ~70 ms). ``SignerKey.signer()`` returns one ``CachedKeySigner`` per key that signs with the
 already-loaded key object, so a batch pays for the parse once.
+
+At rest, a key this library has loaded (and so checked) once can be kept as a "kept key"
+(``export_kept_key``/``load_kept_key``): AES-256-GCM under a PBKDF2 key, reopened without repeating the RSA key
+check, which is most of what opening a PKCS#12 file costs. Every signature is verified against the certificate
+before it leaves ``CachedKeySigner``, which is the defence that check stands for (a faulty RSA key or a fault
+while signing makes signatures that give the key away).
 """
 
 from __future__ import annotations
 
+import os
+import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_cms import Signer
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signing.errors import BadPassword, CertificateNotUsable
+from signing.errors import BadPassword, CertificateNotUsable, SigningError
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
@@ -110,6 +121,7 @@ class CachedKeySigner(Signer):
                          cert_registry=SimpleCertificateStore.from_certs(
                              [c for c in key.chain if c.dump() != key.certificate.dump()]))
         self._key = key.private_key
+        self._public = to_cryptography(key.certificate).public_key()
 
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         return self.sign_raw(data, digest_algorithm)
@@ -117,18 +129,29 @@ class CachedKeySigner(Signer):
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
         algo = mechanism.signature_algo
-        key = self._key
-        if isinstance(key, rsa.RSAPrivateKey) and algo == "rsassa_pkcs1v15":
-            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
-        if isinstance(key, rsa.RSAPrivateKey) and algo == "rsassa_pss":
-            hash_algo = get_pyca_cryptography_hash(digest_algorithm)
-            pss = padding.PSS(mgf=padding.MGF1(hash_algo), salt_length=hash_algo.digest_size)
-            return key.sign(data, pss, hash_algo)
-        if isinstance(key, ec.EllipticCurvePrivateKey) and algo == "ecdsa":
-            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
-        if isinstance(key, ed25519.Ed25519PrivateKey) and algo == "ed25519":
-            return key.sign(data)
-        raise ValueError(f"signature mechanism {algo} does not fit a {type(key).__name__}")
+        key, public = self._key, self._public
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        # Each signature is checked against the certificate before it is used (a fraction of a millisecond): a
+        # signature made by a damaged key, or damaged while being made, would give an RSA key away. This is
+        # what lets a kept key be reopened without cryptography's slow RSA key check (``load_kept_key``).
+        try:
+            if isinstance(key, rsa.RSAPrivateKey) and algo in {"rsassa_pkcs1v15", "rsassa_pss"}:
+                pad: padding.AsymmetricPadding = padding.PKCS1v15() if algo == "rsassa_pkcs1v15" else \
+                    padding.PSS(mgf=padding.MGF1(hash_algo), salt_length=hash_algo.digest_size)
+                signature = key.sign(data, pad, hash_algo)
+                public.verify(signature, data, pad, hash_algo)  # type: ignore[call-arg, union-attr]
+            elif isinstance(key, ec.EllipticCurvePrivateKey) and algo == "ecdsa":
+                signature = key.sign(data, ec.ECDSA(hash_algo))
+                public.verify(signature, data, ec.ECDSA(hash_algo))  # type: ignore[call-arg, union-attr]
+            elif isinstance(key, ed25519.Ed25519PrivateKey) and algo == "ed25519":
+                signature = key.sign(data)
+                public.verify(signature, data)  # type: ignore[call-arg, union-attr]
+            else:
+                raise ValueError(f"signature mechanism {algo} does not fit a {type(key).__name__}")
+        except InvalidSignature:
+            raise SigningError("khóa bí mật không khớp với chứng thư số hoặc bị hỏng: chữ ký tạo ra không kiểm "
+                               "tra được bằng chứng thư số, nên không được dùng") from None
+        return signature
 
 
 # --- loading and storing --------------------------------------------------------------------------------------
@@ -173,6 +196,61 @@ def export_encrypted_pkcs12(key: SignerKey, password: str, *, name: str = "edoc"
 
 
 export_pkcs12 = export_encrypted_pkcs12
+
+
+KEPT_KEY_MAGIC = b"edoc-kept-key/1\n"
+KEPT_KEY_ITERATIONS = 600_000
+"""PBKDF2-HMAC-SHA256 rounds for a password people choose (OWASP's 2023 figure). A caller whose password is
+itself a secret of full strength (a key derived from a server secret) may ask for fewer."""
+_KEPT_HEADER = struct.Struct(">I16s12s")  # rounds, salt, nonce
+
+
+def _kept_cipher(password: str, rounds: int, salt: bytes) -> AESGCM:
+    if not password:
+        raise BadPassword("cần mật khẩu để mã hóa khóa bí mật")
+    return AESGCM(PBKDF2HMAC(hashes.SHA256(), 32, salt, rounds).derive(password.encode()))
+
+
+def export_kept_key(key: SignerKey, password: str, *, rounds: int = KEPT_KEY_ITERATIONS) -> bytes:
+    """The key, its certificate and chain, encrypted to be kept at rest: AES-256-GCM (so any change to the file
+    is caught, not decrypted into a damaged key) under a key derived from ``password`` by PBKDF2-HMAC-SHA256.
+    Only for a key this library has loaded, and so checked, already: ``load_kept_key`` does not check it again.
+    A format of this library's own; to hand a key to another program, use ``export_encrypted_pkcs12``."""
+    if not 1_000 <= rounds <= 10_000_000:
+        raise ValueError("rounds must be between 1,000 and 10,000,000")
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header = KEPT_KEY_MAGIC + _KEPT_HEADER.pack(rounds, salt, nonce)
+    plain = key.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()) + b"".join(
+        to_cryptography(c).public_bytes(serialization.Encoding.PEM) for c in [key.certificate, *key.chain])
+    return header + _kept_cipher(password, rounds, salt).encrypt(nonce, plain, header)
+
+
+def is_kept_key(data: bytes) -> bool:
+    return data.startswith(KEPT_KEY_MAGIC)
+
+
+def load_kept_key(data: bytes, password: str) -> SignerKey:
+    """A key kept by ``export_kept_key``. The RSA key check cryptography would run (~30 ms for RSA-2048, most
+    of the time opening a PKCS#12 file takes) is skipped: the file is authenticated, so it holds exactly the
+    key that was checked when it was first loaded, and ``CachedKeySigner`` verifies every signature it makes.
+    The private key must still match the certificate."""
+    if not is_kept_key(data) or len(data) < len(KEPT_KEY_MAGIC) + _KEPT_HEADER.size + 16:
+        raise BadPassword("tệp không phải khóa bí mật edoc lưu giữ")
+    header_end = len(KEPT_KEY_MAGIC) + _KEPT_HEADER.size
+    rounds, salt, nonce = _KEPT_HEADER.unpack(data[len(KEPT_KEY_MAGIC):header_end])
+    if not 1_000 <= rounds <= 10_000_000:  # a forged header must not buy a denial of service
+        raise BadPassword("tệp khóa bí mật không hợp lệ")
+    try:
+        plain = _kept_cipher(password, rounds, salt).decrypt(nonce, data[header_end:], data[:header_end])
+    except InvalidTag:
+        raise BadPassword("sai mật khẩu khóa bí mật, hoặc tệp đã bị thay đổi") from None
+    try:
+        private_key = serialization.load_pem_private_key(plain, None, unsafe_skip_rsa_key_validation=True)
+        certs = x509.load_pem_x509_certificates(plain)
+    except ValueError:
+        raise BadPassword("tệp khóa bí mật không hợp lệ") from None
+    return _checked(private_key, certs[0] if certs else None, certs[1:])
 
 
 def export_encrypted_pem(key: SignerKey, password: str) -> tuple[bytes, bytes]:

@@ -33,7 +33,7 @@ from edoc.organisations.models import Organisation
 from edoc.signatures.models import SigningCredential
 from edoc.signatures.trust import check_certificate
 from signing.errors import BadPassword, SigningError
-from signing.keys import SignerKey, export_pkcs12, load_pkcs12
+from signing.keys import SignerKey, export_kept_key, is_kept_key, load_kept_key, load_pkcs12
 from signing.keys import SigningCredential as SigningKey
 
 MIN_PIN = 6
@@ -92,6 +92,17 @@ def _replace_active(credential: SigningCredential) -> None:
     db.session.add(credential)
 
 
+KEPT_ROUNDS = 50_000
+"""PBKDF2 rounds of a kept key. Its password is derived from the server's secret (with the PIN for a person's),
+so it is no guessable password while that secret is kept; the rounds are for the day it is not: 2.5 times the
+work PKCS#12 files asked (20,000), which is how keys were kept before."""
+
+
+def _keep(key: SignerKey, password: str, owner: User) -> StoredFile:
+    return store_bytes(export_kept_key(key, password, rounds=KEPT_ROUNDS), "credential.key", uploader=owner,
+                       purpose="credential", media_type="application/octet-stream")
+
+
 def save_credential(actor: User | None, organisation: Organisation, key: SignerKey, *, user: User | None,
                     pin: str | None, source: str) -> SigningCredential:
     """Keep a software key: a person's wrapped with their PIN (and the server's secret), the organisation's
@@ -104,8 +115,7 @@ def save_credential(actor: User | None, organisation: Organisation, key: SignerK
         password = _seal_password(organisation.id)
     owner = user or actor
     assert owner is not None
-    blob = store_bytes(export_pkcs12(key, password), "credential.p12", uploader=owner, purpose="credential",
-                       media_type="application/x-pkcs12")
+    blob = _keep(key, password, owner)
     credential = SigningCredential(organisation_id=organisation.id, user_id=user.id if user else None,
                                    source=source, p12_file_id=blob.id, **_describe(key.certificate))
     _replace_active(credential)
@@ -209,23 +219,29 @@ def _right_pin(credential: SigningCredential) -> None:
         credential.failed_pins, credential.locked_until = 0, None
 
 
-def _unwrap(credential: SigningCredential, password: str, *, legacy: str | None = None,
-            owner: User | None = None) -> SignerKey:
+def _unwrap(credential: SigningCredential, password: str, *, legacy: str | None = None) -> SignerKey:
+    """The credential's key, opened with ``password``. Keys kept before kept keys existed are PKCS#12 files
+    (the oldest wrapped with the bare PIN, ``legacy``): opened once the slow way, which checks the key, then
+    kept again in the current form, so the next signature opens in a few milliseconds."""
     blob = db.session.get(StoredFile, credential.p12_file_id)
     assert blob is not None
     data = read_verified(blob)
+    if is_kept_key(data):
+        return load_kept_key(data, password)
     try:
-        return load_pkcs12(data, password)
+        key = load_pkcs12(data, password)
     except BadPassword:
         if legacy is None:
             raise
-    # credentials kept before PINs were combined with the server's secret were wrapped with the bare PIN
-    key = load_pkcs12(data, legacy)
+        # credentials kept before PINs were combined with the server's secret were wrapped with the bare PIN
+        key = load_pkcs12(data, legacy)
+    person = db.session.get(User, credential.user_id) if credential.user_id is not None else None
+    owner = person or blob.uploaded_by
     assert owner is not None
-    rewrapped = store_bytes(export_pkcs12(key, password), "credential.p12", uploader=owner, purpose="credential",
-                            media_type="application/x-pkcs12")
-    credential.p12_file_id = rewrapped.id
-    record("credential.rewrap", credential, actor=owner, changes={"file_id": [blob.id, rewrapped.id]})
+    kept = _keep(key, password, owner)
+    credential.p12_file_id = kept.id
+    record("credential.rewrap", credential, actor=person, organisation_id=credential.organisation_id,
+           changes={"file_id": [blob.id, kept.id], "format": "kept-key"})
     _retire(blob)
     return key
 
@@ -264,7 +280,7 @@ def personal_key(user: User, pin: str) -> Iterator[SigningKey]:
             yield token
         return
     try:
-        key = _unwrap(credential, _pin_password(user.organisation_id, user.id, pin), legacy=pin, owner=user)
+        key = _unwrap(credential, _pin_password(user.organisation_id, user.id, pin), legacy=pin)
     except BadPassword:
         raise _wrong_pin(credential, user) from None
     _right_pin(credential)

@@ -9,7 +9,7 @@ from edoc.core.db import UTCDateTime, db, utcnow
 
 
 class SigningCredential(db.Model):
-    """A certificate and its key, kept only as an encrypted PKCS#12 in the object store.
+    """A certificate and its key, kept only encrypted in the object store (``signing.keys.export_kept_key``).
 
     A person's is encrypted with their signing PIN, which is never stored. The organisation's (the seal) is
     encrypted with a key derived from the server's secret, so the clerk can apply it without a shared PIN.
@@ -25,7 +25,8 @@ class SigningCredential(db.Model):
     """pkcs12 (imported), devca (the development CA: no legal value) or pkcs11 (a key on the server's token or
     HSM, ``EDOC_PKCS11_MODULE``; the PIN is the token's own)."""
     p12_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
-    """The encrypted PKCS#12; None for a PKCS#11 key, which never leaves its token."""
+    """The encrypted key (a kept key; credentials kept before were PKCS#12 files, kept again in the current
+    form when first opened); None for a PKCS#11 key, which never leaves its token."""
     token_label: Mapped[str | None] = mapped_column(String(64))
     key_label: Mapped[str | None] = mapped_column(String(128))
     subject: Mapped[str] = mapped_column(String(255))

@@ -31,7 +31,7 @@ from edoc.signatures.trust import add_trusted_root, trust_roots
 from signing.devca import create_ca
 from signing.errors import BadPassword
 from signing.forms import field_boxes
-from signing.keys import export_pkcs12, load_pkcs12
+from signing.keys import export_pkcs12, is_kept_key, load_kept_key
 from signing.validate import validate_pdf
 from tests.documents.conftest import draft_data, get_doc, stored
 from tests.support.components import require_tool
@@ -255,7 +255,7 @@ def test_a_credential_wrapped_with_the_bare_pin_still_opens_and_is_rewrapped(app
         old_blob = db.session.get(StoredFile, credential.p12_file_id)
         from edoc.signatures.credentials import _pin_password
 
-        key = load_pkcs12(read_verified(old_blob), _pin_password(leader.organisation_id, leader.id, "123456"))
+        key = load_kept_key(read_verified(old_blob), _pin_password(leader.organisation_id, leader.id, "123456"))
         credential.p12_file_id = store_bytes(export_pkcs12(key, "123456"), "credential.p12", uploader=leader,
                                              purpose="credential", media_type="application/x-pkcs12").id
         db.session.commit()
@@ -280,8 +280,42 @@ def test_a_credential_wrapped_with_the_bare_pin_still_opens_and_is_rewrapped(app
         [audit] = db.session.execute(select(AuditEntry).where(AuditEntry.action == "credential.rewrap")).scalars()
         assert json.loads(audit.changes)["file_id"] == [legacy_blob, credential.p12_file_id]
     assert legacy_key not in set(store.keys("files/"))
+    assert is_kept_key(rewrapped)  # kept in the current form, under the derived password only
     with pytest.raises(BadPassword):
-        load_pkcs12(rewrapped, "123456")
+        load_kept_key(rewrapped, "123456")
+
+
+@pytest.mark.parametrize("whose", ["leader", "organisation"])
+def test_a_credential_kept_as_pkcs12_is_kept_again_as_a_kept_key(app, demo, make_document, whose):
+    """Credentials kept before kept keys were PKCS#12 files under the same derived password: the first use
+    opens one the slow way (the key is checked), signs with it, and keeps it again in the current form, which
+    the next use opens without the RSA key check; the PKCS#12 file is gone."""
+    from edoc.signatures.credentials import _pin_password, _seal_password
+
+    doc_id = make_document("approved")
+    with app.app_context():
+        leader = db.session.get(User, demo["chutich"])
+        org_id = leader.organisation_id
+        credential = active_credential(org_id, leader.id if whose == "leader" else None)
+        password = _pin_password(org_id, leader.id, "123456") if whose == "leader" else _seal_password(org_id)
+        key = load_kept_key(read_verified(db.session.get(StoredFile, credential.p12_file_id)), password)
+        owner = leader if whose == "leader" else db.session.get(User, demo["quantri"])
+        credential.p12_file_id = store_bytes(export_pkcs12(key, password), "credential.p12", uploader=owner,
+                                             purpose="credential", media_type="application/x-pkcs12").id
+        db.session.commit()
+        as_pkcs12 = credential.p12_file_id
+    leader_client = app.test_client()
+    login(leader_client, "chutich")
+    assert _sign(leader_client, doc_id).status_code == 302
+    issued = _issue(app, demo, doc_id)  # the organisation's key opens at issue
+    assert validate_pdf(issued, trust_roots=[]).signatures[1].intact
+    with app.app_context():
+        credential = active_credential(org_id, demo["chutich"] if whose == "leader" else None)
+        assert credential.p12_file_id != as_pkcs12 and db.session.get(StoredFile, as_pkcs12) is None
+        kept = read_verified(db.session.get(StoredFile, credential.p12_file_id))
+        assert is_kept_key(kept) and load_kept_key(kept, password).certificate.dump() == key.certificate.dump()
+        [audit] = db.session.execute(select(AuditEntry).where(AuditEntry.action == "credential.rewrap")).scalars()
+        assert json.loads(audit.changes) == {"file_id": [as_pkcs12, credential.p12_file_id], "format": "kept-key"}
 
 
 def test_the_pin_and_the_pkcs12_password_are_kept_nowhere(app, demo, make_document, caplog):
@@ -336,8 +370,8 @@ def test_the_pin_and_the_pkcs12_password_are_kept_nowhere(app, demo, make_docume
     # the blob is wrapped with the derived password only
     for wrong in (pin, p12_password):
         with pytest.raises(BadPassword):
-            load_pkcs12(blob, wrong)
-    assert load_pkcs12(blob, derived).certificate.subject.native["common_name"] == "Trần Thị Lan"
+            load_kept_key(blob, wrong)
+    assert load_kept_key(blob, derived).certificate.subject.native["common_name"] == "Trần Thị Lan"
 
 
 def test_unsigned_document_is_issued_without_a_seal(app, demo, make_document):

@@ -20,6 +20,7 @@ from signing.errors import (
     ExistingSignatureBroken,
     MissingField,
     SealBeforeSigner,
+    SigningError,
 )
 from signing.forms import fill_text_fields
 from signing.keys import export_pkcs12, load_pkcs12
@@ -140,6 +141,50 @@ def test_wrong_pkcs12_password(leader):
         load_pkcs12(data, "sai-mat-khau")
     with pytest.raises(BadPassword):
         load_pkcs12(b"not a pkcs12 file", "x")
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa"])
+def test_a_kept_key_opens_with_its_password_only_and_signs(ca, unsigned_pdf, key_type):
+    """The form keys are kept in at rest: authenticated, so a wrong password and a changed byte alike are a
+    refusal, never a damaged key; it opens without cryptography's RSA key check and signs as the original."""
+    from signing.keys import KEPT_KEY_MAGIC, export_kept_key, is_kept_key, load_kept_key
+
+    key = ca.issue("Nguyễn Văn Hùng", key_type=key_type)
+    kept = export_kept_key(key, "mật-khẩu-dài", rounds=1_000)
+    assert is_kept_key(kept) and not is_kept_key(export_pkcs12(key, "x"))
+    assert b"BEGIN" not in kept and b"Nguy" not in kept  # nothing in clear, not even the certificate
+    opened = load_kept_key(kept, "mật-khẩu-dài")
+    assert opened.certificate.dump() == key.certificate.dump()
+    assert [c.dump() for c in opened.chain] == [c.dump() for c in key.chain]
+    [report] = validate_pdf(sign_pdf(unsigned_pdf, opened), trust_roots=[ca.root]).signatures
+    assert report.ok and report.signer == "Nguyễn Văn Hùng"
+    with pytest.raises(BadPassword, match="sai mật khẩu"):
+        load_kept_key(kept, "mật-khẩu-khác")
+    for at in (len(KEPT_KEY_MAGIC) + 20, len(kept) // 2, len(kept) - 1):  # salt, key material, GCM tag
+        changed = kept[:at] + bytes([kept[at] ^ 1]) + kept[at + 1:]
+        with pytest.raises(BadPassword):
+            load_kept_key(changed, "mật-khẩu-dài")
+    huge = kept[:len(KEPT_KEY_MAGIC)] + (2**31).to_bytes(4, "big") + kept[len(KEPT_KEY_MAGIC) + 4:]
+    with pytest.raises(BadPassword, match="không hợp lệ"):  # a forged round count buys no hour of PBKDF2
+        load_kept_key(huge, "mật-khẩu-dài")
+    with pytest.raises(BadPassword):
+        load_kept_key(b"not a kept key", "x")
+    with pytest.raises(ValueError, match="rounds"):
+        export_kept_key(key, "x", rounds=10)
+
+
+def test_a_signature_that_does_not_verify_is_never_used(ca, unsigned_pdf):
+    """Each signature is checked against the certificate before it goes into the file (the defence against a
+    damaged key, which a kept key's fast opening relies on): a key that does not belong to the certificate
+    signs nothing."""
+    from signing.keys import SignerKey
+
+    key, stranger = ca.issue("Nguyễn Văn Hùng", key_type="rsa"), ca.issue("Người Lạ", key_type="rsa")
+    mismatched = SignerKey(stranger.private_key, key.certificate, key.chain)  # as a damaged file could give
+    before = bytes(unsigned_pdf)
+    with pytest.raises(SigningError, match="không kiểm tra được bằng chứng thư số"):
+        sign_pdf(unsigned_pdf, mismatched)
+    assert unsigned_pdf == before
 
 
 def test_expired_and_not_yet_valid_certificates(ca, unsigned_pdf):
