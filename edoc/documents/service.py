@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from edoc.accounts.models import Role, User
@@ -838,9 +838,8 @@ def to_do(user: User) -> list[ToDo]:
         items.append(ToDo("sign", "Văn bản đã duyệt chờ tôi ký số", count(*_awaiting_signature(user))))
     if user.has_role(Role.CLERK):
         items.append(ToDo("to_issue", "Văn bản chờ cấp số, ban hành", _to_issue(user, count)))
-    unread = select(Delivery.document_id).where(Delivery.user_id == user.id, Delivery.read_at.is_(None))
     items.append(ToDo("inbox", "Văn bản nhận chưa đọc", count(
-        OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.id.in_(unread),
+        OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.id.in_(_unread(user)),
         OutgoingDocument.status.in_(policy.PUBLISHED_VALUES))))
     return items
 
@@ -854,10 +853,13 @@ def _to_issue(clerk: User, count: Callable[..., int]) -> int:
     return count(*in_box, OutgoingDocument.secrecy == "") + len(policy.viewable_among(clerk, secret))
 
 
+def _unread(user: User) -> Select[tuple[int]]:
+    """Documents delivered to ``user`` that they have not opened yet, as a query."""
+    return select(Delivery.document_id).where(Delivery.user_id == user.id, Delivery.read_at.is_(None))
+
+
 def unread_ids(user: User) -> set[int]:
-    """Documents delivered to ``user`` that they have not opened yet."""
-    return set(db.session.execute(select(Delivery.document_id).where(
-        Delivery.user_id == user.id, Delivery.read_at.is_(None))).scalars())
+    return set(db.session.execute(_unread(user)).scalars())
 
 
 def possible_signers(organisation_id: int) -> list[User]:
