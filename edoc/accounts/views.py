@@ -12,6 +12,7 @@ from edoc.accounts.models import ApiToken
 from edoc.core.db import db
 from edoc.core.errors import DomainError
 from edoc.core.forms import parse_id
+from edoc.core.http import SIGN_IN_FIRST
 
 bp = Blueprint("auth", __name__)
 
@@ -41,7 +42,9 @@ def login() -> Response | str | tuple[str, int]:
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    # sent here by a page that needs a sign-in (``next``): say so, as the redirect itself writes no flash
+    reason = SIGN_IN_FIRST if request.method == "GET" and request.args.get("next") else None
+    return render_template("auth/login.html", form=form, reason=reason), status
 
 
 @bp.route("/logout", methods=["POST"])
