@@ -207,6 +207,7 @@ def _register_models() -> None:
     # Importing the model modules registers their tables on the metadata (Alembic and create_all need them).
     import edoc.accounts.models
     import edoc.audit.models
+    import edoc.calendar.models
     import edoc.files.models
     import edoc.notifications.models
     import edoc.organisations.models
@@ -218,6 +219,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.accounts.views import bp as accounts_bp
     from edoc.admin.views import bp as admin_bp
     from edoc.api import bp as api_bp
+    from edoc.calendar.views import bp as calendar_bp
     from edoc.documents.files import register_rules
     from edoc.documents.views import bp as documents_bp
     from edoc.files.views import bp as files_bp
@@ -231,7 +233,7 @@ def _register_blueprints(app: Flask) -> None:
 
     register_file_rules()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp,
-               signatures_bp):
+               signatures_bp, calendar_bp):
         app.register_blueprint(bp)
     import edoc.documents.api
     import edoc.registers.api
