@@ -12,16 +12,9 @@ from edoc.accounts.models import ApiToken
 from edoc.core.db import db
 from edoc.core.errors import DomainError
 from edoc.core.forms import parse_id
-from edoc.core.http import SIGN_IN_FIRST
+from edoc.core.http import SIGN_IN_FIRST, local_path
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only local paths: an absolute or protocol-relative URL would make the login page an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -39,7 +32,7 @@ def login() -> Response | str | tuple[str, int]:
             status = exc.status
         else:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_path(request.args.get("next")) or url_for("home.index"))
     elif request.method == "POST":
         status = 400
     # sent here by a page that needs a sign-in (``next``): say so, as the redirect itself writes no flash

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
+from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -31,6 +33,31 @@ MESSAGES = {
 
 BUSY_MESSAGE = "Hệ thống đang bận, vui lòng thử lại sau ít giây."
 SIGN_IN_FIRST = "Vui lòng đăng nhập để tiếp tục."
+
+
+_PROBE_BASE = "http://edoc.invalid/"
+
+
+def local_path(target: str | None) -> str | None:
+    r"""``target`` if it is a path on this site, else None: the one check for ``next`` and any other address a
+    request names for us to send the browser to (an open redirect otherwise).
+
+    Strict, because browsers are lenient: they drop tabs and newlines anywhere in a URL and spaces and control
+    characters at its ends (``/\t/evil.example`` becomes ``//evil.example``, another host), read ``\`` as ``/``,
+    and a header with a newline is a 500 in Werkzeug. So: a single leading ``/``, no backslash, no control or
+    format character and no whitespace anywhere, all of it still true of its NFKC form (``/\uff0f/`` is ``//``
+    there); and joined to an address of ours it must stay on our host, with no scheme or host of its own."""
+    if not target or not isinstance(target, str) or len(target) > 2048:
+        return None
+    for form in (target, unicodedata.normalize("NFKC", target)):
+        if not form.startswith("/") or form.startswith("//") or "\\" in form:
+            return None
+        if any(ch.isspace() or unicodedata.category(ch)[0] in "CZ" for ch in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc or urlsplit(urljoin(_PROBE_BASE, form)).netloc != "edoc.invalid":
+            return None
+    return target
 
 
 def wants_json() -> bool:
