@@ -24,6 +24,8 @@ class LoginForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField("Mật khẩu hiện tại", validators=[DataRequired()])
     new_password = PasswordField("Mật khẩu mới", validators=[DataRequired(), Length(max=256)])
+    # Unticked (or absent from the request) means the tokens are revoked: revocation is the default.
+    keep_api_tokens = BooleanField("Giữ các mã truy cập API đang dùng (mặc định: thu hồi tất cả)")
 
 
 class TokenForm(FlaskForm):

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from edoc.accounts import passwords
 from edoc.accounts.models import USERNAME_MAX, ApiToken, LoginAttempt, Role, User
@@ -195,18 +195,34 @@ def end_sessions(user: User) -> None:
     end_sessions_after_commit(db.session, user.id)
 
 
-def set_password(actor: User, user: User, new_password: str, *, current_password: str | None = None) -> None:
-    """An admin resets a password, or a user changes their own (then the current one is required)."""
+def set_password(actor: User, user: User, new_password: str, *, current_password: str | None = None,
+                 keep_api_tokens: bool = False) -> int:
+    """An admin resets a password, or a user changes their own (then the current one is required).
+
+    Every session of the user ends, and so do their API tokens: a token is a password that never expires, and a
+    password is changed because it may be known to someone else, who may have made one. Only the user changing
+    their own password may keep them (``keep_api_tokens``: a scheduled integration they know is theirs); an
+    admin's reset always revokes. Returns how many tokens were revoked."""
     if actor.id == user.id:
         if current_password is None or not passwords.verify_password(user.password_hash, current_password):
             raise ValidationFailed("Mật khẩu hiện tại không đúng.", field="current_password")
     else:
         require_admin_of(actor, user.organisation)
+        keep_api_tokens = False
     _validate_password(new_password)
     user.password_hash = passwords.hash_password(new_password)
     end_sessions(user)  # every session of this user ends (the profile page signs its own user in again)
-    record("user.password", user, actor=actor, changes={"password": "changed"})
+    revoked = 0 if keep_api_tokens else _revoke_all_api_tokens(user)
+    record("user.password", user, actor=actor, changes={"password": "changed", "api_tokens_revoked": revoked})
     db.session.commit()
+    return revoked
+
+
+def _revoke_all_api_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` in the caller's transaction; how many there were."""
+    result = db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                                .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch"))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 SIGNATURE_MAX_BYTES = 1024 * 1024

@@ -60,9 +60,11 @@ def profile() -> Response | str:
     if request.method == "POST":
         action = request.form.get("action")
         if action == "password" and password_form.validate_on_submit():
-            service.set_password(user, user, password_form.new_password.data or "",
-                                 current_password=password_form.current_password.data or "")
-            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.", "success")
+            revoked = service.set_password(user, user, password_form.new_password.data or "",
+                                           current_password=password_form.current_password.data or "",
+                                           keep_api_tokens=bool(password_form.keep_api_tokens.data))
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc"
+                  + (f"; đã thu hồi {revoked} mã truy cập API." if revoked else "."), "success")
             login_user(user)
             return redirect(url_for("auth.profile"))
         if action == "token" and token_form.validate_on_submit():
