@@ -1,8 +1,8 @@
 """Numbering benchmark: N concurrent clerks issuing M documents each, on SQLite and PostgreSQL.
 
 Prints issues per second and checks the numbers are exactly 01..N*M (no duplicate, no gap), twice: the numbering
-call alone (``service.issue``: lock, number, register, deliver, commit), then the clerk's whole issue
-(``service.issue_document``: number, fill the number and date into the leader-signed PDF, the organisation's
+call alone (``issuing.issue``: lock, number, register, deliver, commit), then the clerk's whole issue
+(``actions.issue_document``: number, fill the number and date into the leader-signed PDF, the organisation's
 signature, store the issued file, keep its validation report, commit). Then the time to render one document to
 PDF (Appendix I layout). Figures only, no assertions on time; but wrong numbers (a duplicate, a gap, a document
 left unnumbered) or an error in any run make the exit status 1, so a script or CI step running it notices.
@@ -31,7 +31,7 @@ from edoc.app import create_app
 from edoc.config import Settings
 from edoc.core.db import db
 from edoc.demo import load_demo
-from edoc.documents import service
+from edoc.documents import actions, drafting, issuing, review
 from edoc.documents.models import OutgoingDocument
 
 
@@ -52,11 +52,11 @@ def _approved_documents(app, count: int) -> tuple[list[int], int]:
         drafter, signer = users["chuyenvien"], users["chutich"]
         ids = []
         for i in range(count):
-            doc = service.create_draft(drafter, service.DraftData(
+            doc = drafting.create_draft(drafter, drafting.DraftData(
                 type_code="KH", summary=f"Kế hoạch thử số {i}", signer_id=signer.id,
                 signer_authority="TM.", signer_authority_line="BAN THƯỜNG VỤ"))
-            service.submit(drafter, doc)
-            service.approve(signer, doc)
+            review.submit(drafter, doc)
+            review.approve(signer, doc)
             ids.append(doc.id)
         db.session.commit()
         return ids, users["vanthu"].id
@@ -103,9 +103,9 @@ def run(label: str, url: str, clerks: int, per_clerk: int, *, full: bool = False
                     with app.app_context():
                         clerk, doc = db.session.get(User, clerk_id), db.session.get(OutgoingDocument, doc_id)
                         if full:
-                            service.issue_document(clerk, doc)
+                            actions.issue_document(clerk, doc)
                         else:
-                            service.issue(clerk, doc)
+                            issuing.issue(clerk, doc)
                             db.session.commit()
                     latencies.append(time.perf_counter() - started)
             except BaseException as exc:  # reported below

@@ -41,8 +41,7 @@ from edoc.app import create_app
 from edoc.config import Settings
 from edoc.core.db import db
 from edoc.demo import load_demo
-from edoc.documents import service as documents
-from edoc.documents import sources
+from edoc.documents import drafting, issuing, review, sources
 from edoc.files.models import StoredFile
 from edoc.files.service import read_verified
 from edoc.signatures import service
@@ -58,13 +57,13 @@ def _approved(app, demo: dict[str, User], count: int) -> list[int]:
         drafter, signer = db.session.get(User, demo["chuyenvien"]), db.session.get(User, demo["chutich"])
         ids = []
         for i in range(count):
-            doc = documents.create_draft(drafter, documents.DraftData(
+            doc = drafting.create_draft(drafter, drafting.DraftData(
                 type_code="KH", summary=f"Kế hoạch số {i + 1} thực hiện Chỉ thị 15-CT/TU năm 2023",
                 body="I. MỤC ĐÍCH, YÊU CẦU\n\n1. Mục đích\n\nTiếp tục thực hiện có hiệu quả Chỉ thị số 15-CT/TU.",
                 signer_id=signer.id, signer_authority="TM.", signer_authority_line="BAN THƯỜNG VỤ"))
             sources.render_version(doc)
-            documents.submit(drafter, doc)
-            documents.approve(signer, doc)
+            review.submit(drafter, doc)
+            review.approve(signer, doc)
             ids.append(doc.id)
         db.session.commit()
         return ids
@@ -167,7 +166,7 @@ def run(key_type: str, runs: int, batch: int) -> None:
         batch_s = time.perf_counter() - start
         assert signed == args.batch, errors
         clerk = db.session.get(User, demo["vanthu"])
-        doc = documents.issue(clerk, db.session.get(OutgoingDocument, batch_ids[0]))
+        doc = issuing.issue(clerk, db.session.get(OutgoingDocument, batch_ids[0]))
         sources.finalise_issued(clerk, doc)
         db.session.commit()
         issued = read_verified(db.session.get(OutgoingDocument, batch_ids[0]).issued_file)

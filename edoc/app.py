@@ -208,6 +208,7 @@ def _register_models() -> None:
     import edoc.accounts.models
     import edoc.audit.models
     import edoc.calendar.models
+    import edoc.contacts.models
     import edoc.files.models
     import edoc.notifications.models
     import edoc.organisations.models
@@ -220,6 +221,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.admin.views import bp as admin_bp
     from edoc.api import bp as api_bp
     from edoc.calendar.views import bp as calendar_bp
+    from edoc.contacts.views import bp as contacts_bp
     from edoc.documents.files import register_rules
     from edoc.documents.views import bp as documents_bp
     from edoc.files.views import bp as files_bp
@@ -232,9 +234,10 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.accounts.policy import register_file_rules
 
     register_file_rules()
-    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, documents_bp, registers_bp,
+    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
                signatures_bp, calendar_bp):
         app.register_blueprint(bp)
+    import edoc.contacts.api
     import edoc.documents.api
     import edoc.registers.api
     import edoc.signatures.api  # noqa: F401

@@ -90,7 +90,7 @@ CONTACTS = [
 
 
 def _demo_registers_and_contacts(org: Organisation) -> None:
-    from edoc.documents.contacts import contacts_of, create_contact
+    from edoc.contacts.service import contacts_of, create_contact
     from edoc.registers.models import RegisterKind
     from edoc.registers.service import create_register, ensure_default_registers, registers_of
 
@@ -142,8 +142,8 @@ def load_demo_documents(org: Organisation) -> list[str]:
     organisation with no document yet, so a second run adds nothing. Returns one line per document made, for
     ``edoc demo`` to print. With SMTP configured, the plan's e-mail to its external recipient leaves in a
     background thread (``edoc.documents.dispatch``): a caller about to exit waits for it (``dispatch.wait``)."""
-    from edoc.documents import service, sources
-    from edoc.documents.contacts import contacts_of
+    from edoc.contacts.service import contacts_of
+    from edoc.documents import actions, drafting, review, sources
     from edoc.documents.models import OutgoingDocument
     from edoc.rendering.samples import sample_text
     from edoc.signatures.devca import DEMO_PIN
@@ -156,16 +156,16 @@ def load_demo_documents(org: Organisation) -> list[str]:
     units = {u.abbreviation: u.id for u in org.units}
     hanoi = next(c.id for c in contacts_of(org.id) if c.short_name == "LĐLĐ thành phố Hà Nội")
     chair, clerk = people["chutich"], people["vanthu"]
-    Recipient = service.RecipientData
+    Recipient = drafting.RecipientData
     made: list[str] = []
 
-    def draft(drafter: str, data: service.DraftData) -> OutgoingDocument:
-        doc = service.create_draft(people[drafter], data)
+    def draft(drafter: str, data: drafting.DraftData) -> OutgoingDocument:
+        doc = drafting.create_draft(people[drafter], data)
         sources.render_version(doc)
         db.session.commit()
         return doc
 
-    plan = draft("thuky", service.DraftData(
+    plan = draft("thuky", drafting.DraftData(
         type_code="KH", drafting_unit_id=units["VP"], signer_id=chair.id, signer_authority="TM.",
         signer_authority_line="BAN THƯỜNG VỤ",
         summary=("Thực hiện Chỉ thị 15 - CT/TU ngày 16/12/2016 của Ban Thường vụ Thành ủy về \"Tăng cường sự lãnh "
@@ -177,15 +177,15 @@ def load_demo_documents(org: Organisation) -> list[str]:
                     Recipient("user", "act", user_id=people["daibieu"].id, label="CĐCS trực thuộc LĐLĐ huyện"),
                     Recipient("external", "info", contact_id=hanoi),
                     Recipient("unit", "archive", unit_id=units["VP"])]))
-    service.submit(people["thuky"], plan)
-    service.approve(chair, plan)
+    review.submit(people["thuky"], plan)
+    review.approve(chair, plan)
     db.session.commit()
     sign_one(chair, plan, DEMO_PIN)
     db.session.commit()
-    service.issue_document(clerk, plan)
+    actions.issue_document(clerk, plan)
     made.append(f"Đã ban hành: {plan.reference} (ký số, số và đóng dấu điện tử) — {plan.summary[:60]}…")
 
-    notice = draft("chuyenvien", service.DraftData(
+    notice = draft("chuyenvien", drafting.DraftData(
         type_code="TB", drafting_unit_id=units["TG"], signer_id=chair.id, signer_authority="TM.",
         signer_authority_line="BAN THƯỜNG VỤ", summary="Lịch công tác tháng 12 năm 2026 của Thường trực LĐLĐ huyện",
         body=("Thường trực Liên đoàn Lao động huyện thông báo lịch công tác tháng 12 năm 2026 như sau:\n"
@@ -194,12 +194,12 @@ def load_demo_documents(org: Organisation) -> list[str]:
               "- Ngày 26/12: Hội nghị tổng kết hoạt động công đoàn năm 2026.\n"
               "Đề nghị các ban, đơn vị chủ động sắp xếp công việc để thực hiện./."),
         recipients=[Recipient("unit", "act", unit_id=units[abbr]) for abbr in ("VP", "TC", "TG", "CSPL")]))
-    service.submit(people["chuyenvien"], notice)
-    service.approve(chair, notice)
+    review.submit(people["chuyenvien"], notice)
+    review.approve(chair, notice)
     db.session.commit()
     made.append(f"Chờ lãnh đạo ký số, rồi văn thư ban hành: Thông báo {notice.summary}")
 
-    letter = draft("chuyenvien", service.DraftData(
+    letter = draft("chuyenvien", drafting.DraftData(
         type_code="CV", drafting_unit_id=units["TG"], signer_id=people["phochutich"].id, signer_authority="KT.",
         signer_authority_line="CHỦ TỊCH", signer_title="PHÓ CHỦ TỊCH",
         summary="tổ chức chương trình “Tết Sum vầy” năm 2027",
@@ -212,17 +212,17 @@ def load_demo_documents(org: Organisation) -> list[str]:
               "Trân trọng./."),
         recipients=[Recipient("user", "act", user_id=people["daibieu"].id,
                               label="Các công đoàn cơ sở trực thuộc")]))
-    service.submit(people["chuyenvien"], letter)
+    review.submit(people["chuyenvien"], letter)
     db.session.commit()
     made.append(f"Chờ Phó Chủ tịch duyệt: Công văn V/v {letter.summary}")
 
-    report = draft("chuyenvien", service.DraftData(
+    report = draft("chuyenvien", drafting.DraftData(
         type_code="BC", drafting_unit_id=units["TG"], signer_id=chair.id, signer_authority="TM.",
         signer_authority_line="BAN THƯỜNG VỤ", summary="Kết quả hoạt động công đoàn năm 2026",
         body="I. KẾT QUẢ ĐẠT ĐƯỢC\n1. Công tác tuyên truyền\nĐã tổ chức 12 hội nghị tuyên truyền pháp luật.",
         recipients=[Recipient("external", "act", contact_id=hanoi)]))
-    service.submit(people["chuyenvien"], report)
-    service.return_draft(chair, report, "Bổ sung số liệu quý IV và phần phương hướng năm 2027.")
+    review.submit(people["chuyenvien"], report)
+    review.return_draft(chair, report, "Bổ sung số liệu quý IV và phần phương hướng năm 2027.")
     db.session.commit()
     made.append(f"Trả lại người soạn: Báo cáo {report.summary}")
     return made

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -69,6 +69,20 @@ def insert_ignore(model: type[Base], values: dict[str, Any], *, conflict_columns
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+
+
+def locked(row: M) -> M:
+    """``row`` read again under ``SELECT … FOR UPDATE``: locked for the rest of the transaction, with what a
+    concurrent writer committed before the lock was granted (``populate_existing``), so a second of two
+    concurrent changes sees the first one's result instead of acting on what it read before."""
+    model = type(row)
+    return db.session.execute(
+        select(model).where(model.id == row.id).with_for_update()  # type: ignore[attr-defined]
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
 IN_LIST_CHUNK = 500
 """Values per ``IN (...)`` list: each is a bind parameter, and drivers cap them (SQLite at 999 before 3.32,
 PostgreSQL's protocol at 65 535), so a list built from data (a register's year) is asked in chunks."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -14,52 +13,26 @@ from edoc.api.routes import api_user
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id, parse_optional_id
-from edoc.documents import policy, service, sources
-from edoc.documents.contacts import contact_json, contacts_of, create_contact, get_contact_in, update_contact
-from edoc.documents.models import OutgoingDocument, Status
+from edoc.documents import actions, boxes, copies, drafting, issuing, policy, presentation, recall, sources
+from edoc.documents.models import Status
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.types import DOCUMENT_TYPES
-
-
-def document_json(doc: OutgoingDocument, *, replacements: Mapping[int, OutgoingDocument] | None = None
-                  ) -> dict[str, Any]:
-    """``replacements``: what replaced which, asked once for a whole list (``service.replacements_of``);
-    otherwise asked here for this document alone."""
-    return {
-        "id": doc.id, "status": doc.status, "type": doc.type_code, "summary": doc.summary,
-        "reference": doc.reference if doc.number is not None else None, "number": doc.number,
-        "notation": doc.notation, "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
-        "register_id": doc.register_id, "secrecy": doc.secrecy or None, "urgency": doc.urgency or None,
-        "drafter_id": doc.drafter_id, "signer_id": doc.signer_id, "versions": len(doc.versions),
-        "pdf_file_id": doc.issued_file_id or (doc.current_version.pdf_file_id if doc.current_version else None),
-        "replaces_id": doc.replaces_id, "copy_of_id": doc.copy_of_id, "drafting_unit_id": doc.drafting_unit_id,
-        "recall_reason": doc.recall_reason or None, "replaced_by": _replaced_by(doc, replacements),
-    }
-
-
-def _replaced_by(doc: OutgoingDocument, replacements: Mapping[int, OutgoingDocument] | None
-                 ) -> dict[str, Any] | None:
-    """The số, ký hiệu that replaced it (its recipients were told that number), and its id."""
-    if doc.status != Status.REPLACED.value:
-        return None
-    by = replacements.get(doc.id) if replacements is not None else service.replaced_by(doc)
-    return {"id": by.id, "reference": by.reference} if by is not None else None
 
 
 def _payload() -> dict[str, Any]:
     return json_object()
 
 
-def _draft_data(body: dict[str, Any]) -> service.DraftData:
+def _draft_data(body: dict[str, Any]) -> drafting.DraftData:
     try:
-        recipients = [service.RecipientData(kind=str(r["kind"]), purpose=str(r.get("purpose", "act")),
+        recipients = [drafting.RecipientData(kind=str(r["kind"]), purpose=str(r.get("purpose", "act")),
                                             unit_id=parse_optional_id(r.get("unit_id")),
                                             user_id=parse_optional_id(r.get("user_id")),
                                             contact_id=parse_optional_id(r.get("contact_id")),
                                             label=str(r.get("label", "")))
                       for r in body.get("recipients", [])]
-        return service.DraftData(
+        return drafting.DraftData(
             type_code=str(body.get("type", "")), summary=str(body.get("summary", "")),
             body=str(body.get("body", "")), secrecy=str(body.get("secrecy") or ""),
             urgency=str(body.get("urgency") or ""),
@@ -80,15 +53,15 @@ def _draft_data(body: dict[str, Any]) -> service.DraftData:
 def api_create_document() -> tuple[Response, int]:
     doc = sources.save_draft(api_user(), _draft_data(_payload()))
     db.session.commit()
-    return jsonify(document_json(doc)), 201
+    return jsonify(presentation.document_json(doc)), 201
 
 
 @bp.route("/documents/<int:doc_id>", methods=["GET"])
 def api_get_document(doc_id: int) -> Response:
     doc = policy.viewable(api_user(), doc_id)
-    if service.mark_read(api_user(), doc):
+    if issuing.mark_read(api_user(), doc):
         db.session.commit()
-    return jsonify(document_json(doc))
+    return jsonify(presentation.document_json(doc))
 
 
 @bp.route("/documents/<int:doc_id>/versions", methods=["POST"])
@@ -100,19 +73,19 @@ def api_new_version(doc_id: int) -> tuple[Response, int]:
         policy.require_edit(user, doc)  # refused before a DOCX is converted
         upload = sources.read_upload(file.stream, file.filename)
         doc = policy.viewable(user, doc_id)  # reading the upload ended the read transaction
-        data = service.draft_data_of(doc)
+        data = drafting.draft_data_of(doc)
         data.note = request.form.get("note", "")
         sources.save_draft(user, data, doc=doc, upload=upload)
     else:
         sources.save_draft(user, _draft_data(_payload()), doc=doc)
     db.session.commit()
-    return jsonify(document_json(doc)), 201
+    return jsonify(presentation.document_json(doc)), 201
 
 
 def _action(doc_id: int, action: str) -> Response:
     user = api_user()
-    doc, _message = service.perform(user, policy.viewable(user, doc_id), action, json_object(required=False))
-    return jsonify(document_json(doc))
+    doc, _message = actions.perform(user, policy.viewable(user, doc_id), action, json_object(required=False))
+    return jsonify(presentation.document_json(doc))
 
 
 @bp.route("/documents/<int:doc_id>/submit", methods=["POST"])
@@ -144,15 +117,15 @@ def api_recall(doc_id: int) -> Response:
 def api_replacement(doc_id: int) -> tuple[Response, int]:
     """A new draft replacing an issued (or recalled) document; issuing it marks the old one replaced."""
     user = api_user()
-    doc, _message = service.perform(user, policy.viewable(user, doc_id), "replace", {})
-    return jsonify(document_json(doc)), 201
+    doc, _message = actions.perform(user, policy.viewable(user, doc_id), "replace", {})
+    return jsonify(presentation.document_json(doc)), 201
 
 
 @bp.route("/documents/<int:doc_id>/comments", methods=["POST"])
 def api_comment(doc_id: int) -> tuple[Response, int]:
     user = api_user()
-    doc, _message = service.perform(user, policy.viewable(user, doc_id), "comment", json_object())
-    return jsonify(document_json(doc)), 201
+    doc, _message = actions.perform(user, policy.viewable(user, doc_id), "comment", json_object())
+    return jsonify(presentation.document_json(doc)), 201
 
 
 @bp.route("/documents/<int:doc_id>/dispatch", methods=["POST"])
@@ -178,7 +151,7 @@ def api_recipients(doc_id: int) -> Response:
     """Nơi nhận; delivery and read status per recipient only for the clerk, the drafter and the signer."""
     user = api_user()
     doc = policy.viewable(user, doc_id)
-    rows, shown = service.recipient_statuses(user, doc)
+    rows, shown = presentation.recipient_statuses(user, doc)
     return jsonify({"document_id": doc.id, "status_shown": shown, "archive": archive_line(doc),
                     "recipients": [row.to_json() if shown else
                                    {"id": row.id, "label": row.label, "kind": row.kind, "purpose": row.purpose}
@@ -189,11 +162,11 @@ def api_recipients(doc_id: int) -> Response:
 def api_list_documents() -> Response:
     user = api_user()
     box = request.args.get("box", "inbox")
-    documents = service.list_documents(user, box)
-    unread = service.unread_ids(user)
-    replacements = service.replacements_of(d.id for d in documents if d.status == Status.REPLACED.value)
-    return jsonify({"box": box, "documents": [{**document_json(d, replacements=replacements), "unread": d.id in unread}
-                                              for d in documents]})
+    documents = boxes.list_documents(user, box)
+    unread = boxes.unread_ids(user)
+    replacements = recall.replacements_of(d.id for d in documents if d.status == Status.REPLACED.value)
+    return jsonify({"box": box, "documents": [
+        {**presentation.document_json(d, replacements=replacements), "unread": d.id in unread} for d in documents]})
 
 
 @bp.route("/document-types", methods=["GET"])
@@ -205,7 +178,7 @@ def api_document_types() -> Response:
 @bp.route("/signers", methods=["GET"])
 def api_signers() -> Response:
     return jsonify({"signers": [{"id": u.id, "full_name": u.full_name, "title": u.title}
-                                for u in service.possible_signers(api_user().organisation_id)]})
+                                for u in drafting.possible_signers(api_user().organisation_id)]})
 
 
 @bp.route("/units", methods=["GET"])
@@ -220,50 +193,17 @@ def api_copy(doc_id: int) -> tuple[Response, int]:
     user = api_user()
     body = json_object(required=False)
     recipients = _draft_data({"recipients": body.get("recipients", [])}).recipients
-    copy = service.make_copy(user, policy.viewable(user, doc_id), str(body.get("form") or "SY"),
+    copy = copies.make_copy(user, policy.viewable(user, doc_id), str(body.get("form") or "SY"),
                              signer_id=parse_optional_id(body.get("signer_id"), field="signer_id"),
                              recipients=recipients, copies=_int(body.get("copies", 1), "copies"))
     db.session.commit()
-    return jsonify(document_json(copy)), 201
+    return jsonify(presentation.document_json(copy)), 201
 
 
 def _int(raw: object, field: str) -> int:
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise ValidationFailed(f"“{field}” phải là một số nguyên.", field=field)
     return raw
-
-
-@bp.route("/contacts", methods=["GET"])
-def api_contacts() -> Response:
-    return jsonify({"contacts": [contact_json(c) for c in contacts_of(api_user().organisation_id,
-                                                                      include_inactive=True)]})
-
-
-@bp.route("/contacts", methods=["POST"])
-def api_create_contact() -> tuple[Response, int]:
-    user = api_user()
-    body = json_object()
-    contact = create_contact(user, user.organisation_id, str(body.get("name") or ""),
-                             short_name=str(body.get("short_name") or ""), organ_id=str(body.get("organ_id") or ""),
-                             email=str(body.get("email") or ""))
-    db.session.commit()
-    return jsonify(contact_json(contact)), 201
-
-
-@bp.route("/contacts/<int:contact_id>", methods=["PATCH"])
-def api_update_contact(contact_id: int) -> Response:
-    user = api_user()
-    contact = get_contact_in(user.organisation_id, contact_id)
-    body = json_object()
-    active = body.get("active", contact.active)
-    if not isinstance(active, bool):
-        raise ValidationFailed("“active” phải là true hoặc false.", field="active")
-    update_contact(user, contact, name=str(body.get("name", contact.name) or ""),
-                   short_name=str(body.get("short_name", contact.short_name) or ""),
-                   organ_id=str(body.get("organ_id", contact.organ_id) or ""),
-                   email=str(body.get("email", contact.email) or ""), active=active)
-    db.session.commit()
-    return jsonify(contact_json(contact))
 
 
 _doc = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}}
@@ -296,10 +236,6 @@ def _op(summary: str, ok: str = "200", codes: tuple[int, ...] = (400, 401, 403, 
 _create = {"post": {"summary": "Tạo dự thảo", "requestBody": {"content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Draft"}}}},
     "responses": {"201": {"description": "Đã tạo", **_doc}, **errors(400, 401, 403)}}}
-_contact = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Contact"}}}}
-_contact_body = {"content": {"application/json": {"schema": {"type": "object", "properties": {
-    "name": {"type": "string"}, "short_name": {"type": "string"}, "organ_id": {"type": "string"},
-    "email": {"type": "string"}, "active": {"type": "boolean"}}}}}}
 add_paths({
     "/documents/{id}": {"get": _op("Xem văn bản", codes=(401, 404))},
     "/documents/{id}/versions": {"post": _op(
@@ -338,7 +274,7 @@ add_paths({
             "copies": {"type": "integer"}, "recipients": {"$ref": "#/components/schemas/Draft/properties/recipients"}
         }}}}})},
     "/documents": {**_create, "get": {"summary": "Danh sách văn bản theo hộp", "parameters": [
-        {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(service.BOXES)},
+        {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(boxes.BOXES)},
          "description": "inbox (mặc định): văn bản nhận; mine; to_sign; to_issue; issued"}],
         "responses": {"200": {"description": "OK"}, **errors(400, 401)}}},
     "/document-types": {"get": {"summary": "Loại văn bản (Phụ lục III) và chữ viết tắt",
@@ -347,19 +283,7 @@ add_paths({
                          "responses": {"200": {"description": "OK"}, **errors(401)}}},
     "/units": {"get": {"summary": "Đơn vị của cơ quan (đơn vị soạn thảo, nơi nhận)",
                        "responses": {"200": {"description": "OK"}, **errors(401)}}},
-    "/contacts": {
-        "get": {"summary": "Danh bạ nơi nhận bên ngoài của cơ quan", "responses": {
-            "200": {"description": "OK"}, **errors(401)}},
-        "post": {"summary": "Thêm nơi nhận vào danh bạ (văn thư, quản trị viên)", "requestBody": _contact_body,
-                 "responses": {"201": {"description": "Đã thêm", **_contact}, **errors(400, 401, 403)}}},
-    "/contacts/{id}": {"patch": {"summary": "Sửa hoặc ngừng dùng nơi nhận (văn thư, quản trị viên)",
-                                 "parameters": _id, "requestBody": _contact_body,
-                                 "responses": {"200": {"description": "OK", **_contact},
-                                               **errors(400, 401, 403, 404)}}},
 }, schemas={
-    "Contact": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "short_name": {"type": "string"},
-        "organ_id": {"type": "string"}, "email": {"type": "string"}, "active": {"type": "boolean"}}},
     "Draft": _draft_schema,
     "Document": {"type": "object", "properties": {
         "id": {"type": "integer"}, "status": {"type": "string"}, "type": {"type": "string"},

@@ -32,6 +32,7 @@ from edoc.core.db import db, utcnow
 from edoc.core.errors import NotAllowed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Recipient, RecipientKind, Status
+from edoc.documents.recall import replaced_by
 from edoc.files import sniff
 from edoc.files.service import get_store
 from edoc.realtime.events import emit_after_commit, user_room
@@ -152,8 +153,6 @@ def _files(doc: OutgoingDocument) -> list[tuple[str, str, str, str]]:
 def _text(doc: OutgoingDocument, kind: str) -> tuple[str, str]:
     issued = f" ngày {doc.issued_on:%d/%m/%Y}" if doc.issued_on else ""
     if kind == RECALL and doc.status == Status.REPLACED.value:
-        from edoc.documents.service import replaced_by
-
         by = replaced_by(doc)
         new = "một văn bản mới"
         if by is not None:

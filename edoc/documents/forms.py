@@ -11,8 +11,8 @@ from wtforms.validators import Length, NumberRange, Optional
 from edoc.accounts.models import User
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import options, parse_id, parse_optional_id
+from edoc.documents.drafting import DraftData, RecipientData
 from edoc.documents.models import Authority, OutgoingDocument, Secrecy, Urgency
-from edoc.documents.service import DraftData, RecipientData
 from edoc.registers.types import DOCUMENT_TYPES, TypeKind
 
 

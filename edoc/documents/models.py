@@ -9,6 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.accounts.models import User
+from edoc.contacts.models import Contact
 from edoc.core.db import UTCDateTime, db, utcnow
 from edoc.files.models import StoredFile
 from edoc.organisations.models import Organisation, Unit
@@ -231,21 +232,6 @@ class NamedReader(db.Model):
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="readers")
     user: Mapped[User] = relationship()
-
-
-class Contact(db.Model):
-    """An external organisation in an organisation's directory (danh bạ nơi nhận)."""
-
-    __tablename__ = "contact"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    name: Mapped[str] = mapped_column(String(255))
-    short_name: Mapped[str] = mapped_column(String(255), default="")
-    """As printed in Nơi nhận, e.g. "UBND thành phố Hà Nội"."""
-    organ_id: Mapped[str] = mapped_column(String(64), default="")
-    email: Mapped[str] = mapped_column(String(255), default="")
-    active: Mapped[bool] = mapped_column(default=True)
 
 
 class Recipient(db.Model):

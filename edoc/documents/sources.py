@@ -1,6 +1,6 @@
 """Where a document's PDF comes from: rendered from the structured text (Appendix I layout), converted from
 an uploaded DOCX, or an uploaded PDF as is; and what happens to it at issue (number and date filled into
-the fields the renderer left), and the dispatch to external recipients by e-mail.
+the fields the renderer left).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from flask import current_app
 
@@ -16,14 +16,13 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import db
 from edoc.core.errors import Conflict, TooLarge, ValidationFailed
+from edoc.documents import drafting, policy
+from edoc.documents.drafting import DraftData
 from edoc.documents.models import OutgoingDocument
 from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
 from edoc.rendering import placeholders
 from edoc.signatures.service import validate_entering
-
-if TYPE_CHECKING:
-    from edoc.documents.service import DraftData
 
 log = logging.getLogger(__name__)
 SOURCE_TYPES = frozenset({sniff.PDF, sniff.DOCX})
@@ -109,13 +108,11 @@ def save_draft(actor: User, data: DraftData, *, doc: OutgoingDocument | None = N
                upload: Upload | None = None) -> OutgoingDocument:
     """A new draft or a new version, typed (rendered here) or uploaded (read by ``read_upload`` first); the
     caller commits."""
-    from edoc.documents import service
-
     source = upload.source if upload is not None else "structured"
     if doc is None:
-        doc = service.create_draft(actor, data, source=source)
+        doc = drafting.create_draft(actor, data, source=source)
     else:
-        service.update_draft(actor, doc, data, source=source)
+        drafting.update_draft(actor, doc, data, source=source)
     if upload is None:
         render_version(doc)
     else:
@@ -128,12 +125,10 @@ ATTACHMENT_TYPES = frozenset({sniff.PDF, sniff.DOCX, sniff.XLSX, sniff.ODT})
 
 def add_attachment(actor: User, doc: OutgoingDocument, stream: BinaryIO, filename: str, title: str) -> None:
     """Authorise first, so a refused attachment never reaches the store."""
-    from edoc.documents import policy, service
-
     policy.require_edit(actor, doc)
     file = store_upload(stream, filename, uploader=actor, purpose="attachment", allowed=ATTACHMENT_TYPES,
                         commit=False)
-    service.add_attachment(actor, doc, file, title)
+    drafting.add_attachment(actor, doc, file, title)
     validate_entering(actor, doc, file, context="attachment")
 
 
@@ -220,13 +215,3 @@ def _printed_year(pdf: bytes) -> int | None:
         return placeholders.printed_year(pdf)
     except placeholders.PlaceholderError:
         return None
-
-
-def dispatch_external(doc: OutgoingDocument) -> None:
-    """After the issue commits: external recipients are e-mailed in the background (``dispatch``), and those of
-    the document it replaces get the notice that it was replaced."""
-    from edoc.documents import dispatch
-
-    dispatch.start(doc, dispatch.ISSUE)
-    if doc.replaces is not None:
-        dispatch.start(doc.replaces, dispatch.RECALL)

@@ -7,7 +7,9 @@ for the others every recipient is listed. The last line is "- Lưu: VT, <draftin
 
 from __future__ import annotations
 
+from edoc.core.clock import vietnam_today
 from edoc.documents.models import OutgoingDocument, RecipientKind, RecipientPurpose
+from edoc.registers.numbering import last_number
 from edoc.registers.types import get_type
 from edoc.rendering import DocumentSpec, SignerBlock
 
@@ -61,9 +63,6 @@ def spec_for(doc: OutgoingDocument) -> DocumentSpec:
 def _number_digits(doc: OutgoingDocument) -> int:
     """Room for the number: three digits, or as many as the register's count this year plus a hundred needs
     (a draft may wait while others are issued; issue refuses a number that would not fit)."""
-    from edoc.core.clock import vietnam_today
-    from edoc.registers.numbering import last_number
-
     if doc.register is None:
         return 3
     year = vietnam_today().year

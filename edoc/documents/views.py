@@ -8,11 +8,10 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from edoc.accounts.models import Role, User
+from edoc.contacts.service import contacts_of
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.core.forms import parse_optional_id
-from edoc.documents import policy, service, sources
-from edoc.documents.contacts import can_manage, contacts_of, create_contact, get_contact_in, update_contact
+from edoc.documents import actions, boxes, issuing, policy, presentation, recall, sources
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
@@ -30,10 +29,10 @@ def me() -> User:
 @login_required
 def index() -> str:
     tab = request.args.get("tab", "inbox" if not me().has_role(Role.SPECIALIST) else "mine")
-    if tab not in service.BOXES:
+    if tab not in boxes.BOXES:
         tab = "mine"
-    return render_template("documents/index.html", tab=tab, tabs=service.BOXES,
-                           documents=service.list_documents(me(), tab), unread=service.unread_ids(me()),
+    return render_template("documents/index.html", tab=tab, tabs=boxes.BOXES,
+                           documents=boxes.list_documents(me(), tab), unread=boxes.unread_ids(me()),
                            get_type=get_type)
 
 
@@ -99,14 +98,14 @@ def edit(doc_id: int) -> Response | str | tuple[str, int]:
 @login_required
 def show(doc_id: int) -> str:
     doc = policy.viewable(me(), doc_id)
-    if service.mark_read(me(), doc):
+    if issuing.mark_read(me(), doc):
         db.session.commit()
     comments = db.session.execute(select(ReviewComment).where(ReviewComment.document_id == doc.id)
                                   .order_by(ReviewComment.id)).scalars().all()
-    recipients, status_shown = service.recipient_statuses(me(), doc)
+    recipients, status_shown = presentation.recipient_statuses(me(), doc)
     from edoc.signatures import service as signing
 
-    replaced_by = service.replaced_by(doc) if doc.status == Status.REPLACED.value else None
+    replaced_by = recall.replaced_by(doc) if doc.status == Status.REPLACED.value else None
     return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
                            comments=comments, recipients=recipients, status_shown=status_shown,
                            archive_line=archive_line(doc), can_dispatch=policy.can_dispatch(me(), doc),
@@ -120,7 +119,7 @@ def show(doc_id: int) -> str:
 def recipients_fragment(doc_id: int) -> str:
     """The Nơi nhận table's rows, which the document page re-fetches when a recipient reads it."""
     doc = policy.viewable(me(), doc_id)
-    recipients, status_shown = service.recipient_statuses(me(), doc)
+    recipients, status_shown = presentation.recipient_statuses(me(), doc)
     return render_template("documents/_recipients.html", doc=doc, recipients=recipients, status_shown=status_shown,
                            archive_line=archive_line(doc))
 
@@ -128,9 +127,9 @@ def recipients_fragment(doc_id: int) -> str:
 @bp.route("/<int:doc_id>/<action>", methods=["POST"])
 @login_required
 def act(doc_id: int, action: str) -> Response:
-    if action not in service.ACTIONS:
+    if action not in actions.ACTIONS:
         abort(404)
-    doc, message = service.perform(me(), policy.viewable(me(), doc_id), action, request.form)
+    doc, message = actions.perform(me(), policy.viewable(me(), doc_id), action, request.form)
     flash(message, "success")
     if action == "replace":
         return redirect(url_for("documents.edit", doc_id=doc.id))
@@ -162,25 +161,3 @@ def pdf(doc_id: int) -> Response:
     if row is None:
         abort(404)
     return send_stored(row, inline=True)
-
-
-# --- the directory of external recipients (danh bạ nơi nhận) ------------------------------------------
-
-@bp.route("/contacts", methods=["GET", "POST"])
-@login_required
-def contacts() -> Response | str:
-    user = me()
-    if request.method == "POST":
-        contact_id = parse_optional_id(request.form.get("contact_id"), field="contact_id")
-        fields = {k: request.form.get(k, "") for k in ("name", "short_name", "organ_id", "email")}
-        if contact_id is None:
-            contact = create_contact(user, user.organisation_id, fields.pop("name"), **fields)
-        else:
-            contact = update_contact(user, get_contact_in(user.organisation_id, contact_id), **fields,
-                                     active=request.form.get("active", "1") == "1")
-        db.session.commit()
-        flash(f"Đã lưu “{contact.name}”.", "success")
-        return redirect(url_for("documents.contacts"))
-    return render_template("documents/contacts.html", contacts=contacts_of(user.organisation_id,
-                                                                           include_inactive=True),
-                           can_manage=can_manage(user))

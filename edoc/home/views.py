@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.db import db
-from edoc.documents.service import to_do
+from edoc.documents.boxes import to_do
 from edoc.notifications.service import recent
 
 bp = Blueprint("home", __name__)

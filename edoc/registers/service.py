@@ -186,7 +186,7 @@ def outgoing_entries(register: Register, year: int, *, viewer: User, query: str 
     masked; the search sees only what is shown, so the hidden text cannot be probed."""
     from edoc.documents import policy
     from edoc.documents.models import OutgoingDocument, Recipient, Status
-    from edoc.documents.service import replacements_of
+    from edoc.documents.recall import replacements_of
     from edoc.documents.spec import archive_line
     from edoc.registers.types import get_type
 

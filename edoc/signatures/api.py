@@ -13,7 +13,7 @@ from edoc.api.routes import api_user
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.documents import policy
-from edoc.documents.api import document_json
+from edoc.documents.presentation import document_json
 from edoc.files import sniff
 from edoc.files.service import store_upload
 from edoc.signatures import service

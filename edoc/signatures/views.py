@@ -12,8 +12,7 @@ from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id
-from edoc.documents import policy
-from edoc.documents import service as documents
+from edoc.documents import boxes, policy
 from edoc.files import sniff
 from edoc.files.service import store_upload
 from edoc.realtime.events import user_room
@@ -86,7 +85,7 @@ def page_png(doc_id: int, page: int) -> Response:
 @login_required
 def pending() -> str:
     credential = credentials.active_credential(me().organisation_id, me().id)
-    return render_template("signatures/pending.html", documents=documents.awaiting_signature(me()),
+    return render_template("signatures/pending.html", documents=boxes.awaiting_signature(me()),
                            credential=credential)
 
 

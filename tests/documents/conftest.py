@@ -8,7 +8,7 @@ from flask import Flask
 
 from edoc.accounts.models import User
 from edoc.core.db import db
-from edoc.documents import service, sources
+from edoc.documents import drafting, review, sources
 from edoc.documents.models import OutgoingDocument
 
 
@@ -31,13 +31,13 @@ def statements(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", keep)
 
 
-def draft_data(demo: dict[str, int], **overrides: object) -> service.DraftData:
-    data = service.DraftData(
+def draft_data(demo: dict[str, int], **overrides: object) -> drafting.DraftData:
+    data = drafting.DraftData(
         type_code="KH",
         summary="Thực hiện Chỉ thị 15-CT/TU năm 2023",
         body="I. MỤC ĐÍCH, YÊU CẦU\n\n1. Mục đích\n\nTiếp tục thực hiện có hiệu quả Chỉ thị số 15-CT/TU.",
         signer_id=demo["chutich"], signer_authority="TM.", signer_authority_line="BAN THƯỜNG VỤ",
-        recipients=[service.RecipientData("unit", "act", unit_id=None, label="")],
+        recipients=[drafting.RecipientData("unit", "act", unit_id=None, label="")],
     )
     for key, value in overrides.items():
         setattr(data, key, value)
@@ -55,21 +55,21 @@ def make_document(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
             unit_id = db.session.query(Unit.id).filter_by(abbreviation="TG").scalar()
             data = draft_data(demo, **overrides)
             if "recipients" not in overrides:
-                data.recipients = [service.RecipientData("unit", "act", unit_id=unit_id)]
+                data.recipients = [drafting.RecipientData("unit", "act", unit_id=unit_id)]
             actor = db.session.get(User, demo[drafter])
-            doc = service.create_draft(actor, data)
+            doc = drafting.create_draft(actor, data)
             if render:
                 sources.render_version(doc)  # as the pages and the API do
             db.session.commit()
             if status in {"submitted", "approved", "returned"}:
-                service.submit(actor, doc)
+                review.submit(actor, doc)
                 db.session.commit()
             signer = db.session.get(User, doc.signer_id)
             if status == "returned":
-                service.return_draft(signer, doc, "Bổ sung nơi nhận")
+                review.return_draft(signer, doc, "Bổ sung nơi nhận")
                 db.session.commit()
             if status == "approved":
-                service.approve(signer, doc)
+                review.approve(signer, doc)
                 db.session.commit()
             return doc.id
 

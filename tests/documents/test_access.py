@@ -14,7 +14,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import service
+from edoc.documents import drafting, issuing, recall, review
 from edoc.documents.models import OutgoingDocument
 from edoc.organisations.models import Unit
 from tests.documents.conftest import api_token, get_doc, simple_pdf
@@ -56,8 +56,8 @@ ACTIONS = {
 }
 
 
-def _recipients(demo) -> list[service.RecipientData]:
-    return [service.RecipientData("user", "act", user_id=demo["daibieu"])]
+def _recipients(demo) -> list[drafting.RecipientData]:
+    return [drafting.RecipientData("user", "act", user_id=demo["daibieu"])]
 
 
 def _make(app, demo, make_document, status: str, *, render: bool = False, **overrides) -> int:
@@ -69,20 +69,20 @@ def _make(app, demo, make_document, status: str, *, render: bool = False, **over
     doc_id = make_document("approved", render=render, **overrides)
     with app.app_context():
         clerk = db.session.get(User, demo["vanthu"])
-        service.issue(clerk, get_doc(doc_id))
+        issuing.issue(clerk, get_doc(doc_id))
         db.session.commit()
         if status == "recalled":
-            service.recall(clerk, get_doc(doc_id), "Sai thể thức")
+            recall.recall(clerk, get_doc(doc_id), "Sai thể thức")
         if status == "replaced":
-            new = service.start_replacement(clerk, get_doc(doc_id))
+            new = recall.start_replacement(clerk, get_doc(doc_id))
             db.session.commit()
-            for who, step in (("vanthu", service.submit), ("chutich", service.approve)):
+            for who, step in (("vanthu", review.submit), ("chutich", review.approve)):
                 new = get_doc(new.id)
                 if who == "vanthu":  # the clerk drafted the replacement
                     step(clerk, new)
                 else:
                     step(db.session.get(User, demo[who]), new)
-            service.issue(clerk, get_doc(new.id))
+            issuing.issue(clerk, get_doc(new.id))
         db.session.commit()
         assert get_doc(doc_id).status == status
     return doc_id
@@ -113,15 +113,15 @@ def test_the_replacement_is_linked_only_for_those_who_may_open_it(app, demo, mak
     old = _make(app, demo, make_document, "issued")  # delivered to daibieu
     with app.app_context():
         clerk, chair = db.session.get(User, demo["vanthu"]), db.session.get(User, demo["chutich"])
-        new = service.start_replacement(clerk, get_doc(old))
-        data = service.draft_data_of(new)
-        data.recipients = [service.RecipientData("user", "act", user_id=demo["phochutich"])]
-        service.update_draft(clerk, new, data)
+        new = recall.start_replacement(clerk, get_doc(old))
+        data = drafting.draft_data_of(new)
+        data.recipients = [drafting.RecipientData("user", "act", user_id=demo["phochutich"])]
+        drafting.update_draft(clerk, new, data)
         db.session.commit()
         new_id = new.id
-        service.submit(clerk, get_doc(new_id))
-        service.approve(chair, get_doc(new_id))
-        service.issue(clerk, get_doc(new_id))
+        review.submit(clerk, get_doc(new_id))
+        review.approve(chair, get_doc(new_id))
+        issuing.issue(clerk, get_doc(new_id))
         db.session.commit()
         reference = get_doc(new_id).reference
     for person, linked in (("daibieu", False), ("vanthu", True)):
@@ -208,7 +208,7 @@ def test_secret_document_only_for_named_readers_pages_and_api(app, demo, make_do
         assert app.test_client().get(f"/api/v1/documents/{doc_id}",
                                      headers=_headers(app, demo, person)).status_code == code, person
     with app.app_context():
-        service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+        issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
         db.session.commit()
     # the delegate was a recipient but is not a named reader: a secret document does not reach them
     for channel in ("page", "api"):
@@ -267,7 +267,7 @@ def test_register_access(app, demo, make_document, channel):
 
     doc_id = make_document("approved", render=False, summary="Kiểm tra nội bộ quý II", recipients=_recipients(demo))
     with app.app_context():
-        service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=datetime(2026, 4, 10, 2, tzinfo=UTC))
+        issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=datetime(2026, 4, 10, 2, tzinfo=UTC))
         db.session.commit()
         ids = {r.kind: r.id for r in db.session.execute(select(Register)).scalars()}
     matrix = {"outgoing": {"vanthu": 200, "chutich": 200, "phochutich": 200, "quantri": 200, "chuyenvien": 403,
@@ -332,9 +332,9 @@ def test_other_organisations_document_and_register_are_invisible(app, demo, make
 def test_unit_recipients_reach_every_member(app, demo, make_document):
     with app.app_context():
         vp = db.session.execute(select(Unit.id).where(Unit.abbreviation == "VP")).scalar_one()
-    doc_id = make_document("approved", render=False, recipients=[service.RecipientData("unit", "act", unit_id=vp)])
+    doc_id = make_document("approved", render=False, recipients=[drafting.RecipientData("unit", "act", unit_id=vp)])
     with app.app_context():
-        service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+        issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
         db.session.commit()
     for person in ("vanthu", "thuky", "quantri"):  # the members of Văn phòng
         client = app.test_client()

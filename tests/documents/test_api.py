@@ -10,8 +10,9 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
+from edoc.contacts.models import Contact
 from edoc.core.db import db
-from edoc.documents.models import Contact, OutgoingDocument
+from edoc.documents.models import OutgoingDocument
 from edoc.organisations.models import Unit
 from edoc.registers.models import Register
 from tests.documents.conftest import (
@@ -195,7 +196,7 @@ def test_registers_and_contacts_are_configured_through_the_api(app, demo, tokens
 
 
 def test_another_organisations_directory_is_refused_through_the_api(app, demo, tokens):
-    from edoc.documents.contacts import create_contact
+    from edoc.contacts.service import create_contact
     from tests.support.orgs import other_organisation
 
     other = other_organisation(app)

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from edoc.accounts.models import User
+from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import dispatch, service, sources
-from edoc.documents.models import Contact, Recipient
+from edoc.documents import actions, dispatch, drafting, recall, review, sources
+from edoc.documents.models import Recipient
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Unit
 from tests.documents.conftest import api_token, get_doc, simple_pdf
@@ -56,16 +57,16 @@ def smtp_sink(app):
     controller.stop()
 
 
-def _externals(app, demo) -> list[service.RecipientData]:
+def _externals(app, demo) -> list[drafting.RecipientData]:
     with app.app_context():
         contacts = db.session.execute(select(Contact).order_by(Contact.id)).scalars().all()
-        return [service.RecipientData("external", "act", contact_id=contacts[0].id),
-                service.RecipientData("user", "info", user_id=demo["daibieu"])]
+        return [drafting.RecipientData("external", "act", contact_id=contacts[0].id),
+                drafting.RecipientData("user", "info", user_id=demo["daibieu"])]
 
 
 def _issue(app, demo, doc_id: int) -> None:
     with app.app_context():
-        service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+        actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
 
 
 def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, make_document, smtp_sink):
@@ -74,8 +75,8 @@ def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, mak
         drafter = db.session.get(User, demo["chuyenvien"])
         annex = simple_pdf(["Phụ lục I. Danh sách đơn vị"])
         sources.add_attachment(drafter, get_doc(doc_id), io.BytesIO(annex), "danh-sach.pdf", "Phụ lục I")
-        service.submit(drafter, get_doc(doc_id))
-        service.approve(db.session.get(User, demo["chutich"]), get_doc(doc_id))
+        review.submit(drafter, get_doc(doc_id))
+        review.approve(db.session.get(User, demo["chutich"]), get_doc(doc_id))
         db.session.commit()
     _issue(app, demo, doc_id)
     dispatch.wait(app)
@@ -268,7 +269,7 @@ def test_recall_notifies_every_recipient_the_signer_and_the_drafter_and_emails_e
         app, demo, make_document, smtp_sink):
     with app.app_context():
         vp = db.session.execute(select(Unit.id).where(Unit.abbreviation == "VP")).scalar_one()
-    recipients = [*_externals(app, demo), service.RecipientData("unit", "act", unit_id=vp)]
+    recipients = [*_externals(app, demo), drafting.RecipientData("unit", "act", unit_id=vp)]
     doc_id = make_document("approved", recipients=recipients)
     _issue(app, demo, doc_id)
     dispatch.wait(app)
@@ -321,12 +322,12 @@ def _replace(app, demo, old_id: int) -> int:
     """The drafter drafts a replacement of ``old_id``, the signer approves it, the clerk issues it."""
     with app.app_context():
         drafter = db.session.get(User, demo["chuyenvien"])
-        new = service.start_replacement(drafter, get_doc(old_id))
+        new = recall.start_replacement(drafter, get_doc(old_id))
         db.session.commit()
-        service.submit(drafter, new)
-        service.approve(db.session.get(User, demo["chutich"]), new)
+        review.submit(drafter, new)
+        review.approve(db.session.get(User, demo["chutich"]), new)
         db.session.commit()
-        return service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(new.id)).id
+        return actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(new.id)).id
 
 
 def test_a_replacement_is_emailed_to_the_old_documents_external_recipients(app, demo, make_document, smtp_sink):
@@ -336,7 +337,7 @@ def test_a_replacement_is_emailed_to_the_old_documents_external_recipients(app, 
     _issue(app, demo, doc_id)
     dispatch.wait(app)
     with app.app_context():
-        service.recall_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), "Sai nơi nhận")
+        actions.recall_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), "Sai nơi nhận")
     dispatch.wait(app)
     new_id = _replace(app, demo, doc_id)
     dispatch.wait(app)

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from edoc.accounts.models import User
+from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import Conflict
-from edoc.documents import service
-from edoc.documents.models import Contact, DocumentVersion, OutgoingDocument
+from edoc.documents import actions
+from edoc.documents.models import DocumentVersion, OutgoingDocument
 from edoc.files.models import StoredFile
 from edoc.organisations.models import Unit
 from edoc.registers.models import Register
@@ -184,7 +185,7 @@ def test_signer_must_be_a_leader_of_the_organisation(app, demo):
 
 
 def test_recipient_from_another_organisations_private_list_is_refused(app, demo):
-    from edoc.documents.contacts import create_contact
+    from edoc.contacts.service import create_contact
     from edoc.organisations.service import OrganisationData, create_organisation
 
     with app.app_context():
@@ -289,7 +290,7 @@ def test_an_approved_document_without_its_pdf_is_not_issued(app, demo, make_docu
     before = numbered(app), stored(app)
     with pytest.raises(Conflict, match="chưa có bản PDF nên không cấp số được"), app.app_context():
         try:
-            service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+            actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
         finally:
             db.session.rollback()
     clerk = app.test_client()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import service, sources
+from edoc.documents import actions, issuing, sources
 from edoc.organisations.models import Organisation
 from edoc.registers.models import Register, RegisterCounter
 from edoc.registers.service import outgoing_entries
@@ -30,7 +30,7 @@ def register_id(app, kind: str) -> int:
 def issue(app, demo, doc_id: int, **kwargs) -> str:
     with app.app_context():
         clerk = db.session.get(User, demo["vanthu"])
-        doc = service.issue(clerk, get_doc(doc_id), at=AT, **kwargs)
+        doc = issuing.issue(clerk, get_doc(doc_id), at=AT, **kwargs)
         sources.finalise_issued(clerk, doc)
         db.session.commit()
         return doc.reference
@@ -115,10 +115,10 @@ def test_a_number_that_would_not_fit_its_field_is_refused_and_later_drafts_make_
         db.session.commit()
     with pytest.raises(Conflict, match="Số 1000 không vừa ô số của bản đã duyệt"), app.app_context():
         clerk = db.session.get(User, demo["vanthu"])
-        service.issue_document(clerk, get_doc(early))
+        actions.issue_document(clerk, get_doc(early))
     assert counters(app) == 999
     late = make_document("approved")  # rendered now: room for four digits
     with app.app_context():
-        doc = service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(late))
+        doc = actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(late))
         assert doc.reference == "1000/KH-LĐLĐ"
         assert get_doc(early).status == "approved" and get_doc(early).number is None

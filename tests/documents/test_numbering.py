@@ -11,7 +11,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
-from edoc.documents import service
+from edoc.documents import actions, issuing, recall, review
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.registers.models import Register, RegisterCounter
 from edoc.registers.types import DOCUMENT_TYPES, TypeKind, build_notation, get_type
@@ -29,7 +29,7 @@ def test_type_catalogue_and_notation():
 
 def _issue(app, demo, doc_id, *, at=None, register_id=None, clerk="vanthu"):
     with app.app_context():
-        doc = service.issue(db.session.get(User, demo[clerk]), get_doc(doc_id), at=at, register_id=register_id)
+        doc = issuing.issue(db.session.get(User, demo[clerk]), get_doc(doc_id), at=at, register_id=register_id)
         db.session.commit()
         return doc.number, doc.reference, doc.issued_on
 
@@ -127,10 +127,10 @@ def test_failed_issue_consumes_no_number(app, demo, make_document, monkeypatch):
     def broken_delivery(doc):
         raise RuntimeError("delivery failed")
 
-    monkeypatch.setattr(service, "_deliver", broken_delivery)
+    monkeypatch.setattr(issuing, "deliver", broken_delivery)
     with pytest.raises(RuntimeError), app.app_context():
         try:
-            service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc))
+            issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(doc))
         finally:
             db.session.rollback()
     monkeypatch.undo()
@@ -195,14 +195,14 @@ def _numbers(app) -> list[int]:
 @pytest.mark.slow
 def test_fifty_concurrent_issues_give_exactly_01_to_50(app, demo, make_document, backend):
     """Issue 3: "50 concurrent issues on PostgreSQL and on SQLite give exactly 01..50". Fifty clerks, released at
-    once, each issuing one document (``service.issue``: lock the document, take the number under the counter's
+    once, each issuing one document (``issuing.issue``: lock the document, take the number under the counter's
     lock, register, deliver, commit). The PDF is left out here; the next test issues fewer documents through the
     whole path."""
     docs = [make_document(render=False) for _ in range(50)]
     clerk_id = demo["vanthu"]
 
     def issue_one(doc_id: int) -> None:
-        service.issue(db.session.get(User, clerk_id), get_doc(doc_id))
+        issuing.issue(db.session.get(User, clerk_id), get_doc(doc_id))
         db.session.commit()
 
     assert _at_once(app, docs, issue_one) == []
@@ -223,7 +223,7 @@ SQLite lock's 10-second one answers "busy" by design (docs/decisions.md). Twenty
 
 @pytest.mark.slow
 def test_concurrent_full_issues_fill_and_seal_exactly_01_to_n(app, demo, make_document, backend, tmp_path):
-    """The clerk's whole action at once (``service.issue_document``: number, fill the number and date into the
+    """The clerk's whole action at once (``actions.issue_document``: number, fill the number and date into the
     leader-signed PDF, the organisation's signature, store the issued file, commit, keep the signature report):
     no error, numbers 01..N, and each issued PDF carries its own number."""
     from edoc.signatures.devca import DEMO_PIN
@@ -237,7 +237,7 @@ def test_concurrent_full_issues_fill_and_seal_exactly_01_to_n(app, demo, make_do
     clerk_id = demo["vanthu"]
 
     def issue_one(doc_id: int) -> None:
-        service.issue_document(db.session.get(User, clerk_id), get_doc(doc_id))
+        actions.issue_document(db.session.get(User, clerk_id), get_doc(doc_id))
 
     assert _at_once(app, docs, issue_one) == []
     assert _numbers(app) == list(range(1, FULL_ISSUES + 1))
@@ -257,7 +257,7 @@ def test_the_issued_pdf_prints_the_vietnam_day(app, demo, make_document, tmp_pat
     zeros (day under 10, months 1 and 2), as pdftotext reads the file recipients get."""
     doc_id = make_document()
     with app.app_context():
-        service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=moment)
+        actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=moment)
     assert f"Gia Lâm, {printed}" in pdf_text(app, doc_id, tmp_path)
 
 
@@ -265,10 +265,10 @@ def _replacement(app, demo, make_document, old_id: int) -> int:
     """A replacement of ``old_id`` drafted by the drafter, approved by the signer."""
     with app.app_context():
         drafter, signer = db.session.get(User, demo["chuyenvien"]), db.session.get(User, demo["chutich"])
-        new = service.start_replacement(drafter, get_doc(old_id))
+        new = recall.start_replacement(drafter, get_doc(old_id))
         db.session.commit()
-        service.submit(drafter, new)
-        service.approve(signer, new)
+        review.submit(drafter, new)
+        review.approve(signer, new)
         db.session.commit()
         return new.id
 
@@ -285,9 +285,9 @@ def test_a_document_is_replaced_once(app, demo, make_document):
     with app.app_context():
         assert db.session.execute(select(RegisterCounter.last_number)).scalar_one() == 2
         assert (get_doc(old).status, get_doc(second).status) == ("replaced", "approved")
-        assert service.replaced_by(get_doc(old)).id == first
+        assert recall.replaced_by(get_doc(old)).id == first
     with pytest.raises(Conflict, match="thay thế cho văn bản 02/KH-LĐLĐ"), app.app_context():
-        service.start_replacement(db.session.get(User, demo["chuyenvien"]), get_doc(old))
+        recall.start_replacement(db.session.get(User, demo["chuyenvien"]), get_doc(old))
 
 
 def test_two_replacements_issued_at_the_same_moment_one_wins(app, demo, make_document, backend):
@@ -299,7 +299,7 @@ def test_two_replacements_issued_at_the_same_moment_one_wins(app, demo, make_doc
     clerk_id = demo["vanthu"]
 
     def issue_one(doc_id: int) -> None:
-        service.issue(db.session.get(User, clerk_id), get_doc(doc_id))
+        issuing.issue(db.session.get(User, clerk_id), get_doc(doc_id))
         db.session.commit()
 
     errors = _at_once(app, drafts, issue_one)

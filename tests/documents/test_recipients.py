@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from edoc.accounts.models import User
+from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import service
-from edoc.documents.models import Contact
+from edoc.documents import actions, drafting
 from edoc.documents.spec import spec_for
 from edoc.organisations.models import Unit
 from edoc.registers.service import outgoing_entries
@@ -25,16 +25,16 @@ def _units(app) -> dict[str, int]:
 
 def _issue(app, demo, doc_id: int) -> None:
     with app.app_context():
-        service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
+        actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id))
 
 
 def test_archive_recipients_drive_the_last_line_and_register_column_6(app, demo, make_document):
     units = _units(app)
     doc_id = make_document("approved", type_code="CV", summary="V/v tuyên truyền", recipients=[
-        service.RecipientData("unit", "act", unit_id=units["TC"]),
-        service.RecipientData("user", "info", user_id=demo["daibieu"]),
-        service.RecipientData("unit", "archive", unit_id=units["VP"]),
-        service.RecipientData("unit", "archive", unit_id=units["TG"])])
+        drafting.RecipientData("unit", "act", unit_id=units["TC"]),
+        drafting.RecipientData("user", "info", user_id=demo["daibieu"]),
+        drafting.RecipientData("unit", "archive", unit_id=units["VP"]),
+        drafting.RecipientData("unit", "archive", unit_id=units["TG"])])
     with app.app_context():
         spec = spec_for(get_doc(doc_id))
         assert spec.kinh_gui == ["Ban Tổ chức"]
@@ -85,14 +85,14 @@ def test_external_archive_is_refused_at_service_level(app, demo, make_document):
     with app.app_context():
         contact = db.session.execute(select(Contact.id).order_by(Contact.id)).scalars().first()
     with pytest.raises(ValidationFailed, match="Bản lưu"):
-        make_document("draft", recipients=[service.RecipientData("external", "archive", contact_id=contact)])
+        make_document("draft", recipients=[drafting.RecipientData("external", "archive", contact_id=contact)])
 
 
 @pytest.mark.parametrize("channel", ["page", "api"])
 def test_delivery_status_only_for_the_clerk_the_drafter_and_the_signer(app, demo, make_document, channel):
     units = _units(app)
-    doc_id = make_document("approved", recipients=[service.RecipientData("user", "act", user_id=demo["daibieu"]),
-                                                    service.RecipientData("unit", "info", unit_id=units["VP"])])
+    doc_id = make_document("approved", recipients=[drafting.RecipientData("user", "act", user_id=demo["daibieu"]),
+                                                    drafting.RecipientData("unit", "info", unit_id=units["VP"])])
     _issue(app, demo, doc_id)
     for person, shown in {"vanthu": True, "chuyenvien": True, "chutich": True, "daibieu": False,
                           "thuky": False}.items():

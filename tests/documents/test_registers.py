@@ -15,10 +15,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from edoc.accounts.models import User
+from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, ValidationFailed
-from edoc.documents import service
-from edoc.documents.models import Contact
+from edoc.documents import actions, copies, drafting, issuing, recall, review
 from edoc.organisations.models import Unit
 from edoc.registers.models import Register
 from edoc.registers.service import COLUMNS, DEFAULT_REGISTERS, KIND_FOR_TYPE, outgoing_entries
@@ -50,7 +50,7 @@ def _register(app, kind: str) -> int:
 
 def _issue(app, demo, doc_id: int, at: datetime) -> None:
     with app.app_context():
-        service.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=at)
+        actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=at)
 
 
 @pytest.fixture
@@ -59,11 +59,11 @@ def two_entries(app, demo, make_document) -> tuple[int, int]:
         tg = db.session.execute(select(Unit.id).where(Unit.abbreviation == "TG")).scalar_one()
         contact = db.session.execute(select(Contact.id).order_by(Contact.id)).scalars().first()
     first = make_document(summary="Đại hội Công đoàn cơ sở nhiệm kỳ 2026-2031", recipients=[
-        service.RecipientData("user", "act", user_id=demo["daibieu"]),
-        service.RecipientData("unit", "info", unit_id=tg),
-        service.RecipientData("external", "info", contact_id=contact)])
+        drafting.RecipientData("user", "act", user_id=demo["daibieu"]),
+        drafting.RecipientData("unit", "info", unit_id=tg),
+        drafting.RecipientData("external", "info", contact_id=contact)])
     second = make_document(type_code="TB", summary="Lịch trực Tết", recipients=[
-        service.RecipientData("user", "act", user_id=demo["thuky"])])
+        drafting.RecipientData("user", "act", user_id=demo["thuky"])])
     _issue(app, demo, first, APRIL)
     _issue(app, demo, second, MAY)
     reader = app.test_client()
@@ -155,11 +155,11 @@ def _replace(app, demo, old_id: int, at: datetime) -> int:
     """The clerk drafts a replacement of ``old_id``, the chair approves it, the clerk issues it; its id."""
     with app.app_context():
         clerk, chair = db.session.get(User, demo["vanthu"]), db.session.get(User, demo["chutich"])
-        new_id = service.start_replacement(clerk, get_doc(old_id)).id
+        new_id = recall.start_replacement(clerk, get_doc(old_id)).id
         db.session.commit()
-        service.submit(clerk, get_doc(new_id))
-        service.approve(chair, get_doc(new_id))
-        service.issue(clerk, get_doc(new_id), at=at)
+        review.submit(clerk, get_doc(new_id))
+        review.approve(chair, get_doc(new_id))
+        issuing.issue(clerk, get_doc(new_id), at=at)
         db.session.commit()
     return new_id
 
@@ -167,7 +167,7 @@ def _replace(app, demo, old_id: int, at: datetime) -> int:
 @pytest.mark.parametrize("slice_of", [1, None])
 def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_document, monkeypatch, slice_of):
     """What was delivered to the reader (``policy.viewable_among``) and what replaced what
-    (``service.replacements_of``) are asked with ``IN`` lists a slice of ids at a time (``edoc.core.db.chunked``),
+    (``recall.replacements_of``) are asked with ``IN`` lists a slice of ids at a time (``edoc.core.db.chunked``),
     so a register of a big year stays under the drivers' bind-parameter limits. In slices of one id as in the
     default slices, a leader reads in full exactly the rows addressed to them, replaced rows name what replaced
     them, and the API's list asks once per slice what replaced its documents, not once per document."""
@@ -175,12 +175,12 @@ def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_docume
 
     if slice_of is not None:
         monkeypatch.setattr(core_db, "IN_LIST_CHUNK", slice_of)
-    to = {who: [service.RecipientData("user", "act", user_id=demo[who])] for who in ("phochutich", "daibieu")}
+    to = {who: [drafting.RecipientData("user", "act", user_id=demo[who])] for who in ("phochutich", "daibieu")}
     docs = [make_document(render=False, summary=f"Văn bản {i}", recipients=to[who])
             for i, who in enumerate(("phochutich", "daibieu", "phochutich"), start=1)]
     for doc_id in docs:
         with app.app_context():
-            service.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=APRIL)
+            issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(doc_id), at=APRIL)
             db.session.commit()
     _replace(app, demo, docs[0], MAY)
     _replace(app, demo, docs[1], MAY)
@@ -197,7 +197,7 @@ def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_docume
         clerk_rows = outgoing_entries(register, 2026, viewer=db.session.get(User, demo["vanthu"]))
         assert [e.note for e in clerk_rows[:2]] == ["Đã bị thay thế bởi văn bản 04/KH-LĐLĐ",
                                                     "Đã bị thay thế bởi văn bản 05/KH-LĐLĐ"]
-        assert {k: v.reference for k, v in service.replacements_of(docs).items()} == {
+        assert {k: v.reference for k, v in recall.replacements_of(docs).items()} == {
             docs[0]: "04/KH-LĐLĐ", docs[1]: "05/KH-LĐLĐ"}
     with statements(app) as sent:
         listed = app.test_client().get("/api/v1/documents?box=issued", headers=api_token(app, demo["vanthu"]))
@@ -342,9 +342,9 @@ def test_a_copy_is_numbered_in_the_copies_register(app, demo, make_document, tmp
     for source, form, message in ((doc_id, "SL", "Bản sao lục được sao từ bản sao y"),
                                   (copy_id, "SY", "không từ một bản sao"), (doc_id, "XX", "Hình thức sao")):
         with pytest.raises(ValidationFailed, match=message), app.app_context():
-            service.make_copy(db.session.get(User, demo["vanthu"]), get_doc(source), form)
+            copies.make_copy(db.session.get(User, demo["vanthu"]), get_doc(source), form)
     with pytest.raises(NotAllowed), app.app_context():
-        service.make_copy(db.session.get(User, demo["chuyenvien"]), get_doc(doc_id), "SY")
+        copies.make_copy(db.session.get(User, demo["chuyenvien"]), get_doc(doc_id), "SY")
     assert numbered(app) == counter
 
 
@@ -367,29 +367,29 @@ def test_every_type_of_appendix_3_is_numbered_by_a_register():
 def test_contacts_directory_pages(app, demo):
     clerk = app.test_client()
     login(clerk, "vanthu")
-    page = clerk.get("/documents/contacts").get_data(as_text=True)
+    page = clerk.get("/contacts/").get_data(as_text=True)
     assert "UBND huyện Gia Lâm" in page and "Thêm nơi nhận" in page
-    added = clerk.post("/documents/contacts", data={
+    added = clerk.post("/contacts/", data={
         "name": "Ủy ban Mặt trận Tổ quốc huyện Gia Lâm", "short_name": "UBMTTQ huyện", "organ_id": "000.00.09.H26",
-        "email": "mttq@gialam.example.vn", "csrf_token": csrf_token(clerk, "/documents/contacts")})
+        "email": "mttq@gialam.example.vn", "csrf_token": csrf_token(clerk, "/contacts/")})
     assert added.status_code == 302
     with app.app_context():
         contact = db.session.execute(select(Contact).where(Contact.organ_id == "000.00.09.H26")).scalar_one()
         contact_id = contact.id
-    bad = clerk.post("/documents/contacts", data={"name": "X", "organ_id": "mã có dấu cách",
-                                                  "csrf_token": csrf_token(clerk, "/documents/contacts")})
+    bad = clerk.post("/contacts/", data={"name": "X", "organ_id": "mã có dấu cách",
+                                                  "csrf_token": csrf_token(clerk, "/contacts/")})
     assert bad.status_code == 400 and "Mã định danh (OrganId)" in bad.get_data(as_text=True)
-    off = clerk.post("/documents/contacts", data={
+    off = clerk.post("/contacts/", data={
         "contact_id": str(contact_id), "name": "Ủy ban MTTQ huyện Gia Lâm", "short_name": "UBMTTQ huyện",
         "organ_id": "000.00.09.H26", "email": "", "active": "0",
-        "csrf_token": csrf_token(clerk, "/documents/contacts")})
+        "csrf_token": csrf_token(clerk, "/contacts/")})
     assert off.status_code == 302
     with app.app_context():
         contact = db.session.get(Contact, contact_id)
         assert (contact.name, contact.email, contact.active) == ("Ủy ban MTTQ huyện Gia Lâm", "", False)
     drafter = app.test_client()
     login(drafter, "chuyenvien")
-    assert "Thêm nơi nhận" not in drafter.get("/documents/contacts").get_data(as_text=True)
+    assert "Thêm nơi nhận" not in drafter.get("/contacts/").get_data(as_text=True)
     assert "Bên ngoài: UBMTTQ huyện" not in drafter.get("/documents/new").get_data(as_text=True)  # inactive
-    refused = drafter.post("/documents/contacts", data={"name": "Y", "csrf_token": csrf_token(drafter, "/")})
+    refused = drafter.post("/contacts/", data={"name": "Y", "csrf_token": csrf_token(drafter, "/")})
     assert refused.status_code == 403

@@ -18,8 +18,7 @@ from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
 from edoc.audit.models import AuditEntry
 from edoc.core.db import db, utcnow
-from edoc.documents import service as documents
-from edoc.documents import sources
+from edoc.documents import actions, drafting, review, sources
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
 from edoc.files.models import StoredFile
@@ -48,7 +47,7 @@ def _sign(client, doc_id: int, pin: str = "123456", **extra: object):
 def _issue(app, demo, doc_id: int) -> bytes:
     with app.app_context():
         clerk = db.session.get(User, demo["vanthu"])
-        documents.issue_document(clerk, get_doc(doc_id))
+        actions.issue_document(clerk, get_doc(doc_id))
         return read_verified(get_doc(doc_id).issued_file)
 
 
@@ -413,8 +412,8 @@ def test_pdf_attachments_get_the_organisations_signature_at_issue(app, demo, mak
         drafter = db.session.get(User, demo["chuyenvien"])
         doc = get_doc(doc_id)
         sources.add_attachment(drafter, doc, io.BytesIO(annex), "phu-luc.pdf", "Phụ lục 1")
-        documents.submit(drafter, doc)
-        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        review.submit(drafter, doc)
+        review.approve(db.session.get(User, demo["chutich"]), doc)
         db.session.commit()
     leader = app.test_client()
     login(leader, "chutich")
@@ -442,11 +441,11 @@ def _uploaded_document(app, demo, pdf: bytes) -> int:
     with app.app_context():
         drafter = db.session.get(User, demo["chuyenvien"])
         row = store_bytes(pdf, "bao-cao.pdf", uploader=drafter, purpose="document-source", media_type=sniff.PDF)
-        doc = documents.create_draft(drafter, draft_data(demo, type_code="BC", recipients=[]), source="pdf",
+        doc = drafting.create_draft(drafter, draft_data(demo, type_code="BC", recipients=[]), source="pdf",
                                      source_file=row,
                                      pdf_file=row)
-        documents.submit(drafter, doc)
-        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        review.submit(drafter, doc)
+        review.approve(db.session.get(User, demo["chutich"]), doc)
         db.session.commit()
         return doc.id
 
@@ -1023,10 +1022,10 @@ def _app_trusting(ca, settings_env, demo_free_app_factory, **env: str):
 def _approved_in(app, demo) -> int:
     with app.app_context():
         drafter = db.session.get(User, demo["chuyenvien"])
-        doc = documents.create_draft(drafter, draft_data(demo, recipients=[]))
+        doc = drafting.create_draft(drafter, draft_data(demo, recipients=[]))
         sources.render_version(doc)
-        documents.submit(drafter, doc)
-        documents.approve(db.session.get(User, demo["chutich"]), doc)
+        review.submit(drafter, doc)
+        review.approve(db.session.get(User, demo["chutich"]), doc)
         db.session.commit()
         return doc.id
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.core.db import db
-from edoc.documents import service
+from edoc.documents import boxes, drafting, issuing
 from tests.documents.conftest import get_doc
 from tests.support.web import login
 
@@ -42,7 +42,7 @@ def test_each_role_sees_what_waits_for_it(app, demo, make_document):
     assert _counts(app, "vanthu") == {"to_issue": 1, "inbox": 0}
 
     with app.app_context():
-        service.issue(db.session.get(User, demo["vanthu"]), get_doc(approved))
+        issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(approved))
         db.session.commit()
         unit_members = [u.username for u in db.session.execute(select(User)).scalars()
                         if u.unit is not None and u.unit.abbreviation == "TG" and u.active]
@@ -81,7 +81,7 @@ def test_the_to_do_list_needs_a_sign_in(client):
 
 def _to_do(app, demo, username: str) -> dict[str, int]:
     with app.app_context():
-        return {t.key: t.count for t in service.to_do(db.session.get(User, demo[username]))}
+        return {t.key: t.count for t in boxes.to_do(db.session.get(User, demo[username]))}
 
 
 def test_counts_are_not_cut_at_the_lists_limit(app, demo):
@@ -94,17 +94,17 @@ def test_counts_are_not_cut_at_the_lists_limit(app, demo):
                                             status=Status.RETURNED.value, type_code="KH", summary=f"Dự thảo {i}")
                            for i in range(301))
         db.session.commit()
-        assert len(service.list_documents(drafter, "mine")) == 300
+        assert len(boxes.list_documents(drafter, "mine")) == 300
     assert _to_do(app, demo, "chuyenvien")["mine"] == 301
 
 
 def test_a_secret_document_is_counted_unread_only_where_it_was_delivered(app, demo, make_document):
     """Named readers receive a secret document; a recipient not named on it receives nothing and is told nothing."""
     secret = make_document("approved", render=False, secrecy="Mật", reader_ids=[demo["vanthu"], demo["thuky"]],
-                           recipients=[service.RecipientData("user", "act", user_id=demo["thuky"]),
-                                       service.RecipientData("user", "act", user_id=demo["daibieu"])])
+                           recipients=[drafting.RecipientData("user", "act", user_id=demo["thuky"]),
+                                       drafting.RecipientData("user", "act", user_id=demo["daibieu"])])
     with app.app_context():
-        service.issue(db.session.get(User, demo["vanthu"]), get_doc(secret))
+        issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(secret))
         db.session.commit()
     assert _to_do(app, demo, "thuky")["inbox"] == 1
     assert _to_do(app, demo, "daibieu")["inbox"] == 0
@@ -122,9 +122,9 @@ def test_the_counts_ask_the_same_queries_however_many_documents_wait(app, demo, 
         make_document("approved", render=False, secrecy="Mật", reader_ids=[demo["vanthu"]])
         make_document("approved", render=False)
         issued = make_document("approved", render=False,
-                               recipients=[service.RecipientData("user", "act", user_id=demo["daibieu"])])
+                               recipients=[drafting.RecipientData("user", "act", user_id=demo["daibieu"])])
         with app.app_context():
-            service.issue(db.session.get(User, demo["vanthu"]), get_doc(issued))
+            issuing.issue(db.session.get(User, demo["vanthu"]), get_doc(issued))
             db.session.commit()
 
     def asked() -> dict[str, int]:
@@ -133,7 +133,7 @@ def test_the_counts_ask_the_same_queries_however_many_documents_wait(app, demo, 
             with app.app_context():
                 user = db.session.get(User, demo[person])
                 with statements(app) as sent:
-                    service.to_do(user)
+                    boxes.to_do(user)
                 counts[person] = len(sent)
         return counts
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import Conflict
-from edoc.documents import service
+from edoc.documents import actions, review
 from edoc.documents.models import DocumentVersion, OutgoingDocument
 from edoc.files.service import read_verified
 from edoc.organisations.models import Unit
@@ -61,10 +61,10 @@ def _approve_and_issue(app, demo, doc_id: int) -> bytes:
     with app.app_context():
         drafter, signer = db.session.get(User, demo["chuyenvien"]), db.session.get(User, demo["chutich"])
         clerk = db.session.get(User, demo["vanthu"])
-        service.submit(drafter, get_doc(doc_id))
-        service.approve(signer, get_doc(doc_id))
+        review.submit(drafter, get_doc(doc_id))
+        review.approve(signer, get_doc(doc_id))
         db.session.commit()
-        service.issue_document(clerk, get_doc(doc_id), at=AT)
+        actions.issue_document(clerk, get_doc(doc_id), at=AT)
         return read_verified(get_doc(doc_id).issued_file)
 
 

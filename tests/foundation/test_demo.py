@@ -108,8 +108,8 @@ def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app
 def _the_demo_documents_are_at_each_step(app) -> None:
     """What each demo user finds: the issued plan signed twice (leader, then organisation) and valid, and one
     document waiting at each other step."""
+    from edoc.documents.boxes import to_do
     from edoc.documents.models import OutgoingDocument
-    from edoc.documents.service import to_do
     from edoc.signatures.models import ValidationRecord
 
     with app.app_context():

@@ -17,18 +17,18 @@ def _approved_documents(base_env: dict[str, str], count: int) -> None:
     from edoc.app import create_app
     from edoc.config import Settings
     from edoc.core.db import db
-    from edoc.documents import service, sources
+    from edoc.documents import drafting, review, sources
 
     app = create_app(Settings.from_env(base_env))
     with app.app_context():
         users = {u.username: u for u in db.session.query(User)}
         for i in range(count):
-            doc = service.create_draft(users["chuyenvien"], service.DraftData(
+            doc = drafting.create_draft(users["chuyenvien"], drafting.DraftData(
                 type_code="TB", summary=f"Thông báo số {i + 1} về lịch công tác tháng 12",
                 body="Thường trực LĐLĐ huyện thông báo lịch công tác.", signer_id=users["chutich"].id))
             sources.render_version(doc)
-            service.submit(users["chuyenvien"], doc)
-            service.approve(users["chutich"], doc)
+            review.submit(users["chuyenvien"], doc)
+            review.approve(users["chutich"], doc)
         db.session.commit()
         db.engine.dispose()
 
@@ -63,7 +63,7 @@ def _uploaded_without_the_name(base_env: dict[str, str]) -> int:
     from edoc.app import create_app
     from edoc.config import Settings
     from edoc.core.db import db
-    from edoc.documents import service
+    from edoc.documents import drafting, review
     from edoc.files import sniff
     from edoc.files.service import store_bytes
     from tests.documents.conftest import draft_data
@@ -75,10 +75,10 @@ def _uploaded_without_the_name(base_env: dict[str, str]) -> int:
         demo = {name: user.id for name, user in users.items()}
         row = store_bytes(_report_pdf("Người Khác"), "bao-cao.pdf", uploader=users["chuyenvien"],
                           purpose="document-source", media_type=sniff.PDF)
-        doc = service.create_draft(users["chuyenvien"], draft_data(demo, type_code="BC", recipients=[]),
+        doc = drafting.create_draft(users["chuyenvien"], draft_data(demo, type_code="BC", recipients=[]),
                                    source="pdf", source_file=row, pdf_file=row)
-        service.submit(users["chuyenvien"], doc)
-        service.approve(users["chutich"], doc)
+        review.submit(users["chuyenvien"], doc)
+        review.approve(users["chutich"], doc)
         db.session.commit()
         doc_id = doc.id
         db.engine.dispose()

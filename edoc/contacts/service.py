@@ -1,4 +1,5 @@
-"""The directory of external organisations (danh bạ nơi nhận) an organisation sends documents to."""
+"""Changes to the directory of outside organisations (danh bạ): the organisations documents are sent to, and
+(incoming documents) received from."""
 
 from __future__ import annotations
 
@@ -6,16 +7,13 @@ import re
 
 from sqlalchemy import select
 
-from edoc.accounts.models import Role, User
+from edoc.accounts.models import User
 from edoc.audit.service import record
+from edoc.contacts.models import Contact
+from edoc.contacts.policy import can_manage
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean
-from edoc.documents.models import Contact
-
-
-def can_manage(user: User) -> bool:
-    return user.has_role(Role.CLERK) or user.has_role(Role.ADMIN)
 
 
 def _require_manager(actor: User | None, organisation_id: int) -> None:
@@ -70,11 +68,6 @@ def get_contact_in(organisation_id: int, contact_id: int) -> Contact:
     if contact is None or contact.organisation_id != organisation_id:
         raise NotFound("Không tìm thấy nơi nhận trong danh bạ.")
     return contact
-
-
-def contact_json(contact: Contact) -> dict[str, object]:
-    return {"id": contact.id, "name": contact.name, "short_name": contact.short_name, "organ_id": contact.organ_id,
-            "email": contact.email, "active": contact.active}
 
 
 def contacts_of(organisation_id: int, *, include_inactive: bool = False) -> list[Contact]:

@@ -1,0 +1,1 @@
+"""The directory of outside organisations (danh bạ cơ quan ngoài): senders and recipients."""

@@ -1,0 +1,114 @@
+"""The document's actions, as the page's buttons and the API's endpoints call them: the service function, the
+commit, then the work that must wait for the commit (e-mail to external recipients, the issued file's report)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from edoc.accounts.models import User
+from edoc.core.db import db
+from edoc.core.errors import NotFound
+from edoc.core.forms import parse_int, parse_optional_id
+from edoc.documents import copies, dispatch, sources
+from edoc.documents.drafting import add_comment
+from edoc.documents.issuing import issue
+from edoc.documents.models import OutgoingDocument
+from edoc.documents.recall import recall, start_replacement
+from edoc.documents.review import approve, return_draft, submit
+from edoc.signatures.service import record_issued
+
+log = logging.getLogger(__name__)
+
+
+def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
+                   at: datetime | None = None) -> OutgoingDocument:
+    """The clerk's one action, as pages and API call it: number and deliver (``issue``), fill the number and date
+    into the signed PDF and apply the organisation's signature (``sources.finalise_issued``) in the same
+    transaction, so a refusal at any step rolls the number back; commit; then hand external recipients (and those
+    of the document it replaces) to the dispatcher, outside the request's transaction. The issued file's signature
+    report is kept last: it changes nothing the issue depends on, checking it under the register's lock would hold
+    other clerks, and a failure there must neither keep the document from its recipients nor show the clerk an
+    error for a document that is issued."""
+    doc = issue(actor, doc, register_id=register_id, at=at)
+    sources.finalise_issued(actor, doc)
+    db.session.commit()
+    dispatch_external(doc)
+    _keep_issued_report(actor, doc)
+    return doc
+
+
+def _keep_issued_report(actor: User, doc: OutgoingDocument) -> None:
+    doc_id, reference = doc.id, doc.reference  # read now: after a rollback they would be loaded again
+    try:
+        record_issued(actor, doc)
+        db.session.commit()
+    except Exception:  # whatever failed, the issue is committed and stands: only its kept report is missing
+        db.session.rollback()
+        log.exception("signature report of issued document %s (%s) not kept", doc_id, reference)
+
+
+def dispatch_external(doc: OutgoingDocument) -> None:
+    """After the issue commits: external recipients are e-mailed in the background (``dispatch``), and those of
+    the document it replaces get the notice that it was replaced."""
+    dispatch.start(doc, dispatch.ISSUE)
+    if doc.replaces is not None:
+        dispatch.start(doc.replaces, dispatch.RECALL)
+
+
+def recall_document(actor: User, doc: OutgoingDocument, reason: str) -> OutgoingDocument:
+    """Recall, commit, then e-mail the recall notice to external recipients in the background."""
+    recall(actor, doc, reason)
+    db.session.commit()
+    dispatch.start(doc, dispatch.RECALL)
+    return doc
+
+
+ACTIONS = ("submit", "approve", "return", "comment", "issue", "recall", "replace", "dispatch", "copy")
+
+
+def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str, Any]
+            ) -> tuple[OutgoingDocument, str]:
+    """One change of state of ``doc``, committed, with what to tell the user; ``fields`` are the form's or
+    the JSON body's. Returns the document to show next (the new draft, for a replacement)."""
+    if action == "submit":
+        submit(actor, doc)
+        message = "Đã trình ký."
+    elif action == "approve":
+        approve(actor, doc)
+        message = "Đã duyệt văn bản."
+    elif action == "return":
+        return_draft(actor, doc, str(fields.get("reason") or ""))
+        message = "Đã trả lại dự thảo."
+    elif action == "comment":
+        add_comment(actor, doc, str(fields.get("text") or ""))
+        message = "Đã gửi góp ý."
+    elif action == "issue":
+        register_id = parse_optional_id(fields.get("register_id"), field="register_id")
+        doc = issue_document(actor, doc, register_id=register_id)
+        return doc, f"Đã ban hành văn bản số {doc.reference}."
+    elif action == "recall":
+        recall_document(actor, doc, str(fields.get("reason") or ""))
+        return doc, "Đã thu hồi văn bản và thông báo cho nơi nhận."
+    elif action == "replace":
+        doc = start_replacement(actor, doc)
+        message = "Đã tạo dự thảo thay thế. Hãy sửa nội dung rồi trình ký."
+    elif action == "copy":
+        copy = copies.make_copy(actor, doc, str(fields.get("form") or "SY"),
+                         signer_id=parse_optional_id(fields.get("signer_id"), field="signer_id"),
+                         copies=parse_int(fields.get("copies") or 1, field="copies", minimum=1, maximum=1000,
+                                          message="Số lượng bản phải từ 1 đến 1000."))
+        db.session.commit()
+        return copy, f"Đã cấp số bản sao {copy.reference}."
+    elif action == "dispatch":
+        count = dispatch.retry(actor, doc)
+        db.session.commit()
+        dispatch.start(doc, dispatch.ISSUE)
+        dispatch.start(doc, dispatch.RECALL)
+        return doc, f"Đang gửi lại {count} nơi nhận."
+    else:
+        raise NotFound("Không có thao tác này.")
+    db.session.commit()
+    return doc, message
