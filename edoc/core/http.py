@@ -73,6 +73,11 @@ def error_response(status: int, message: str, code: str, field: str | None = Non
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def _size(limit: int) -> str:
+    mib = limit / (1024 * 1024)
+    return f"{mib:g} MB" if mib >= 1 else f"{limit // 1024} KB"
+
+
 def register_error_handlers(app: Flask) -> None:
     from edoc.core.db import db
 
@@ -89,17 +94,25 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> tuple[Response | str, int]:
-        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        # the request's own limit where a view set one (JSON bodies: edoc.api.JSON_MAX_BYTES), else the app's
+        limit = request.max_content_length or 0
         return error_response(
-            413, f"Tệp gửi lên vượt quá dung lượng cho phép ({limit // (1024 * 1024)} MB).", "too_large"
+            413, f"Tệp hoặc dữ liệu gửi lên vượt quá dung lượng cho phép ({_size(limit)}).", "too_large"
         )
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    def _http(exc: HTTPException) -> Response | HTTPException:
         status = exc.code or 500
         if status < 400:
             return exc
-        return error_response(status, MESSAGES.get(status, exc.description or ""), exc.name.lower().replace(" ", "_"))
+        response = make_response(*error_response(status, MESSAGES.get(status, exc.description or ""),
+                                                 exc.name.lower().replace(" ", "_")))
+        # Werkzeug's own answer carries headers the status needs (Allow on a 405, as RFC 9110 requires;
+        # WWW-Authenticate, Retry-After); the page made here in its place keeps them
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(DBAPIError)
     def _database(exc: DBAPIError) -> tuple[Response | str, int] | Response:

@@ -11,6 +11,7 @@ from edoc.accounts.policy import require_admin_of
 from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.forms import parse_int, parse_year
 from edoc.organisations.service import set_numbering_options
 from edoc.registers import export
 from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
@@ -33,18 +34,14 @@ def _year() -> int:
     raw = request.args.get("year", "")
     if not raw:
         return vietnam_today().year  # the register's year as numbering counts it, not the server's
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ValidationFailed("Năm không hợp lệ.", field="year")
-    return int(raw)
+    return parse_year(raw)  # ASCII digits only: str.isdigit() takes "²", which int() then refuses (a 500)
 
 
 def _month() -> int | None:
     raw = request.args.get("month", "")
     if not raw:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 12:
-        raise ValidationFailed("Tháng không hợp lệ.", field="month")
-    return int(raw)
+    return parse_int(raw, field="month", minimum=1, maximum=12, message="Tháng không hợp lệ (1-12).")
 
 
 @bp.route("/")

@@ -169,7 +169,7 @@ def _number(value: str | int | None) -> str | None:
     text = nfc(value).replace(" ", "")
     if not text:
         return None
-    return number_str(int(text)) if text.isdigit() else text
+    return number_str(int(text)) if text.isascii() and text.isdigit() else text  # "²".isdigit() is True
 
 
 def _bare(line: str) -> str:
