@@ -14,6 +14,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import edoc.search.models as search_models
 import storage
 from edoc.config import Settings, templates_folder
 from edoc.core.clock import VIETNAM, vietnam_time
@@ -68,7 +69,9 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms)
-    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    # the search index's database-specific parts (FTS5 table, tsvector column) are the migration's, not the models'
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True,
+                     include_object=search_models.schema_filter, include_name=search_models.include_name)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
@@ -213,6 +216,7 @@ def _register_models() -> None:
     import edoc.notifications.models
     import edoc.organisations.models
     import edoc.registers.models
+    import edoc.search.models
     import edoc.signatures.models  # noqa: F401
 
 
@@ -223,23 +227,30 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.calendar.views import bp as calendar_bp
     from edoc.contacts.views import bp as contacts_bp
     from edoc.documents.files import register_rules
+    from edoc.documents.indexing import register_indexer
     from edoc.documents.views import bp as documents_bp
     from edoc.files.views import bp as files_bp
     from edoc.home.views import bp as home_bp
     from edoc.notifications.views import bp as notifications_bp
     from edoc.registers.views import bp as registers_bp
+    from edoc.search import index as search_index
+    from edoc.search.cli import search_group
+    from edoc.search.views import bp as search_bp
     from edoc.signatures.views import bp as signatures_bp
 
     register_rules()
+    search_index.install()
+    register_indexer()
     from edoc.accounts.policy import register_file_rules
 
     register_file_rules()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
-               signatures_bp, calendar_bp):
+               signatures_bp, calendar_bp, search_bp):
         app.register_blueprint(bp)
     import edoc.contacts.api
     import edoc.documents.api
     import edoc.registers.api
+    import edoc.search.api
     import edoc.signatures.api  # noqa: F401
 
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
@@ -248,6 +259,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.cli import register_commands
 
     register_commands(app)
+    app.cli.add_command(search_group)
 
 
 def _register_template_helpers(app: Flask) -> None:

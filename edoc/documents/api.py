@@ -18,6 +18,7 @@ from edoc.documents.models import Status
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.types import DOCUMENT_TYPES
+from edoc.search import service as search_service
 
 
 def _payload() -> dict[str, Any]:
@@ -162,7 +163,9 @@ def api_recipients(doc_id: int) -> Response:
 def api_list_documents() -> Response:
     user = api_user()
     box = request.args.get("box", "inbox")
-    documents = boxes.list_documents(user, box)
+    query = request.args.get("q", "")
+    among = search_service.matching_ids(user, query, "outgoing") if query.strip() else None
+    documents = boxes.list_documents(user, box, among=among)
     unread = boxes.unread_ids(user)
     replacements = recall.replacements_of(d.id for d in documents if d.status == Status.REPLACED.value)
     return jsonify({"box": box, "documents": [
@@ -275,7 +278,9 @@ add_paths({
         }}}}})},
     "/documents": {**_create, "get": {"summary": "Danh sách văn bản theo hộp", "parameters": [
         {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(boxes.BOXES)},
-         "description": "inbox (mặc định): văn bản nhận; mine; to_sign; to_issue; issued"}],
+         "description": "inbox (mặc định): văn bản nhận; mine; to_sign; to_issue; issued"},
+        {"name": "q", "in": "query", "schema": {"type": "string"},
+         "description": "Tìm trong hộp (như /search: không cần dấu, số như 445/KH), kết quả tốt nhất trước"}],
         "responses": {"200": {"description": "OK"}, **errors(400, 401)}}},
     "/document-types": {"get": {"summary": "Loại văn bản (Phụ lục III) và chữ viết tắt",
                                 "responses": {"200": {"description": "OK"}, **errors(401)}}},

@@ -40,9 +40,16 @@ def _in_box(user: User, box: str) -> list[ColumnElement[bool]]:
     return [OutgoingDocument.organisation_id == user.organisation_id, *where]
 
 
-def list_documents(user: User, box: str, *, limit: int = 300) -> list[OutgoingDocument]:
-    """A box of the documents page (and of GET /documents): the query narrows, the policy has the last word."""
-    rows = db.session.execute(select(OutgoingDocument).where(*_in_box(user, box))
+def list_documents(user: User, box: str, *, limit: int = 300, among: list[int] | None = None
+                   ) -> list[OutgoingDocument]:
+    """A box of the documents page (and of GET /documents): the query narrows, the policy has the last word.
+    ``among``: only these ids, in this order (the search box's matches, best first)."""
+    where = _in_box(user, box)
+    if among is not None:
+        rows = db.session.execute(select(OutgoingDocument).where(*where, OutgoingDocument.id.in_(among))).scalars()
+        order = {doc_id: i for i, doc_id in enumerate(among)}
+        return sorted((d for d in rows if policy.can_view(user, d)), key=lambda d: order[d.id])[:limit]
+    rows = db.session.execute(select(OutgoingDocument).where(*where)
                               .order_by(OutgoingDocument.updated_at.desc(), OutgoingDocument.id.desc())
                               .limit(limit)).scalars()
     return [d for d in rows if policy.can_view(user, d)]

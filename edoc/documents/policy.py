@@ -67,6 +67,22 @@ def viewable_among(user: User, docs: Iterable[OutgoingDocument]) -> set[int]:
     return {d.id for d in docs if can_view(user, d, received=received)}
 
 
+def reader_keys(doc: OutgoingDocument) -> set[str]:
+    """``can_view`` as the keys search checks in SQL (``edoc.search``: ``u:<user id>``, ``r:<role>``, within the
+    document's organisation): the same rules, written for a whole index instead of one user. A secret document
+    gets no role key, only its people. ``tests/search`` checks the two agree for every user and document."""
+    status = doc.status_enum
+    keys = {f"u:{doc.drafter_id}", *(f"u:{r.user_id}" for r in doc.readers)}
+    if doc.signer_id is not None and status in _AFTER_SUBMIT:
+        keys.add(f"u:{doc.signer_id}")
+    if not doc.is_secret and status in {Status.APPROVED, *PUBLISHED}:
+        keys.add(f"r:{Role.CLERK.value}")
+    if status in PUBLISHED:
+        keys.update(f"u:{u}" for u in db.session.execute(
+            select(Delivery.user_id).where(Delivery.document_id == doc.id)).scalars())
+    return keys
+
+
 def can_edit(user: User, doc: OutgoingDocument) -> bool:
     return doc.drafter_id == user.id and doc.status_enum in {Status.DRAFT, Status.RETURNED}
 

@@ -18,6 +18,7 @@ from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
 from edoc.registers.types import get_type
+from edoc.search import service as search_service
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -31,9 +32,16 @@ def index() -> str:
     tab = request.args.get("tab", "inbox" if not me().has_role(Role.SPECIALIST) else "mine")
     if tab not in boxes.BOXES:
         tab = "mine"
-    return render_template("documents/index.html", tab=tab, tabs=boxes.BOXES,
-                           documents=boxes.list_documents(me(), tab), unread=boxes.unread_ids(me()),
-                           get_type=get_type)
+    query = request.args.get("q", "")
+    try:
+        # the search box: the index's matches (best first) within the box
+        among = search_service.matching_ids(me(), query, "outgoing") if query.strip() else None
+    except DomainError as exc:
+        flash(exc.message, "danger")
+        query, among = "", None
+    return render_template("documents/index.html", tab=tab, tabs=boxes.BOXES, q=query,
+                           documents=boxes.list_documents(me(), tab, among=among),
+                           unread=boxes.unread_ids(me()), get_type=get_type)
 
 
 def _form(doc: OutgoingDocument | None = None) -> DraftForm:

@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+from tests.documents.conftest import api_token, draft_data, make_document, minimal_docx  # noqa: F401
