@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import edoc.search.models as search_models
 import storage
+from edoc import jobs
 from edoc.config import Settings, templates_folder
 from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import configure_engine_events, db
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     babel.init_app(app, locale_selector=_select_locale)
     _init_login(app)
     app.extensions["edoc_store"] = build_store(settings)
+    jobs.init_app(app, settings)
 
     from edoc.realtime.server import create_socketio
 
@@ -131,6 +133,7 @@ def check_dependencies(app: Flask, *, check_schema: bool = True) -> None:
         app.extensions["edoc_store"].check()
     except storage.StorageUnavailable as exc:
         raise ConfigError(str(exc)) from None
+    jobs.queue_of(app).check()
     if settings.redis_url:
         import redis
 
@@ -213,6 +216,7 @@ def _register_models() -> None:
     import edoc.calendar.models
     import edoc.contacts.models
     import edoc.files.models
+    import edoc.jobs.models
     import edoc.notifications.models
     import edoc.organisations.models
     import edoc.registers.models

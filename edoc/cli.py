@@ -6,6 +6,7 @@ migrations (Flask-Migrate); ``edoc demo`` loads the demo organisation; ``edoc au
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -13,6 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo, routes_command, shell_command
 
+from edoc import jobs
 from edoc.core.errors import ConfigError
 
 _CHECK_SCHEMA = "edoc_check_schema"
@@ -55,6 +57,7 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(run_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(audit_group)
     app.cli.add_command(storage_group)
@@ -69,11 +72,33 @@ def run_command(host: str, port: int, debug: bool) -> None:
     """Serve the web app and its realtime channel in one process."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     server = app.extensions["socketio"]
+    # The embedded default is one process: it also runs the background jobs (e-mail, batch signing, sweeps),
+    # with a few threads, whatever the queue's storage. Production web processes (scripts/serve) do not.
+    queue = jobs.queue_of(app)
+    queue.start_consumer()
     click.echo(f"edoc đang chạy tại http://{host}:{port}  (Ctrl+C để dừng)")
     # Flask ignores app.run() inside its own CLI unless told this is deliberate: here it is the whole point.
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    server.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
-               log_output=debug)
+    try:
+        server.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
+                   log_output=debug)
+    finally:
+        queue.stop_consumer(timeout=10)
+
+
+@click.command("worker")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Jobs run at once in this process (default EDOC_QUEUE_THREADS). Signing is CPU work: for "
+                   "several cores run several workers.")
+def worker_command(threads: int | None) -> None:
+    """Run background jobs from the queue until stopped; several workers, on several machines, share them."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    queue = jobs.queue_of(app)
+    settings = app.config["EDOC"]
+    logging.getLogger("huey").setLevel(logging.INFO)
+    click.echo(f"edoc worker: {threads or settings.queue_threads} luồng, hàng đợi {settings.queue_name!r} "
+               f"({settings.queue_setting})")
+    queue.run_worker(threads)
 
 
 DEMO_DISPATCH_WAIT = 120
@@ -106,11 +131,13 @@ def demo_command(password: str | None, documents: bool) -> None:
         click.echo("Văn bản mẫu:")
         for line in made:
             click.echo(f"  {line}")
-    # The issued plan's e-mail is sent in a daemon thread, which would die with this process and leave its
-    # recipient "sending": the command ends once it is sent (or failed), within the SMTP timeouts. The
-    # transaction the printing opened ends first: on SQLite it holds the lock the thread records its outcome under.
+    # The issued plan's e-mail is a queued job: run here before the command ends (within the SMTP timeouts), so
+    # `edoc demo` leaves nothing waiting for a worker. The transaction the printing opened ends first: on SQLite
+    # it holds the lock the job records its outcome under.
     db.session.close()
-    dispatch.wait(current_app._get_current_object(), timeout=DEMO_DISPATCH_WAIT)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    dispatch.wait(app, timeout=DEMO_DISPATCH_WAIT)
+    jobs.drain(app, timeout=DEMO_DISPATCH_WAIT)
 
 
 @click.group("audit", cls=AppGroup)

@@ -112,6 +112,18 @@ class Settings:
     ``soft`` (use what can be fetched; a responder that does not answer is no refusal) or ``hard``."""
     pkcs11_module: str | None = None
     """Path of a PKCS#11 library (an HSM, or SoftHSM2) whose keys users may sign with."""
+    queue_url: str = ""
+    """Where background jobs queue (``edoc.jobs``): ``sqlite:///<instance>/queue.sqlite3`` by default (the
+    embedded one-process default), ``redis://...`` in production; ``EDOC_REDIS_URL`` when only that is set."""
+    queue_setting: str = "EDOC_QUEUE_URL"
+    """The setting ``queue_url`` came from, named in start-up errors."""
+    queue_name: str = "edoc"
+    """Name of the queue within its storage (Redis keys, rows of the SQLite file): one per deployment."""
+    queue_threads: int = 2
+    """Consumer threads: in the web process of ``edoc run``, and per ``edoc worker`` unless told."""
+    job_lease_seconds: int = 60
+    """A running job's claim lasts this long unless its worker renews it; a job neither started nor finished
+    that long after it was queued is queued again."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -172,7 +184,11 @@ class Settings:
             tsa_password=env.get("EDOC_TSA_PASSWORD") or None,
             signing_revocation=(env.get("EDOC_SIGNING_REVOCATION") or "soft").strip().lower(),
             pkcs11_module=(env.get("EDOC_PKCS11_MODULE") or "").strip() or None,
+            queue_name=(env.get("EDOC_QUEUE_NAME") or "edoc").strip() or "edoc",
+            queue_threads=_int(env, "EDOC_QUEUE_THREADS", 2),
+            job_lease_seconds=_int(env, "EDOC_JOB_LEASE_SECONDS", 60, minimum=2),
         )
+        settings.queue_url, settings.queue_setting = _queue_url(env, instance)
         if backend == "s3":
             for name, value in (
                 ("EDOC_S3_ENDPOINT", settings.s3_endpoint),
@@ -241,6 +257,24 @@ class Settings:
         except OSError as exc:
             raise ConfigError(f"EDOC_INSTANCE_PATH {self.instance_path} cannot be created: "
                               f"{exc.strerror or exc}") from None
+
+
+def _queue_url(env: Mapping[str, str], instance: Path) -> tuple[str, str]:
+    """(URL, the setting it came from). A dedicated EDOC_QUEUE_URL wins; else the deployment's Redis
+    (EDOC_REDIS_URL), which every process of a production deployment already shares; else a SQLite file in the
+    instance folder, which the one process of the embedded default consumes itself."""
+    raw = (env.get("EDOC_QUEUE_URL") or "").strip()
+    if raw:
+        if raw.startswith(("redis://", "rediss://", "unix://")):
+            return raw, "EDOC_QUEUE_URL"
+        if raw.startswith("sqlite:///") and len(raw) > len("sqlite:///"):
+            return raw, "EDOC_QUEUE_URL"
+        raise ConfigError(f"EDOC_QUEUE_URL={_without_password(raw)!r}: use redis://host:6379/0 or "
+                          f"sqlite:///path/queue.sqlite3")
+    redis_url = (env.get("EDOC_REDIS_URL") or "").strip()
+    if redis_url:
+        return redis_url, "EDOC_QUEUE_URL (from EDOC_REDIS_URL)"
+    return f"sqlite:///{instance / 'queue.sqlite3'}", "EDOC_QUEUE_URL"
 
 
 def templates_folder() -> Path:

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+from edoc import jobs
 from edoc.app import create_app
 from edoc.config import Settings
 from tests.support.components import postgres_url
@@ -118,6 +119,9 @@ def settings_env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 def app(settings_env: dict[str, str], backend: str) -> Iterator[Flask]:
     application = create_app(Settings.from_env(settings_env))
     application.config.update(TESTING=True)
+    # Jobs run as the transaction asking for them commits (Huey's immediate mode), so tests read their effects
+    # at once; tests/jobs/ runs real consumers (threads, `edoc worker` processes) on SQLite and Redis.
+    jobs.queue_of(application).run_immediately()
     if backend == "postgres":
         _truncate_all(application)
     yield application

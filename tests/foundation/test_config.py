@@ -52,6 +52,9 @@ def test_plain_postgresql_url_uses_psycopg3(tmp_path):
         ({"EDOC_S3_SECURE": "maybe"}, "EDOC_S3_SECURE"),
         ({"EDOC_MAX_UPLOAD_MB": "lots"}, "EDOC_MAX_UPLOAD_MB"),
         ({"EDOC_REDIS_URL": "http://redis"}, "EDOC_REDIS_URL"),
+        ({"EDOC_QUEUE_URL": "amqp://rabbit"}, "EDOC_QUEUE_URL='amqp://rabbit': use redis://"),
+        ({"EDOC_QUEUE_THREADS": "0"}, "EDOC_QUEUE_THREADS"),
+        ({"EDOC_JOB_LEASE_SECONDS": "1"}, "EDOC_JOB_LEASE_SECONDS"),
         ({"EDOC_ASYNC_MODE": "eventlet"}, "EDOC_ASYNC_MODE"),
         ({"EDOC_S3_PUBLIC_URL": "https://files.example.vn"}, "EDOC_S3_PUBLIC_URL is set but EDOC_STORAGE is not s3"),
         ({"EDOC_STORAGE": "s3", "EDOC_S3_ENDPOINT": "minio:9000", "EDOC_S3_ACCESS_KEY": "a", "EDOC_S3_SECRET_KEY": "b",
@@ -100,6 +103,23 @@ def test_unreachable_redis_is_named(tmp_path, sqlite_template):
         create_app(settings)
 
 
+def test_the_queue_defaults_to_a_file_in_the_instance_folder_or_the_deployments_redis(tmp_path):
+    embedded = Settings.from_env(_env(tmp_path))
+    assert embedded.queue_url == f"sqlite:///{embedded.instance_path / 'queue.sqlite3'}"
+    shared = Settings.from_env(_env(tmp_path, EDOC_REDIS_URL="redis://redis:6379/0"))
+    assert (shared.queue_url, shared.queue_setting) == ("redis://redis:6379/0", "EDOC_QUEUE_URL (from EDOC_REDIS_URL)")
+    own = Settings.from_env(_env(tmp_path, EDOC_REDIS_URL="redis://redis:6379/0", EDOC_QUEUE_URL="redis://q:6379/1"))
+    assert (own.queue_url, own.queue_setting) == ("redis://q:6379/1", "EDOC_QUEUE_URL")
+
+
+def test_unreachable_job_queue_is_named(tmp_path, sqlite_template):
+    port = free_port()
+    settings = Settings.from_env(_env(tmp_path, EDOC_DATABASE_URL=_migrated(tmp_path, sqlite_template),
+                                      EDOC_QUEUE_URL=f"redis://127.0.0.1:{port}/0"))
+    with pytest.raises(ConfigError, match=f"EDOC_QUEUE_URL: cannot reach the job queue at redis://127.0.0.1:{port}/0"):
+        create_app(settings)
+
+
 def test_command_line_reports_a_bad_setting_without_a_traceback(tmp_path):
     port = free_port()
     env = {**os.environ, **_env(tmp_path, EDOC_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{port}/x")}
@@ -138,17 +158,26 @@ def _one_line_naming(result: subprocess.CompletedProcess[str], expected: str) ->
           "EDOC_S3_SECRET_KEY": "b"}, "EDOC_S3_ENDPOINT 'host:notaport' is not host:port"),
         ({"EDOC_INSTANCE_PATH": "{file}/instance"}, "EDOC_INSTANCE_PATH {file}/instance cannot be created: "),
         ({"EDOC_STORAGE_DIR": "{file}/files"}, "EDOC_STORAGE_DIR {file}/files is not writable: "),
+        ({"EDOC_QUEUE_URL": "sqlite:///{file}/queue.sqlite3"},
+         "EDOC_QUEUE_URL: cannot open the job queue's SQLite file {file}/queue.sqlite3: the folder {file} does not "
+         "exist"),
+        ({"EDOC_QUEUE_URL": "redis://127.0.0.1:{port}/0"},
+         "EDOC_QUEUE_URL: cannot reach the job queue at redis://127.0.0.1:{port}/0: "),
+        ({"EDOC_REDIS_URL": "redis://127.0.0.1:{port}/0"},
+         "EDOC_QUEUE_URL (from EDOC_REDIS_URL): cannot reach the job queue at redis://127.0.0.1:{port}/0: "),
     ],
     ids=["port-not-a-number", "unknown-driver", "s3-endpoint-not-host-port", "instance-uncreatable",
-         "storage-dir-uncreatable"],
+         "storage-dir-uncreatable", "queue-file-folder-missing", "queue-redis-unreachable",
+         "queue-from-redis-url-unreachable"],
 )
 def test_command_line_names_a_setting_that_cannot_be_used(tmp_path, sqlite_template, extra, expected):
     a_file = tmp_path / "a-file"  # a folder cannot be made inside a file, even by root
     a_file.write_text("")
+    port = free_port()  # nobody listens there
     env = {"EDOC_DATABASE_URL": _migrated(tmp_path, sqlite_template),
-           **_env(tmp_path, **{k: v.format(file=a_file) for k, v in extra.items()})}
+           **_env(tmp_path, **{k: v.format(file=a_file, port=port) for k, v in extra.items()})}
     result = _edoc(env, "demo")
-    _one_line_naming(result, expected.format(file=a_file))
+    _one_line_naming(result, expected.format(file=a_file, port=port))
     assert "hunter2" not in result.stderr
 
 
