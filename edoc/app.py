@@ -281,5 +281,15 @@ def _register_template_helpers(app: Flask) -> None:
         return {"Role": Role, "ROLE_LABELS": ROLE_LABELS, "unread_notifications": unread}
 
     @app.template_filter("datetimeformat")
-    def _datetimeformat(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    def _datetimeformat(value: datetime | str | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+        """dd/mm/yyyy HH:MM on the Vietnam clock, from a datetime or an ISO 8601 string (kept reports)."""
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return value
         return "" if value is None else vietnam_time(value).strftime(fmt)
+
+    from edoc.signatures.labels import in_vietnamese
+
+    app.add_template_filter(in_vietnamese, "vi")

@@ -31,7 +31,7 @@ def make_copy(actor: User, source: OutgoingDocument, form: str, *, signer_id: in
     every copy form, Appendix I, Part II, II.1.c: ``05/SY-LĐLĐ``), with the copy block rendered as its PDF and
     delivered to its internal recipients. A sao lục is made from a bản sao y; the others from an original."""
     source = locked(source)
-    policy.require(policy.can_copy(actor, source), "Chỉ văn thư cấp số bản sao của văn bản đã ban hành.")
+    policy.require_action("copy", actor, source)  # a recalled or replaced document is no longer in force: 409
     doc_type = get_type(form)
     if doc_type is None or doc_type.kind is not TypeKind.COPY:
         raise ValidationFailed("Hình thức sao phải là SY (sao y), TrS (trích sao) hoặc SL (sao lục).", field="form")

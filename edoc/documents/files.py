@@ -1,4 +1,6 @@
-"""Reader rule for files that belong to documents: whoever may view the document may read its files."""
+"""Reader rule for files that belong to documents: whoever may view the document may read what was issued (its
+issued file, its attachments); its drafts' files (each version's PDF and source) only those who worked on it
+(``policy.can_see_drafts``): a recipient reads the issued version, not a draft."""
 
 from __future__ import annotations
 
@@ -12,18 +14,25 @@ from edoc.files.models import StoredFile
 from edoc.files.policy import register_reader_rule
 
 
-def _documents_of(file: StoredFile) -> list[OutgoingDocument]:
-    ids = set(db.session.execute(select(DocumentVersion.document_id).where(
+def _documents_of(file: StoredFile) -> tuple[list[OutgoingDocument], list[OutgoingDocument]]:
+    """(documents whose draft versions hold ``file``, documents that issued or attach it)."""
+    drafts = set(db.session.execute(select(DocumentVersion.document_id).where(
         or_(DocumentVersion.pdf_file_id == file.id, DocumentVersion.source_file_id == file.id))).scalars())
-    ids |= set(db.session.execute(select(OutgoingDocument.id).where(
+    issued = set(db.session.execute(select(OutgoingDocument.id).where(
         OutgoingDocument.issued_file_id == file.id)).scalars())
-    ids |= set(db.session.execute(select(Attachment.document_id).where(
+    issued |= set(db.session.execute(select(Attachment.document_id).where(
         or_(Attachment.file_id == file.id, Attachment.issued_file_id == file.id))).scalars())
-    return [d for d in (db.session.get(OutgoingDocument, i) for i in ids) if d is not None]
+
+    def load(ids: set[int]) -> list[OutgoingDocument]:
+        return [d for d in (db.session.get(OutgoingDocument, i) for i in sorted(ids)) if d is not None]
+
+    return load(drafts), load(issued)
 
 
 def can_read_document_file(user: User, file: StoredFile) -> bool:
-    return any(policy.can_view(user, doc) for doc in _documents_of(file))
+    drafts, issued = _documents_of(file)
+    return (any(policy.can_view(user, doc) for doc in issued)
+            or any(policy.can_see_drafts(user, doc) for doc in drafts))
 
 
 def register_rules() -> None:

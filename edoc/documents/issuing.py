@@ -52,7 +52,7 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
         raise Conflict(f"Văn bản đã được ban hành với số {doc.reference}, ngày {doc.issued_on:%d/%m/%Y}.")
     if not user_is_clerk(actor):
         raise NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
-    policy.require(policy.can_issue(actor, doc), "Văn bản chưa được người có thẩm quyền duyệt.")
+    policy.require_action("issue", actor, doc)
     replaced = lock_replaced(doc)
     register = _issue_register(doc, register_id)
     moment = at or utcnow()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
 from edoc.core.db import chunked, db
-from edoc.core.errors import NotAllowed, NotFound
+from edoc.core.errors import Conflict, DomainError, NotAllowed, NotFound
 from edoc.documents.models import Delivery, OutgoingDocument, Status
 
 PUBLISHED = frozenset({Status.ISSUED, Status.RECALLED, Status.REPLACED})
@@ -81,6 +81,48 @@ def reader_keys(doc: OutgoingDocument) -> set[str]:
         keys.update(f"u:{u}" for u in db.session.execute(
             select(Delivery.user_id).where(Delivery.document_id == doc.id)).scalars())
     return keys
+
+
+DRAFTING_ROLES = (Role.SPECIALIST, Role.SECRETARY, Role.CLERK, Role.LEADER)
+"""Who drafts outgoing documents; a delegate (đại biểu) or an admin alone does not."""
+CANNOT_DRAFT = ("Bạn không có vai trò soạn thảo văn bản (chuyên viên, thư ký, văn thư, lãnh đạo); nếu công việc cần, "
+                "hãy đề nghị quản trị viên bổ sung vai trò.")
+
+
+def can_draft(user: User) -> bool:
+    return user.is_authenticated and any(user.has_role(r) for r in DRAFTING_ROLES)
+
+
+def can_see_contacts(user: User) -> bool:
+    """The directory of external recipients: for those who choose recipients (drafters) and keep it (clerks)."""
+    return can_draft(user)
+
+
+def boxes_for(user: User) -> list[str]:
+    """The documents page's boxes (``service.BOXES``) that mean something for ``user``'s roles: drafts for those
+    who draft, approval for leaders, issuing for clerks, what was issued for those who keep or oversee it, and
+    what they received for everyone."""
+    boxes = []
+    if can_draft(user):
+        boxes.append("mine")
+    if user.has_role(Role.LEADER):
+        boxes.append("to_sign")
+    if user.has_role(Role.CLERK):
+        boxes.append("to_issue")
+    boxes.append("inbox")
+    if user.has_role(Role.CLERK) or user.has_role(Role.LEADER):
+        boxes.append("issued")
+    return boxes
+
+
+def can_see_drafts(user: User, doc: OutgoingDocument) -> bool:
+    """The draft's versions, their files and review comments: for those who worked on it (drafter, named readers,
+    signer, the clerk who issues it), not for someone who only received it: a recipient reads what was issued."""
+    if not can_view(user, doc):
+        return False
+    if doc.drafter_id == user.id or doc.signer_id == user.id or is_named_reader(user, doc):
+        return True
+    return not doc.is_secret and user.has_role(Role.CLERK)
 
 
 def can_edit(user: User, doc: OutgoingDocument) -> bool:
@@ -158,3 +200,65 @@ def viewable(user: User, doc_id: int) -> OutgoingDocument:
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise NotAllowed(message)
+
+
+STALE = " Trang bạn đang xem đã cũ: tải lại trang để thấy trạng thái hiện tại."
+"""Said after every refusal that a page opened before someone else acted would meet."""
+
+_DONE_ELSEWHERE = {
+    Status.SUBMITTED: "Dự thảo đã được trình ký ở một phiên khác.",
+    Status.APPROVED: "Văn bản đã được duyệt ở một phiên khác.",
+    Status.RETURNED: "Dự thảo đã được trả lại ở một phiên khác.",
+    Status.ISSUED: "Văn bản đã được ban hành ở một phiên khác.",
+    Status.RECALLED: "Văn bản đã được thu hồi ở một phiên khác.",
+    Status.REPLACED: "Văn bản đã bị thay thế bởi một văn bản khác.",
+}
+
+
+def refusal(action: str, user: User, doc: OutgoingDocument) -> DomainError:
+    """Why ``user`` may not ``action`` (submit, approve, return, issue, recall, copy) ``doc`` now, in the words they
+    need. Someone whose role allows the action but whose page is older than the document (another tab, another
+    person, a double click) is told what happened meanwhile, as a conflict (409), not that they lack the right:
+    a signer whose draft was approved in another tab reads "đã được duyệt ở một phiên khác", not "only the
+    signer may approve"."""
+    status = doc.status_enum
+    elsewhere = _DONE_ELSEWHERE.get(status, "")
+    if action == "submit":
+        if doc.drafter_id == user.id and status not in {Status.DRAFT, Status.RETURNED}:
+            return Conflict(elsewhere + STALE)
+        return NotAllowed("Chỉ người soạn thảo được trình ký dự thảo của mình.")
+    if action in {"approve", "return"}:
+        if doc.signer_id == user.id and status is not Status.SUBMITTED:
+            if status in {Status.DRAFT}:
+                return Conflict("Dự thảo chưa được trình ký (người soạn đang sửa)." + STALE)
+            return Conflict(elsewhere + STALE)
+        verb = "duyệt" if action == "approve" else "trả lại"
+        return NotAllowed(f"Chỉ người ký được {verb} văn bản đang chờ mình.")
+    if action == "issue":
+        if not user.has_role(Role.CLERK):
+            return NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
+        if status in PUBLISHED:
+            return Conflict(elsewhere + STALE)
+        return Conflict("Văn bản chưa được người có thẩm quyền duyệt (đang ở trạng thái “"
+                        f"{doc.status_label}”)." + STALE)
+    if action == "recall":
+        if (user.has_role(Role.CLERK) or doc.signer_id == user.id) and status in {Status.RECALLED,
+                                                                                  Status.REPLACED}:
+            return Conflict(elsewhere + STALE)
+        return NotAllowed("Chỉ văn thư hoặc người ký được thu hồi văn bản đã ban hành.")
+    if action == "copy":
+        if user.has_role(Role.CLERK) and status in {Status.RECALLED, Status.REPLACED}:
+            return Conflict(f"Văn bản {doc.reference} đã bị thu hồi hoặc thay thế nên không còn hiệu lực: không cấp "
+                            "bản sao của nó." + (" Hãy sao văn bản thay thế." if status is Status.REPLACED else ""))
+        return NotAllowed("Chỉ văn thư cấp số bản sao của văn bản đã ban hành.")
+    return NotAllowed("Bạn không được thực hiện thao tác này với văn bản.")
+
+
+_ALLOWED = {"submit": can_submit, "approve": can_decide, "return": can_decide, "issue": can_issue,
+            "recall": can_recall, "copy": can_copy}
+
+
+def require_action(action: str, user: User, doc: OutgoingDocument) -> None:
+    """Refuse ``action`` unless ``user`` may do it to ``doc`` now, with ``refusal``'s reason."""
+    if not _ALLOWED[action](user, doc):
+        raise refusal(action, user, doc)

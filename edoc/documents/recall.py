@@ -21,13 +21,11 @@ from edoc.notifications.service import notify
 def recall(actor: User, doc: OutgoingDocument, reason: str) -> None:
     """Recall in the caller's transaction: every internal recipient, the signer and the drafter are notified,
     external recipients are queued for a recall notice (sent by ``dispatch`` after the commit)."""
-    policy.require(policy.can_recall(actor, doc), "Chỉ văn thư hoặc người ký được thu hồi văn bản đã ban hành.")
+    doc = locked(doc)  # of two recalls at once, the second is told the first recalled it (policy.refusal)
+    policy.require_action("recall", actor, doc)
     reason = clean(reason)
     if not reason:
         raise ValidationFailed("Ghi rõ lý do thu hồi.", field="reason")
-    doc = locked(doc)
-    if doc.status_enum is not Status.ISSUED:
-        raise Conflict("Văn bản không ở trạng thái đã ban hành.")
     doc.status = Status.RECALLED.value
     doc.recall_reason = reason
     record("document.recall", doc, actor=actor, changes={"reason": reason})

@@ -6,17 +6,29 @@ from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
-from edoc.core.db import db
+from edoc.core.db import db, locked
 from edoc.core.errors import ValidationFailed
 from edoc.core.text import clean
 from edoc.documents import policy
 from edoc.documents.drafting import require_issuing_clerk
-from edoc.documents.models import OutgoingDocument, Status
+from edoc.documents.models import OutgoingDocument, RecipientPurpose, Status
 from edoc.notifications.service import notify
+from edoc.registers.types import TypeKind, get_type
+
+NO_RECIPIENT = ("Công văn chưa có nơi nhận (Kính gửi): sửa dự thảo, chọn nơi nhận để thực hiện hoặc ghi dòng "
+                "Kính gửi, rồi trình ký.")
 
 
 def submit(actor: User, doc: OutgoingDocument) -> None:
-    policy.require(policy.can_submit(actor, doc), "Chỉ người soạn thảo được trình ký dự thảo của mình.")
+    """Trình ký. Rows are locked first (``locked``): of two tabs submitting at once, the second is told the first
+    did it (``policy.refusal``), not that only the drafter may submit."""
+    doc = locked(doc)
+    policy.require_action("submit", actor, doc)
+    doc_type = get_type(doc.type_code)
+    if doc_type is not None and doc_type.kind is TypeKind.CONG_VAN and not doc.kinh_gui.strip() and not any(
+            r.purpose == RecipientPurpose.ACT for r in doc.recipients):
+        # a công văn is a letter to someone: without a Kính gửi it cannot be signed, numbered or sent
+        raise ValidationFailed(NO_RECIPIENT, field="recipients_act")
     if doc.is_secret:
         # checked again: the clerk named while drafting may have left or changed role since
         require_issuing_clerk(doc.organisation_id, [doc.drafter_id, doc.signer_id, *(r.user_id for r in doc.readers)])
@@ -28,7 +40,8 @@ def submit(actor: User, doc: OutgoingDocument) -> None:
 
 
 def approve(actor: User, doc: OutgoingDocument) -> None:
-    policy.require(policy.can_decide(actor, doc), "Chỉ người ký được duyệt văn bản đang chờ mình.")
+    doc = locked(doc)
+    policy.require_action("approve", actor, doc)
     doc.status = Status.APPROVED.value
     record("document.approve", doc, actor=actor)
     notify(doc.drafter_id, "document", f"Đã duyệt: {doc.summary[:100]}", f"/documents/{doc.id}")
@@ -37,7 +50,8 @@ def approve(actor: User, doc: OutgoingDocument) -> None:
 
 
 def return_draft(actor: User, doc: OutgoingDocument, reason: str) -> None:
-    policy.require(policy.can_decide(actor, doc), "Chỉ người ký được trả lại văn bản đang chờ mình.")
+    doc = locked(doc)
+    policy.require_action("return", actor, doc)
     reason = clean(reason)
     if not reason:
         raise ValidationFailed("Ghi rõ lý do trả lại.", field="reason")

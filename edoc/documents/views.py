@@ -15,6 +15,7 @@ from edoc.documents import actions, boxes, issuing, policy, presentation, recall
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
+from edoc.notifications.service import mark_link_read
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
 from edoc.registers.types import get_type
@@ -29,9 +30,10 @@ def me() -> User:
 @bp.route("/")
 @login_required
 def index() -> str:
-    tab = request.args.get("tab", "inbox" if not me().has_role(Role.SPECIALIST) else "mine")
-    if tab not in boxes.BOXES:
-        tab = "mine"
+    tabs = {key: boxes.BOXES[key] for key in policy.boxes_for(me())}
+    tab = request.args.get("tab", "")
+    if tab not in tabs:
+        tab = "mine" if "mine" in tabs and me().has_role(Role.SPECIALIST) else "inbox"
     query = request.args.get("q", "")
     try:
         # the search box: the index's matches (best first) within the box
@@ -39,9 +41,10 @@ def index() -> str:
     except DomainError as exc:
         flash(exc.message, "danger")
         query, among = "", None
-    return render_template("documents/index.html", tab=tab, tabs=boxes.BOXES, q=query,
+    return render_template("documents/index.html", tab=tab, tabs=tabs, q=query,
                            documents=boxes.list_documents(me(), tab, among=among),
-                           unread=boxes.unread_ids(me()), get_type=get_type)
+                           unread=boxes.unread_ids(me()), get_type=get_type, can_draft=policy.can_draft(me()),
+                           can_see_contacts=policy.can_see_contacts(me()))
 
 
 def _form(doc: OutgoingDocument | None = None) -> DraftForm:
@@ -74,23 +77,30 @@ def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
 
 
 def _form_page(doc: OutgoingDocument | None) -> Response | str | tuple[str, int]:
-    """The draft form for a new document or a new version: save on a valid POST, else show it again."""
+    """The draft form for a new document or a new version: save on a valid POST, else show it again. A refusal
+    keeps the drafter on the form, with what they typed and the message beside the field it is about."""
     form = _form(doc)
     if form.validate_on_submit():
         try:
             doc = _save(form, doc)
         except DomainError as exc:
             db.session.rollback()
+            field = getattr(form, exc.field, None) if exc.field else None
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, exc.message]
             flash(exc.message, "danger")
             return render_template("documents/edit.html", form=form, doc=doc), exc.status
         flash("Đã lưu phiên bản mới." if len(doc.versions) > 1 else "Đã lưu dự thảo.", "success")
         return redirect(url_for("documents.show", doc_id=doc.id))
+    if form.errors:
+        flash("Biểu mẫu còn lỗi: xem các ô được đánh dấu bên dưới.", "danger")
     return render_template("documents/edit.html", form=form, doc=doc), 400 if form.errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new() -> Response | str | tuple[str, int]:
+    policy.require(policy.can_draft(me()), policy.CANNOT_DRAFT)
     return _form_page(None)
 
 
@@ -98,28 +108,47 @@ def new() -> Response | str | tuple[str, int]:
 @login_required
 def edit(doc_id: int) -> Response | str | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
-    policy.require_edit(me(), doc)
+    if not policy.can_edit(me(), doc):
+        # a stale edit page, or an old link: the document's own page, saying why, rather than an error page
+        return document_page(doc, status=403, failed="edit", message=policy.cannot_edit_message(doc))
     return _form_page(doc)
 
 
 @bp.route("/<int:doc_id>")
 @login_required
-def show(doc_id: int) -> str:
+def show(doc_id: int) -> str | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
-    if issuing.mark_read(me(), doc):
+    opened = issuing.mark_read(me(), doc)
+    cleared = mark_link_read(me().id, url_for("documents.show", doc_id=doc.id))  # the bell's items about it
+    if opened or cleared:
         db.session.commit()
+    return document_page(doc)
+
+
+KEPT_FIELDS = ("reason", "text", "form", "copies", "title", "signer_id")
+"""What a person typed into the document page's forms, shown again when the action is refused. Never the PIN:
+a secret is typed again, not echoed back into the page."""
+
+
+def document_page(doc: OutgoingDocument, *, status: int = 200, failed: str | None = None,
+                  message: str | None = None) -> tuple[str, int]:
+    """The document's page; after a refused action (``failed``, e.g. "recall"), with ``message`` beside that
+    action's form and what was typed into it kept, answered with the refusal's status."""
+    from edoc.signatures import service as signing
+
     comments = db.session.execute(select(ReviewComment).where(ReviewComment.document_id == doc.id)
                                   .order_by(ReviewComment.id)).scalars().all()
     recipients, status_shown = presentation.recipient_statuses(me(), doc)
-    from edoc.signatures import service as signing
-
     replaced_by = recall.replaced_by(doc) if doc.status == Status.REPLACED.value else None
+    kept = {k: request.form.get(k, "") for k in KEPT_FIELDS} if failed else {}
     return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
                            comments=comments, recipients=recipients, status_shown=status_shown,
                            archive_line=archive_line(doc), can_dispatch=policy.can_dispatch(me(), doc),
                            doc_type=get_type(doc.type_code), replaced_by=replaced_by,
                            # the replacement's number is shown to all who see this one, a link only to its readers
-                           link_replaced_by=replaced_by is not None and policy.can_view(me(), replaced_by))
+                           link_replaced_by=replaced_by is not None and policy.can_view(me(), replaced_by),
+                           sees_drafts=policy.can_see_drafts(me(), doc),
+                           failed=failed, error=message, kept=kept), status
 
 
 @bp.route("/<int:doc_id>/recipients")
@@ -132,12 +161,29 @@ def recipients_fragment(doc_id: int) -> str:
                            archive_line=archive_line(doc))
 
 
+PAGE_ACTIONS = (*actions.ACTIONS, "sign")
+
+
 @bp.route("/<int:doc_id>/<action>", methods=["POST"])
 @login_required
-def act(doc_id: int, action: str) -> Response:
-    if action not in actions.ACTIONS:
+def act(doc_id: int, action: str) -> Response | tuple[str, int]:
+    """A button of the document page. A refusal (wrong PIN, empty reason, a stale tab) answers with the same
+    page, the message beside the form that was used and what was typed kept, not an error page."""
+    if action not in PAGE_ACTIONS:
         abort(404)
-    doc, message = actions.perform(me(), policy.viewable(me(), doc_id), action, request.form)
+    doc = policy.viewable(me(), doc_id)
+    try:
+        if action == "sign":
+            from edoc.signatures import service as signing
+
+            signing.sign_one(me(), doc, request.form.get("pin", ""))
+            db.session.commit()
+            doc, message = doc, "Đã ký số văn bản."
+        else:
+            doc, message = actions.perform(me(), doc, action, request.form)
+    except DomainError as exc:
+        db.session.rollback()
+        return document_page(policy.viewable(me(), doc_id), status=exc.status, failed=action, message=exc.message)
     flash(message, "success")
     if action == "replace":
         return redirect(url_for("documents.edit", doc_id=doc.id))
@@ -146,14 +192,19 @@ def act(doc_id: int, action: str) -> Response:
 
 @bp.route("/<int:doc_id>/attachments", methods=["POST"])
 @login_required
-def attach(doc_id: int) -> Response:
+def attach(doc_id: int) -> Response | tuple[str, int]:
     """Phụ lục in a separate file (PDF, DOCX, XLSX, ODT)."""
     doc = policy.viewable(me(), doc_id)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationFailed("Chưa chọn tệp phụ lục.", field="file")
-    sources.add_attachment(me(), doc, upload.stream, upload.filename, request.form.get("title", ""))
-    db.session.commit()
+    try:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValidationFailed("Chưa chọn tệp phụ lục: bấm “Chọn tệp” rồi chọn tệp PDF, DOCX, XLSX hoặc ODT.",
+                                   field="file")
+        sources.add_attachment(me(), doc, upload.stream, upload.filename, request.form.get("title", ""))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        return document_page(policy.viewable(me(), doc_id), status=exc.status, failed="attach", message=exc.message)
     flash("Đã đính kèm phụ lục.", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 

@@ -51,3 +51,21 @@ def mark_all_read(user_id: int) -> int:
         row.read_at = now
     db.session.commit()
     return len(rows)
+
+
+def mark_link_read(user_id: int, link: str) -> int:
+    """Mark ``user_id``'s unread notifications pointing at ``link`` read, as the page they point at is opened: the
+    bell's count goes down as items are opened, not only when the whole list is cleared. Joins the caller's
+    transaction (the caller commits); the user's other open pages get the new count after the commit."""
+    rows = db.session.execute(
+        select(Notification).where(Notification.user_id == user_id, Notification.link == link,
+                                   Notification.read_at.is_(None))
+    ).scalars().all()
+    if not rows:
+        return 0
+    now = utcnow()
+    for row in rows:
+        row.read_at = now
+    db.session.flush()
+    emit_after_commit(db.session, "notification.count", {"unread": unread_count(user_id)}, room=user_room(user_id))
+    return len(rows)

@@ -36,6 +36,7 @@ from edoc.signatures.credentials import (
     organisation_key,
     personal_key,
 )
+from edoc.signatures.labels import in_vietnamese
 from edoc.signatures.models import ValidationRecord
 from edoc.signatures.trust import revocation_mode, timestamper, trust_roots, validation_context
 from signing.errors import (
@@ -64,7 +65,7 @@ class PlacementNeeded(SigningRefused):
 
 
 def _refusal(exc: SigningError, what: str) -> SigningRefused:
-    text = str(exc).rstrip(".")
+    text = in_vietnamese(str(exc)).rstrip(".")  # the library names its fields (“sig_signer”): not for people
     hint = ""
     if isinstance(exc, CertificateNotUsable) and exc.reason == "untrusted":
         hint = " Quản trị viên cần thêm chứng thư gốc của tổ chức cấp chứng thư tại trang “Chữ ký số của cơ quan”."

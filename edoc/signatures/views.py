@@ -10,12 +10,13 @@ from flask_login import current_user, login_required
 
 from edoc.accounts.models import User
 from edoc.core.db import db
-from edoc.core.errors import ValidationFailed
+from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents import boxes, policy
 from edoc.files import sniff
 from edoc.files.service import store_upload
 from edoc.realtime.events import user_room
+from edoc.registers.types import get_type
 from edoc.signatures import credentials, organisation, service, trust
 from signing.placement import Placement
 
@@ -55,10 +56,21 @@ def _chosen_placement() -> Placement | None:
 
 @bp.route("/sign/<int:doc_id>", methods=["POST"])
 @login_required
-def sign_one(doc_id: int) -> Response:
+def sign_one(doc_id: int) -> Response | tuple[str, int]:
+    """Sign at the place chosen on the page (the place page's form). A refusal (wrong PIN, a place off the page)
+    answers with the same page and the message, so the signer picks again or retypes the PIN."""
     doc = policy.viewable(me(), doc_id)
-    service.sign_one(me(), doc, request.form.get("pin", ""), placement=_chosen_placement())
-    db.session.commit()
+    try:
+        service.sign_one(me(), doc, request.form.get("pin", ""), placement=_chosen_placement())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        doc = policy.viewable(me(), doc_id)
+        if not service.can_sign(me(), doc):  # signed meanwhile, or no longer the signer's: the page can say why
+            flash(exc.message, "danger")
+            return redirect(url_for("documents.show", doc_id=doc.id))
+        return render_template("signatures/place.html", doc=doc, pages=service.page_sizes(doc),
+                               box_mm=service.SIGNATURE_BOX_MM, error=exc.message), exc.status
     flash("Đã ký số văn bản.", "success")
     return redirect(url_for("documents.show", doc_id=doc.id))
 
@@ -86,7 +98,7 @@ def page_png(doc_id: int, page: int) -> Response:
 def pending() -> str:
     credential = credentials.active_credential(me().organisation_id, me().id)
     return render_template("signatures/pending.html", documents=boxes.awaiting_signature(me()),
-                           credential=credential)
+                           credential=credential, get_type=get_type)
 
 
 @bp.route("/batch", methods=["POST"])

@@ -36,7 +36,15 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # n
         drafter.click("button:has-text('Lưu dự thảo')")
         drafter.wait_for_selector("#doc-status")
         doc_url = drafter.url
+        # submitting asks first, in the page: "Hủy" sends nothing, "Xác nhận" sends it
         drafter.click("button:has-text('Trình ký')")
+        drafter.wait_for_selector("#submit-form .confirm-box")
+        assert "Trình dự thảo này cho Nguyễn Văn Hùng duyệt?" in drafter.locator(".confirm-question").inner_text()
+        drafter.click("#submit-form .confirm-no")
+        assert drafter.locator(".confirm-box").count() == 0 and drafter.url == doc_url
+        assert drafter.locator("#doc-status").inner_text() == "Dự thảo"
+        drafter.click("button:has-text('Trình ký')")
+        drafter.click("#submit-form .confirm-yes")
         drafter.wait_for_selector("text=Đã trình ký.")
 
         leader = _sign_in(browser.new_context(locale="vi-VN"), base, "chutich")
@@ -48,6 +56,9 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # n
         clerk = _sign_in(browser.new_context(locale="vi-VN"), base, "vanthu")
         clerk.goto(doc_url)
         clerk.click("#issue-button")
+        clerk.wait_for_selector("#issue-form .confirm-box")
+        clerk.screenshot(path=str(ART / "document-issue-confirm.png"), full_page=True)
+        clerk.click("#issue-form .confirm-yes")
         clerk.wait_for_selector("text=Đã ban hành văn bản số 01/KH-LĐLĐ.")
         clerk.screenshot(path=str(ART / "document-issued.png"), full_page=True)
 

@@ -40,6 +40,10 @@ def test_batch_signing_progress_bar(browser, served_env, tmp_path):  # noqa: F81
         leader.goto(f"{base}/signatures/pending")
         leader.wait_for_selector("body[data-realtime=connected]")
         assert leader.locator("input[name=ids]").count() == 3
+        # nothing is ticked for the signer: they tick what they have read (here all three, with "select all")
+        assert leader.locator("input[name=ids]:checked").count() == 0
+        leader.check("#check-all")
+        assert leader.locator("#picked-count").inner_text() == "3"
         # every width the bar takes, as the browser renders it: it must step through each document
         leader.evaluate("""() => { window.widths = [];
             new MutationObserver(() => window.widths.push(document.getElementById("progress-bar").style.width))

@@ -42,6 +42,8 @@
     }
     document.dispatchEvent(new CustomEvent("edoc:notification", { detail: msg }));
   });
+  // Items opened in another tab (or this one, before a back button): the bell follows.
+  socket.on("notification.count", (msg) => setUnread(msg.unread));
   // Whether this page's cookie still signs it in: the state answers 200 with JSON, or 401.
   function signedIn() {
     return fetch("/notifications/state", { credentials: "same-origin", redirect: "manual",
