@@ -216,12 +216,14 @@ def _register_models() -> None:
     import edoc.calendar.models
     import edoc.contacts.models
     import edoc.files.models
+    import edoc.incoming.models
     import edoc.jobs.models
     import edoc.notifications.models
     import edoc.organisations.models
     import edoc.registers.models
     import edoc.search.models
-    import edoc.signatures.models  # noqa: F401
+    import edoc.signatures.models
+    import edoc.tasks.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -235,6 +237,9 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.documents.views import bp as documents_bp
     from edoc.files.views import bp as files_bp
     from edoc.home.views import bp as home_bp
+    from edoc.incoming.delivery import register_hooks as register_incoming_hooks
+    from edoc.incoming.files import register_rules as register_incoming_rules
+    from edoc.incoming.views import bp as incoming_bp
     from edoc.notifications.views import bp as notifications_bp
     from edoc.registers.views import bp as registers_bp
     from edoc.search import index as search_index
@@ -248,11 +253,14 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.accounts.policy import register_file_rules
 
     register_file_rules()
+    register_incoming_rules()
+    register_incoming_hooks()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
-               signatures_bp, calendar_bp, search_bp):
+               signatures_bp, calendar_bp, search_bp, incoming_bp):
         app.register_blueprint(bp)
     import edoc.contacts.api
     import edoc.documents.api
+    import edoc.incoming.api
     import edoc.registers.api
     import edoc.search.api
     import edoc.signatures.api  # noqa: F401

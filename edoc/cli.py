@@ -112,10 +112,11 @@ DEMO_DISPATCH_WAIT = 120
 def demo_command(password: str | None, documents: bool) -> None:
     """Create (or complete) the demo organisation; safe to run twice."""
     from edoc.core.db import db
-    from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents
+    from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents, load_demo_parent
     from edoc.documents import dispatch
 
     result = load_demo(password or DEMO_PASSWORD)
+    parent = load_demo_parent(password or DEMO_PASSWORD)  # before the documents: the plan is issued to it
     made = load_demo_documents(result.organisation) if documents else []
     settings = current_app.config["EDOC"]
     click.echo(f"Tổ chức demo: {result.organisation.name} ({'đã có' if not result.created else 'vừa tạo'})")
@@ -123,7 +124,11 @@ def demo_command(password: str | None, documents: bool) -> None:
     click.echo("Tài khoản demo (mật khẩu chung: " + (password or DEMO_PASSWORD) + "):")
     for user in result.users:
         roles = ", ".join(r.label for r in sorted(user.roles))
-        click.echo(f"  {user.username:<12} {user.full_name:<26} {roles}")
+        click.echo(f"  {user.username:<13} {user.full_name:<26} {roles}")
+    click.echo(f"Cơ quan cấp trên trên cùng hệ thống: {parent.organisation.name} (nhận văn bản đến từ Gia Lâm):")
+    for user in parent.users:
+        roles = ", ".join(r.label for r in sorted(user.roles))
+        click.echo(f"  {user.username:<13} {user.full_name:<26} {roles}")
     from edoc.signatures.devca import DEMO_PIN
 
     click.echo(f"Mã PIN ký số của lãnh đạo (chứng thư số thử nghiệm, KHÔNG có giá trị pháp lý): {DEMO_PIN}")

@@ -80,6 +80,61 @@ def load_demo(password: str = DEMO_PASSWORD) -> DemoResult:
     return DemoResult(org, users, created)
 
 
+PARENT_ORGAN_ID = "000.00.00.H26.LDLD"
+"""The parent body's mã định danh: the Gia Lâm directory's entry for it carries the same, so what Gia Lâm issues to it
+arrives in its incoming queue on this installation (``edoc.incoming.delivery``)."""
+PARENT_UNITS = [("Văn phòng", "VP"), ("Ban Chính sách - Pháp luật", "CSPL")]
+PARENT_USERS = [
+    ("quantri.hn", "Vũ Đức Anh", "Chuyên viên công nghệ thông tin", "VP", {Role.ADMIN}),
+    ("vanthu.hn", "Bùi Thị Hồng", "Văn thư", "VP", {Role.CLERK}),
+    ("chutich.hn", "Phạm Văn Đông", "CHỦ TỊCH", None, {Role.LEADER}),
+    ("truongban.hn", "Ngô Thanh Tùng", "Trưởng ban Chính sách - Pháp luật", "CSPL", {Role.LEADER}),
+    ("chuyenvien.hn", "Đặng Thu Trang", "Chuyên viên", "CSPL", {Role.SPECIALIST}),
+]
+
+
+def load_demo_parent(password: str = DEMO_PASSWORD) -> DemoResult:
+    """The parent body, Liên đoàn Lao động thành phố Hà Nội, on the same installation with its clerk, chair, a head
+    of unit and a specialist: the plan Gia Lâm issues to it reaches its incoming queue. It trusts the development
+    CA, so the plan's signatures validate there too. Idempotent."""
+    from cryptography.hazmat.primitives import serialization
+
+    from edoc.registers.service import ensure_default_registers
+    from edoc.signatures.devca import load_or_create_ca
+    from edoc.signatures.trust import add_trusted_root
+
+    org = db.session.execute(select(Organisation).where(Organisation.organ_id == PARENT_ORGAN_ID)
+                             ).scalar_one_or_none()
+    created = org is None
+    if org is None:
+        org = create_organisation(OrganisationData(
+            name="LIÊN ĐOÀN LAO ĐỘNG THÀNH PHỐ HÀ NỘI", parent_name="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM",
+            abbreviation="LĐLĐ", place_name="Hà Nội", organ_id=PARENT_ORGAN_ID, email="vanthu@ldldhanoi.example.vn"))
+        db.session.flush()
+        ensure_default_registers(org)
+        add_trusted_root(None, org, load_or_create_ca().certificate.public_bytes(serialization.Encoding.DER),
+                         "edoc DEVELOPMENT CA (không có giá trị pháp lý)")
+    units: dict[str, Unit] = {u.abbreviation: u for u in org.units}
+    for name, abbreviation in PARENT_UNITS:
+        if abbreviation not in units:
+            units[abbreviation] = save_unit(None, org, name, abbreviation)
+    db.session.flush()
+    users: list[User] = []
+    for username, full_name, title, unit_abbr, roles in PARENT_USERS:
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            user = User(organisation_id=org.id, username=username, full_name=full_name, title=title,
+                        unit_id=units[unit_abbr].id if unit_abbr else None,
+                        email=f"{username.replace('.hn', '')}@ldldhanoi.example.vn",
+                        password_hash=passwords.hash_password(password))
+            user.roles = roles
+            db.session.add(user)
+            record("user.create", user, changes={"username": username, "roles": sorted(roles), "source": "demo"})
+        users.append(user)
+    db.session.commit()
+    return DemoResult(org, users, created)
+
+
 CONTACTS = [
     ("Liên đoàn Lao động thành phố Hà Nội", "LĐLĐ thành phố Hà Nội", "000.00.00.H26.LDLD",
      "vanthu@ldldhanoi.example.vn"),
@@ -155,6 +210,7 @@ def load_demo_documents(org: Organisation) -> list[str]:
               .scalars()}
     units = {u.abbreviation: u.id for u in org.units}
     hanoi = next(c.id for c in contacts_of(org.id) if c.short_name == "LĐLĐ thành phố Hà Nội")
+    party = next(c.id for c in contacts_of(org.id) if c.short_name == "Huyện ủy Gia Lâm")
     chair, clerk = people["chutich"], people["vanthu"]
     Recipient = drafting.RecipientData
     made: list[str] = []
@@ -176,6 +232,7 @@ def load_demo_documents(org: Organisation) -> list[str]:
                     Recipient("unit", "info", unit_id=units["UBKT"], label="UV BCH, UBKT LĐLĐ huyện"),
                     Recipient("user", "act", user_id=people["daibieu"].id, label="CĐCS trực thuộc LĐLĐ huyện"),
                     Recipient("external", "info", contact_id=hanoi),
+                    Recipient("external", "info", contact_id=party),
                     Recipient("unit", "archive", unit_id=units["VP"])]))
     review.submit(people["thuky"], plan)
     review.approve(chair, plan)

@@ -12,7 +12,7 @@ from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import NotFound
 from edoc.core.forms import parse_int, parse_optional_id
-from edoc.documents import copies, dispatch, sources
+from edoc.documents import copies, dispatch, hooks, sources
 from edoc.documents.drafting import add_comment
 from edoc.documents.issuing import issue
 from edoc.documents.models import OutgoingDocument
@@ -34,9 +34,11 @@ def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | Non
     error for a document that is issued."""
     doc = issue(actor, doc, register_id=register_id, at=at)
     sources.finalise_issued(actor, doc)
+    hooks.run_on_issue(doc)  # same-installation recipients: their incoming queue, in this commit
     db.session.commit()
     dispatch_external(doc)
     _keep_issued_report(actor, doc)
+    hooks.run_after_issue(doc)
     return doc
 
 

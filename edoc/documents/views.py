@@ -11,7 +11,7 @@ from edoc.accounts.models import Role, User
 from edoc.contacts.service import contacts_of
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.documents import actions, boxes, issuing, policy, presentation, recall, sources
+from edoc.documents import actions, boxes, hooks, issuing, policy, presentation, recall, sources
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
@@ -148,7 +148,7 @@ def document_page(doc: OutgoingDocument, *, status: int = 200, failed: str | Non
                            # the replacement's number is shown to all who see this one, a link only to its readers
                            link_replaced_by=replaced_by is not None and policy.can_view(me(), replaced_by),
                            sees_drafts=policy.can_see_drafts(me(), doc),
-                           failed=failed, error=message, kept=kept), status
+                           failed=failed, error=message, kept=kept, related=hooks.related(me(), doc)), status
 
 
 @bp.route("/<int:doc_id>/recipients")

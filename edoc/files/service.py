@@ -162,13 +162,19 @@ def store_upload(
     return row
 
 
-def store_bytes(data: bytes, filename: str, *, uploader: User, purpose: str, media_type: str) -> StoredFile:
-    """Store bytes the system produced itself (rendered or signed PDFs) in the caller's transaction."""
+def store_bytes(data: bytes, filename: str, *, uploader: User | None, purpose: str, media_type: str,
+                organisation_id: int | None = None) -> StoredFile:
+    """Store bytes the system produced itself (rendered or signed PDFs) in the caller's transaction. The file
+    belongs to the uploader's organisation, or to ``organisation_id`` with no uploader (a document delivered to
+    another organisation on the same installation: its copy is that organisation's)."""
+    owner = organisation_id if organisation_id is not None else uploader.organisation_id if uploader else None
+    if owner is None:
+        raise ValueError("store_bytes needs an uploader or an organisation")
     stored = _put(io.BytesIO(data), media_type=media_type)
     row = StoredFile(
-        organisation_id=uploader.organisation_id, key=stored.key, sha256=stored.sha256, size=stored.size,
+        organisation_id=owner, key=stored.key, sha256=stored.sha256, size=stored.size,
         media_type=media_type, original_name=validate_filename(filename), purpose=purpose,
-        uploaded_by_id=uploader.id,
+        uploaded_by_id=uploader.id if uploader else None,
     )
     db.session.add(row)
     db.session.flush()

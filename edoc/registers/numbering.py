@@ -19,15 +19,21 @@ def _ensure_counter(register_id: int, year: int) -> None:
                   conflict_columns=["register_id", "year"])
 
 
-def take_next_number(register: Register, year: int) -> int:
+def lock_counter(register: Register, year: int) -> RegisterCounter:
+    """The (register, year) counter, made if missing and locked until the caller's transaction ends: whatever the
+    caller checks next (an incoming document's duplicate arrival) is checked by one clerk at a time."""
     _ensure_counter(register.id, year)
-    counter = db.session.execute(
+    return db.session.execute(
         select(RegisterCounter)
         .where(RegisterCounter.register_id == register.id, RegisterCounter.year == year)
         .with_for_update()
         # A counter already in this session's identity map would otherwise keep its stale value.
         .execution_options(populate_existing=True)
     ).scalar_one()
+
+
+def take_next_number(register: Register, year: int) -> int:
+    counter = lock_counter(register, year)
     counter.last_number += 1
     db.session.flush()
     return counter.last_number

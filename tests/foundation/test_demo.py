@@ -91,15 +91,24 @@ def test_demo_command_prints_url_and_logins_and_a_second_run_changes_nothing(app
     assert "Đã ban hành: 01/KH-LĐLĐ" in first.stdout
     store_root = Path(settings_env["EDOC_STORAGE_DIR"])
     rows, objects = _snapshot(app, store_root)
-    assert rows["organisation"] == 1 and rows["user_account"] == 7 and rows["audit_entry"] > 0 and objects > 0
+    # Gia Lâm and its parent, LĐLĐ thành phố Hà Nội, on the same installation
+    assert rows["organisation"] == 2 and rows["user_account"] == 12 and rows["audit_entry"] > 0 and objects > 0
+    assert "vanthu.hn" in first.stdout and "LIÊN ĐOÀN LAO ĐỘNG THÀNH PHỐ HÀ NỘI" in first.stdout
     _the_demo_documents_are_at_each_step(app)
-    assert mail.recipients == ["vanthu@ldldhanoi.example.vn"]
+    # the parent receives the plan on the installation (no e-mail); the district Party committee by e-mail
+    assert mail.recipients == ["vanthu@huyenuygialam.example.vn"]
     with app.app_context():
         from edoc.documents.models import OutgoingDocument, Recipient
+        from edoc.incoming.models import IncomingDocument
 
-        [external] = db.session.execute(select(Recipient).join(OutgoingDocument).where(
-            OutgoingDocument.type_code == "KH", Recipient.kind == "external")).scalars()
-        assert external.dispatch_status == "sent"
+        externals = {r.label: r for r in db.session.execute(select(Recipient).join(OutgoingDocument).where(
+            OutgoingDocument.type_code == "KH", Recipient.kind == "external")).scalars()}
+        assert {label: r.dispatch_status for label, r in externals.items()} == {
+            "LĐLĐ thành phố Hà Nội": "delivered", "Huyện ủy Gia Lâm": "sent"}
+        [arrived] = db.session.execute(select(IncomingDocument)).scalars()
+        assert (arrived.status, arrived.original_reference, arrived.channel) == ("received", "01/KH-LĐLĐ", "internal")
+        assert arrived.organisation.organ_id == "000.00.00.H26.LDLD" and arrived.signature_verdict == "valid"
+        assert arrived.sender_name == "LIÊN ĐOÀN LAO ĐỘNG HUYỆN GIA LÂM" and arrived.file_id is not None
     second = demo()
     assert "đã có" in second.stdout and "Văn bản mẫu" not in second.stdout
     assert _snapshot(app, store_root) == (rows, objects)

@@ -1,0 +1,191 @@
+"""An incoming document (văn bản đến), its files and its named readers."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from edoc.accounts.models import User
+from edoc.core.db import UTCDateTime, db, utcnow
+from edoc.files.models import StoredFile
+from edoc.organisations.models import Organisation
+
+
+class IncomingStatus(enum.StrEnum):
+    RECEIVED = "received"
+    """Arrived (e-mail, same installation), waiting for the clerk to register it."""
+    REGISTERED = "registered"
+    """Has its số đến; to be presented to the leader."""
+    PRESENTED = "presented"
+    """Waiting for the leader's direction."""
+    IN_PROGRESS = "in_progress"
+    """Directed and assigned: being handled."""
+    DONE = "done"
+    """Answered or closed with a result."""
+    FILED = "filed"
+    RETURNED = "returned"
+    """Sent back to the sender (wrong recipient, broken signature)."""
+
+
+STATUS_LABELS = {
+    IncomingStatus.RECEIVED: "Chờ vào sổ", IncomingStatus.REGISTERED: "Đã vào sổ, chờ trình",
+    IncomingStatus.PRESENTED: "Chờ ý kiến chỉ đạo", IncomingStatus.IN_PROGRESS: "Đang giải quyết",
+    IncomingStatus.DONE: "Đã giải quyết", IncomingStatus.FILED: "Đã lưu hồ sơ", IncomingStatus.RETURNED: "Đã trả lại",
+}
+HANDLING_VALUES = (IncomingStatus.IN_PROGRESS.value,)
+
+
+class Channel(enum.StrEnum):
+    PAPER = "paper"
+    """A paper document, scanned by the clerk."""
+    UPLOAD = "upload"
+    """An electronic file the clerk uploads (received outside the system)."""
+    EMAIL = "email"
+    INTERNAL = "internal"
+    """Issued by another organisation on the same installation."""
+
+
+CHANNEL_LABELS = {Channel.PAPER: "Văn bản giấy", Channel.UPLOAD: "Văn bản điện tử (tải lên)",
+                  Channel.EMAIL: "Thư điện tử", Channel.INTERNAL: "Trên hệ thống"}
+
+
+class IncomingDocument(db.Model):
+    __tablename__ = "incoming_document"
+    __table_args__ = (
+        UniqueConstraint("register_id", "year", "number"),
+        UniqueConstraint("organisation_id", "source_document_id"),
+        Index("ix_incoming_document_org_status", "organisation_id", "status"),
+        Index("ix_incoming_document_org_duplicate", "organisation_id", "duplicate_key"),
+        Index("ix_incoming_document_org_year_number", "organisation_id", "year", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    status: Mapped[str] = mapped_column(String(16), default=IncomingStatus.RECEIVED.value)
+    channel: Mapped[str] = mapped_column(String(16))
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
+    year: Mapped[int | None]
+    number: Mapped[int | None]
+    """Số đến: one sequence per year, paper and electronic together (Article 22.2)."""
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    """Ngày đến."""
+    received_on: Mapped[date] = mapped_column(Date)
+    """The Vietnam day it arrived: deadlines and the presentation rule count from it."""
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    sender_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"))
+    sender_name: Mapped[str] = mapped_column(String(255))
+    """Tác giả: the issuing body's name as registered."""
+    sender_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    """The issuing organisation, when it uses the same installation."""
+    sender_email: Mapped[str] = mapped_column(String(255), default="")
+    original_reference: Mapped[str] = mapped_column(String(64), default="")
+    """Số, ký hiệu of the original: 445/KH-LĐLĐ."""
+    original_date: Mapped[date | None] = mapped_column(Date)
+    type_code: Mapped[str] = mapped_column(String(8), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    signer_name: Mapped[str] = mapped_column(String(255), default="")
+    secrecy: Mapped[str] = mapped_column(String(16), default="")
+    urgency: Mapped[str] = mapped_column(String(16), default="")
+    pages: Mapped[int | None]
+    attachments_note: Mapped[str] = mapped_column(String(255), default="")
+    duplicate_key: Mapped[str] = mapped_column(String(64), default="")
+    """Sender, số/ký hiệu and date, folded: the same arrival registered twice has the same key."""
+
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    """The document's text: the PDF's text layer, or OCR's. Kept beside the file: a signed PDF is never rewritten."""
+    text_source: Mapped[str] = mapped_column(String(8), default="")
+    """``pdf`` (text layer), ``ocr``, or empty (none yet)."""
+    ocr_status: Mapped[str] = mapped_column(String(16), default="")
+    """``pending`` (a job will read it), ``done``, ``failed``, or empty (not needed)."""
+    signature_verdict: Mapped[str] = mapped_column(String(16), default="")
+    """``valid``, ``invalid`` (broken or untrusted: flagged), ``unsigned``, or empty for a scan."""
+    validation_id: Mapped[int | None] = mapped_column(ForeignKey("validation_record.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Receipt acknowledged to the sender (Article 21.2.c), where the channel allows."""
+
+    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    presented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    presented_on: Mapped[date | None] = mapped_column(Date)
+    presented_late: Mapped[bool] = mapped_column(default=False)
+    """Presented after the next working day following arrival (Article 23.1), or an urgent one not the same day."""
+    direction: Mapped[str] = mapped_column(Text, default="")
+    """Ý kiến chỉ đạo (bút phê)."""
+    directed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    directed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deadline: Mapped[date | None] = mapped_column(Date)
+    """Thời hạn giải quyết: the lead's deadline."""
+    term_text: Mapped[str] = mapped_column(String(255), default="")
+    """The words in the text that suggested a deadline, if any."""
+
+    result: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_on: Mapped[date | None] = mapped_column(Date)
+    reply_document_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"), index=True)
+    """The outgoing document that answers it."""
+    filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    source_document_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
+    """The issued document it is, when delivered on the same installation."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    file: Mapped[StoredFile | None] = relationship(foreign_keys=[file_id])
+    registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
+    presented_to: Mapped[User | None] = relationship(foreign_keys=[presented_to_id])
+    directed_by: Mapped[User | None] = relationship(foreign_keys=[directed_by_id])
+    attachments: Mapped[list[IncomingAttachment]] = relationship(back_populates="document",
+                                                                 order_by="IncomingAttachment.id")
+    readers: Mapped[list[IncomingReader]] = relationship(back_populates="document")
+
+    @property
+    def status_enum(self) -> IncomingStatus:
+        return IncomingStatus(self.status)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status_enum]
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS[Channel(self.channel)]
+
+    @property
+    def is_secret(self) -> bool:
+        return bool(self.secrecy)
+
+    @property
+    def arrival_number(self) -> str:
+        """Số đến as written: 05 (a leading zero under 10), or a dash before registration."""
+        return f"{self.number:02d}" if self.number is not None else "—"
+
+
+class IncomingAttachment(db.Model):
+    __tablename__ = "incoming_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("incoming_document.id"), index=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("stored_file.id"))
+    title: Mapped[str] = mapped_column(String(255))
+
+    document: Mapped[IncomingDocument] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship()
+
+
+class IncomingReader(db.Model):
+    """Someone given a secret incoming document by name (besides those it is presented or assigned to)."""
+
+    __tablename__ = "incoming_reader"
+    __table_args__ = (UniqueConstraint("document_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("incoming_document.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+
+    document: Mapped[IncomingDocument] = relationship(back_populates="readers")

@@ -1,0 +1,131 @@
+"""Who may see and do what with an incoming document: decided here and nowhere else.
+
+- clerks (văn thư) of the organisation: the register and every non-secret document; they register, present,
+  return and file;
+- the leader it is presented to: it, and the direction and assignments;
+- people it is assigned to (chủ trì, phối hợp, để biết; by name or through their unit) and those it was passed on
+  to: it, and their own task;
+- a secret document (độ mật): only the clerk who registered it, the leader it is presented to, the people named in
+  its tasks and its named readers, never by role alone;
+- nobody of another organisation, whatever their role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.sql import ColumnElement
+
+from edoc.accounts.models import Role, User
+from edoc.core.db import db
+from edoc.core.errors import NotAllowed, NotFound
+from edoc.incoming.models import IncomingDocument, IncomingReader, IncomingStatus
+from edoc.tasks import policy as task_policy
+from edoc.tasks.models import Task
+
+SUBJECT = "incoming"
+NOT_FOUND = "Không tìm thấy văn bản đến."
+
+
+def is_clerk(user: User) -> bool:
+    return user.has_role(Role.CLERK)
+
+
+def _tasks(doc: IncomingDocument) -> list[Task]:
+    return list(db.session.execute(select(Task).where(Task.subject_kind == SUBJECT, Task.subject_id == doc.id))
+                .scalars())
+
+
+def is_named(user: User, doc: IncomingDocument) -> bool:
+    """Named on it: registered it, presented to or directed by, a reader, or assigned (person or unit)."""
+    if user.id in {doc.registered_by_id, doc.presented_to_id, doc.directed_by_id}:
+        return True
+    if any(r.user_id == user.id for r in doc.readers):
+        return True
+    return any(task_policy.is_assignee(user, t) for t in _tasks(doc))
+
+
+def can_view(user: User, doc: IncomingDocument) -> bool:
+    if not user.is_authenticated or user.organisation_id != doc.organisation_id:
+        return False
+    if not doc.is_secret and is_clerk(user):
+        return True
+    return is_named(user, doc)
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    """``can_view`` as a query condition, for lists and registers of thousands of rows."""
+    assigned = [Task.user_id == user.id]
+    if user.unit_id is not None:
+        assigned.append(and_(Task.user_id.is_(None), Task.unit_id == user.unit_id))
+    named = or_(
+        IncomingDocument.registered_by_id == user.id, IncomingDocument.presented_to_id == user.id,
+        IncomingDocument.directed_by_id == user.id,
+        exists().where(IncomingReader.document_id == IncomingDocument.id, IncomingReader.user_id == user.id),
+        exists().where(Task.subject_kind == SUBJECT, Task.subject_id == IncomingDocument.id, or_(*assigned)),
+    )
+    clause = named if not is_clerk(user) else or_(IncomingDocument.secrecy == "", named)
+    return and_(IncomingDocument.organisation_id == user.organisation_id, clause)
+
+
+def viewable(user: User, doc_id: int) -> IncomingDocument:
+    """The document if ``user`` may see it; another organisation's, or a secret one, is "not found"."""
+    doc = db.session.get(IncomingDocument, doc_id)
+    if doc is None or not can_view(user, doc):
+        raise NotFound(NOT_FOUND)
+    return doc
+
+
+def can_read_register(user: User) -> bool:
+    return user.is_authenticated and (is_clerk(user) or user.has_role(Role.LEADER))
+
+
+def can_register(user: User) -> bool:
+    return is_clerk(user)
+
+
+def can_present(user: User, doc: IncomingDocument) -> bool:
+    return is_clerk(user) and can_view(user, doc) and doc.status_enum in {IncomingStatus.REGISTERED,
+                                                                          IncomingStatus.PRESENTED}
+
+
+def can_direct(user: User, doc: IncomingDocument) -> bool:
+    """The leader it is presented to writes the direction; they may direct it again while it is handled."""
+    return (user.has_role(Role.LEADER) and doc.presented_to_id == user.id
+            and doc.status_enum in {IncomingStatus.PRESENTED, IncomingStatus.IN_PROGRESS})
+
+
+def can_return(user: User, doc: IncomingDocument) -> bool:
+    return is_clerk(user) and can_view(user, doc) and doc.status_enum in {
+        IncomingStatus.RECEIVED, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED}
+
+
+def can_finish(user: User, doc: IncomingDocument) -> bool:
+    """Answered or closed: by whoever leads it (the chủ trì's handlers) or the leader who directed it."""
+    if doc.status_enum is not IncomingStatus.IN_PROGRESS or user.organisation_id != doc.organisation_id:
+        return False
+    if doc.directed_by_id == user.id:
+        return True
+    return any(t.role == "lead" and t.is_open and task_policy.is_handler(user, t) for t in _tasks(doc))
+
+
+def can_file(user: User, doc: IncomingDocument) -> bool:
+    return is_clerk(user) and can_view(user, doc) and doc.status_enum is IncomingStatus.DONE
+
+
+def can_see_board(user: User) -> bool:
+    return user.has_role(Role.LEADER) or is_clerk(user)
+
+
+def require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotAllowed(message)
+
+
+def readable_ids(user: User, ids: Iterable[int]) -> set[int]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    return set(db.session.execute(select(IncomingDocument.id).where(IncomingDocument.id.in_(wanted),
+                                                                     visible_clause(user))).scalars())
