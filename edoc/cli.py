@@ -113,7 +113,6 @@ def demo_command(password: str | None, documents: bool) -> None:
     """Create (or complete) the demo organisation; safe to run twice."""
     from edoc.core.db import db
     from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents, load_demo_parent
-    from edoc.documents import dispatch
 
     result = load_demo(password or DEMO_PASSWORD)
     parent = load_demo_parent(password or DEMO_PASSWORD)  # before the documents: the plan is issued to it
@@ -141,7 +140,6 @@ def demo_command(password: str | None, documents: bool) -> None:
     # it holds the lock the job records its outcome under.
     db.session.close()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    dispatch.wait(app, timeout=DEMO_DISPATCH_WAIT)
     jobs.drain(app, timeout=DEMO_DISPATCH_WAIT)
 
 

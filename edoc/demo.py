@@ -195,8 +195,8 @@ def load_demo_documents(org: Organisation) -> list[str]:
     numbered and sealed by the clerk, delivered), a notice approved and waiting for the chair's digital
     signature, a công văn waiting for the deputy chair's approval, a report returned to its drafter. Only for an
     organisation with no document yet, so a second run adds nothing. Returns one line per document made, for
-    ``edoc demo`` to print. With SMTP configured, the plan's e-mail to its external recipient leaves in a
-    background thread (``edoc.documents.dispatch``): a caller about to exit waits for it (``dispatch.wait``)."""
+    ``edoc demo`` to print. With SMTP configured, the plan's e-mail to its external recipient is a queued job
+    (``edoc.documents.dispatch``): a caller about to exit runs it first (``jobs.drain``)."""
     from edoc.contacts.service import contacts_of
     from edoc.documents import actions, drafting, review, sources
     from edoc.documents.models import OutgoingDocument

@@ -27,16 +27,16 @@ def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | Non
                    at: datetime | None = None) -> OutgoingDocument:
     """The clerk's one action, as pages and API call it: number and deliver (``issue``), fill the number and date
     into the signed PDF and apply the organisation's signature (``sources.finalise_issued``) in the same
-    transaction, so a refusal at any step rolls the number back; commit; then hand external recipients (and those
-    of the document it replaces) to the dispatcher, outside the request's transaction. The issued file's signature
-    report is kept last: it changes nothing the issue depends on, checking it under the register's lock would hold
-    other clerks, and a failure there must neither keep the document from its recipients nor show the clerk an
-    error for a document that is issued."""
+    transaction, so a refusal at any step rolls the number back, with the e-mail to external recipients (and the
+    notice to those of the document it replaces) asked in it as jobs (``dispatch.ask``); commit. The issued file's
+    signature report is kept last: it changes nothing the issue depends on, checking it under the register's lock
+    would hold other clerks, and a failure there must neither keep the document from its recipients nor show the
+    clerk an error for a document that is issued."""
     doc = issue(actor, doc, register_id=register_id, at=at)
     sources.finalise_issued(actor, doc)
     hooks.run_on_issue(doc)  # same-installation recipients: their incoming queue, in this commit
-    db.session.commit()
     dispatch_external(doc)
+    db.session.commit()
     _keep_issued_report(actor, doc)
     hooks.run_after_issue(doc)
     return doc
@@ -53,18 +53,19 @@ def _keep_issued_report(actor: User, doc: OutgoingDocument) -> None:
 
 
 def dispatch_external(doc: OutgoingDocument) -> None:
-    """After the issue commits: external recipients are e-mailed in the background (``dispatch``), and those of
-    the document it replaces get the notice that it was replaced."""
-    dispatch.start(doc, dispatch.ISSUE)
+    """In the issuing transaction: the jobs that e-mail external recipients (``dispatch``) and tell those of the
+    document it replaces that it was replaced; they run once it commits, wherever the process dies after."""
+    dispatch.ask(doc, dispatch.ISSUE)
     if doc.replaces is not None:
-        dispatch.start(doc.replaces, dispatch.RECALL)
+        dispatch.ask(doc.replaces, dispatch.RECALL)
 
 
 def recall_document(actor: User, doc: OutgoingDocument, reason: str) -> OutgoingDocument:
-    """Recall, commit, then e-mail the recall notice to external recipients in the background."""
+    """Recall, with the job that e-mails the recall notice to external recipients asked in the same transaction;
+    commit."""
     recall(actor, doc, reason)
+    dispatch.ask(doc, dispatch.RECALL)
     db.session.commit()
-    dispatch.start(doc, dispatch.RECALL)
     return doc
 
 
@@ -107,8 +108,6 @@ def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str
     elif action == "dispatch":
         count = dispatch.retry(actor, doc)
         db.session.commit()
-        dispatch.start(doc, dispatch.ISSUE)
-        dispatch.start(doc, dispatch.RECALL)
         return doc, f"Đang gửi lại {count} nơi nhận."
     else:
         raise NotFound("Không có thao tác này.")

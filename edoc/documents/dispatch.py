@@ -1,17 +1,24 @@
-"""Sending issued documents (and recall notices) to external recipients by e-mail, outside the request.
+"""Sending issued documents (and recall or replacement notices) to external recipients by e-mail, as a job.
 
-An SMTP conversation takes seconds and the mail server may not answer at all; on SQLite every transaction holds
-the database's write lock (docs/decisions.md), so sending inside the issuing request would stop every other
-writer meanwhile. So after the issue commits, a background thread with its own app context:
+The change that makes an e-mail due (issue, recall, a replacement's issue, the clerk's "send again") marks the
+external recipients ``pending`` and writes the job's intent in the same transaction (``ask``); the job
+(``documents.dispatch``, on ``edoc.jobs``) sends after the commit, in a worker or the web process's consumer.
 
-1. claims what to send in one short transaction (pending → sending, so a second thread or a retry sends
-   nothing twice) and commits;
-2. reads the files from the object store and talks to the mail server with no transaction open;
-3. records each recipient's outcome (sent, failed with the server's answer, manual without an address) in a
-   new short transaction.
+Each recipient is one claimed effect, so the job can die anywhere and run again without sending twice:
 
-Failed ones stay listed; the clerk sends them again (``retry``). Without SMTP settings they are listed for
-manual dispatch (or the exchange network) straight away.
+1. claim the next recipient in a short transaction: ``pending`` → ``sending``, stamped with the attempt's claim
+   token (a recipient ``sending`` under a token no running attempt holds was left by a dead one, and is taken
+   again);
+2. send it with no transaction open (one SMTP connection for the job, the store's files read once);
+3. record its outcome (sent, failed with the server's answer) in another short transaction.
+
+What is left: a worker killed after the mail server accepted a message (its 250) and before step 3 commits
+(a few milliseconds) sends that one again on recovery. Every message carries a Message-ID made from the
+recipient and the notice (``_message_id``), the same on both sends, so the receiving system can tell the copy.
+
+A document recalled (or replaced) before its e-mail left is not sent: its pending recipients are marked
+``cancelled``, and the job ends with that outcome. Without SMTP settings, recipients are listed for manual
+dispatch (or the exchange network). Failed ones stay listed; the clerk sends them again (``retry``).
 """
 
 from __future__ import annotations
@@ -19,13 +26,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import make_msgid
 
-from flask import Flask, current_app
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import or_, select
 
+from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import db, utcnow
@@ -43,52 +51,32 @@ ISSUE, RECALL = "issue", "recall"
 replacement alike (``Recipient.recall_notice``): the document's status when the notice is sent decides its
 text, so a replacement that follows a recall tells both (the reason and the new number), and a notice sent
 again after a failure tells the state as it is."""
+JOB = "documents.dispatch"
 NO_SMTP = "Chưa cấu hình máy chủ thư: gửi thủ công hoặc qua trục liên thông."
-_THREADS = "edoc_dispatch_threads"
+NO_ADDRESS = "Nơi nhận chưa có địa chỉ e-mail: gửi thủ công."
+CANCELLED = "Không gửi: văn bản đã bị thu hồi hoặc thay thế trước khi gửi."
+RESENT = "Lần gửi trước bị gián đoạn (tiến trình gửi dừng giữa chừng): gửi lại cùng mã thư (Message-ID)."
 
 
-@dataclass
-class Outgoing:
-    """One e-mail to send, prepared in the claiming transaction."""
-
-    recipient_id: int
-    address: str
-    subject: str
-    text: str
-    files: list[tuple[str, str, str, str]] = field(default_factory=list)
-    """(object key, SHA-256, file name in the e-mail, media type): read from the store with no transaction."""
+@dataclass(frozen=True)
+class _File:
+    key: str
+    sha256: str
+    name: str
+    media_type: str
 
 
-def _status_column(kind: str) -> str:
+def _column(kind: str) -> str:
     return "dispatch_status" if kind == ISSUE else "recall_notice"
 
 
-def start(doc: OutgoingDocument, kind: str = ISSUE) -> threading.Thread | None:
-    """After the commit: mark what has no way out, then send the rest in a background thread."""
-    column = _status_column(kind)
-    pending = [r for r in doc.recipients if r.kind == RecipientKind.EXTERNAL and getattr(r, column) == "pending"]
-    if not pending:
+def ask(doc: OutgoingDocument, kind: str = ISSUE) -> jobs.Job | None:
+    """In the caller's transaction: the job that e-mails ``doc``'s external recipients marked pending for ``kind``
+    (none if there are none). Sent once the transaction commits."""
+    column = _column(kind)
+    if not any(r.kind == RecipientKind.EXTERNAL and getattr(r, column) == "pending" for r in doc.recipients):
         return None
-    if not current_app.config["EDOC"].smtp_host:
-        for r in pending:
-            setattr(r, column, "manual")
-            r.dispatch_note = _note(r.dispatch_note, NO_SMTP)
-        db.session.commit()
-        return None
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    thread = threading.Thread(target=_run, args=(app, doc.id, kind), name=f"dispatch-{doc.id}", daemon=True)
-    app.extensions.setdefault(_THREADS, []).append(thread)
-    thread.start()
-    return thread
-
-
-def wait(app: Flask, timeout: float = 30) -> None:
-    """Wait for the dispatch threads started so far (tests, benchmarks, shutting down)."""
-    threads = app.extensions.get(_THREADS, [])
-    for thread in list(threads):
-        thread.join(timeout)
-        if not thread.is_alive():
-            threads.remove(thread)
+    return jobs.enqueue_after_commit(JOB, {"document_id": doc.id, "kind": kind})
 
 
 def _note(old: str, new: str) -> str:
@@ -98,55 +86,179 @@ def _note(old: str, new: str) -> str:
     return old if new in old else f"{old}\n{new}"
 
 
-def _run(app: Flask, doc_id: int, kind: str) -> None:
-    with app.app_context():
-        try:
-            messages = _claim(doc_id, kind)
-            if not messages:
-                return
-            results = _send(messages)
-            _record(doc_id, kind, results)
-        except Exception:  # a background thread has no one to report to but the log
-            log.exception("dispatch of document %s (%s) failed", doc_id, kind)
-            db.session.rollback()
-        finally:
-            db.session.remove()
-
-
-def _claim(doc_id: int, kind: str) -> list[Outgoing]:
-    """Short transaction 1: take the pending recipients (pending → sending) and what to send them."""
-    column = _status_column(kind)
+@jobs.handler(JOB)
+def run(context: jobs.JobContext) -> jobs.Outcome:
+    doc_id, kind = int(context.payload["document_id"]), str(context.payload["kind"])
+    column = _column(kind)
     doc = db.session.get(OutgoingDocument, doc_id)
     if doc is None:
-        return []
-    rows = db.session.execute(
-        select(Recipient).where(Recipient.document_id == doc_id, Recipient.kind == RecipientKind.EXTERNAL.value,
-                                getattr(Recipient, column) == "pending").with_for_update()
-    ).scalars().all()
+        return jobs.Outcome(f"Văn bản #{doc_id} không còn: không gửi gì.")
+    if kind == ISSUE and doc.status_enum is not Status.ISSUED:
+        return _cancel(doc, kind, column)
+    if not current_app.config["EDOC"].smtp_host:
+        count = _mark(doc, column, ("pending",), "manual", NO_SMTP)
+        return jobs.Outcome(f"{NO_SMTP} ({count} nơi nhận)")
+    subject, text = _text(doc, kind)
     files = _files(doc) if kind == ISSUE else []
-    messages = []
-    for r in rows:
-        address = r.contact.email if r.contact is not None else ""
-        if not address:
-            setattr(r, column, "manual")
-            r.dispatch_note = _note(r.dispatch_note, "Nơi nhận chưa có địa chỉ e-mail: gửi thủ công.")
-            continue
-        setattr(r, column, "sending")
-        messages.append(Outgoing(r.id, address, *_text(doc, kind), files=files))
+    db.session.commit()  # nothing is held open while the mail server talks
+    sent = failed = 0
+    with _Mailer(files) as mailer:
+        while True:
+            claimed = _claim_next(doc_id, kind, column, context.token)
+            if claimed is None:
+                break
+            recipient_id, address, again = claimed
+            status, note = mailer.send(address, subject, text, _message_id(doc_id, kind, recipient_id))
+            _record(doc_id, kind, column, recipient_id, status, f"{RESENT}\n{note}" if again else note)
+            sent, failed = sent + (status == "sent"), failed + (status == "failed")
+    return jobs.Outcome(f"Đã gửi {sent}, lỗi {failed}.")
+
+
+def _cancel(doc: OutgoingDocument, kind: str, column: str) -> jobs.Outcome:
+    """The document no longer stands as issued: its pending e-mails are not sent (nor their recall notices,
+    for a recipient that never got the document)."""
+    count = _mark(doc, column, ("pending",), "cancelled", CANCELLED)
+    for r in doc.recipients:
+        if r.kind == RecipientKind.EXTERNAL and r.dispatch_status == "cancelled" and r.recall_notice == "pending":
+            r.recall_notice = "cancelled"
+    record("document.dispatch", doc, changes={"kind": kind, "cancelled": count, "status": doc.status})
     db.session.commit()
-    return messages
+    return jobs.Outcome(f"Văn bản đã bị thu hồi hoặc thay thế trước khi gửi: không gửi e-mail ({count} nơi nhận).")
 
 
-def _files(doc: OutgoingDocument) -> list[tuple[str, str, str, str]]:
+def _mark(doc: OutgoingDocument, column: str, among: tuple[str, ...], status: str, note: str) -> int:
+    rows = db.session.execute(select(Recipient).where(
+        Recipient.document_id == doc.id, Recipient.kind == RecipientKind.EXTERNAL.value,
+        getattr(Recipient, column).in_(among)).with_for_update()).scalars().all()
+    for r in rows:
+        setattr(r, column, status)
+        r.dispatch_note = _note(r.dispatch_note, note)
+    db.session.commit()
+    return len(rows)
+
+
+def _claim_next(doc_id: int, kind: str, column: str, token: str) -> tuple[int, str, bool] | None:
+    """Short transaction: the next recipient to send to, stamped ``sending`` with this attempt's token; one
+    left ``sending`` by an attempt no longer running is taken again (the third value says so)."""
+    state = getattr(Recipient, column)
+    running = select(jobs.Job.claimed_by).where(jobs.Job.status == jobs.RUNNING)
+    while True:
+        row = db.session.execute(select(Recipient).where(
+            Recipient.document_id == doc_id, Recipient.kind == RecipientKind.EXTERNAL.value,
+            or_(state == "pending", (state == "sending") & Recipient.dispatch_claim.not_in(running)))
+            .order_by(Recipient.id).limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
+        if row is None:
+            db.session.commit()
+            return None
+        if kind == RECALL and row.dispatch_status in {"pending", "cancelled"}:
+            row.recall_notice = "cancelled"  # it never had the document: nothing to withdraw
+            db.session.commit()
+            continue
+        again = getattr(row, column) == "sending"
+        address = row.contact.email if row.contact is not None else ""
+        if not address:
+            setattr(row, column, "manual")
+            row.dispatch_note = _note(row.dispatch_note, NO_ADDRESS)
+            db.session.commit()
+            continue
+        setattr(row, column, "sending")
+        row.dispatch_claim = token
+        claimed = row.id, address, again  # read before the commit expires the row: a reload would open a transaction
+        db.session.commit()
+        return claimed
+
+
+def _record(doc_id: int, kind: str, column: str, recipient_id: int, status: str, note: str) -> None:
+    """Short transaction: one recipient's outcome; the clerk's and the drafter's open pages are told."""
+    r = db.session.get(Recipient, recipient_id)
+    doc = db.session.get(OutgoingDocument, doc_id)
+    if r is None or doc is None:
+        db.session.rollback()
+        return
+    setattr(r, column, status)
+    r.dispatch_claim = ""
+    r.dispatch_note = _note(r.dispatch_note, note) if kind == RECALL else note
+    if kind == ISSUE and status == "sent":
+        r.dispatched_at = utcnow()
+    record("document.dispatch", doc, changes={"kind": kind, "recipient": recipient_id, "status": status})
+    for uid in {doc.drafter_id, doc.issued_by_id} - {None}:
+        emit_after_commit(db.session, "document.dispatch", {"document_id": doc_id}, room=user_room(uid))
+    db.session.commit()
+
+
+def _message_id(doc_id: int, kind: str, recipient_id: int) -> str:
+    """The same for every send of one notice to one recipient: a copy sent again after a crash is recognisable."""
+    domain = current_app.config["EDOC"].smtp_sender.rpartition("@")[2] or "edoc.local"
+    return f"<edoc.{doc_id}.{kind}.{recipient_id}@{domain}>"
+
+
+class _Mailer:
+    """One SMTP connection for a job's messages, opened at the first; a connection that fails fails the rest."""
+
+    def __init__(self, files: list[_File]) -> None:
+        self.files = files
+        self.blobs: dict[str, bytes] = {}
+        self.smtp: smtplib.SMTP | None = None
+        self.broken: str | None = None
+
+    def __enter__(self) -> _Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            settings = current_app.config["EDOC"]
+            smtp = smtplib.SMTP(str(settings.smtp_host), int(settings.smtp_port), timeout=20)
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_username:
+                smtp.login(settings.smtp_username, settings.smtp_password or "")
+            self.smtp = smtp
+        return self.smtp
+
+    def send(self, address: str, subject: str, text: str, message_id: str) -> tuple[str, str]:
+        if self.broken is not None:
+            return "failed", self.broken
+        settings = current_app.config["EDOC"]
+        email = EmailMessage()
+        email["From"], email["To"], email["Subject"] = settings.smtp_sender, address, subject
+        email["Message-ID"] = message_id or make_msgid()
+        email.set_content(text)
+        try:
+            for f in self.files:
+                if f.key not in self.blobs:
+                    self.blobs[f.key] = get_store().read_bytes(f.key, expected_sha256=f.sha256)
+                maintype, _, subtype = f.media_type.partition("/")
+                email.add_attachment(self.blobs[f.key], maintype=maintype, subtype=subtype, filename=f.name)
+            self._connect().send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            return "failed", f"Gửi e-mail lỗi: {exc}"
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("SMTP %s:%s: %s", settings.smtp_host, settings.smtp_port, exc)
+            self.broken = f"Gửi e-mail lỗi: {exc}"
+            if self.smtp is not None:
+                self.smtp.close()
+                self.smtp = None
+            return "failed", self.broken
+        return "sent", f"Đã gửi tới {address}"
+
+
+def _files(doc: OutgoingDocument) -> list[_File]:
     """The issued PDF, then each attachment as issued (signed by the organisation) or as attached."""
     stem = doc.reference.replace("/", "-")
     files = []
     if doc.issued_file is not None:
-        files.append((doc.issued_file.key, doc.issued_file.sha256, f"{stem}.pdf", sniff.PDF))
+        files.append(_File(doc.issued_file.key, doc.issued_file.sha256, f"{stem}.pdf", sniff.PDF))
     for a in doc.attachments:
         row = a.issued_file or a.file
         name = f"{stem}-phu-luc-{a.position + 1}.pdf" if a.issued_file is not None else row.original_name
-        files.append((row.key, row.sha256, name, row.media_type))
+        files.append(_File(row.key, row.sha256, name, row.media_type))
     return files
 
 
@@ -170,63 +282,9 @@ def _text(doc: OutgoingDocument, kind: str) -> tuple[str, str]:
             f"{doc.organisation.name} gửi văn bản số {doc.reference}{issued}.\nTrích yếu: {doc.summary}\n")
 
 
-def _send(messages: list[Outgoing]) -> list[tuple[int, str, str]]:
-    """No transaction is open here. One connection for all; each recipient's outcome on its own."""
-    settings = current_app.config["EDOC"]
-    host, port, sender = str(settings.smtp_host), int(settings.smtp_port), str(settings.smtp_sender)
-    blobs: dict[str, bytes] = {}
-    results: list[tuple[int, str, str]] = []
-    try:
-        with smtplib.SMTP(host, port, timeout=20) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password or "")
-            for m in messages:
-                email = EmailMessage()
-                email["From"], email["To"], email["Subject"] = sender, m.address, m.subject
-                email.set_content(m.text)
-                for key, sha256, name, media_type in m.files:
-                    if key not in blobs:
-                        blobs[key] = get_store().read_bytes(key, expected_sha256=sha256)
-                    maintype, _, subtype = media_type.partition("/")
-                    email.add_attachment(blobs[key], maintype=maintype, subtype=subtype, filename=name)
-                try:
-                    smtp.send_message(email)
-                except smtplib.SMTPException as exc:
-                    results.append((m.recipient_id, "failed", f"Gửi e-mail lỗi: {exc}"))
-                else:
-                    results.append((m.recipient_id, "sent", f"Đã gửi tới {m.address}"))
-    except (OSError, smtplib.SMTPException) as exc:
-        done = {rid for rid, _, _ in results}
-        results += [(m.recipient_id, "failed", f"Gửi e-mail lỗi: {exc}") for m in messages
-                    if m.recipient_id not in done]
-        log.warning("SMTP %s:%s: %s", host, port, exc)
-    return results
-
-
-def _record(doc_id: int, kind: str, results: list[tuple[int, str, str]]) -> None:
-    """Short transaction 3: each recipient's outcome; the clerk's and the drafter's open pages are told."""
-    column = _status_column(kind)
-    now = utcnow()
-    doc = db.session.get(OutgoingDocument, doc_id)
-    for recipient_id, status, note in results:
-        r = db.session.get(Recipient, recipient_id)
-        if r is None:
-            continue
-        setattr(r, column, status)
-        r.dispatch_note = _note(r.dispatch_note, note) if kind == RECALL else note
-        if kind == ISSUE and status == "sent":
-            r.dispatched_at = now
-    if doc is not None:
-        record("document.dispatch", doc, changes={"kind": kind, "results": {str(rid): s for rid, s, _ in results}})
-        for uid in {doc.drafter_id, doc.issued_by_id} - {None}:
-            emit_after_commit(db.session, "document.dispatch", {"document_id": doc_id}, room=user_room(uid))
-    db.session.commit()
-
-
 def retry(actor: User, doc: OutgoingDocument) -> int:
-    """The clerk sends again to the external recipients whose e-mail failed; returns how many."""
+    """The clerk sends again to the external recipients whose e-mail failed, in the caller's transaction (the
+    jobs are asked with it); returns how many."""
     if not policy.can_dispatch(actor, doc):
         raise NotAllowed("Chỉ văn thư gửi lại văn bản đã ban hành.")
     count = 0
@@ -238,4 +296,6 @@ def retry(actor: User, doc: OutgoingDocument) -> int:
         if r.recall_notice == "failed":
             r.recall_notice, count = "pending", count + 1
     record("document.dispatch_retry", doc, actor=actor, changes={"recipients": count})
+    ask(doc, ISSUE)
+    ask(doc, RECALL)
     return count

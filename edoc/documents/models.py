@@ -250,11 +250,14 @@ class Recipient(db.Model):
     label: Mapped[str] = mapped_column(String(255))
     """The text printed in Nơi nhận."""
     dispatch_status: Mapped[str] = mapped_column(String(16), default="")
-    """External recipients: pending, sent, failed (e-mail), or manual."""
+    """External recipients: pending, sending, sent, failed (e-mail), manual, or cancelled (recalled before it left)."""
     dispatch_note: Mapped[str] = mapped_column(Text, default="")
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recall_notice: Mapped[str] = mapped_column(String(16), default="", server_default="")
     """External recipients of a recalled document: the recall notice's e-mail, pending, sent, failed or manual."""
+    dispatch_claim: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    """While ``sending``: the claim token of the job attempt sending it (``edoc.documents.dispatch``); an attempt
+    that died leaves a token no running job holds, and the next attempt sends again."""
 
     document: Mapped[OutgoingDocument] = relationship(back_populates="recipients")
     unit: Mapped[Unit | None] = relationship()

@@ -19,7 +19,8 @@ PURPOSE_LABELS = {RecipientPurpose.ACT.value: "Thực hiện (Kính gửi)",
                   RecipientPurpose.INFO.value: "Để biết, báo cáo, giám sát",
                   RecipientPurpose.ARCHIVE.value: "Lưu"}
 DISPATCH_LABELS = {"pending": "Chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi e-mail", "failed": "Gửi lỗi",
-                   "manual": "Gửi thủ công", "delivered": "Đã chuyển trên hệ thống"}
+                   "manual": "Gửi thủ công", "delivered": "Đã chuyển trên hệ thống",
+                   "cancelled": "Không gửi (đã thu hồi)"}
 
 
 @dataclass

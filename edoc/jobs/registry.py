@@ -34,6 +34,9 @@ class JobContext:
     requested_by_id: int | None
     batch: str | None
     secret: str | None
+    token: str = ""
+    """This attempt's claim token: a handler stamps the effects it claims with it, so a later attempt can tell
+    an effect claimed by an attempt that died (its token no longer holds the job) from one still in hand."""
     result: dict[str, Any] = field(default_factory=dict)
     """What earlier attempts recorded (``record_progress``), so a recovered run can carry on from it."""
 

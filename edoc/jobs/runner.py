@@ -80,7 +80,7 @@ def _claim(queue: JobQueue, job_id: int, token: str) -> JobContext | None:
         secret = secrets.unseal(queue.app.config["SECRET_KEY"], job.id, job.secret)
     context = JobContext(job_id=job.id, name=job.name, payload=json.loads(job.payload or "{}"),
                          attempt=job.attempts, requested_by_id=job.requested_by_id, batch=job.batch, secret=secret,
-                         result=json.loads(job.result or "{}"))
+                         token=token, result=json.loads(job.result or "{}"))
     db.session.commit()
     return context
 

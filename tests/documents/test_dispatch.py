@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import email
 import io
+import json
 import threading
 from email import policy as email_policy
 
 import pytest
 from sqlalchemy import select
 
+from edoc import jobs
 from edoc.accounts.models import User
 from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import actions, dispatch, drafting, recall, review, sources
+from edoc.documents import actions, drafting, recall, review, sources
 from edoc.documents.models import Recipient
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Unit
@@ -53,7 +55,7 @@ def smtp_sink(app):
     controller.start()
     app.config["EDOC"].smtp_host, app.config["EDOC"].smtp_port = controller.hostname, controller.port
     yield handler
-    dispatch.wait(app)
+    jobs.wait(app)
     controller.stop()
 
 
@@ -79,7 +81,7 @@ def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, mak
         review.approve(db.session.get(User, demo["chutich"]), get_doc(doc_id))
         db.session.commit()
     _issue(app, demo, doc_id)
-    dispatch.wait(app)
+    jobs.wait(app)
     [message] = smtp_sink.messages
     assert message["To"] == "vanthu@ldldhanoi.example.vn" and "01/KH-LĐLĐ" in message["Subject"]
     attachments = list(message.iter_attachments())
@@ -92,7 +94,18 @@ def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, mak
         assert external.dispatch_status == "sent" and external.dispatched_at is not None
 
 
-def test_sending_happens_after_the_request_and_holds_no_database_lock(app, demo, make_document, smtp_sink):
+@pytest.fixture
+def consumer(app):
+    """The app's jobs on its queue file with a consumer of two threads, as ``edoc run`` has, instead of at commit."""
+    queue = jobs.queue_of(app)
+    queue.huey.immediate = False
+    queue.start_consumer(threads=2)
+    yield queue
+    queue.stop_consumer()
+
+
+def test_sending_happens_after_the_request_and_holds_no_database_lock(app, demo, make_document, smtp_sink,
+                                                                     consumer):
     smtp_sink.gate = threading.Event()
     doc_id = make_document("approved", recipients=_externals(app, demo))
     clerk = app.test_client()
@@ -106,7 +119,7 @@ def test_sending_happens_after_the_request_and_holds_no_database_lock(app, demo,
     other = make_document("approved")
     _issue(app, demo, other)
     smtp_sink.gate.set()
-    dispatch.wait(app)
+    jobs.wait(app)
     assert len(smtp_sink.messages) == 1
     assert "Đã gửi e-mail" in clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
 
@@ -116,7 +129,7 @@ def test_a_failed_send_is_recorded_keeps_the_issue_and_can_be_retried(app, demo,
     app.config["EDOC"].smtp_port = free_port()  # nobody listens
     doc_id = make_document("approved", recipients=_externals(app, demo))
     _issue(app, demo, doc_id)
-    dispatch.wait(app)
+    jobs.wait(app)
     with app.app_context():
         doc = get_doc(doc_id)
         assert doc.status == "issued" and doc.number == 1
@@ -133,7 +146,7 @@ def test_a_failed_send_is_recorded_keeps_the_issue_and_can_be_retried(app, demo,
                           data={"csrf_token": csrf_token(recipient, "/")}).status_code == 403
     app.config["EDOC"].smtp_port = port
     assert clerk.post(f"/documents/{doc_id}/dispatch", data={"csrf_token": csrf_token(clerk, "/")}).status_code == 302
-    dispatch.wait(app)
+    jobs.wait(app)
     assert len(smtp_sink.messages) == 1
     with app.app_context():
         assert next(r for r in get_doc(doc_id).recipients if r.kind == "external").dispatch_status == "sent"
@@ -159,7 +172,7 @@ def test_smtp_login_from_the_settings(app, demo, make_document):
         settings.smtp_username, settings.smtp_password = "vanthu", "bi-mat"
         doc_id = make_document("approved", recipients=_externals(app, demo))
         _issue(app, demo, doc_id)
-        dispatch.wait(app)
+        jobs.wait(app)
     finally:
         controller.stop()
     assert logins == [("vanthu", "bi-mat")] and len(handler.messages) == 1
@@ -210,7 +223,7 @@ def test_starttls_when_the_settings_ask_for_it(app, demo, make_document, tmp_pat
         settings.smtp_host, settings.smtp_port = controller.hostname, controller.port
         doc_id = make_document("approved", recipients=_externals(app, demo))
         _issue(app, demo, doc_id)
-        dispatch.wait(app)
+        jobs.wait(app)
         with app.app_context():
             plain = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
             assert plain.dispatch_status == "failed" and handler.messages == []  # the server wants STARTTLS
@@ -219,7 +232,7 @@ def test_starttls_when_the_settings_ask_for_it(app, demo, make_document, tmp_pat
         login(clerk, "vanthu")
         assert clerk.post(f"/documents/{doc_id}/dispatch",
                           data={"csrf_token": csrf_token(clerk, "/")}).status_code == 302
-        dispatch.wait(app)
+        jobs.wait(app)
     finally:
         controller.stop()
     assert len(handler.messages) == 1
@@ -272,11 +285,11 @@ def test_recall_notifies_every_recipient_the_signer_and_the_drafter_and_emails_e
     recipients = [*_externals(app, demo), drafting.RecipientData("unit", "act", unit_id=vp)]
     doc_id = make_document("approved", recipients=recipients)
     _issue(app, demo, doc_id)
-    dispatch.wait(app)
+    jobs.wait(app)
     response = app.test_client().post(f"/api/v1/documents/{doc_id}/recall", json={"reason": "Sai nơi nhận"},
                                       headers=api_token(app, demo["vanthu"]))
     assert response.status_code == 200 and response.get_json()["status"] == "recalled"
-    dispatch.wait(app)
+    jobs.wait(app)
     with app.app_context():
         notes = db.session.execute(select(Notification).where(Notification.kind == "recall")).scalars().all()
         told, texts = [n.user_id for n in notes], {n.text for n in notes}
@@ -335,12 +348,12 @@ def test_a_replacement_is_emailed_to_the_old_documents_external_recipients(app, 
     why it had been recalled before."""
     doc_id = make_document("approved", recipients=_externals(app, demo))
     _issue(app, demo, doc_id)
-    dispatch.wait(app)
+    jobs.wait(app)
     with app.app_context():
         actions.recall_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), "Sai nơi nhận")
-    dispatch.wait(app)
+    jobs.wait(app)
     new_id = _replace(app, demo, doc_id)
-    dispatch.wait(app)
+    jobs.wait(app)
     subjects = sorted(m["Subject"] for m in smtp_sink.messages)
     assert len(subjects) == 4, subjects  # 01 issued, 01 recalled, 02 issued (same recipients), 01 replaced
     [notice] = [m for m in smtp_sink.messages if m["Subject"].startswith("THAY THẾ")]
@@ -389,7 +402,7 @@ def test_a_failing_signature_report_neither_undoes_the_issue_nor_holds_the_dispa
     answer = clerk.post(f"/documents/{doc_id}/issue", data={"csrf_token": csrf_token(clerk, "/")})
     assert answer.status_code == 302
     assert "Đã ban hành văn bản số 01/KH-LĐLĐ" in clerk.get(answer.headers["Location"]).get_data(as_text=True)
-    dispatch.wait(app)
+    jobs.wait(app)
     [message] = smtp_sink.messages
     assert "01/KH-LĐLĐ" in message["Subject"]
     with app.app_context():
@@ -399,3 +412,41 @@ def test_a_failing_signature_report_neither_undoes_the_issue_nor_holds_the_dispa
         assert db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == doc_id)).first() \
             is None
     assert "signature report of issued document" in caplog.text and "validator unavailable" in caplog.text
+
+
+def test_a_document_recalled_before_its_email_left_is_not_sent_and_its_jobs_say_so(app, demo, make_document,
+                                                                                  smtp_sink):
+    """Issue and recall both commit before any consumer runs (a busy or stopped worker): the issue's e-mail is not
+    sent, nor a recall notice for a document the recipient never had; the jobs end with that as their outcome."""
+    queue = jobs.queue_of(app)
+    queue.huey.immediate = False  # the jobs wait in the queue file
+    doc_id = make_document("approved", recipients=_externals(app, demo))
+    _issue(app, demo, doc_id)
+    with app.app_context():
+        actions.recall_document(db.session.get(User, demo["vanthu"]), get_doc(doc_id), "Sai nơi nhận")
+        assert db.session.execute(select(jobs.Job.status)).scalars().all() == ["queued", "queued"]
+    queue.start_consumer(threads=2)
+    try:
+        assert jobs.wait(app, 30)
+    finally:
+        queue.stop_consumer()
+    assert smtp_sink.messages == []
+    with app.app_context():
+        external = next(r for r in get_doc(doc_id).recipients if r.kind == "external")
+        assert (external.dispatch_status, external.recall_notice) == ("cancelled", "cancelled")
+        assert "Không gửi: văn bản đã bị thu hồi hoặc thay thế trước khi gửi." in external.dispatch_note
+        done = {json.loads(j.payload)["kind"]: j for j in db.session.execute(select(jobs.Job)).scalars()}
+        assert {kind: j.status for kind, j in done.items()} == {"issue": "done", "recall": "done"}
+        assert done["issue"].outcome == ("Văn bản đã bị thu hồi hoặc thay thế trước khi gửi: không gửi e-mail "
+                                         "(1 nơi nhận).")
+    clerk = app.test_client()
+    login(clerk, "vanthu")
+    assert "Không gửi (đã thu hồi)" in clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
+
+
+def test_a_dispatch_job_whose_document_is_gone_ends_with_that_outcome(app, demo):
+    with app.app_context():
+        job = jobs.enqueue_after_commit("documents.dispatch", {"document_id": 987654, "kind": "issue"})
+        db.session.commit()  # runs now (the tests' immediate mode)
+        job = db.session.get(jobs.Job, job.id)
+        assert (job.status, job.outcome) == ("done", "Văn bản #987654 không còn: không gửi gì.")
