@@ -18,6 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 import storage
+from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import db
@@ -289,3 +290,12 @@ def sweep_orphans(*, dry_run: bool = False, grace: timedelta = SWEEP_GRACE,
         for key in orphans:
             discard(key)
     return orphans
+
+
+def _sweep_job(context: jobs.JobContext) -> jobs.Outcome:
+    """The orphan sweep as a periodic job (hourly), so no one has to schedule ``edoc storage sweep``."""
+    orphans = sweep_orphans()
+    return jobs.Outcome(f"Đã xóa {len(orphans)} đối tượng không còn bản ghi nào trỏ tới.")
+
+
+jobs.periodic("files.sweep", _sweep_job, minute="17")

@@ -19,8 +19,9 @@ def test_compose_file_is_valid():
     result = subprocess.run([tool, "-f", str(ROOT / "docker-compose.yml"), "config"], env=env, cwd=ROOT,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    for service in ("db:", "minio:", "minio-init:", "redis:", "app:"):
+    for service in ("db:", "minio:", "minio-init:", "redis:", "app:", "worker:"):
         assert service in result.stdout
+    assert "- worker" in result.stdout and "EDOC_REDIS_URL: redis://redis:6379/0" in result.stdout
     assert result.stdout.count("healthcheck:") == 4  # db, minio, redis, app
 
 
