@@ -8,7 +8,6 @@ is the certificate (validity period; with a validation context, trust and revoca
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from pyhanko.stamp import BaseStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
+from signing import aio
 from signing.appearance import Appearance, SealImage, SignerImage, TextStamp, attachment_stamp, empty_style, seal_box
 from signing.errors import (
     CertificateNotUsable,
@@ -187,7 +187,7 @@ def check_certificate(key: SigningCredential, *, at: datetime | None = None,
         finally:
             await _aclose(validation_context)
 
-    asyncio.run(run())
+    aio.run(run)
 
 
 class _FixedTimePdfSigner(signers.PdfSigner):
@@ -364,9 +364,9 @@ def sign_pdf(pdf: PdfInput, key: SigningCredential, *, field: str = SIGNER_FIELD
     ``validation_context`` (see ``signing.trust.validation_context``) vets the certificate first: trust and,
     as the context says, revocation. ``timestamper`` makes it PAdES B-T; ``embed_validation_info`` (needs
     ``validation_context``) B-LT; ``lta`` (needs both) adds a document timestamp, B-LTA. ``at`` is the
-    claimed signing time (default now). Runs one event loop of its own: from async code, use
-    ``async_sign_pdf``."""
-    return asyncio.run(async_sign_pdf(
+    claimed signing time (default now). Runs one event loop of its own (``signing.aio.run``): from async
+    code, ``async_sign_pdf`` avoids the extra thread."""
+    return aio.run(lambda: async_sign_pdf(
         pdf, key, field=field, appearance=appearance, image_png=image_png, placement=placement,
         new_field=new_field, reason=reason, location=location, timestamper=timestamper,
         embed_validation_info=embed_validation_info, validation_context=validation_context, lta=lta, at=at))
@@ -423,8 +423,8 @@ def add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, *,
                            field: str | None = None) -> bytes:
     """A document timestamp over the whole file (PAdES B-LTA, or renewing one). With ``validation_context``,
     the revocation data of the timestamp authority is added to the DSS first."""
-    return asyncio.run(async_add_document_timestamp(pdf, timestamper, validation_context=validation_context,
-                                                    field=field))
+    return aio.run(lambda: async_add_document_timestamp(pdf, timestamper, validation_context=validation_context,
+                                                        field=field))
 
 
 __all__ = [

@@ -9,7 +9,6 @@ timestamp's time (long-term validation), and the report says which moment each j
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus, SignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
+from signing import aio
 from signing.appearance import iso_vietnam
 from signing.errors import CorruptPdf, EncryptedPdf
 from signing.forms import fields_changed_after
@@ -645,6 +645,6 @@ def validate_pdf(pdf: bytes | bytearray | memoryview | BinaryIO, *, trust_roots:
     certificate that expired or was revoked later does not undo it (long-term validation); ``moment``
     forces one moment for everything. An unreadable file raises ``CorruptPdf`` (or ``EncryptedPdf``); a
     signature that cannot be evaluated gets verdict ``error``."""
-    return asyncio.run(async_validate_pdf(pdf, trust_roots=trust_roots, revocation=revocation, fetch=fetch,
-                                          moment=moment, allow_fetching=allow_fetching,
-                                          revocation_mode=revocation_mode))
+    return aio.run(lambda: async_validate_pdf(pdf, trust_roots=trust_roots, revocation=revocation, fetch=fetch,
+                                              moment=moment, allow_fetching=allow_fetching,
+                                              revocation_mode=revocation_mode))
