@@ -23,6 +23,7 @@ from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
 from edoc.core.forms import IdConverter
 from edoc.core.http import SIGN_IN_FIRST, error_response, register_error_handlers, wants_json
+from edoc.core.serving import WholeBodies, configure_signing_loops
 from edoc.extensions import babel, csrf, login_manager, migrate
 
 TEMPLATES = templates_folder()
@@ -83,6 +84,10 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
     create_socketio(app, message_queue=settings.redis_url, channel=settings.socketio_channel,
                     async_mode=async_mode or settings.async_mode)
+
+    # Around Socket.IO and the app: nothing runs (and nothing is locked) until the request body has arrived.
+    app.wsgi_app = WholeBodies(app.wsgi_app, max_bytes=app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
+    configure_signing_loops()
 
     if settings.trusted_proxies:
         # Outermost, after Socket.IO wrapped the app: pages, sockets and the sign-in throttle see the client's
