@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, TypeDecorator, select
+from sqlalchemy import Connection, DateTime, MetaData, TypeDecorator, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -102,20 +106,53 @@ def chunked(values: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
 
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_NATIVE_WAIT_MS = 20
+"""SQLite's own busy wait, per try of ``BEGIN IMMEDIATE`` against another process: it sleeps in C, holding the OS
+thread (under gevent, every request of the worker), so each try is kept short and the waits between tries are
+Python sleeps, which gevent turns into greenlet switches."""
+
+_turns: dict[str, threading.Lock] = {}
+_turns_guard = threading.Lock()
+
+
+def _writer_turn(database: str) -> threading.Lock:
+    """The process's one lock for write transactions on the SQLite file ``database``, shared by every engine on
+    it (each test app, the job queue's consumer). Made when the first engine on the file is configured, i.e. at
+    app creation, which gunicorn's gevent worker does after gevent patched ``threading``: waiting for it is then a
+    greenlet switch, not a blocked OS thread."""
+    with _turns_guard:
+        turn = _turns.get(database)
+        if turn is None:
+            turn = _turns[database] = threading.Lock()
+        return turn
+
+
+def _sqlite_busy(statement: str) -> OperationalError:
+    # SQLite's own words, so ``is_busy`` and the 503 "hệ thống đang bận" treat it as SQLite's busy timeout
+    return OperationalError(statement, None, sqlite3.OperationalError("database is locked"))
 
 
 def configure_engine_events(engine: object, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     """Per-dialect connection settings, applied once per engine.
 
-    SQLite (the embedded default) gets WAL, foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every
-    transaction: with deferred transactions two writers that both read first fail with "database is locked"
-    instead of waiting, which would turn a busy register into errors. PostgreSQL needs nothing here; its
-    writers serialise on row locks (``SELECT ... FOR UPDATE``).
+    SQLite (the embedded default) gets WAL, foreign keys, and ``BEGIN IMMEDIATE`` for every transaction: with
+    deferred transactions two writers that both read first fail with "database is locked" instead of waiting,
+    which would turn a busy register into errors. PostgreSQL needs nothing here; its writers serialise on row
+    locks (``SELECT ... FOR UPDATE``).
 
-    The busy timeout bounds how long a request queues for the write lock: past it the request gets a 503 "hệ
-    thống đang bận" (``edoc.core.http``) with Retry-After, instead of hanging until the front proxy or gunicorn
-    gives up with a bare error. 10 s by default (``EDOC_SQLITE_BUSY_TIMEOUT_MS``): several slow transactions
-    in a row can wait, a stuck one cannot hold every visitor for long.
+    Writers of one process take turns on a Python lock (``_writer_turn``) before ``BEGIN IMMEDIATE`` and hand it
+    on after their COMMIT or ROLLBACK, so they never meet in SQLite's busy handler. That handler sleeps in C: under
+    gunicorn's gevent worker, where every request shares one OS thread, a request waiting in it stopped the whole
+    worker, including the request holding the lock, which could then not finish (its next step, a file write or
+    a socket send, needs the hub): every request froze for the whole timeout, then failed (503s, resets, the
+    worker killed by gunicorn for missing its heartbeat). The Python lock is gevent's under gevent: waiting for
+    it lets the holder run. Against another process (a second worker, ``edoc`` on the command line) the wait is
+    short native tries separated by Python sleeps (``_NATIVE_WAIT_MS``).
+
+    The timeout bounds how long a request queues for its turn: past it the request gets a 503 "hệ thống đang
+    bận" (``edoc.core.http``) with Retry-After, instead of hanging until the front proxy or gunicorn gives up
+    with a bare error. 10 s by default (``EDOC_SQLITE_BUSY_TIMEOUT_MS``): several slow transactions in a row can
+    wait, a stuck one cannot hold every visitor for long.
     """
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
@@ -123,20 +160,97 @@ def configure_engine_events(engine: object, *, sqlite_busy_timeout_ms: int = SQL
     assert isinstance(engine, Engine)
     if engine.dialect.name != "sqlite":
         return
+    database = engine.url.database or ""
+    key = database if database in {"", ":memory:"} or database.startswith("file:") else os.path.abspath(database)
+    turn = _writer_turn(key)
+    timeout = sqlite_busy_timeout_ms / 1000
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection: object, _record: object) -> None:
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+        # the full timeout while opening (WAL recovery after a crash is worth waiting for), short tries after
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={min(_NATIVE_WAIT_MS, int(sqlite_busy_timeout_ms))}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _sqlite_begin(conn: object) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    def _sqlite_begin(conn: Connection) -> None:
+        deadline = time.monotonic() + timeout
+        if not turn.acquire(timeout=timeout):
+            raise _sqlite_busy("BEGIN IMMEDIATE")
+        conn.info[_HOLDS_TURN] = turn
+        try:
+            _begin_immediate(conn.connection.dbapi_connection, deadline)
+        except BaseException:
+            _hand_on(conn.info)
+            raise
+
+    @event.listens_for(engine, "commit")
+    def _sqlite_commit(conn: Connection) -> None:
+        # Committed here, so the turn is handed on once the database has really committed; the dialect's own
+        # commit that follows finds no transaction and does nothing. Should this COMMIT fail, the turn stays
+        # until the rollback that follows, and the dialect's commit raises the error as SQLAlchemy's.
+        try:
+            conn.connection.dbapi_connection.commit()  # type: ignore[union-attr]
+        except sqlite3.Error:
+            return
+        _hand_on(conn.info)
+
+    @event.listens_for(engine, "rollback")
+    def _sqlite_rollback(conn: Connection) -> None:
+        try:
+            conn.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+        except Exception:  # a lost connection: the dialect's rollback that follows says so
+            pass
+        finally:
+            _hand_on(conn.info)
+
+    # A connection given back, closed or invalidated without a rollback through the Connection (the pool's own
+    # reset, a connection lost): its turn must not stay taken.
+    @event.listens_for(engine.pool, "reset")
+    def _reset(dbapi_connection: Any, connection_record: Any, reset_state: object) -> None:
+        if _HOLDS_TURN in connection_record.info:
+            try:
+                dbapi_connection.rollback()  # the pool's rollback comes after this event: the turn is handed on now
+            except sqlite3.Error:
+                pass
+        _hand_on(connection_record.info)
+
+    @event.listens_for(engine.pool, "close")
+    def _close(dbapi_connection: Any, connection_record: Any) -> None:
+        _hand_on(connection_record.info)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _invalidate(dbapi_connection: Any, connection_record: Any, exception: BaseException | None) -> None:
+        _hand_on(connection_record.info)
+
+
+_HOLDS_TURN = "edoc_sqlite_writer_turn"
+
+
+def _hand_on(info: dict[Any, Any]) -> None:
+    turn = info.pop(_HOLDS_TURN, None)
+    if turn is not None:
+        turn.release()
+
+
+def _begin_immediate(dbapi_connection: Any, deadline: float) -> None:
+    """``BEGIN IMMEDIATE`` in short native tries (``_NATIVE_WAIT_MS``), sleeping in Python between them, until
+    ``deadline``; then the busy error. Only another process can make a try fail: this one's writers took turns."""
+    pause = 0.002
+    while True:
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if str(exc).strip().lower() not in _BUSY_MESSAGES or time.monotonic() >= deadline:
+                raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.05)
 
 
 _BUSY_MESSAGES = ("database is locked", "database table is locked")
