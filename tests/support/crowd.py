@@ -56,7 +56,7 @@ def prepare(app: Flask, *, per_leader: int) -> Prepared:
     from edoc.accounts.service import create_api_token
     from edoc.core.db import db
     from edoc.demo import load_demo
-    from edoc.documents import service, sources
+    from edoc.documents import drafting, review, sources
     from edoc.documents.models import OutgoingDocument
     from edoc.files.service import read_verified
     from edoc.organisations.models import Unit
@@ -74,19 +74,19 @@ def prepare(app: Flask, *, per_leader: int) -> Prepared:
         for i in range(per_leader + 1):
             for leader in LEADERS:
                 signer = people[leader]
-                doc = service.create_draft(drafter, service.DraftData(
+                doc = drafting.create_draft(drafter, drafting.DraftData(
                     type_code="TB", summary=f"Thông báo thử tải số {i} của {leader}",
                     body="Nội dung thông báo.", signer_id=signer.id, signer_authority="TM.",
                     signer_authority_line="BAN THƯỜNG VỤ",
-                    recipients=[service.RecipientData("unit", "act", unit_id=unit_id)]))
+                    recipients=[drafting.RecipientData("unit", "act", unit_id=unit_id)]))
                 if pdf_id is None:
                     sources.render_version(doc)
                     pdf_id = doc.current_version.pdf_file_id
                 else:
                     doc.current_version.pdf_file_id = pdf_id
                 db.session.flush()
-                service.submit(drafter, doc)
-                service.approve(signer, doc)
+                review.submit(drafter, doc)
+                review.approve(signer, doc)
                 approved[leader].append(doc.id)
         db.session.commit()
         # the first of the chair's, signed here: the PDF every validation sends
