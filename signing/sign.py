@@ -69,12 +69,20 @@ def _as_bytes(pdf: PdfInput) -> bytes:
     return pdf.read()
 
 
-def _reader(data: bytes) -> PdfFileReader:
-    """A reader for a PDF that must at least open and have pages; refuses encrypted files."""
-    if b"%PDF-" not in data[:1024]:
+def _reader(data: PdfInput) -> PdfFileReader:
+    """A reader for a PDF that must at least open and have pages; refuses encrypted files. Bytes are read from
+    memory; a file object (seekable) is read in place from its start, so a large file is never held whole: pyHanko
+    reads the objects it needs from the file."""
+    if isinstance(data, bytes | bytearray | memoryview):
+        head, stream = bytes(data[:1024]), io.BytesIO(data)
+    else:
+        data.seek(0)
+        head, stream = data.read(1024), data
+        data.seek(0)
+    if b"%PDF-" not in head:
         raise CorruptPdf("tệp không phải PDF")
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = PdfFileReader(stream, strict=False)
         encrypted = reader.encrypted
         if not encrypted:
             int(reader.root["/Pages"]["/Count"])
@@ -88,9 +96,9 @@ def _reader(data: bytes) -> PdfFileReader:
 
 def open_pdf(pdf: PdfInput) -> PdfFileReader:
     """Read a PDF for signing: refuse encrypted, truncated or corrupt files, and files whose existing
-    signatures no longer match their bytes (signing on top would make a broken file look endorsed)."""
-    data = _as_bytes(pdf)
-    reader = _reader(data)
+    signatures no longer match their bytes (signing on top would make a broken file look endorsed). A file
+    object is read in place (it must stay open while the reader is used), bytes from memory."""
+    reader = _reader(pdf)
     try:
         embedded = reader.embedded_signatures
     except _READ_ERRORS as exc:
