@@ -3,7 +3,7 @@ FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 \
-      libharfbuzz0b poppler-utils libreoffice-writer-nogui curl \
+      libharfbuzz0b poppler-utils libreoffice-writer-nogui tesseract-ocr tesseract-ocr-vie ghostscript curl \
  && rm -rf /var/lib/apt/lists/*
 
 # Installed, not run from the sources: they are removed once built, so the image runs exactly what the wheel carries

@@ -266,9 +266,11 @@ def _register_blueprints(app: Flask) -> None:
     import edoc.contacts.api
     import edoc.documents.api
     import edoc.incoming.api
+    import edoc.incoming.ocr  # registers the incoming.ocr job
     import edoc.registers.api
     import edoc.search.api
-    import edoc.signatures.api  # noqa: F401
+    import edoc.signatures.api
+    import edoc.tasks.jobs  # noqa: F401  (registers the periodic tasks.remind job)
 
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api_bp)

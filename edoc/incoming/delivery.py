@@ -22,6 +22,7 @@ from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes
 from edoc.incoming import intake, policy, service
 from edoc.incoming.models import Channel, IncomingAttachment, IncomingDocument, IncomingStatus
+from edoc.incoming.ocr import request_ocr
 from edoc.incoming.service import clerks_of, duplicate_key, link, title
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation
@@ -74,8 +75,8 @@ def deliver_issued(doc: OutgoingDocument) -> None:
         if pdf is not None:
             arrived.file_id = store_bytes(pdf, f"{doc.reference.replace('/', '-')}.pdf", uploader=None,
                                           purpose="incoming", media_type=sniff.PDF, organisation_id=org.id).id
-            arrived.ocr_status = "" if intake.has_text(text) else "pending"
-            arrived.text, arrived.text_source = (text, "pdf") if intake.has_text(text) else ("", "")
+            if intake.has_text(text):
+                arrived.text, arrived.text_source = text, "pdf"
         for attachment in doc.attachments:
             file = attachment.issued_file or attachment.file
             copy = store_bytes(read_verified(file), file.original_name, uploader=None, purpose="incoming",
@@ -83,6 +84,8 @@ def deliver_issued(doc: OutgoingDocument) -> None:
             arrived.attachments.append(IncomingAttachment(file_id=copy.id, title=attachment.title[:255]))
         db.session.add(arrived)
         db.session.flush()
+        if arrived.file_id is not None and not arrived.text:
+            request_ocr(arrived)
         record("incoming.arrive", arrived, organisation_id=org.id,
                changes={"channel": "internal", "source_document_id": doc.id, "reference": doc.reference})
         for clerk in clerks_of(org.id):

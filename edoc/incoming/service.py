@@ -30,6 +30,7 @@ from edoc.files import sniff
 from edoc.files.service import store_bytes
 from edoc.incoming import intake, policy
 from edoc.incoming.models import Channel, IncomingAttachment, IncomingDocument, IncomingReader, IncomingStatus
+from edoc.incoming.ocr import request_ocr
 from edoc.notifications.mail import mail_after_commit
 from edoc.notifications.service import notify
 from edoc.registers.models import Register, RegisterKind
@@ -237,7 +238,7 @@ def _store_files(actor: User, doc: IncomingDocument, arrival: Arrival) -> None:
     if intake.has_text(arrival.text):
         doc.text, doc.text_source, doc.ocr_status = clean(arrival.text), "pdf", ""
     else:
-        doc.ocr_status = "pending"  # the OCR job reads it (edoc.incoming.ocr)
+        request_ocr(doc)  # a scan without a text layer: the OCR job reads it once this commits
 
 
 def register_arrival(actor: User, data: IncomingData, arrival: Arrival, *, channel: str = Channel.PAPER.value,

@@ -257,3 +257,29 @@ def test_board_counts_link_to_the_documents_behind_them(app, demo, register_doc,
     assert listed.status_code == 200 and f"/incoming/{ids[3]}" in listed.text and f"/incoming/{ids[0]}\"" not in \
         listed.text
     assert client.get("/incoming/board/list?kind=nope").status_code == 400
+
+
+def test_the_reminder_job_is_periodic_and_reminds_every_organisation(app, demo, register_doc):
+    from edoc import jobs
+    from edoc.jobs.registry import periodic_jobs
+    from edoc.tasks.jobs import JOB
+
+    assert JOB in {p.name for p in periodic_jobs()}
+    doc_id = register_doc()
+    with app.app_context():
+        doc = db.session.get(IncomingDocument, doc_id)
+        service.present(_user("vanthu"), doc, _user("chutich").id)
+        doc.received_on = vietnam_today() - timedelta(days=30)
+        service.direct(_user("chutich"), doc, "Giao", [tasks.Assignee("lead", user_id=_user("chuyenvien").id)],
+                       deadline=vietnam_today() - timedelta(days=3))
+        db.session.commit()
+        jobs.enqueue_after_commit(JOB, {})
+        db.session.commit()  # the job runs as this commits (tests run jobs immediately)
+        sent = db.session.execute(select(TaskReminder)).scalars().all()
+        from edoc.calendar.service import calendar_for
+
+        expected = 1 if calendar_for(doc.organisation_id).is_working_day(vietnam_today()) else 0
+        assert len(sent) == expected  # overdue reminders go out on working days
+        jobs.enqueue_after_commit(JOB, {})
+        db.session.commit()
+        assert len(db.session.execute(select(TaskReminder)).scalars().all()) == expected  # once a day

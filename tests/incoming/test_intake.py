@@ -37,7 +37,8 @@ def test_scans_become_one_pdf_and_numbers_run_from_01(app, demo, register_doc):
         pdf = read_verified(one.file)
         assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") >= 2 \
             or pdf.count(b"/Page") >= 3
-        assert one.ocr_status == "pending" and one.signature_verdict == ""  # a scan: no text layer, no signature
+        assert one.ocr_status in {"done", "failed"} and one.text_source != "pdf"  # a scan: OCR'd by the job
+        assert one.signature_verdict == ""  # and no signature
         assert two.text_source == "pdf" and "Tháng Công nhân" in two.text and two.ocr_status == ""
         assert two.signature_verdict == "unsigned"
         assert service.suggested_deadline(two).text == "trong thời hạn 10 ngày làm việc"
@@ -197,7 +198,7 @@ def _at_once(app, count: int, work) -> list[BaseException]:
 
 def _register(app, clerk_id: int, reference: str) -> None:
     actor = db.session.get(User, clerk_id)
-    arrival = service.check_files(actor.organisation_id, [Part("scan.png", scan_png())])
+    arrival = service.check_files(actor.organisation_id, [Part("cong-van.pdf", text_pdf())])
     try:
         service.register_arrival(actor, data(original_reference=reference), arrival)
         db.session.commit()
@@ -225,3 +226,58 @@ def test_two_clerks_registering_the_same_arrival_at_once_get_one_number(app, dem
 
 def test_text_lines_are_nfc():
     assert all(line == __import__("unicodedata").normalize("NFC", line) for line in LINES)
+
+
+def scanned_page(tmp_path) -> bytes:
+    """A page as a scanner gives it: the text PDF rasterised at 200 dpi (poppler's pdftoppm), no text layer."""
+    import subprocess
+
+    from tests.support.components import require_tool
+
+    require_tool("pdftoppm", "poppler-utils")
+    source = tmp_path / "page.pdf"
+    source.write_bytes(text_pdf())
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-singlefile", str(source), str(tmp_path / "page")], check=True)
+    return (tmp_path / "page.png").read_bytes()
+
+
+def test_a_scan_without_text_is_ocrd_in_vietnamese_by_a_job_and_its_deadline_suggested(app, demo, register_doc,
+                                                                                      tmp_path):
+    from edoc.core.text import fold
+    from edoc.incoming import ocr
+    from edoc.jobs.models import Job
+
+    missing = ocr.available()
+    if missing:
+        pytest.skip(f"OCR needs {missing}")
+    page = scanned_page(tmp_path)
+    doc_id = register_doc([Part("trang-1.png", page)])  # the job runs as the registration commits (tests)
+    with app.app_context():
+        doc = db.session.get(IncomingDocument, doc_id)
+        assert (doc.ocr_status, doc.text_source) == ("done", "ocr")
+        assert "thang cong nhan" in fold(doc.text) and "ngay lam viec" in fold(doc.text)
+        assert service.suggested_deadline(doc).text.endswith("10 ngày làm việc")
+        stored_pdf = read_verified(doc.file)
+        [job] = db.session.execute(select(Job).where(Job.name == "incoming.ocr")).scalars()
+        assert job.status == "done"
+        # run again (a worker killed after recording): nothing changes
+        assert ocr.run_ocr(doc_id) == "không cần nhận dạng"
+        assert read_verified(doc.file) == stored_pdf  # the scan's PDF is never rewritten
+
+
+def test_a_signed_pdf_is_never_rewritten_by_ocr(app, demo, make_document, register_doc, tmp_path):
+    """A signed scan without text (signed images only): its text goes beside it, its bytes and signature stay."""
+    from edoc.incoming import ocr
+
+    if ocr.available():
+        pytest.skip(f"OCR needs {ocr.available()}")
+    signed = _signed_pdf(app, demo, make_document)
+    doc_id = register_doc([Part("ky-so.pdf", signed)], original_reference="09/KH-LĐLĐ")
+    with app.app_context():
+        doc = db.session.get(IncomingDocument, doc_id)
+        doc.text, doc.text_source = "", ""
+        ocr.request_ocr(doc)  # as if it had had no text layer
+        db.session.commit()
+        doc = db.session.get(IncomingDocument, doc_id)
+        assert doc.ocr_status == "done" and doc.text_source == "ocr" and doc.text
+        assert read_verified(doc.file) == signed and doc.signature_verdict == "valid"
