@@ -244,6 +244,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.home.views import bp as home_bp
     from edoc.incoming.delivery import register_hooks as register_incoming_hooks
     from edoc.incoming.files import register_rules as register_incoming_rules
+    from edoc.incoming.indexing import register_indexer as register_incoming_indexer
     from edoc.incoming.views import bp as incoming_bp
     from edoc.notifications.views import bp as notifications_bp
     from edoc.registers.views import bp as registers_bp
@@ -259,6 +260,7 @@ def _register_blueprints(app: Flask) -> None:
 
     register_file_rules()
     register_incoming_rules()
+    register_incoming_indexer()
     register_incoming_hooks()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
                signatures_bp, calendar_bp, search_bp, incoming_bp):

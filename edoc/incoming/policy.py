@@ -54,6 +54,22 @@ def can_view(user: User, doc: IncomingDocument) -> bool:
     return is_named(user, doc)
 
 
+def reader_keys(doc: IncomingDocument) -> set[str]:
+    """``can_view`` as the keys search checks (``u:<user id>``, ``r:<role>``): clerks by role unless secret, the
+    people named on it, and the members of units given a task (at the time the entry is built)."""
+    keys = {f"u:{i}" for i in (doc.registered_by_id, doc.presented_to_id, doc.directed_by_id) if i}
+    keys.update(f"u:{r.user_id}" for r in doc.readers)
+    if not doc.is_secret:
+        keys.add(f"r:{Role.CLERK.value}")
+    for task in _tasks(doc):
+        if task.user_id is not None:
+            keys.add(f"u:{task.user_id}")
+        elif task.unit_id is not None:
+            keys.update(f"u:{u}" for u in db.session.execute(select(User.id).where(User.unit_id == task.unit_id))
+                        .scalars())
+    return keys
+
+
 def visible_clause(user: User) -> ColumnElement[bool]:
     """``can_view`` as a query condition, for lists and registers of thousands of rows."""
     assigned = [Task.user_id == user.id]

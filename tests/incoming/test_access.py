@@ -12,7 +12,7 @@ from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
 from edoc.core.clock import vietnam_today
 from edoc.core.db import db
-from edoc.incoming import service
+from edoc.incoming import policy, service
 from edoc.incoming.models import IncomingDocument
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Unit
@@ -64,6 +64,15 @@ REGISTERS = {"vanthu": 200, "vanthu2": 200, "chutich": 200, "phochutich": 200, "
 def test_view_matrix_pages_and_api(app, people, register_doc, secret):
     doc_id, _task = _directed(app, people, register_doc, **({"secrecy": "Mật"} if secret else {}))
     expected = SECRET_VIEW if secret else VIEW
+    with app.app_context():  # search's keys say what the policy says
+        from edoc.search.service import user_keys
+
+        doc = db.session.get(IncomingDocument, doc_id)
+        keys = policy.reader_keys(doc)
+        for person in PEOPLE:
+            user = db.session.get(User, people[person])
+            same_org = user.organisation_id == doc.organisation_id
+            assert (same_org and bool(keys & set(user_keys(user)))) == policy.can_view(user, doc), person
     for person in PEOPLE:
         client = app.test_client()
         login(client, person)

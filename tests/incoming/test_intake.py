@@ -263,6 +263,13 @@ def test_a_scan_without_text_is_ocrd_in_vietnamese_by_a_job_and_its_deadline_sug
         # run again (a worker killed after recording): nothing changes
         assert ocr.run_ocr(doc_id) == "không cần nhận dạng"
         assert read_verified(doc.file) == stored_pdf  # the scan's PDF is never rewritten
+        # its OCR text is searchable, for those who may see it
+        from edoc.search.service import search
+
+        clerk, delegate = db.session.get(User, demo["vanthu"]), db.session.get(User, demo["daibieu"])
+        found = search(clerk, "thang cong nhan ngay lam viec")
+        assert [(h.kind, h.object_id) for h in found.hits] == [("incoming", doc_id)]
+        assert search(delegate, "thang cong nhan ngay lam viec").hits == []
 
 
 def test_a_signed_pdf_is_never_rewritten_by_ocr(app, demo, make_document, register_doc, tmp_path):
