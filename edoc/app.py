@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import edoc.search.models as search_models
 import storage
 from edoc import jobs
+from edoc.accounts import sessions
 from edoc.config import Settings, templates_folder
 from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import configure_engine_events, db
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=sessions.REMEMBER_LIFETIME,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         BABEL_DEFAULT_LOCALE="vi",
@@ -205,13 +207,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(user_id: str) -> User | None:
-        ident, _, version = user_id.partition(":")
-        if not ident.isdigit():
-            return None
-        user = db.session.get(User, int(ident))
-        if user is None or str(user.session_version) != version:
-            return None
-        return user
+        return sessions.load(user_id)
 
 
 def _register_models() -> None:

@@ -80,9 +80,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    # The sign-in this object was loaded for or just made (not columns; ``accounts.sessions`` sets them).
+    session_key = ""
+    session_id = 0
+
     def get_id(self) -> str:
-        # The session version makes old session cookies stop working after a password change.
-        return f"{self.id}:{self.session_version}"
+        # What the session cookie and the remember cookie carry: the session version makes every old cookie stop
+        # working after a password change; the sign-in's key names its row, which logout deletes.
+        return f"{self.id}:{self.session_version}:{self.session_key}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -98,6 +103,21 @@ def _width(column: str) -> int:
 USERNAME_MAX = _width("username")
 """The longest username: the width of ``user_account.username`` (and of ``login_attempt.username``, which keeps
 what was typed, cut to it)."""
+
+
+class UserSession(db.Model):
+    """One sign-in (phiên đăng nhập). Its session cookie and remember cookie carry a random key; only the key's
+    SHA-256 is here. A cookie whose row is gone (logout, password change, deactivation) or past ``expires_at``
+    signs nobody in, so a copy taken before the logout is worth nothing after it."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LoginAttempt(db.Model):

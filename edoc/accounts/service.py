@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
-from edoc.accounts import passwords
+from edoc.accounts import passwords, sessions
 from edoc.accounts.models import USERNAME_MAX, ApiToken, LoginAttempt, Role, User
 from edoc.accounts.policy import SIGNATURE_IMAGE, require_admin_of
 from edoc.audit.service import diff, record
@@ -86,11 +86,6 @@ def _sign_in_name(raw: str) -> tuple[str, bool]:
         return name, True
     storable = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     return storable[:USERNAME_MAX], False
-
-
-def record_logout(user: User) -> None:
-    record("auth.logout", user, actor=user)
-    db.session.commit()
 
 
 # --- users ---------------------------------------------------------------------------------------------
@@ -187,12 +182,13 @@ def update_user(actor: User, user: User, data: UserData) -> User:
 
 
 def end_sessions(user: User) -> None:
-    """Every session of ``user`` ends, in the caller's transaction: the session version their cookies carry no
-    longer matches, and once that commits their open pages are told ("session.ended") and leave the personal
-    room (``end_sessions_after_commit``). A page of a browser signed in again meanwhile (the user changed their
-    own password in another tab) finds it is still signed in and joins again (static/js/realtime.js)."""
+    """Every session of ``user`` ends, in the caller's transaction: their sign-in rows go and the session version
+    their cookies carry no longer matches, and once that commits their open pages are told ("session.ended"),
+    leave the personal room and are disconnected (``end_sessions_after_commit``). A page of a browser signed in
+    again meanwhile (the user changed their own password in another tab) finds it is still signed in and connects
+    again (static/js/realtime.js)."""
     user.session_version += 1
-    end_sessions_after_commit(db.session, user.id)
+    end_sessions_after_commit(db.session, user.id, sessions.end_all(user))
 
 
 def set_password(actor: User, user: User, new_password: str, *, current_password: str | None = None,

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from edoc.accounts import service
+from edoc.accounts import service, sessions
 from edoc.accounts.forms import LoginForm, PasswordChangeForm, SignatureImageForm, TokenForm
 from edoc.accounts.models import ApiToken
 from edoc.core.db import db
@@ -31,6 +31,7 @@ def login() -> Response | str | tuple[str, int]:
             flash(exc.message, "danger")
             status = exc.status
         else:
+            sessions.start(user, remember=bool(form.remember.data))
             login_user(user, remember=bool(form.remember.data))
             return redirect(local_path(request.args.get("next")) or url_for("home.index"))
     elif request.method == "POST":
@@ -43,7 +44,7 @@ def login() -> Response | str | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    service.record_logout(current_user._get_current_object())  # type: ignore[attr-defined]
+    sessions.end(current_user._get_current_object())  # type: ignore[attr-defined]
     logout_user()
     flash("Bạn đã đăng xuất.", "info")
     return redirect(url_for("auth.login"))
@@ -65,6 +66,7 @@ def profile() -> Response | str:
                                            keep_api_tokens=bool(password_form.keep_api_tokens.data))
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc"
                   + (f"; đã thu hồi {revoked} mã truy cập API." if revoked else "."), "success")
+            sessions.start(user, remember=False)
             login_user(user)
             return redirect(url_for("auth.profile"))
         if action == "token" and token_form.validate_on_submit():

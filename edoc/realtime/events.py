@@ -26,8 +26,16 @@ class PendingEmit:
     namespace: str = "/"
 
 
+SESSION_ROOM_PREFIX = "session:"
+
+
 def user_room(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def session_room(session_id: int) -> str:
+    """The room of one sign-in's connections (every tab of that browser); closing it disconnects them."""
+    return f"{SESSION_ROOM_PREFIX}{session_id}"
 
 
 def emit_after_commit(session: Session, event_name: str, payload: dict[str, Any], *, room: str,
@@ -35,12 +43,20 @@ def emit_after_commit(session: Session, event_name: str, payload: dict[str, Any]
     session.info.setdefault(_PENDING, []).append(PendingEmit(event_name, payload, room, namespace))
 
 
-def end_sessions_after_commit(session: Session, user_id: int) -> None:
-    """A user's sessions end (deactivated, password changed): once that commits, their open pages are told so
-    and their connections leave the personal room, which the next sign-in joins again. Without this, a page
-    opened before would keep receiving the user's notifications until it was reloaded."""
+def end_sessions_after_commit(session: Session, user_id: int, session_ids: list[int]) -> None:
+    """A user's sessions end (deactivated, password changed): once that commits, their open pages are told so,
+    their connections leave the personal room, which the next sign-in joins again, and the connections of each
+    ended sign-in (``session_ids``) are disconnected. Without this, a page opened before would keep receiving the
+    user's notifications until it was reloaded."""
     emit_after_commit(session, "session.ended", {}, room=user_room(user_id))
-    session.info.setdefault(_CLOSING, []).append(user_room(user_id))
+    session.info.setdefault(_CLOSING, []).extend([user_room(user_id), *map(session_room, session_ids)])
+
+
+def end_session_after_commit(session: Session, session_id: int) -> None:
+    """One sign-in ends (logout): once that commits, its pages are told so and its connections are disconnected
+    in every process; the user's other sign-ins are not touched."""
+    emit_after_commit(session, "session.ended", {}, room=session_room(session_id))
+    session.info.setdefault(_CLOSING, []).append(session_room(session_id))
 
 
 @event.listens_for(Session, "after_commit")

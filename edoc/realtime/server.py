@@ -2,26 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import socketio
 from flask import Flask
 from flask_login import current_user
 from flask_socketio import SocketIO, join_room
 
-from edoc.realtime.events import user_room
+from edoc.realtime.events import SESSION_ROOM_PREFIX, session_room, user_room
 
 
 def _on_connect(auth: object = None) -> None:
+    # current_user comes from the handshake's cookie through the user loader, which checks the session's row:
+    # a cookie of a session that has ended connects nobody.
     if not current_user.is_authenticated:
         # Refusing the handshake: the client gets "unauthorized" and joins no room.
         raise ConnectionRefusedError("unauthorized")
     join_room(user_room(current_user.id))
+    join_room(session_room(current_user.session_id))
+
+
+class _SessionRoomsDisconnect:
+    """Closing a session's room disconnects its connections, in every process: close_room is the one operation
+    the Socket.IO message queue carries to every server by room (each then acts on its own connections), and a
+    connection of an ended session must not merely leave its rooms but end (a copied cookie's client would keep
+    its socket and could be joined to a room again by a later handler). Other rooms close as usual."""
+
+    server: Any
+    get_participants: Callable[[str, str], Iterable[tuple[str, str]]]
+
+    def basic_close_room(self, room: str, namespace: str) -> None:
+        if isinstance(room, str) and room.startswith(SESSION_ROOM_PREFIX):
+            for sid, _eio_sid in list(self.get_participants(namespace, room)):
+                self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+            return
+        super().basic_close_room(room, namespace)  # type: ignore[misc]
+
+
+class _LocalManager(_SessionRoomsDisconnect, socketio.Manager):
+    pass
+
+
+class _RedisManager(_SessionRoomsDisconnect, socketio.RedisManager):
+    pass
 
 
 def create_socketio(app: Flask, *, message_queue: str | None, channel: str = "edoc",
                     async_mode: str | None = None) -> SocketIO:
+    manager = _RedisManager(message_queue, channel=channel) if message_queue else _LocalManager()
     server = SocketIO(
         app,
-        message_queue=message_queue,
-        channel=channel,
+        client_manager=manager,
         async_mode=async_mode,
         logger=False,
         engineio_logger=False,

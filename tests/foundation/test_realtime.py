@@ -7,6 +7,13 @@ from edoc.notifications.service import notify
 from tests.support.web import login, post_form
 
 
+def _heard(socket) -> list[dict]:
+    """What a test socket received since last asked, also once the server has disconnected it (get_received()
+    refuses a disconnected client)."""
+    heard, socket.queue = socket.queue, []
+    return heard
+
+
 def test_unauthenticated_socket_is_refused(app, demo):
     socket = app.extensions["socketio"].test_client(app, flask_test_client=app.test_client())
     assert not socket.is_connected()
@@ -70,13 +77,14 @@ def test_a_deactivated_user_s_open_pages_are_told_and_hear_nothing_more(app, dem
     post_form(admin, f"/admin/users/{demo['chuyenvien']}", {
         "username": "chuyenvien", "full_name": "Phạm Quốc Bảo", "title": "Chuyên viên", "unit_id": "",
         "roles": ["specialist"]})  # "active" unchecked
-    names = [m["name"] for m in socket.get_received()]
+    names = [m["name"] for m in _heard(socket)]
     assert names[-1] == "session.ended" and "notification" in names  # told why, after the account notice
+    assert not socket.is_connected()  # then disconnected by the server
     with app.app_context():
         notify(demo["chuyenvien"], "test", "không còn tới trang cũ")
         notify(demo["daibieu"], "test", "vẫn tới")
         db.session.commit()
-    assert socket.get_received() == []
+    assert _heard(socket) == []
     assert [m["args"][0]["text"] for m in bystander.get_received()] == ["vẫn tới"]  # nobody else was affected
     assert browser.get("/").status_code == 302  # and the page itself is signed out
 
@@ -94,7 +102,8 @@ def test_a_password_change_ends_the_other_pages_and_the_next_page_hears_again(ap
 
         set_password(db.session.get(User, demo["quantri"]), db.session.get(User, demo["chuyenvien"]),
                      "MatKhauMoi@2026")
-    assert [m["name"] for m in old_page.get_received()] == ["session.ended"]
+    assert [m["name"] for m in _heard(old_page)] == ["session.ended"]
+    assert not old_page.is_connected()
     again = app.test_client()
     login(again, "chuyenvien", "MatKhauMoi@2026")
     new_page = app.extensions["socketio"].test_client(app, flask_test_client=again)
@@ -103,4 +112,4 @@ def test_a_password_change_ends_the_other_pages_and_the_next_page_hears_again(ap
         notify(demo["chuyenvien"], "test", "trang mới")
         db.session.commit()
     assert [m["args"][0]["text"] for m in new_page.get_received()] == ["trang mới"]
-    assert old_page.get_received() == []
+    assert _heard(old_page) == []
