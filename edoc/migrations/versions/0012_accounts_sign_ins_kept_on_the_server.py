@@ -1,7 +1,7 @@
 """accounts: sign-ins kept on the server (user_session), so logout ends a session and its copied cookies
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 11:45:00.000000
 """
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 from edoc.core.db import UTCDateTime
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
