@@ -132,13 +132,15 @@ def p95(values: list[float]) -> float:
 
 def run(server_kind: str, db_kind: str, users: int, seconds: float, postgres: str) -> bool:
     with tempfile.TemporaryDirectory() as tmp, database(db_kind, postgres, Path(tmp)) as env:
-        # enough approved documents for every round of every user
-        prepared = prepare(create_app(Settings.from_env(env)), per_leader=max(40, int(users * seconds / 4)))
+        # approved documents for the rounds users get through (a round without one goes on without signing)
+        per_leader = max(20, min(users * 2, int(users * seconds / 4)))
+        prepared = prepare(create_app(Settings.from_env(env)), per_leader=per_leader)
         with serve(env, Path(tmp) / "server.log", kind=server_kind) as server:
             started = time.perf_counter()
             outcomes = crowd(server.base, prepared, users, seconds)
             elapsed = time.perf_counter() - started
             timeouts = server.worker_timeouts() if server_kind == "production" else 0
+            log = server.log()
     latencies = [o.seconds for o in outcomes if o.status is not None]
     errors = sum(1 for o in outcomes if o.status is not None and o.status >= 500)
     lost = sum(1 for o in outcomes if o.status is None)
@@ -152,8 +154,13 @@ def run(server_kind: str, db_kind: str, users: int, seconds: float, postgres: st
     detail = ", ".join(f"{name} {len(v)}× p95 {p95(v) * 1000:.0f} ms" for name, v in sorted(by_name.items()))
     print(f"{'':<28} {detail}", flush=True)
     if errors or lost:
-        for o in [o for o in outcomes if o.status is None or o.status >= 500][:5]:
-            print(f"{'':<28} {o.name}: {o.status} {o.error[:200]}", flush=True)
+        for o in [o for o in outcomes if o.status is None or o.status >= 500][:3]:
+            print(f"{'':<28} {o.name}: {o.status} {o.error[:200].strip()}", flush=True)
+        # the server's own word on them: the last line of each of its first tracebacks
+        causes = [next((line for line in block.splitlines()[1:] if line and not line.startswith(" ")), "?")
+                  for block in log.split("Traceback (most recent call last):")[1:]]
+        for cause, count in sorted({c: causes.count(c) for c in causes}.items(), key=lambda kv: -kv[1])[:3]:
+            print(f"{'':<28} {count}× {cause[:200]}", flush=True)
     return not errors and not lost
 
 
@@ -162,6 +169,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, nargs="+", default=[20, 100])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--sqlite", action="store_true", help="also run on SQLite")
+    parser.add_argument("--servers", nargs="+", choices=["production", "dev"], default=["production", "dev"])
     parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432"))
     args = parser.parse_args()
@@ -177,7 +185,7 @@ def main() -> int:
     databases = ["postgres", *(["sqlite"] if args.sqlite else [])]
     for users in args.users:
         for db_kind in databases:
-            for server_kind in ("production", "dev"):
+            for server_kind in args.servers:
                 ok &= run(server_kind, db_kind, users, args.seconds, args.postgres)
     return 0 if ok else 1
 

@@ -88,6 +88,9 @@ class Settings:
     max_upload_mb: int = 200
     sqlite_busy_timeout_ms: int = 10_000
     """How long a request waits for SQLite's write lock before it gets a 503 "hệ thống đang bận"."""
+    db_pool_size: int | None = None
+    """Database connections a process may keep open (plus 10 more at peaks; default 40): one process serves every
+    concurrent request, each holding a connection from its first query to its end."""
     secure_cookies: bool = False
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -167,6 +170,7 @@ class Settings:
             async_mode=(env.get("EDOC_ASYNC_MODE") or "threading").strip().lower(),
             max_upload_mb=_int(env, "EDOC_MAX_UPLOAD_MB", 200),
             sqlite_busy_timeout_ms=_int(env, "EDOC_SQLITE_BUSY_TIMEOUT_MS", 10_000),
+            db_pool_size=_int(env, "EDOC_DB_POOL_SIZE", 0) or None,
             secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),
             login_max_failures=_int(env, "EDOC_LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(env, "EDOC_LOGIN_LOCKOUT_MINUTES", 15),

@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from edoc.core.db import is_busy
@@ -118,8 +119,17 @@ def register_error_handlers(app: Flask) -> None:
     def _database(exc: DBAPIError) -> tuple[Response | str, int] | Response:
         if not is_busy(exc):
             return _unexpected(exc)
+        return _busy(exc.orig)
+
+    @app.errorhandler(PoolTimeout)
+    def _no_connection(exc: PoolTimeout) -> Response:
+        # Every pooled connection taken for the pool's whole timeout: a crowd, not a fault (under gevent a
+        # worker holds hundreds of requests at once), answered like a busy database
+        return _busy(exc)
+
+    def _busy(reason: object) -> Response:
         db.session.rollback()
-        log.warning("database busy on %s %s: %s", request.method, request.path, exc.orig)
+        log.warning("database busy on %s %s: %s", request.method, request.path, reason)
         _render_as_visitor()
         response, status = error_response(503, BUSY_MESSAGE, "busy")
         response = make_response(response, status)
