@@ -13,24 +13,26 @@ import logging
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from asn1crypto import x509 as asn1_x509
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db, utcnow
-from edoc.core.errors import DomainError, ValidationFailed
+from edoc.core.db import db, locked, utcnow
+from edoc.core.errors import DomainError, NotFound, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
 from edoc.files.images import check_ink
 from edoc.files.models import StoredFile
 from edoc.files.service import open_verified, read_verified, store_bytes
+from edoc.realtime.events import emit_after_commit, user_room
 from edoc.signatures.credentials import (
     SigningRefused,
     organisation_key,
@@ -101,9 +103,9 @@ def chosen_placement(page: int, x: float, y: float) -> Placement:
     return Placement(page, (x - width / 2, y - height / 2, x + width / 2, y + height / 2))
 
 
-def _place_by_name(pdf: bytes, signer: User) -> Placement:
+def _place_by_name(pdf: bytes, signer_name: str) -> Placement:
     try:
-        return box_above_name(pdf, signer.full_name)
+        return box_above_name(pdf, signer_name)
     except PlacementNotFound as exc:  # the name is not there, or there is no room above it
         raise PlacementNeeded(f"Tệp không có ô chữ ký và {exc}.") from None
     except SigningError as exc:
@@ -171,25 +173,34 @@ def _require_blue(png: bytes) -> None:
                              "tải ảnh chữ ký mực xanh, nền trong suốt, rồi ký lại.") from None
 
 
-def _sign_with(setup: _SignerSetup, actor: User, doc: OutgoingDocument, key: SigningKey,
-               placement: Placement | None) -> None:
-    policy.require(can_sign(actor, doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
-    pdf = _source_pdf(doc)
+def _signed_bytes(setup: _SignerSetup, pdf: bytes, key: SigningKey, placement: Placement | None,
+                  signer_name: str) -> bytes:
+    """The signature itself: CPU work (and the timestamp authority, revocation responders), no database."""
     options = {"image_png": setup.image_png, "location": setup.location, **setup.options}
     try:
         try:
             # the renderer's field between title and name, if the PDF has it (the usual case: no second parse)
-            signed = sign_pdf(pdf, key, placement=placement, **options)  # type: ignore[arg-type]
+            return sign_pdf(pdf, key, placement=placement, **options)  # type: ignore[arg-type]
         except MissingField:
-            signed = sign_pdf(pdf, key, placement=_place_by_name(pdf, actor), **options)  # type: ignore[arg-type]
+            return sign_pdf(pdf, key, placement=_place_by_name(pdf, signer_name), **options)  # type: ignore[arg-type]
     except SigningError as exc:
         raise _refusal(exc, "Không ký được") from None
+
+
+def _keep_signature(setup: _SignerSetup, actor: User, doc: OutgoingDocument, key: SigningKey, signed: bytes) -> None:
     doc.signed_file_id = store_bytes(signed, f"da-ky-{doc.id}.pdf", uploader=actor, purpose="document",
                                      media_type=sniff.PDF).id
     doc.signed_at = utcnow()
     record("document.sign", doc, actor=actor, changes={"certificate": key.certificate.subject.human_friendly[:200],
                                                        "serial": str(key.certificate.serial_number),
                                                        "timestamped": setup.options["timestamper"] is not None})
+
+
+def _sign_with(setup: _SignerSetup, actor: User, doc: OutgoingDocument, key: SigningKey,
+               placement: Placement | None) -> None:
+    policy.require(can_sign(actor, doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
+    signed = _signed_bytes(setup, _source_pdf(doc), key, placement, actor.full_name)
+    _keep_signature(setup, actor, doc, key, signed)
 
 
 def sign_document(actor: User, doc: OutgoingDocument, key: SigningKey, *,
@@ -208,39 +219,157 @@ BATCH_FAILURE = "Lỗi hệ thống khi ký văn bản này (đã ghi nhật ký
 """What the signer reads for a document whose signing failed unexpectedly; the details go to the log only."""
 
 
-def sign_batch(actor: User, doc_ids: list[int], pin: str,
-               progress: Callable[[int, int, int, str | None], None]) -> tuple[int, list[str]]:
-    """Sign several approved documents with one key unlock (and one token session); each commits on its own,
-    so one refusal or failure does not undo the others. ``progress(done, total, doc_id, error)`` follows each."""
+SIGN_JOB = "signatures.sign"
+BATCH_PART = 10
+"""Documents per job of a batch: the parts run on as many workers as there are (signing is CPU work, so a batch
+uses every core given to workers), each unlocking the key once."""
+
+
+def start_batch(actor: User, doc_ids: list[int], pin: str) -> str:
+    """Sign several approved documents, as jobs: the PIN, the credential and the signature image are checked
+    now (a wrong PIN is refused on the page, and counted), then the batch is written as jobs of ``BATCH_PART``
+    documents in the caller's transaction, the PIN sealed with each (``edoc.jobs``). Returns the batch's id;
+    progress goes to the signer's channel (``signing.progress``, then ``signing.done``) and ``batch_state``
+    answers a page that reconnects."""
     if not doc_ids:
         raise ValidationFailed("Chọn ít nhất một văn bản để ký.", field="ids")
-    errors: list[str] = []
-    signed = 0
-    with personal_key(actor, pin) as key:
-        setup = _SignerSetup.of(actor)
-        db.session.commit()  # a forgiven wrong-PIN count stays forgiven whatever the documents do
-        for index, doc_id in enumerate(doc_ids, start=1):
-            error: str | None = None
-            try:
-                _sign_with(setup, actor, policy.viewable(actor, doc_id), key, None)
+    ids = list(dict.fromkeys(doc_ids))
+    with personal_key(actor, pin):
+        _SignerSetup.of(actor)  # an image that is not blue is refused at the door, as for one document
+    batch = uuid.uuid4().hex
+    for first in range(0, len(ids), BATCH_PART):
+        jobs.enqueue_after_commit(SIGN_JOB, {"user_id": actor.id, "document_ids": ids[first:first + BATCH_PART],
+                                             "total": len(ids)}, requested_by=actor.id, batch=batch, secret=pin)
+    return batch
+
+
+@jobs.handler(SIGN_JOB)
+def _sign_part(context: jobs.JobContext) -> jobs.Outcome:
+    """One part of a batch. Each document's signature commits with the line recording it in the job's result,
+    so an attempt after a crash skips exactly the documents signed before it (and a document signed meanwhile by
+    other means is refused by its state): no document is signed twice."""
+    ids = [int(i) for i in context.payload["document_ids"]]
+    total = int(context.payload["total"])
+    results: dict[str, str | None] = dict(context.result.get("results", {}))
+    remaining = [i for i in ids if str(i) not in results]
+    actor = db.session.get(User, int(context.payload["user_id"]))
+    refusal: str | None = None
+    if actor is None or not actor.active:
+        refusal = "Tài khoản người ký không còn hoạt động."
+    elif context.secret is None:
+        refusal = "Không mở được mã PIN của lượt ký này (khóa bí mật của máy chủ đã đổi?); hãy ký lại."
+    else:
+        try:
+            with personal_key(actor, context.secret) as key:
+                setup = _SignerSetup.of(actor)
                 db.session.commit()
-            except DomainError as exc:  # one refused document (unknown, not yours, no spot) stops no other
-                db.session.rollback()
-                error = exc.message
-            except Exception:
-                # Storage, pyHanko or the database failing on one document must not stop the batch halfway
-                # with the earlier documents committed and the page left with an error page: this document
-                # is rolled back (its stored bytes with it), the others go on, and the signer is told which.
-                db.session.rollback()
-                log.exception("batch signing: document %s failed unexpectedly", doc_id)
-                error = BATCH_FAILURE
-            if error is None:
-                signed += 1
-            else:
-                errors.append(f"#{doc_id}: {error}")
-            # outside the try: a failing progress report must not turn a committed signature into an error
-            progress(index, len(doc_ids), doc_id, error)
-    return signed, errors
+                for doc_id in remaining:
+                    error = _sign_queued(setup, actor, doc_id, key)
+                    results[str(doc_id)] = error
+                    jobs.record_progress(context, len(results), len(ids), {"results": results})
+                    db.session.commit()  # the signature and the line saying so, together
+                    _report(context, actor.id, doc_id, error, total)
+                remaining = []
+        except DomainError as exc:  # the credential locked, replaced or its PIN changed since the batch began
+            db.session.rollback()
+            refusal = exc.message
+    for doc_id in remaining:
+        results[str(doc_id)] = refusal
+        jobs.record_progress(context, len(results), len(ids), {"results": results})
+        db.session.commit()
+        _report(context, context.requested_by_id, doc_id, refusal, total)
+    signed = sum(1 for error in results.values() if error is None)
+    return jobs.Outcome(f"Đã ký {signed}/{len(ids)} văn bản.", result={"results": results})
+
+
+def _sign_queued(setup: _SignerSetup, actor: User, doc_id: int, key: SigningKey) -> str | None:
+    """Sign one document of a batch: read, then sign with no transaction open (pyHanko's work, and a timestamp
+    authority or revocation responder that may be slow), then lock the row, check it is still to be signed and
+    keep the signature, uncommitted (the caller commits it with its record). None, or why not."""
+    try:
+        doc = db.session.get(OutgoingDocument, doc_id)
+        if doc is None:
+            return "Văn bản không còn (đã bị xóa)."
+        if not policy.can_view(actor, doc):
+            return "Không tìm thấy văn bản, hoặc bạn không có quyền xem văn bản này."
+        if doc.signed_file_id is not None:
+            return "Văn bản đã được ký."
+        if not can_sign(actor, doc):
+            return "Văn bản không còn chờ bạn ký (đã bị trả lại, thu hồi hoặc thay đổi)."
+        pdf, version_id, name = _source_pdf(doc), _version_id(doc), actor.full_name
+        db.session.commit()  # nothing held while signing: on SQLite every transaction holds the write lock
+        signed = _signed_bytes(setup, pdf, key, None, name)
+        doc = locked(doc)
+        if not can_sign(actor, doc) or _version_id(doc) != version_id:
+            db.session.rollback()
+            return "Văn bản đã thay đổi trong khi ký (đã được ký, trả lại hoặc có phiên bản mới); chưa ký."
+        _keep_signature(setup, actor, doc, key, signed)
+        return None
+    except DomainError as exc:  # one refused document (no spot for the signature, ...) stops no other
+        db.session.rollback()
+        return exc.message
+    except Exception:
+        # Storage, pyHanko or the database failing on one document must not stop the batch: this document is
+        # rolled back (its stored bytes with it), the others go on, and the signer is told which.
+        db.session.rollback()
+        log.exception("batch signing: document %s failed unexpectedly", doc_id)
+        return BATCH_FAILURE
+
+
+def _version_id(doc: OutgoingDocument) -> int | None:
+    version = doc.current_version
+    return version.id if version is not None else None
+
+
+def _report(context: jobs.JobContext, user_id: int | None, doc_id: int, error: str | None, total: int) -> None:
+    """After a document's outcome commits: the batch's progress to the signer's pages (all parts counted), and
+    the end once every document of the batch has its outcome (the last part to commit sees it)."""
+    if user_id is None or context.batch is None:
+        return
+    done = int(db.session.execute(select(func.coalesce(func.sum(jobs.Job.progress_done), 0))
+                                  .where(jobs.Job.batch == context.batch)).scalar_one())
+    room = user_room(user_id)
+    emit_after_commit(db.session, "signing.progress", {"batch": context.batch, "done": done, "total": total,
+                                                       "document_id": doc_id, "error": error}, room=room)
+    if done >= total:
+        emit_after_commit(db.session, "signing.done", {"batch": context.batch}, room=room)
+    db.session.commit()
+
+
+@dataclass
+class BatchState:
+    batch: str
+    total: int
+    done: int
+    signed: int
+    finished: bool
+    results: list[dict[str, object]]
+    """In the order the documents were chosen: document id and error (None when signed)."""
+
+    def to_json(self) -> dict[str, object]:
+        errors = [f"#{r['document_id']}: {r['error']}" for r in self.results if r["error"] is not None]
+        return {"batch": self.batch, "total": self.total, "done": self.done, "signed": self.signed,
+                "finished": self.finished, "results": self.results, "errors": errors}
+
+
+def batch_state(actor: User, batch: str) -> BatchState:
+    """Where a batch stands, for its signer only (another's batch is not found)."""
+    parts = [j for j in jobs.jobs_of_batch(batch) if j.name == SIGN_JOB and j.requested_by_id == actor.id]
+    if not parts:
+        raise NotFound("Không tìm thấy lượt ký này.")
+    results: list[dict[str, object]] = []
+    finished = True
+    for part in parts:
+        recorded = json.loads(part.result or "{}").get("results", {})
+        for doc_id in json.loads(part.payload)["document_ids"]:
+            if str(doc_id) in recorded:
+                results.append({"document_id": int(doc_id), "error": recorded[str(doc_id)]})
+            elif part.status == jobs.FAILED:
+                results.append({"document_id": int(doc_id), "error": BATCH_FAILURE})
+        finished = finished and part.status in {jobs.DONE, jobs.FAILED}
+    total = int(json.loads(parts[0].payload)["total"])
+    signed = sum(1 for r in results if r["error"] is None)
+    return BatchState(batch, total, len(results), signed, finished, results)
 
 
 # --- the organisation's signature at issue ---------------------------------------------------------------

@@ -15,7 +15,6 @@ from edoc.core.forms import parse_id
 from edoc.documents import boxes, policy
 from edoc.files import sniff
 from edoc.files.service import store_upload
-from edoc.realtime.events import user_room
 from edoc.registers.types import get_type
 from edoc.signatures import credentials, organisation, service, trust
 from signing.placement import Placement
@@ -103,22 +102,21 @@ def pending() -> str:
 
 @bp.route("/batch", methods=["POST"])
 @login_required
-def batch() -> Response:
-    """Sign the chosen documents; progress goes to the signer's own channel as each one is done."""
+def batch() -> tuple[Response, int]:
+    """Start signing the chosen documents as jobs; progress goes to the signer's own channel as each one is done.
+    The answer is the batch's state: finished (200) when the jobs ran at once, else under way (202)."""
     ids = [parse_id(x, field="ids") for x in request.form.getlist("ids")]
-    server = current_app.extensions["socketio"]
-    room = user_room(me().id)
+    batch_id = service.start_batch(me(), ids, request.form.get("pin", ""))
+    db.session.commit()
+    state = service.batch_state(me(), batch_id)
+    return jsonify(state.to_json()), 200 if state.finished else 202
 
-    outcomes: list[dict[str, object]] = []
 
-    def progress(done: int, total: int, doc_id: int, error: str | None) -> None:
-        outcomes.append({"document_id": doc_id, "error": error})
-        server.emit("signing.progress", {"done": done, "total": total, "document_id": doc_id, "error": error},
-                    to=room)
-
-    signed, errors = service.sign_batch(me(), ids, request.form.get("pin", ""), progress)
-    # The answer repeats each outcome: a socket event may arrive after it, and the page takes the answer as final.
-    return jsonify({"signed": signed, "total": len(ids), "errors": errors, "results": outcomes})
+@bp.route("/batch/<batch_id>")
+@login_required
+def batch_status(batch_id: str) -> Response:
+    """Where a batch stands (a page that reconnected, or missed an event, asks again)."""
+    return jsonify(service.batch_state(me(), batch_id[:64]).to_json())
 
 
 @bp.route("/credential", methods=["GET"])

@@ -14,25 +14,49 @@
   const button = document.getElementById("batch-sign");
   if (!button) return;
   const bar = document.getElementById("progress-bar"), text = document.getElementById("progress-text");
-  // Socket events and the final answer travel on different connections: an event may come after the answer.
-  // Events move the bar (only forward); the answer decides the text and each row. Should an event be lost, the
-  // bar is completed shortly after the answer.
-  let shown = 0, finished = false;
+  // The documents are signed by background jobs (edoc.jobs). Progress comes over the signer's own socket channel
+  // ("signing.progress", then "signing.done"); the batch's state (the answer, then GET /signatures/batch/<id>)
+  // decides the text and each row. Events move the bar only forward. Should an event be lost or the socket
+  // reconnect, the state is asked again, and every few seconds until the batch is finished.
+  let shown = 0, batch = null, finished = false, poll = null;
   const showRow = (id, error) => {
     const row = document.getElementById("row-" + id);
     if (row) row.querySelector(".state").textContent = error ? "Lỗi: " + error : "Đã ký";
   };
   const advance = (done, total) => {
-    if (done <= shown) return;
+    if (done <= shown || !total) return;
     shown = done;
     bar.style.width = Math.round(100 * done / total) + "%";
   };
-  if (window.edocSocket) window.edocSocket.on("signing.progress", (m) => {
-    advance(m.done, m.total);
+  const show = (state) => {
     if (finished) return;
-    text.textContent = `Đã xử lý ${m.done}/${m.total} văn bản`;
-    showRow(m.document_id, m.error);
-  });
+    state.results.forEach((r) => showRow(r.document_id, r.error));
+    if (!state.finished) { text.textContent = `Đã xử lý ${state.done}/${state.total} văn bản`; return; }
+    finished = true;
+    if (poll) clearInterval(poll);
+    setTimeout(() => advance(state.total, state.total), 2000);
+    text.textContent = `Đã ký ${state.signed}/${state.total} văn bản.` + (state.errors.length ? " " + state.errors.join("; ") : "");
+    document.body.dataset.batch = "done";
+  };
+  const ask = async () => {
+    if (!batch || finished) return;
+    try {
+      const response = await fetch(form.action + "/" + encodeURIComponent(batch),
+                                   { credentials: "same-origin", headers: { "Accept": "application/json" } });
+      if (response.ok) show(await response.json());
+    } catch (err) { /* the next poll or event asks again */ }
+  };
+  if (window.edocSocket) {
+    window.edocSocket.on("signing.progress", (m) => {
+      if (batch && m.batch !== batch) return;
+      advance(m.done, m.total);
+      if (finished) return;
+      text.textContent = `Đã xử lý ${m.done}/${m.total} văn bản`;
+      showRow(m.document_id, m.error);
+    });
+    window.edocSocket.on("signing.done", (m) => { if (!batch || m.batch === batch) ask(); });
+    window.edocSocket.on("connect", ask);
+  }
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (!boxes().some((c) => c.checked)) {
@@ -52,10 +76,8 @@
       return;
     }
     if (!response.ok) { text.textContent = result.error.message; button.disabled = false; return; }
-    finished = true;
-    result.results.forEach((r) => showRow(r.document_id, r.error));
-    setTimeout(() => advance(result.total, result.total), 2000);
-    text.textContent = `Đã ký ${result.signed}/${result.total} văn bản.` + (result.errors.length ? " " + result.errors.join("; ") : "");
-    document.body.dataset.batch = "done";
+    batch = result.batch;
+    show(result);
+    if (!finished) poll = setInterval(ask, 3000);
   });
 })();
