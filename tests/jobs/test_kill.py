@@ -27,6 +27,7 @@ from edoc.core.db import db
 from edoc.demo import load_demo
 from edoc.documents import actions, drafting, review, sources
 from edoc.documents.models import OutgoingDocument, Recipient
+from edoc.organisations.models import Unit
 from tests.documents.conftest import draft_data
 from tests.support.components import free_port
 
@@ -222,3 +223,88 @@ def test_a_process_killed_between_commit_and_hand_over_loses_no_job(queue_app, q
     finally:
         controller.stop()
     assert [str(m["To"]) for m in sink.delivered] == ["cdyt@example.vn"]
+
+
+def approved_batch(app, count: int) -> tuple[dict[str, int], list[int]]:
+    """``count`` approved documents for the chair to sign: one rendered, the others carrying a copy of its PDF
+    (rendering costs a second each; signing is what is measured and killed here)."""
+    from edoc.files import sniff
+    from edoc.files.service import read_verified, store_bytes
+
+    with app.app_context():
+        demo = {u.username: u.id for u in load_demo().users}
+        drafter, signer = db.session.get(User, demo["chuyenvien"]), db.session.get(User, demo["chutich"])
+        unit_id = db.session.execute(select(Unit.id).where(Unit.abbreviation == "TG")).scalar_one()
+
+        def data() -> drafting.DraftData:
+            return draft_data(demo, recipients=[drafting.RecipientData("unit", "act", unit_id=unit_id)])
+
+        first = drafting.create_draft(drafter, data())
+        sources.render_version(first)
+        db.session.commit()
+        pdf = read_verified(first.current_version.pdf_file)
+        docs = [first]
+        for _ in range(count - 1):
+            row = store_bytes(pdf, "ke-hoach.pdf", uploader=drafter, purpose="document-source", media_type=sniff.PDF)
+            docs.append(drafting.create_draft(drafter, data(), source="pdf", source_file=row, pdf_file=row))
+        db.session.commit()
+        for doc in docs:
+            review.submit(drafter, doc)
+            review.approve(signer, doc)
+        db.session.commit()
+        ids = [d.id for d in docs]
+        db.session.remove()
+    return demo, ids
+
+
+def _signed_count(app, ids: list[int]) -> int:
+    with app.app_context():
+        count = sum(1 for i in ids if db.session.get(OutgoingDocument, i).signed_file_id is not None)
+        db.session.remove()
+        return count
+
+
+def test_a_worker_killed_mid_batch_signs_each_document_once_after_a_restart(queue_app, queue_env, tmp_path):
+    from edoc.audit.models import AuditEntry
+    from edoc.files.models import StoredFile
+    from edoc.signatures import service
+    from edoc.signatures.devca import DEMO_PIN
+
+    demo, ids = approved_batch(queue_app, 24)
+    with queue_app.app_context():
+        batch = service.start_batch(db.session.get(User, demo["chutich"]), ids, DEMO_PIN)
+        db.session.commit()  # three parts of ten, eight and... queued: no consumer yet
+        db.session.remove()
+    log = tmp_path / "worker.log"
+    first = _worker(queue_env, log)
+    try:
+        _wait_for(lambda: _signed_count(queue_app, ids) >= 3, 120, "the first signatures")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        _stop(first)
+    before_restart = _signed_count(queue_app, ids)
+    assert 3 <= before_restart < len(ids), before_restart  # killed in the middle of the batch
+    with queue_app.app_context():
+        statuses = [j.status for j in jobs.jobs_of_batch(batch)]
+        assert "running" in statuses and len(statuses) == 3, statuses
+        db.session.remove()
+    time.sleep(float(queue_env["EDOC_JOB_LEASE_SECONDS"]) + 0.5)
+    second = _worker(queue_env, log)
+    try:
+        assert jobs.wait(queue_app, 180), log.read_text()[-3000:]
+    finally:
+        _stop(second)
+    with queue_app.app_context():
+        leader = db.session.get(User, demo["chutich"])
+        state = service.batch_state(leader, batch)
+        assert (state.finished, state.signed, state.total) == (True, len(ids), len(ids)), state.to_json()
+        for doc_id in ids:  # one signature each: one audit entry, one signed file
+            signs = db.session.execute(select(AuditEntry).where(AuditEntry.action == "document.sign",
+                                                                AuditEntry.object_id == str(doc_id))).all()
+            files = db.session.execute(select(StoredFile).where(
+                StoredFile.original_name == f"da-ky-{doc_id}.pdf")).all()
+            assert (len(signs), len(files)) == (1, 1), doc_id
+        parts = jobs.jobs_of_batch(batch)
+        assert sorted(j.attempts for j in parts)[-1] == 2 and {j.status for j in parts} == {"done"}
+        db.session.remove()
