@@ -8,8 +8,10 @@ import io
 import re
 import subprocess
 import tempfile
+import unicodedata
 import warnings
 from dataclasses import dataclass
+from datetime import date as date_type
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
@@ -142,3 +144,35 @@ def pdf_text(pdf: bytes) -> str:
 
 def has_text(text: str) -> bool:
     return len("".join(text.split())) >= MIN_TEXT_CHARS
+
+
+_NUMBER = re.compile(r"Số\s*:\s*([0-9]{1,6}\s*/\s*[0-9A-Za-zĐđ\-.]+(?:-[0-9A-Za-zĐđ]+)*)")
+_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+
+
+@dataclass
+class Suggested:
+    """Fields read from a received PDF, to fill those the clerk left blank."""
+
+    reference: str = ""
+    date: date_type | None = None
+    signer: str = ""
+
+
+def suggest_fields(text: str, signers: list[str]) -> Suggested:
+    """Số, ký hiệu from the "Số: 89/KH-LĐLĐ" line, the date from the place-and-date line (the first "ngày … tháng …
+    năm …"), the signer from the first person's digital signature (an organisation's signature names the body)."""
+    found = Suggested()
+    text = unicodedata.normalize("NFC", text or "")
+    number = _NUMBER.search(text)
+    if number:
+        found.reference = re.sub(r"\s+", "", number.group(1))
+    when = _DATE.search(text)
+    if when:
+        try:
+            found.date = date_type(int(when.group(3)), int(when.group(2)), int(when.group(1)))
+        except ValueError:
+            found.date = None
+    people = [s for s in signers if s and not s.isupper()]
+    found.signer = people[0] if people else ""
+    return found

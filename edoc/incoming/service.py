@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -241,6 +241,17 @@ def _store_files(actor: User, doc: IncomingDocument, arrival: Arrival) -> None:
         request_ocr(doc)  # a scan without a text layer: the OCR job reads it once this commits
 
 
+def _prefill(data: IncomingData, arrival: Arrival) -> IncomingData:
+    """Fields the clerk left blank, filled from the received PDF's text and its signatures (what the clerk typed
+    always wins); a date later than today is not taken."""
+    signers = [s.signer for s in getattr(arrival.report, "signatures", [])]
+    found = intake.suggest_fields(arrival.text, signers)
+    today = vietnam_today()
+    return replace(data, original_reference=data.original_reference or found.reference,
+                   original_date=data.original_date or (found.date if found.date and found.date <= today else None),
+                   signer_name=data.signer_name or found.signer)
+
+
 def register_arrival(actor: User, data: IncomingData, arrival: Arrival, *, channel: str = Channel.PAPER.value,
                      allow_duplicate: bool = False) -> IncomingDocument:
     """The clerk registers what arrived on paper or as a file: fields checked, files stored, the số đến taken (a
@@ -250,6 +261,7 @@ def register_arrival(actor: User, data: IncomingData, arrival: Arrival, *, chann
         raise ValidationFailed("Kênh tiếp nhận không hợp lệ.", field="channel")
     now = utcnow()
     received_on = vietnam_time(now).date()
+    data = _prefill(data, arrival)
     data = validate(actor, data, received_on=received_on)
     if data.sender_contact_id is None:
         contact = create_contact(actor, actor.organisation_id, data.sender_name)

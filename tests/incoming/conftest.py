@@ -5,12 +5,14 @@ import io
 import struct
 import zlib
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from PIL import Image, ImageDraw
 
 from edoc.accounts.models import User
+from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from edoc.incoming import service
 from edoc.incoming.intake import Part
@@ -46,10 +48,15 @@ def huge_png(width: int = 20_000, height: int = 10_000) -> bytes:
             + chunk(b"IEND", b""))
 
 
+ORIGINAL_DATE = vietnam_today() - timedelta(days=2)
+"""The original's date the clerk types (two days before arrival)."""
+
+
 def data(**overrides: object) -> service.IncomingData:
     values: dict[str, object] = {
         "summary": "Kế hoạch tổ chức Tháng Công nhân năm 2027", "sender_name": "LĐLĐ thành phố Hà Nội",
         "original_reference": "89/KH-LĐLĐ", "type_code": "KH", "signer_name": "Phạm Văn Đông",
+        "original_date": ORIGINAL_DATE,
     }
     values.update(overrides)
     return service.IncomingData(**values)  # type: ignore[arg-type]

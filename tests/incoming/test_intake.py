@@ -18,7 +18,7 @@ from edoc.incoming.models import IncomingDocument
 from edoc.registers.models import RegisterCounter
 from edoc.signatures.models import ValidationRecord
 from tests.documents.conftest import get_doc, stored
-from tests.incoming.conftest import LINES, data, huge_png, scan_png, text_pdf
+from tests.incoming.conftest import LINES, ORIGINAL_DATE, data, huge_png, scan_png, text_pdf
 from tests.support.web import csrf_token, login
 
 
@@ -74,7 +74,7 @@ def test_the_page_shows_the_duplicate_and_stores_nothing(app, demo, register_doc
     response = client.post("/incoming/new", data={
         "csrf_token": csrf_token(client, "/incoming/new"), "summary": "Kế hoạch",
         "sender_name": "LĐLĐ thành phố Hà Nội", "original_reference": "89/KH-LĐLĐ",
-        "file": (_file(scan_png()), "scan.png")},
+        "original_date": ORIGINAL_DATE.isoformat(), "file": (_file(scan_png()), "scan.png")},
         content_type="multipart/form-data")
     assert response.status_code == 409
     assert "đã được vào sổ: số đến 01" in response.text and 'id="duplicate-of"' in response.text
@@ -288,3 +288,17 @@ def test_a_signed_pdf_is_never_rewritten_by_ocr(app, demo, make_document, regist
         doc = db.session.get(IncomingDocument, doc_id)
         assert doc.ocr_status == "done" and doc.text_source == "ocr" and doc.text
         assert read_verified(doc.file) == signed and doc.signature_verdict == "valid"
+
+
+def test_blank_fields_are_filled_from_the_pdf_text_and_its_signature(app, demo, make_document, register_doc):
+    from_text = register_doc([Part("cv.pdf", text_pdf())], original_reference="", signer_name="",
+                             original_date=None)
+    signed = register_doc([Part("ky-so.pdf", _signed_pdf(app, demo, make_document))], original_reference="",
+                          signer_name="", sender_name="LĐLĐ huyện Gia Lâm")
+    typed = register_doc([Part("cv.pdf", text_pdf())], original_reference="90/KH-LĐLĐ", allow_duplicate=True)
+    with app.app_context():
+        doc = db.session.get(IncomingDocument, from_text)
+        assert doc.original_reference == "89/KH-LĐLĐ"
+        assert doc.original_date is None or doc.original_date.isoformat() == "2026-12-03"  # not a future day
+        assert db.session.get(IncomingDocument, signed).signer_name == "Nguyễn Văn Hùng"
+        assert db.session.get(IncomingDocument, typed).original_reference == "90/KH-LĐLĐ"  # typed wins
