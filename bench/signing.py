@@ -52,6 +52,7 @@ from edoc.files.service import read_verified
 from edoc.signatures import service
 from edoc.signatures.credentials import _pin_password, active_credential
 from edoc.signatures.devca import DEMO_PIN
+from signing.aio import run as aio_run
 from signing.aio import set_offload
 from signing.appearance import image_style
 from signing.keys import export_pkcs12, load_kept_key
@@ -102,6 +103,25 @@ def _give_leader_key(leader: User, key_type: str) -> None:
     key = load_or_create_ca().issue(leader.full_name, organisation=leader.organisation.name, key_type=key_type)
     save_credential(None, leader.organisation, key, user=leader, pin=DEMO_PIN, source="devca")
     db.session.commit()
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _aio_us(offload, calls: int = 1000) -> float:  # type: ignore[no-untyped-def]
+    """Microseconds per ``signing.aio.run`` of a coroutine that does nothing: the loop's and the offload's own cost
+    (in the main thread, asyncio.run also installs and removes a SIGINT handler each time)."""
+    set_offload(offload)
+    try:
+        for _ in range(100):
+            aio_run(_nothing)
+        start = time.perf_counter()
+        for _ in range(calls):
+            aio_run(_nothing)
+        return (time.perf_counter() - start) / calls * 1e6
+    finally:
+        set_offload(None)
 
 
 def run(key_type: str, runs: int, batch: int) -> None:
@@ -204,6 +224,8 @@ def run(key_type: str, runs: int, batch: int) -> None:
           f"   stock/edoc = {med['stock'] / med['library']:.2f}x, tuned/edoc = {med['tuned'] / med['library']:.2f}x")
     print(f"{'  the same on an OS thread of gevent pool':52}{med['offloaded']:>8.1f} ms"
           f"   {med['offloaded'] - med['library']:+.1f} ms: what the production server pays (signing.aio)")
+    print(f"{'  signing.aio.run of an empty coroutine, in place':52}{_aio_us(None):>8.0f} µs")
+    print(f"{'  the same on gevent pool (the offload alone)':52}{_aio_us(on_gevent_pool):>8.0f} µs")
     print(f"{'edoc, through the system (PIN unlock, checks, store)':52}{med['system']:>8.1f} ms"
           f"   stock/edoc = {med['stock'] / med['system']:.2f}x, tuned/edoc = {med['tuned'] / med['system']:.2f}x")
     print(f"{f'batch of {args.batch} as jobs, in this process':52}{batch_s:>8.2f} s "

@@ -1,7 +1,8 @@
-"""Many users at once on the production server (``scripts/serve``: gunicorn with the gevent worker), on SQLite and
-PostgreSQL: simultaneous signatures by two leaders, issues with the organisation's seal, validations by several
-users, drafts and reads, all answered without a 5xx, a reset connection or a worker killed for a timeout; and a
-client sending its body at one byte a second holds nothing while the others are served.
+"""Many users at once on the production server (``scripts/serve``: gunicorn with the gevent worker; the crowd also on
+the development server, ``edoc run``), on SQLite and PostgreSQL: simultaneous signatures by two leaders, issues
+with the organisation's seal, validations by several users, drafts and reads, all answered without a 5xx, a reset
+connection or a worker killed for a timeout; and a client sending its body at one byte a second holds nothing
+while the others are served.
 
 What broke before: under gevent every request shares one OS thread, so a second signature in progress found the
 first one's asyncio loop "running" (RuntimeError, a 500, or a validation report silently missing at issue), and a
@@ -76,9 +77,11 @@ def _statuses(outcomes: list) -> list[tuple[str, int, float, str]]:
     return sorted((o.name, o.status or 0, round(o.seconds, 2), o.error) for o in outcomes)
 
 
-def test_a_crowd_signs_issues_validates_drafts_and_reads_at_once(crowd_env, prepared, tmp_path):
-    with serve(crowd_env, tmp_path / "gunicorn.log") as server:
-        assert "Using worker: geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in server.log()
+@pytest.mark.parametrize("kind", ["production", "dev"])
+def test_a_crowd_signs_issues_validates_drafts_and_reads_at_once(crowd_env, prepared, tmp_path, kind):
+    with serve(crowd_env, tmp_path / "server.log", kind=kind) as server:
+        if kind == "production":
+            assert "Using worker: geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in server.log()
         act = Actions(server.base, prepared)
         to_sign = {leader: list(prepared.approved[leader][-SIGNATURES_PER_LEADER:]) for leader in prepared.approved}
         # Both leaders sign four documents each, while three users validate, a specialist drafts and others read.
@@ -128,7 +131,8 @@ def _no_errors_logged(server) -> None:
 def test_a_slow_body_holds_no_lock_while_others_are_served(crowd_env, prepared, tmp_path):
     with serve(crowd_env, tmp_path / "gunicorn.log") as server:
         act = Actions(server.base, prepared)
-        # A delegate's token, whose first use writes its last-used time, and a 14-byte JSON body at 1 byte/s.
+        # A delegate's token, whose first use writes its last-used time, and a 14-byte JSON body at 1 byte/s, its
+        # last byte held back until the others have been answered (or 120 s: then they waited for it).
         slow = SlowBody(server.base, "/api/v1/contacts", prepared.headers("daibieu"), b'{"name": "ab"}')
         assert len(slow.body) == 14
         sender = threading.Thread(target=slow.run)
@@ -150,6 +154,7 @@ def test_a_slow_body_holds_no_lock_while_others_are_served(crowd_env, prepared, 
             # all of them before the slow client's last byte: none waited for it
             assert not any(done for _name, _status, done in answered), answered
         finally:
+            slow.last_byte.set()
             sender.join(timeout=60)
         assert slow.status() in (201, 403), slow.answer[:500]  # its request then runs, as any other
         _no_errors_logged(server)

@@ -280,13 +280,18 @@ class SlowBody:
         self.body, self.pause = body, pause
         self.sent = 0
         self.done = threading.Event()
+        self.last_byte = threading.Event()
+        """Set it to let the last byte go: until then the body stays incomplete (at most 120 s), so what others get
+        done meanwhile does not depend on how fast a loaded machine answers them."""
         self.answer = b""
 
     def run(self) -> None:
         with socket.create_connection(self.address, timeout=120) as sock:
             sock.sendall(self.head)
-            for byte in self.body:
+            for i, byte in enumerate(self.body):
                 time.sleep(self.pause)
+                if i == len(self.body) - 1:
+                    self.last_byte.wait(120)
                 sock.sendall(bytes([byte]))
                 self.sent += 1
             self.done.set()
