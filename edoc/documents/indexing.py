@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from edoc.accounts.models import User
 from edoc.core.clock import vietnam_time
@@ -83,9 +84,19 @@ def all_ids() -> Iterable[int]:
     return db.session.execute(select(OutgoingDocument.id)).scalars().all()
 
 
+def preload(ids: list[int]) -> list[object]:
+    """A reindex batch's documents with what ``build`` reads, in a few queries (``build``'s ``session.get``
+    finds them in the identity map while the caller holds them)."""
+    return db.session.execute(select(OutgoingDocument).where(OutgoingDocument.id.in_(ids)).options(
+        joinedload(OutgoingDocument.organisation), joinedload(OutgoingDocument.drafting_unit),
+        joinedload(OutgoingDocument.drafter), joinedload(OutgoingDocument.signer),
+        selectinload(OutgoingDocument.recipients), selectinload(OutgoingDocument.attachments),
+        selectinload(OutgoingDocument.readers), selectinload(OutgoingDocument.versions))).unique().scalars().all()  # type: ignore[return-value]
+
+
 def register_indexer() -> None:
     register(Indexer(
         kind=KIND, label="Văn bản đi", build=build, all_ids=all_ids, url=lambda i: f"/documents/{i}",
         watch={OutgoingDocument: lambda d: [d.id], Recipient: _own, Delivery: _delivery,  # type: ignore[attr-defined]
                NamedReader: _own, Attachment: _own, ReviewComment: _own, DocumentVersion: _own},
-        statuses={s.value: label for s, label in STATUS_LABELS.items()}))
+        statuses={s.value: label for s, label in STATUS_LABELS.items()}, preload=preload))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import delete, event, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
 
 from edoc.core.db import insert_ignore, utcnow
@@ -48,47 +49,67 @@ def file_texts(session: Session, file_ids: Sequence[int]) -> list[str]:
     return [kept[f] for f in file_ids if kept.get(f)]
 
 
-def write_entry(session: Session, kind: str, object_id: int, data: EntryData | None) -> None:
-    """Replace the entry of ``(kind, object_id)`` with ``data`` (None: remove it), with Core statements (they
-    mark nothing for the hooks, and they fire the SQLite FTS triggers row by row)."""
-    entry_id = session.execute(select(SearchEntry.id).where(SearchEntry.kind == kind,
-                                                            SearchEntry.object_id == object_id)).scalar()
-    if data is None:
-        if entry_id is not None:
-            session.execute(delete(SearchEntry).where(SearchEntry.id == entry_id))
-        return
+def _values(session: Session, kind: str, object_id: int, data: EntryData) -> dict[str, object]:
     extra = file_texts(session, list(dict.fromkeys(data.file_ids)))
     content = "\n".join(p for p in [_nfc(data.content), *extra] if p)[:MAX_CONTENT_CHARS]
-    values = {
-        "organisation_id": data.organisation_id, "reference": _nfc(data.reference)[:255],
-        "title": _nfc(data.title), "content": content, "type_code": data.type_code[:16],
-        "unit_id": data.unit_id, "signer_id": data.signer_id, "status": data.status[:32],
-        "urgency": data.urgency[:16], "secret": data.secret, "doc_date": data.doc_date, "updated_at": utcnow(),
+    return {
+        "kind": kind, "object_id": object_id, "organisation_id": data.organisation_id,
+        "reference": _nfc(data.reference)[:255], "title": _nfc(data.title), "content": content,
+        "type_code": data.type_code[:16], "unit_id": data.unit_id, "signer_id": data.signer_id,
+        "status": data.status[:32], "urgency": data.urgency[:16], "secret": data.secret, "doc_date": data.doc_date,
+        "updated_at": utcnow(),
     }
-    if entry_id is None:
-        entry_id = session.execute(insert(SearchEntry).values(kind=kind, object_id=object_id, **values)
-                                   .returning(SearchEntry.id)).scalar_one()
-    else:
-        session.execute(update(SearchEntry).where(SearchEntry.id == entry_id).values(**values))
-        session.execute(delete(SearchAccess).where(SearchAccess.entry_id == entry_id))
-        session.execute(delete(SearchEntryFile).where(SearchEntryFile.entry_id == entry_id))
-    if data.access:
-        session.execute(insert(SearchAccess), [{"entry_id": entry_id, "key": k} for k in sorted(data.access)])
-    if data.file_ids:
-        session.execute(insert(SearchEntryFile),
-                        [{"entry_id": entry_id, "file_id": f} for f in sorted(set(data.file_ids))])
+
+
+def _upsert(session: Session, rows: list[dict[str, object]]) -> dict[tuple[str, int], int]:
+    """Insert or update the entries (one statement, ``ON CONFLICT (kind, object_id) DO UPDATE`` on both
+    databases: two transactions indexing the same new object do not collide); their ids by (kind, object id)."""
+    dialect = session.get_bind(mapper=SearchEntry).dialect.name
+    insert_of = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert_of is None:
+        raise NotImplementedError(f"search: no upsert for the {dialect} dialect")
+    stmt = insert_of(SearchEntry)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "object_id"],
+        set_={c: stmt.excluded[c] for c in rows[0] if c not in {"kind", "object_id"}},
+    ).returning(SearchEntry.id, SearchEntry.kind, SearchEntry.object_id)
+    return {(kind, object_id): entry_id for entry_id, kind, object_id in session.execute(stmt, rows)}
 
 
 def write_entries(session: Session, keys: Sequence[tuple[str, int]]) -> int:
-    """Build and write the entries of ``keys``; kinds nobody registered are skipped. Returns how many."""
-    done = 0
+    """Build the entries of ``keys`` and write them (None from ``build``: removed), with Core statements (they mark
+    nothing for the hooks, and they fire the SQLite FTS triggers row by row). Kinds nobody registered are
+    skipped. Returns how many were built."""
+    rows: list[dict[str, object]] = []
+    access: dict[tuple[str, int], set[str]] = {}
+    files: dict[tuple[str, int], list[int]] = {}
+    gone: list[tuple[str, int]] = []
     for kind, object_id in keys:
         indexer = registry.get(kind)
         if indexer is None:
             continue
-        write_entry(session, kind, object_id, indexer.build(object_id))
-        done += 1
-    return done
+        data = indexer.build(object_id)
+        if data is None:
+            gone.append((kind, object_id))
+            continue
+        rows.append(_values(session, kind, object_id, data))
+        access[(kind, object_id)] = data.access
+        files[(kind, object_id)] = sorted(set(data.file_ids))
+    for kind, object_id in gone:
+        session.execute(delete(SearchEntry).where(SearchEntry.kind == kind, SearchEntry.object_id == object_id))
+    if not rows:
+        return len(gone)
+    ids = _upsert(session, rows)
+    entry_ids = list(ids.values())
+    session.execute(delete(SearchAccess).where(SearchAccess.entry_id.in_(entry_ids)))
+    session.execute(delete(SearchEntryFile).where(SearchEntryFile.entry_id.in_(entry_ids)))
+    access_rows = [{"entry_id": ids[key], "key": k} for key, keys_ in access.items() for k in sorted(keys_)]
+    if access_rows:
+        session.execute(insert(SearchAccess), access_rows)
+    file_rows = [{"entry_id": ids[key], "file_id": f} for key, file_ids in files.items() for f in file_ids]
+    if file_rows:
+        session.execute(insert(SearchEntryFile), file_rows)
+    return len(rows) + len(gone)
 
 
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:

@@ -51,6 +51,10 @@ class Indexer:
     """Model class → the ids of this kind's objects whose entry a write of one of its rows changes."""
     statuses: dict[str, str] = field(default_factory=dict)
     """Status value → label, for the status filter and the results."""
+    preload: Callable[[list[int]], list[object]] | None = None
+    """Load a batch of objects with what ``build`` reads, in a few queries (reindex), instead of lazily per row;
+    the caller holds the returned objects while it builds (the session's identity map only refers to them
+    weakly)."""
 
 
 _indexers: dict[str, Indexer] = {}

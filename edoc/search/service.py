@@ -150,20 +150,20 @@ def run(user: User, query: Query, filters: Filters, *, offset: int = 0, limit: i
         count: bool = True) -> tuple[list[tuple[SearchEntry, float]], int]:
     """(entries with their rank, how many match up to ``COUNT_CAP`` + 1)."""
     dialect = db.session.get_bind(mapper=SearchEntry).dialect.name
-    stmt = select(SearchEntry).where(*_filtered(user, filters))
+    where = _filtered(user, filters)
     if query.empty:
-        rank = literal(0.0)
-        ordered = stmt.add_columns(rank.label("rank")).order_by(SearchEntry.doc_date.desc().nulls_last(),
-                                                                SearchEntry.id.desc())
-        matched = stmt
+        ordered = (select(SearchEntry, literal(0.0)).where(*where)
+                   .order_by(SearchEntry.doc_date.desc().nulls_last(), SearchEntry.id.desc()))
+        counted = select(SearchEntry.id).where(*where)
     else:
-        matched, rank = backends.apply_match(stmt, dialect, query)
-        ordered = matched.add_columns(rank.label("rank")).order_by(rank.desc(), SearchEntry.doc_date.desc(),
-                                                                   SearchEntry.id.desc())
+        found = backends.matches(dialect, query, where, limit=backends.RANK_WINDOW).subquery()
+        ordered = (select(SearchEntry, found.c.rank).join(found, found.c.entry_id == SearchEntry.id)
+                   .order_by(found.c.rank.desc(), SearchEntry.doc_date.desc(), SearchEntry.id.desc()))
+        counted = backends.matches(dialect, query, where, limit=COUNT_CAP + 1)
     rows = [(entry, float(r or 0.0)) for entry, r in db.session.execute(ordered.offset(offset).limit(limit))]
     total = 0
     if count:
-        capped = matched.with_only_columns(SearchEntry.id).limit(COUNT_CAP + 1).subquery()
+        capped = counted.limit(COUNT_CAP + 1).subquery()
         total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
     return rows, total
 
@@ -218,7 +218,9 @@ def reindex(kinds: Iterable[str] | None = None, *, batch: int = 200,
             continue
         ids = sorted(set(indexer.all_ids()))
         for part in chunked(ids, batch):
+            loaded = indexer.preload(part) if indexer.preload else []
             write_entries(session, [(indexer.kind, i) for i in part])
+            del loaded
             session.commit()
             done += len(part)
             if progress:
