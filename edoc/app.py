@@ -224,6 +224,7 @@ def _register_models() -> None:
     import edoc.audit.models
     import edoc.calendar.models
     import edoc.contacts.models
+    import edoc.exchange.models
     import edoc.files.models
     import edoc.incoming.models
     import edoc.jobs.models
@@ -244,6 +245,9 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.documents.files import register_rules
     from edoc.documents.indexing import register_indexer
     from edoc.documents.views import bp as documents_bp
+    from edoc.exchange import incoming as exchange_incoming
+    from edoc.exchange.cli import exchange_group
+    from edoc.exchange.views import bp as exchange_bp
     from edoc.files.views import bp as files_bp
     from edoc.home.views import bp as home_bp
     from edoc.incoming.delivery import register_hooks as register_incoming_hooks
@@ -259,6 +263,7 @@ def _register_blueprints(app: Flask) -> None:
 
     register_rules()
     search_index.install()
+    exchange_incoming.install()
     register_indexer()
     from edoc.accounts.policy import register_file_rules
 
@@ -267,10 +272,11 @@ def _register_blueprints(app: Flask) -> None:
     register_incoming_indexer()
     register_incoming_hooks()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
-               signatures_bp, calendar_bp, search_bp, incoming_bp):
+               signatures_bp, calendar_bp, search_bp, incoming_bp, exchange_bp):
         app.register_blueprint(bp)
     import edoc.contacts.api
     import edoc.documents.api
+    import edoc.exchange.api
     import edoc.incoming.api
     import edoc.incoming.ocr  # registers the incoming.ocr job
     import edoc.registers.api
@@ -285,6 +291,7 @@ def _register_blueprints(app: Flask) -> None:
 
     register_commands(app)
     app.cli.add_command(search_group)
+    app.cli.add_command(exchange_group)
 
 
 def _register_template_helpers(app: Flask) -> None:

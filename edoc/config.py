@@ -127,6 +127,13 @@ class Settings:
     job_lease_seconds: int = 60
     """A running job's claim lasts this long unless its worker renews it; a job neither started nor finished
     that long after it was queued is queued again."""
+    exchange_transport: str = "folder"
+    """edXML exchange (trục liên thông): ``folder`` (a drop box, ``exchange_dir``) or ``http``."""
+    exchange_dir: Path | None = None
+    exchange_http_url: str | None = None
+    exchange_http_token: str | None = None
+    exchange_max_mb: int = 50
+    """Largest edXML message accepted (base64 makes files a third bigger)."""
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -191,8 +198,19 @@ class Settings:
             queue_name=(env.get("EDOC_QUEUE_NAME") or "edoc").strip() or "edoc",
             queue_threads=_int(env, "EDOC_QUEUE_THREADS", 2),
             job_lease_seconds=_int(env, "EDOC_JOB_LEASE_SECONDS", 60, minimum=2),
+            exchange_transport=(env.get("EDOC_EXCHANGE_TRANSPORT") or "folder").strip().lower(),
+            exchange_dir=_folder(env, "EDOC_EXCHANGE_DIR", instance / "exchange"),
+            exchange_http_url=(env.get("EDOC_EXCHANGE_HTTP_URL") or "").strip() or None,
+            exchange_http_token=env.get("EDOC_EXCHANGE_HTTP_TOKEN") or None,
+            exchange_max_mb=_int(env, "EDOC_EXCHANGE_MAX_MB", 50),
         )
         settings.queue_url, settings.queue_setting = _queue_url(env, instance)
+        if settings.exchange_transport not in {"folder", "http"}:
+            raise ConfigError(f"EDOC_EXCHANGE_TRANSPORT={settings.exchange_transport!r}: use folder or http")
+        if settings.exchange_transport == "http" and not (settings.exchange_http_url or "").startswith(
+                ("http://", "https://")):
+            raise ConfigError("EDOC_EXCHANGE_HTTP_URL (http:// or https://) is required with "
+                              "EDOC_EXCHANGE_TRANSPORT=http")
         if backend == "s3":
             for name, value in (
                 ("EDOC_S3_ENDPOINT", settings.s3_endpoint),

@@ -46,9 +46,12 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     INTERNAL = "internal"
     """Issued by another organisation on the same installation."""
+    EDXML = "edxml"
+    """Received over the exchange network (trục liên thông) as an edXML message (``edoc.exchange``)."""
 
 
 CHANNEL_LABELS = {Channel.PAPER: "Văn bản giấy", Channel.UPLOAD: "Văn bản điện tử (tải lên)",
+                  Channel.EDXML: "Trục liên thông (edXML)",
                   Channel.EMAIL: "Thư điện tử", Channel.INTERNAL: "Trên hệ thống"}
 
 

@@ -33,8 +33,9 @@ def sqlite_match(query: Query) -> str:
     return " ".join(f'"{" ".join(p.terms)}"' + ("*" if p.prefix else "") for p in query.phrases)
 
 
-RANK_WINDOW = 1000
-"""Ranked among at most this many matches, the most recently indexed first: ranking every match of a common word
+RANK_WINDOW = 1001
+"""Ranked among at most this many matches (the count's cap, plus one to say "more than"), the most recently
+indexed first: ranking every match of a common word
 (90,000 of 100,000 documents) costs a scan of them all, and such a query is too vague for its rank to matter.
 Filters and access are applied before the window, so it always holds what the user may read."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from markupsafe import Markup
-from sqlalchemy import and_, delete, exists, func, literal, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from edoc.accounts.models import User
@@ -148,24 +148,28 @@ def search(user: User, raw_query: str, filters: Filters | None = None, *, page: 
 
 def run(user: User, query: Query, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE,
         count: bool = True) -> tuple[list[tuple[SearchEntry, float]], int]:
-    """(entries with their rank, how many match up to ``COUNT_CAP`` + 1)."""
+    """(entries with their rank, how many match up to ``COUNT_CAP`` + 1).
+
+    With words, one pass over the index: the (id, rank) of the newest ``COUNT_CAP`` + 1 readable matches
+    (``backends.matches``) are the count and the ranking window at once; the page is cut from them in Python and
+    only its entries are loaded."""
     dialect = db.session.get_bind(mapper=SearchEntry).dialect.name
     where = _filtered(user, filters)
     if query.empty:
-        ordered = (select(SearchEntry, literal(0.0)).where(*where)
+        ordered = (select(SearchEntry).where(*where)
                    .order_by(SearchEntry.doc_date.desc().nulls_last(), SearchEntry.id.desc()))
-        counted = select(SearchEntry.id).where(*where)
-    else:
-        found = backends.matches(dialect, query, where, limit=backends.RANK_WINDOW).subquery()
-        ordered = (select(SearchEntry, found.c.rank).join(found, found.c.entry_id == SearchEntry.id)
-                   .order_by(found.c.rank.desc(), SearchEntry.doc_date.desc(), SearchEntry.id.desc()))
-        counted = backends.matches(dialect, query, where, limit=COUNT_CAP + 1)
-    rows = [(entry, float(r or 0.0)) for entry, r in db.session.execute(ordered.offset(offset).limit(limit))]
-    total = 0
-    if count:
-        capped = counted.limit(COUNT_CAP + 1).subquery()
-        total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
-    return rows, total
+        entries = db.session.execute(ordered.offset(offset).limit(limit)).scalars().all()
+        total = 0
+        if count:
+            capped = select(SearchEntry.id).where(*where).limit(COUNT_CAP + 1).subquery()
+            total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+        return [(entry, 0.0) for entry in entries], total
+    window = db.session.execute(backends.matches(dialect, query, where, limit=backends.RANK_WINDOW)).all()
+    ranked = sorted(((float(rank or 0.0), entry_id) for entry_id, rank in window), reverse=True)
+    page = [entry_id for _rank, entry_id in ranked[offset:offset + limit]]
+    ranks = {entry_id: rank for rank, entry_id in ranked}
+    loaded = {e.id: e for e in db.session.execute(select(SearchEntry).where(SearchEntry.id.in_(page))).scalars()}
+    return [(loaded[i], ranks[i]) for i in page if i in loaded], len(window)
 
 
 def _hit(entry: SearchEntry, rank: float, query: Query) -> Hit:

@@ -1,0 +1,1 @@
+"""Electronic exchange of documents between agencies: edXML (QCVN 102:2016/BTTTT) messages, transports."""

@@ -1,0 +1,275 @@
+"""edXML through the application (issue 11, items 4-7): sending an issued document, receiving a message once,
+status messages flowing back, two installations exchanging through the folder drop box, and bad messages refused
+with nothing kept. Installation A runs on both databases; B, the other agency, on its own SQLite and store."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from edoc.app import create_app
+from edoc.config import Settings
+from edoc.core.db import db
+from edoc.demo import DEMO_ORGAN_ID, load_demo_documents
+from edoc.documents.models import OutgoingDocument
+from edoc.exchange import edxml, service
+from edoc.exchange.models import ExchangeMessage
+from edoc.files.models import StoredFile
+from edoc.organisations.models import Organisation
+from tests.documents.conftest import api_token, simple_pdf
+from tests.support.web import login
+
+PARTY = "000.00.01.H26"
+"""Huyện ủy Gia Lâm: a recipient of the demo plan that is not on installation A (LĐLĐ Hà Nội is, since the
+demo adds it, and receives the plan on the system)."""
+
+
+@pytest.fixture
+def dropbox(settings_env, tmp_path) -> Path:
+    """The shared drop box; asked for before ``app`` so A is built with it."""
+    folder = tmp_path / "dropbox"
+    settings_env["EDOC_EXCHANGE_DIR"] = str(folder)
+    return folder
+
+
+@pytest.fixture
+def plan(dropbox, app, demo) -> int:
+    """The demo's issued plan (signed, numbered, sealed), addressed to LĐLĐ thành phố Hà Nội (an OrganId)."""
+    with app.app_context():
+        org = db.session.execute(select(Organisation).where(Organisation.organ_id == DEMO_ORGAN_ID)).scalar_one()
+        load_demo_documents(org)
+        db.session.commit()
+        return db.session.execute(select(OutgoingDocument.id).where(OutgoingDocument.status == "issued")).scalar_one()
+
+
+@pytest.fixture
+def other(sqlite_template, dropbox, tmp_path):
+    """Installation B: Huyện ủy Gia Lâm on its own database and store, sharing the drop box."""
+    from edoc.organisations.service import OrganisationData, create_organisation
+
+    base = tmp_path / "other"
+    base.mkdir()
+    shutil.copy(sqlite_template, base / "edoc.sqlite3")
+    app = create_app(Settings.from_env({
+        "EDOC_SECRET_KEY": "other-secret-key-" + "y" * 16, "EDOC_INSTANCE_PATH": str(base / "instance"),
+        "EDOC_STORAGE_DIR": str(base / "files"), "EDOC_DATABASE_URL": f"sqlite:///{base / 'edoc.sqlite3'}",
+        "EDOC_EXCHANGE_DIR": str(dropbox)}))
+    with app.app_context():
+        from edoc.registers.service import ensure_default_registers
+
+        org = create_organisation(OrganisationData(name="HUYỆN ỦY GIA LÂM", parent_name="THÀNH ỦY HÀ NỘI",
+                                                   abbreviation="HU", place_name="Gia Lâm", organ_id=PARTY))
+        db.session.flush()
+        ensure_default_registers(org)
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _messages(app, **where) -> list[ExchangeMessage]:
+    with app.app_context():
+        rows = db.session.execute(select(ExchangeMessage).filter_by(**where).order_by(ExchangeMessage.id)).scalars()
+        result = list(rows)
+        db.session.expunge_all()
+        return result
+
+
+def test_two_installations_exchange_a_document_and_its_statuses(dropbox, app, client, demo, plan, other):
+    # A: the clerk sends the issued plan; the message lands in Hà Nội's drop box, valid, with the signed PDF
+    sent = client.post(f"/api/v1/exchange/documents/{plan}/send", json={}, headers=api_token(app, demo["vanthu"]))
+    assert sent.status_code == 201, sent.get_json()
+    out = next(m for m in sent.get_json()["messages"] if m["peer"] == PARTY)
+    assert (out["state"], out["peer"], out["business"]) == ("sent", PARTY, 0)
+    [dropped] = list((dropbox / PARTY).glob("*.edxml"))
+    message = edxml.parse(dropped.read_bytes(), max_bytes=50 * 1024 * 1024)
+    with app.app_context():
+        doc = db.session.get(OutgoingDocument, plan)
+        assert message.document_id == f"{DEMO_ORGAN_ID},{doc.issued_on:%Y/%m/%d},{doc.number:02d}/{doc.notation}"
+        assert message.subject == doc.summary and message.signer_name == doc.signer.full_name
+        import hashlib
+        assert hashlib.sha256(message.attachments[0].data).hexdigest() == doc.issued_file.sha256
+    # B: takes it from the drop box, once, and acknowledges 01
+    with other.app_context():
+        result = service.poll_folder()
+    assert (result.taken, result.rejected) == (1, 0)
+    [received] = _messages(other, direction="in")
+    assert (received.kind, received.peer_organ_id, received.edxml_document_id) == (
+        "document", DEMO_ORGAN_ID, message.document_id)
+    assert list((dropbox / DEMO_ORGAN_ID).glob("*.edxml")), "status 01 dropped for the sender"
+    shutil.copy(dropbox / PARTY / "processed" / dropped.name, dropbox / PARTY / "again.edxml")
+    with other.app_context():
+        again = service.poll_folder()
+    assert (again.taken, again.repeated) == (0, 1)
+    assert len(_messages(other, direction="in")) == 1  # a message received twice is kept (and registered) once
+    # A: the status flows back to the recipient's line
+    with app.app_context():
+        service.poll_folder()
+    [line] = _messages(app, direction="out", kind="document", peer_organ_id=PARTY)
+    assert line.peer_status == "01"
+    # B handles it as an incoming document: registered (03), directed and assigned (04), progress (05), answered
+    # (06); each step queues its status in its own transaction, the poll sends them, A's line follows
+    seen = []
+    for step in ("register", "present", "direct", "report", "finish"):
+        with other.app_context():
+            _incoming_step(step, received.incoming_document_id)
+            service.deliver(service.pending_out())
+        with app.app_context():
+            service.poll_folder()
+        seen.append(_messages(app, direction="out", kind="document", peer_organ_id=PARTY)[0].peer_status)
+    assert seen == ["03", "03", "04", "05", "06"]
+    [line] = _messages(app, direction="out", kind="document", peer_organ_id=PARTY)
+    assert line.peer_status_note == "Hoàn thành"
+    sent_by_b = [m.status_code for m in _messages(other, direction="out", kind="status")]
+    assert sent_by_b == ["01", "03", "04", "05", "06"]  # each once
+    body = client.get(f"/api/v1/exchange/documents/{plan}", headers=api_token(app, demo["vanthu"])).get_json()
+    assert next(m for m in body["messages"] if m["peer"] == PARTY)["peer_status"] == "06"
+
+
+def test_recall_and_replacement_go_out_with_their_business_codes(dropbox, app, client, demo, plan):
+    headers = api_token(app, demo["vanthu"])
+    early = client.post(f"/api/v1/exchange/documents/{plan}/send", json={"business": "recall"}, headers=headers)
+    assert early.status_code == 409 and "đã thu hồi" in early.get_json()["error"]["message"]
+    with app.app_context():
+        from edoc.accounts.models import User
+        from edoc.documents.recall import recall
+
+        recall(db.session.get(User, demo["vanthu"]), db.session.get(OutgoingDocument, plan), "Ban hành sai thẩm quyền")
+        db.session.commit()
+    sent = client.post(f"/api/v1/exchange/documents/{plan}/send", json={"business": "recall"}, headers=headers)
+    assert sent.status_code == 201 and {m["business"] for m in sent.get_json()["messages"]} == {1}
+    [dropped] = list((dropbox / PARTY).glob("*.edxml"))
+    parsed = edxml.parse(dropped.read_bytes(), max_bytes=50 * 1024 * 1024)
+    assert parsed.business == 1 and parsed.business_reason == "Ban hành sai thẩm quyền"
+    wrong = client.post(f"/api/v1/exchange/documents/{plan}/send", json={"business": "explode"}, headers=headers)
+    assert wrong.status_code == 400
+
+
+def test_who_may_send(dropbox, app, client, demo, plan):
+    refused = client.post(f"/api/v1/exchange/documents/{plan}/send", json={},
+                          headers=api_token(app, demo["chuyenvien"]))
+    assert refused.status_code in {403, 404}
+    assert _messages(app) == []
+
+
+def test_the_document_page_sends_and_shows_the_statuses(dropbox, app, client, demo, plan):
+    login(client, "vanthu")
+    page = client.get(f"/documents/{plan}").get_data(as_text=True)
+    assert "Trục liên thông (edXML)" in page and "Gửi qua trục liên thông" in page
+    from tests.support.web import csrf_token
+
+    token = csrf_token(client, f"/documents/{plan}")
+    done = client.post(f"/exchange/documents/{plan}/send", data={"business": "new", "csrf_token": token})
+    assert done.status_code == 302
+    page = client.get(f"/documents/{plan}").get_data(as_text=True)
+    assert "Đã gửi qua trục liên thông tới" in page and "Huyện ủy Gia Lâm" in page
+    m = _messages(app)[0]
+    assert client.get(f"/exchange/messages/{m.id}.edxml").data.startswith(b"<?xml")
+    delegate = app.test_client()
+    login(delegate, "daibieu")  # a recipient inside: reads the document, not its exchange
+    assert "Trục liên thông" not in delegate.get(f"/documents/{plan}").get_data(as_text=True)
+
+
+def _b_user(username: str, roles: set) -> int:
+    from edoc.accounts.models import User
+
+    org = db.session.execute(select(Organisation).where(Organisation.organ_id == PARTY)).scalar_one()
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        user = User(organisation_id=org.id, username=username, full_name=username.title(), title="")
+        user.roles = roles
+        user.password_hash = "!"
+        db.session.add(user)
+        db.session.flush()
+    return user.id
+
+
+def _incoming_step(step: str, incoming_id: int) -> None:
+    """One step of B's handling, through incoming's own service functions."""
+    from edoc.accounts.models import Role, User
+    from edoc.incoming import service as incoming
+    from edoc.incoming.models import IncomingDocument
+    from edoc.tasks.models import Task
+    from edoc.tasks.service import Assignee
+
+    clerk, leader, expert = (db.session.get(User, _b_user(*u)) for u in (
+        ("vanthu_hu", {Role.CLERK}), ("bithu_hu", {Role.LEADER}), ("chuyenvien_hu", {Role.SPECIALIST})))
+    doc = db.session.get(IncomingDocument, incoming_id)
+    if step == "register":
+        data = incoming.IncomingData(summary=doc.summary, sender_name=doc.sender_name,
+                                     original_reference=doc.original_reference, original_date=doc.original_date,
+                                     type_code=doc.type_code, signer_name=doc.signer_name)
+        incoming.register_received(clerk, doc, data)
+    elif step == "present":
+        incoming.present(clerk, doc, leader.id)
+    elif step == "direct":
+        incoming.direct(leader, doc, "Giao chuyên viên tham mưu trả lời", [Assignee("lead", user_id=expert.id)])
+    elif step == "report":
+        task = db.session.execute(select(Task).where(Task.subject_id == doc.id, Task.user_id == expert.id)).scalar_one()
+        incoming.report(expert, doc, task, progress=50, note="Đang dự thảo văn bản trả lời")
+    else:
+        incoming.finish(expert, doc, result="Đã phối hợp tổ chức")
+    db.session.commit()
+
+
+def _kept(app) -> tuple[int, int]:
+    with app.app_context():
+        return (db.session.execute(select(func.count()).select_from(ExchangeMessage)).scalar_one(),
+                db.session.execute(select(func.count()).select_from(StoredFile).where(
+                    StoredFile.purpose == "edxml")).scalar_one())
+
+
+def test_bad_messages_posted_to_the_api_are_refused_and_nothing_is_kept(dropbox, app, client, demo):
+    from tests.exchange.test_edxml import BOMB, GOOD, _message
+
+    headers = {**api_token(app, demo["vanthu"]), "Content-Type": "application/xml"}
+    pdf = simple_pdf(["HUYỆN ỦY GIA LÂM", "Số 12-CV/HU", "V/v phối hợp tổ chức Tháng Công nhân"])
+    mine = edxml.build_document(_message(
+        sender=edxml.Organ(PARTY, "Huyện ủy Gia Lâm"), recipients=[edxml.Organ(DEMO_ORGAN_ID, "LĐLĐ Gia Lâm")],
+        attachments=[edxml.Attachment("12-CV.pdf", "application/pdf", pdf, "Văn bản")]), now=datetime(2023, 4, 10))
+    forged = mine.replace(base64.b64encode(pdf)[:40], base64.b64encode(b"%PDF-1.7 tampered bytes here..")[:40])
+    fake_pdf = edxml.build_document(_message(recipients=[edxml.Organ(DEMO_ORGAN_ID, "LĐLĐ Gia Lâm")]),
+                                    now=datetime(2023, 4, 10))
+    for data, status, words in [(b"<edXML", 422, "không phải XML"), (BOMB, 422, "DTD"),
+                                (forged, 422, "SHA-256"), (GOOD, 404, "không phải cơ quan nào"),
+                                (fake_pdf, 422, "không hợp lệ"),
+                                (b"x" * (6 * 1024 * 1024), 413, "")]:
+        answer = client.post("/api/v1/exchange/messages", data=data, headers=headers)
+        assert answer.status_code == status, (status, answer.get_data(as_text=True)[:200])
+        if words:
+            assert words in answer.get_json()["error"]["message"]
+    assert _kept(app) == (0, 0)
+    first = client.post("/api/v1/exchange/messages", data=mine, headers=headers)
+    repeat = client.post("/api/v1/exchange/messages", data=mine, headers=headers)
+    assert (first.status_code, repeat.status_code) == (201, 200) and repeat.get_json()["repeated"] is True
+    assert _kept(app)[0] == 2  # the message, and the status 01 it answered with: once
+    with app.app_context():
+        from edoc.incoming.models import IncomingDocument
+
+        [arrived] = db.session.execute(select(IncomingDocument)).scalars().all()  # registered once
+        assert (arrived.channel, arrived.status, arrived.original_reference, arrived.sender_name) == (
+            "edxml", "received", "445/KH-LĐLĐ", "Huyện ủy Gia Lâm")
+        assert arrived.summary == _message().subject and "Tháng Công nhân" in arrived.text
+    assert client.post("/api/v1/exchange/messages", data=mine,
+                       headers={**api_token(app, demo["chuyenvien"]), "Content-Type": "application/xml"}
+                       ).status_code == 403
+
+
+def test_a_500_mb_message_in_the_drop_box_is_refused_unread(dropbox, app, demo):
+    folder = dropbox / DEMO_ORGAN_ID
+    folder.mkdir(parents=True)
+    with open(folder / "huge.edxml", "wb") as handle:
+        handle.truncate(500 * 1024 * 1024)  # sparse: 500 MB by size, nothing on disk
+    (folder / "broken.edxml").write_bytes(b"<edXML>")
+    with app.app_context():
+        result = service.poll_folder()
+    assert (result.taken, result.rejected) == (0, 2)
+    assert "quá lớn" in (folder / "rejected" / "huge.edxml.reason.txt").read_text(encoding="utf-8")
+    assert "XML" in (folder / "rejected" / "broken.edxml.reason.txt").read_text(encoding="utf-8")
+    assert _kept(app) == (0, 0)
