@@ -195,6 +195,17 @@ class ObjectStore(ABC):
     def delete(self, key: str) -> None:
         """Remove the object; deleting a missing key is not an error."""
 
+    def partial_uploads(self) -> Iterator[ListedObject]:
+        """Unfinished writes a killed process left behind, with their size and last write, for the sweep.
+
+        None by default: an S3 server keeps no object of a multipart upload that was not completed (its parts
+        are the bucket lifecycle rule's, AbortIncompleteMultipartUpload, to expire)."""
+        return iter(())
+
+    def delete_partial(self, name: str) -> None:
+        """Remove an unfinished write listed by ``partial_uploads``."""
+        raise InvalidKey(f"{name!r}: this store keeps no partial uploads")
+
     def keys(self, prefix: str = "") -> Iterator[str]:
         """Every key starting with ``prefix`` (a plain string prefix, not a folder)."""
         return (listed.key for listed in self.objects(prefix))

@@ -30,7 +30,8 @@ from storage.base import (
     too_large,
 )
 
-# Temporary files carry this prefix; keys() never lists them (a crash can leave one, the sweep ignores it).
+# Temporary files carry this prefix; keys() never lists them. A killed process leaves one behind: the sweep takes
+# it (partial_uploads, delete_partial) once it is as old as an orphan must be.
 PARTIAL = ".part-"
 
 
@@ -170,6 +171,28 @@ class LocalStore(ObjectStore):
                 key = name if base == "." else f"{base}/{name}"
                 if key.startswith(prefix):
                     yield key, Path(dirpath) / name
+
+    def partial_uploads(self) -> Iterator[ListedObject]:
+        """The temporary files of writes that never finished (the process was killed between mkstemp and the
+        rename), anywhere in the store, named by their path under the root. A write in progress keeps its
+        file's modification time fresh, so the sweep's age grace spares it."""
+        for dirpath, _dirnames, filenames in os.walk(self.root):
+            base = Path(dirpath).relative_to(self.root).as_posix()
+            for name in filenames:
+                if not name.startswith(PARTIAL):
+                    continue
+                try:
+                    info = (Path(dirpath) / name).stat()
+                except FileNotFoundError:
+                    continue  # the write finished (renamed) or failed (removed) since the folder was read
+                yield ListedObject(name if base == "." else f"{base}/{name}", info.st_size,
+                                   datetime.fromtimestamp(info.st_mtime, UTC))
+
+    def delete_partial(self, name: str) -> None:
+        path = (self.root / name).resolve()
+        if not path.name.startswith(PARTIAL) or not path.is_relative_to(self.root):
+            raise InvalidKey(f"{name!r} is not a partial upload of this store")
+        path.unlink(missing_ok=True)
 
     def check(self) -> None:
         try:

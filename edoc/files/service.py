@@ -275,21 +275,31 @@ row points at yet; an hour is far beyond any request, and absorbs some clock dif
 
 def sweep_orphans(*, dry_run: bool = False, grace: timedelta = SWEEP_GRACE,
                   now: datetime | None = None) -> list[str]:
-    """Delete stored objects that no row points at (left by a crash between put and commit) and that were last
-    written more than ``grace`` before ``now`` (the present unless given: a test pins it to keep seconds-long
-    margins whatever the machine's load); younger ones may belong to a transaction still running."""
+    """Delete stored objects that no row points at (left by a crash between put and commit), and the partial
+    files of uploads a killed process never finished, that were last written more than ``grace`` before ``now``
+    (the present unless given: a test pins it to keep seconds-long margins whatever the machine's load); younger
+    ones may belong to a transaction still running."""
     if grace < timedelta(0):
         raise ValueError("the grace period cannot be negative")
     # The cut-off is taken before the rows are read: an object written after it is spared whatever the rows say,
     # and one written before it has had its transaction's whole grace period to commit its row.
     cutoff = (now or datetime.now(UTC)) - grace
+    store = get_store()
     known = set(db.session.execute(select(StoredFile.key)).scalars())
-    orphans = [listed.key for listed in get_store().objects("files/")
+    orphans = [listed.key for listed in store.objects("files/")
                if listed.modified < cutoff and listed.key not in known]
+    # Half-written temporary files of a process killed during an upload: never a key, so no row can point at
+    # them; the same grace spares a write still in progress (each chunk written refreshes its time).
+    partial = [listed.key for listed in store.partial_uploads() if listed.modified < cutoff]
     if not dry_run:
         for key in orphans:
             discard(key)
-    return orphans
+        for name in partial:
+            try:
+                store.delete_partial(name)
+            except OSError:
+                log.warning("could not delete the partial upload %s; the next sweep will try again", name)
+    return orphans + partial
 
 
 def _sweep_job(context: jobs.JobContext) -> jobs.Outcome:
