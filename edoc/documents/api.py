@@ -7,52 +7,80 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import select
 
-from edoc.api import bp, json_object
+from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
+from edoc.api.schema import Id, Int, List, Obj, Str, json_body, optional_json_body, read_body
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.core.forms import parse_id, parse_optional_id
 from edoc.documents import actions, boxes, copies, drafting, issuing, policy, presentation, recall, sources
-from edoc.documents.models import Status
+from edoc.documents.models import Authority, RecipientKind, RecipientPurpose, Secrecy, Status, Urgency
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
-from edoc.registers.types import DOCUMENT_TYPES
+from edoc.registers.types import DOCUMENT_TYPES, TypeKind
+from edoc.rendering.copies import FORMS
 from edoc.search import service as search_service
 
+# --- the bodies' shapes: checked at the door (edoc.api.schema) and described in openapi.json from here ---------
 
-def _payload() -> dict[str, Any]:
-    return json_object()
+TYPE_CODES = tuple(t.code for t in DOCUMENT_TYPES.values() if t.kind is not TypeKind.COPY)
+RECIPIENT = Obj({
+    "kind": Str(max_length=16, enum=tuple(k.value for k in RecipientKind), nullable=False),
+    "purpose": Str(max_length=16, enum=tuple(p.value for p in RecipientPurpose), default="act"),
+    "unit_id": Id(description="kind = unit"), "user_id": Id(description="kind = user"),
+    "contact_id": Id(description="kind = external: một nơi nhận trong danh bạ"),
+    "label": Str(max_length=255, description="tên in ở Nơi nhận; mặc định tên đơn vị, người, nơi nhận"),
+}, required=("kind",))
+RECIPIENTS = List(RECIPIENT, max_items=500)
+DRAFT = Obj({
+    "type": Str(max_length=8, enum=TYPE_CODES, nullable=False,
+                description="Mã loại: KH, QĐ, CV (công văn), ... (Phụ lục III)",
+                enum_message="Loại văn bản không hợp lệ ở {label}: dùng một mã của GET /document-types (KH, QĐ, CV, "
+                             "...; không dùng mã bản sao)."),
+    "summary": Str(max_length=1000, min_length=1, multiline=True, nullable=False, description="Trích yếu"),
+    "body": Str(max_length=200_000, multiline=True, description="Nội dung, mỗi đoạn một dòng"),
+    "secrecy": Str(max_length=16, enum=tuple(s.value for s in Secrecy)),
+    "urgency": Str(max_length=16, enum=tuple(u.value for u in Urgency)),
+    "drafting_unit_id": Id(description="mặc định đơn vị của người soạn"),
+    "register_id": Id(description="Sổ lấy số (quyết định tên cơ quan ban hành và ký hiệu); mặc định sổ văn bản đi, "
+                                  "hoặc sổ mật khi có độ mật"),
+    "signer_id": Id(nullable=False, description="lãnh đạo đang hoạt động của cơ quan"),
+    "signer_authority": Str(max_length=8, enum=tuple(a.value for a in Authority)),
+    "signer_authority_line": Str(max_length=255), "signer_title": Str(max_length=255),
+    "kinh_gui": Str(max_length=5000, multiline=True), "copies": Int(1, 1000, default=1),
+    "recipients": RECIPIENTS,
+    "reader_ids": List(Id(nullable=False), max_items=500, description="người xem và góp ý dự thảo"),
+    "note": Str(max_length=500, description="ghi chú phiên bản"),
+}, required=("type", "summary", "signer_id"))
+REASON = Obj({"reason": Str(max_length=2000, multiline=True)})
+COMMENT = Obj({"text": Str(max_length=5000, min_length=1, multiline=True, nullable=False)}, required=("text",))
+ISSUE = Obj({"register_id": Id(description="sổ lấy số; mặc định sổ đã chọn khi soạn")})
+NOTHING = Obj({})
+COPY = Obj({"form": Str(max_length=8, enum=tuple(FORMS), default="SY"), "signer_id": Id(),
+            "copies": Int(1, 1000, default=1), "recipients": RECIPIENTS})
+ACTION_BODIES = {"submit": NOTHING, "approve": NOTHING, "return": REASON, "issue": ISSUE, "recall": REASON,
+                 "dispatch": NOTHING}
 
 
 def _draft_data(body: dict[str, Any]) -> drafting.DraftData:
-    try:
-        recipients = [drafting.RecipientData(kind=str(r["kind"]), purpose=str(r.get("purpose", "act")),
-                                            unit_id=parse_optional_id(r.get("unit_id")),
-                                            user_id=parse_optional_id(r.get("user_id")),
-                                            contact_id=parse_optional_id(r.get("contact_id")),
-                                            label=str(r.get("label", "")))
-                      for r in body.get("recipients", [])]
-        return drafting.DraftData(
-            type_code=str(body.get("type", "")), summary=str(body.get("summary", "")),
-            body=str(body.get("body", "")), secrecy=str(body.get("secrecy") or ""),
-            urgency=str(body.get("urgency") or ""),
-            drafting_unit_id=parse_optional_id(body.get("drafting_unit_id"), field="drafting_unit_id"),
-            register_id=parse_optional_id(body.get("register_id"), field="register_id"),
-            signer_id=parse_optional_id(body.get("signer_id"), field="signer_id"),
-            signer_authority=str(body.get("signer_authority") or ""),
-            signer_authority_line=str(body.get("signer_authority_line") or ""),
-            signer_title=str(body.get("signer_title") or ""), kinh_gui=str(body.get("kinh_gui") or ""),
-            copies=int(body.get("copies", 1)), recipients=recipients,
-            reader_ids=[parse_id(x, field="reader_ids") for x in body.get("reader_ids", [])],
-            note=str(body.get("note") or ""))
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise ValidationFailed("Dữ liệu dự thảo không đúng cấu trúc (xem openapi.json).") from None
+    """``body`` as DRAFT checked it: every value already of its type."""
+    return drafting.DraftData(
+        type_code=body["type"], summary=body["summary"], body=body["body"], secrecy=body["secrecy"],
+        urgency=body["urgency"], drafting_unit_id=body["drafting_unit_id"], register_id=body["register_id"],
+        signer_id=body["signer_id"], signer_authority=body["signer_authority"],
+        signer_authority_line=body["signer_authority_line"], signer_title=body["signer_title"],
+        kinh_gui=body["kinh_gui"], copies=body["copies"], recipients=_recipients(body["recipients"]),
+        reader_ids=body["reader_ids"], note=body["note"])
+
+
+def _recipients(rows: list[dict[str, Any]]) -> list[drafting.RecipientData]:
+    return [drafting.RecipientData(kind=r["kind"], purpose=r["purpose"], unit_id=r["unit_id"], user_id=r["user_id"],
+                                   contact_id=r["contact_id"], label=r["label"]) for r in rows]
 
 
 @bp.route("/documents", methods=["POST"])
 def api_create_document() -> tuple[Response, int]:
-    doc = sources.save_draft(api_user(), _draft_data(_payload()))
+    doc = sources.save_draft(api_user(), _draft_data(read_body(DRAFT)))
     db.session.commit()
     return jsonify(presentation.document_json(doc)), 201
 
@@ -78,14 +106,15 @@ def api_new_version(doc_id: int) -> tuple[Response, int]:
         data.note = request.form.get("note", "")
         sources.save_draft(user, data, doc=doc, upload=upload)
     else:
-        sources.save_draft(user, _draft_data(_payload()), doc=doc)
+        sources.save_draft(user, _draft_data(read_body(DRAFT)), doc=doc)
     db.session.commit()
     return jsonify(presentation.document_json(doc)), 201
 
 
 def _action(doc_id: int, action: str) -> Response:
     user = api_user()
-    doc, _message = actions.perform(user, policy.viewable(user, doc_id), action, json_object(required=False))
+    doc, _message = actions.perform(user, policy.viewable(user, doc_id), action,
+                                    read_body(ACTION_BODIES[action], required=False))
     return jsonify(presentation.document_json(doc))
 
 
@@ -118,6 +147,7 @@ def api_recall(doc_id: int) -> Response:
 def api_replacement(doc_id: int) -> tuple[Response, int]:
     """A new draft replacing an issued (or recalled) document; issuing it marks the old one replaced."""
     user = api_user()
+    read_body(NOTHING, required=False)
     doc, _message = actions.perform(user, policy.viewable(user, doc_id), "replace", {})
     return jsonify(presentation.document_json(doc)), 201
 
@@ -125,7 +155,7 @@ def api_replacement(doc_id: int) -> tuple[Response, int]:
 @bp.route("/documents/<int:doc_id>/comments", methods=["POST"])
 def api_comment(doc_id: int) -> tuple[Response, int]:
     user = api_user()
-    doc, _message = actions.perform(user, policy.viewable(user, doc_id), "comment", json_object())
+    doc, _message = actions.perform(user, policy.viewable(user, doc_id), "comment", read_body(COMMENT))
     return jsonify(presentation.document_json(doc)), 201
 
 
@@ -194,49 +224,22 @@ def api_units() -> Response:
 @bp.route("/documents/<int:doc_id>/copies", methods=["POST"])
 def api_copy(doc_id: int) -> tuple[Response, int]:
     user = api_user()
-    body = json_object(required=False)
-    recipients = _draft_data({"recipients": body.get("recipients", [])}).recipients
-    copy = copies.make_copy(user, policy.viewable(user, doc_id), str(body.get("form") or "SY"),
-                             signer_id=parse_optional_id(body.get("signer_id"), field="signer_id"),
-                             recipients=recipients, copies=_int(body.get("copies", 1), "copies"))
+    body = read_body(COPY, required=False)
+    copy = copies.make_copy(user, policy.viewable(user, doc_id), body["form"], signer_id=body["signer_id"],
+                            recipients=_recipients(body["recipients"]), copies=body["copies"])
     db.session.commit()
     return jsonify(presentation.document_json(copy)), 201
 
 
-def _int(raw: object, field: str) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        raise ValidationFailed(f"“{field}” phải là một số nguyên.", field=field)
-    return raw
-
-
 _doc = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}}
 _id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_draft_schema = {"type": "object", "required": ["type", "summary", "signer_id"], "properties": {
-    "type": {"type": "string", "description": "Mã loại: KH, QĐ, CV (công văn), ... (Phụ lục III)"},
-    "summary": {"type": "string"}, "body": {"type": "string"},
-    "secrecy": {"type": "string", "enum": ["", "Mật", "Tối mật", "Tuyệt mật"]},
-    "urgency": {"type": "string", "enum": ["", "Khẩn", "Thượng khẩn", "Hỏa tốc"]},
-    "drafting_unit_id": {"type": "integer"}, "signer_id": {"type": "integer"},
-    "register_id": {"type": "integer", "description": "Sổ lấy số (quyết định tên cơ quan ban hành và ký hiệu); "
-                    "mặc định sổ văn bản đi, hoặc sổ mật khi có độ mật"},
-    "signer_authority": {"type": "string", "enum": ["", "TM.", "KT.", "TL.", "TUQ.", "Q."]},
-    "signer_authority_line": {"type": "string"}, "signer_title": {"type": "string"},
-    "kinh_gui": {"type": "string"}, "copies": {"type": "integer"},
-    "reader_ids": {"type": "array", "items": {"type": "integer"}},
-    "recipients": {"type": "array", "items": {"type": "object", "properties": {
-        "kind": {"type": "string", "enum": ["unit", "user", "external"]},
-        "purpose": {"type": "string", "enum": ["act", "info", "archive"]},
-        "unit_id": {"type": "integer"}, "user_id": {"type": "integer"}, "contact_id": {"type": "integer"},
-        "label": {"type": "string"}}}}}}
-
-
 def _op(summary: str, ok: str = "200", codes: tuple[int, ...] = (400, 401, 403, 404, 409), **extra: Any
         ) -> dict[str, Any]:
     return {"summary": summary, "parameters": _id, "responses": {ok: {"description": "OK", **_doc}, **errors(*codes)},
             **extra}
 
 
-_create = {"post": {"summary": "Tạo dự thảo", "requestBody": {"content": {"application/json": {
+_create = {"post": {"summary": "Tạo dự thảo", "requestBody": {"required": True, "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Draft"}}}},
     "responses": {"201": {"description": "Đã tạo", **_doc}, **errors(400, 401, 403)}}}
 add_paths({
@@ -247,14 +250,11 @@ add_paths({
         requestBody={"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Draft"}},
                                  "multipart/form-data": {"schema": {"type": "object", "properties": {
                                      "file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}}}}})},
-    "/documents/{id}/submit": {"post": _op("Trình ký")},
-    "/documents/{id}/approve": {"post": _op("Duyệt (người ký)")},
-    "/documents/{id}/return": {"post": _op("Trả lại kèm lý do (người ký)", requestBody={"content": {
-        "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}})},
-    "/documents/{id}/issue": {"post": _op("Cấp số và ban hành (văn thư)", requestBody={"content": {
-        "application/json": {"schema": {"type": "object", "properties": {"register_id": {"type": "integer"}}}}}})},
-    "/documents/{id}/recall": {"post": _op("Thu hồi kèm lý do", requestBody={"content": {
-        "application/json": {"schema": {"type": "object", "properties": {"reason": {"type": "string"}}}}}})},
+    "/documents/{id}/submit": {"post": _op("Trình ký", requestBody=optional_json_body(NOTHING))},
+    "/documents/{id}/approve": {"post": _op("Duyệt (người ký)", requestBody=optional_json_body(NOTHING))},
+    "/documents/{id}/return": {"post": _op("Trả lại kèm lý do (người ký)", requestBody=optional_json_body(REASON))},
+    "/documents/{id}/issue": {"post": _op("Cấp số và ban hành (văn thư)", requestBody=optional_json_body(ISSUE))},
+    "/documents/{id}/recall": {"post": _op("Thu hồi kèm lý do", requestBody=optional_json_body(REASON))},
     "/documents/{id}/attachments": {"post": {"summary": "Đính kèm phụ lục (tệp riêng: PDF, DOCX, XLSX, ODT)",
                                              "parameters": _id, "requestBody": {"content": {"multipart/form-data": {
                                                  "schema": {"type": "object", "properties": {
@@ -265,17 +265,14 @@ add_paths({
     "/documents/{id}/recipients": {"get": {"summary": "Tình trạng nhận, đọc theo từng nơi nhận", "parameters": _id,
                                            "responses": {"200": {"description": "OK"}, **errors(401, 404)}}},
     "/documents/{id}/replacement": {"post": _op("Soạn văn bản thay thế (dự thảo mới tham chiếu văn bản cũ; ban hành "
-                                                "nó thì văn bản cũ thành “đã bị thay thế”)", ok="201")},
-    "/documents/{id}/comments": {"post": _op("Góp ý dự thảo", ok="201", requestBody={"content": {
-        "application/json": {"schema": {"type": "object", "required": ["text"],
-                                        "properties": {"text": {"type": "string"}}}}}})},
-    "/documents/{id}/dispatch": {"post": _op("Gửi lại e-mail cho các nơi nhận bên ngoài gửi lỗi (văn thư)")},
+                                                "nó thì văn bản cũ thành “đã bị thay thế”)", ok="201",
+                                                requestBody=optional_json_body(NOTHING))},
+    "/documents/{id}/comments": {"post": _op("Góp ý dự thảo", ok="201", requestBody=json_body(COMMENT))},
+    "/documents/{id}/dispatch": {"post": _op("Gửi lại e-mail cho các nơi nhận bên ngoài gửi lỗi (văn thư)",
+                                             requestBody=optional_json_body(NOTHING))},
     "/documents/{id}/copies": {"post": _op(
         "Cấp số bản sao (văn thư): sao y (SY), trích sao (TrS), sao lục (SL, từ bản sao y), ở sổ bản sao",
-        ok="201", requestBody={"content": {"application/json": {"schema": {"type": "object", "properties": {
-            "form": {"type": "string", "enum": ["SY", "TrS", "SL"]}, "signer_id": {"type": "integer"},
-            "copies": {"type": "integer"}, "recipients": {"$ref": "#/components/schemas/Draft/properties/recipients"}
-        }}}}})},
+        ok="201", requestBody=optional_json_body(COPY))},
     "/documents": {**_create, "get": {"summary": "Danh sách văn bản theo hộp", "parameters": [
         {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(boxes.BOXES)},
          "description": "inbox (mặc định): văn bản nhận; mine; to_sign; to_issue; issued"},
@@ -289,7 +286,7 @@ add_paths({
     "/units": {"get": {"summary": "Đơn vị của cơ quan (đơn vị soạn thảo, nơi nhận)",
                        "responses": {"200": {"description": "OK"}, **errors(401)}}},
 }, schemas={
-    "Draft": _draft_schema,
+    "Draft": DRAFT.openapi(),
     "Document": {"type": "object", "properties": {
         "id": {"type": "integer"}, "status": {"type": "string"}, "type": {"type": "string"},
         "summary": {"type": "string"}, "reference": {"type": ["string", "null"]},

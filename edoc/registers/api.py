@@ -7,12 +7,14 @@ from typing import Any
 from flask import Response, jsonify, request
 
 from edoc.accounts.policy import require_admin_of
-from edoc.api import bp, json_object
+from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
+from edoc.api.schema import Bool, Obj, Str, json_body, read_body
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, ValidationFailed
-from edoc.core.forms import parse_int, parse_year
+from edoc.core.forms import YEAR_MAX, YEAR_MIN, parse_int, parse_year
+from edoc.registers.models import RegisterKind
 from edoc.registers.service import (
     COLUMNS,
     REGISTERS_ARE_FOR,
@@ -35,29 +37,36 @@ def api_registers() -> Response:
     return jsonify({"registers": [register_json(r) for r in registers_of(user.organisation_id)]})
 
 
+REGISTER_FIELDS = {
+    "name": Str(max_length=255, min_length=1, nullable=False),
+    "issuer_abbreviation": Str(max_length=32, description="chữ viết tắt của Hội đồng/Ban/Tổ (sổ advisory)"),
+    "issuer_name": Str(max_length=255, description="tên Hội đồng/Ban/Tổ (sổ advisory)"),
+}
+NEW_REGISTER = Obj({"kind": Str(max_length=16, enum=tuple(k.value for k in RegisterKind), nullable=False),
+                    **REGISTER_FIELDS}, required=("kind", "name"))
+REGISTER_CHANGES = Obj({**REGISTER_FIELDS, "active": Bool()}, partial=True)
+
+
 @bp.route("/registers", methods=["POST"])
 def api_create_register() -> tuple[Response, int]:
     user = api_user()
-    body = json_object()
-    register = create_register(user, user.organisation, str(body.get("kind") or ""), str(body.get("name") or ""),
-                               issuer_abbreviation=str(body.get("issuer_abbreviation") or ""),
-                               issuer_name=str(body.get("issuer_name") or ""))
+    body = read_body(NEW_REGISTER)
+    register = create_register(user, user.organisation, body["kind"], body["name"],
+                               issuer_abbreviation=body["issuer_abbreviation"], issuer_name=body["issuer_name"])
     db.session.commit()
     return jsonify(register_json(register)), 201
 
 
 @bp.route("/registers/<int:register_id>", methods=["PATCH"])
 def api_update_register(register_id: int) -> Response:
+    """Only the fields sent change."""
     user = api_user()
     require_admin_of(user, user.organisation)
     register = get_register_in(user.organisation_id, register_id)
-    body = json_object()
-    active = body.get("active", register.active)
-    if not isinstance(active, bool):
-        raise ValidationFailed("“active” phải là true hoặc false.", field="active")
-    update_register(user, register, name=str(body.get("name", register.name) or ""), active=active,
-                    issuer_abbreviation=str(body.get("issuer_abbreviation", register.issuer_abbreviation) or ""),
-                    issuer_name=str(body.get("issuer_name", register.issuer_name) or ""))
+    body = read_body(REGISTER_CHANGES)
+    update_register(user, register, name=body.get("name", register.name), active=body.get("active", register.active),
+                    issuer_abbreviation=body.get("issuer_abbreviation", register.issuer_abbreviation or ""),
+                    issuer_name=body.get("issuer_name", register.issuer_name or ""))
     db.session.commit()
     return jsonify(register_json(register))
 
@@ -85,27 +94,27 @@ def api_register_entries(register_id: int) -> Response:
 
 
 _register = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Register"}}}}
-_register_body = {"content": {"application/json": {"schema": {"type": "object", "properties": {
-    "kind": {"type": "string", "enum": ["outgoing", "secret", "advisory", "copies", "incoming"]},
-    "name": {"type": "string"}, "issuer_abbreviation": {"type": "string"}, "issuer_name": {"type": "string"},
-    "active": {"type": "boolean"}}}}}}
 _rid = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 add_paths({
     "/registers": {
         "get": {"summary": "Các sổ đăng ký của cơ quan", "responses": {"200": {"description": "OK"},
                                                                      **errors(401, 403)}},
         "post": {"summary": "Thêm sổ (quản trị viên): văn bản đi, mật, Hội đồng/Ban/Tổ, bản sao, văn bản đến",
-                 "requestBody": _register_body,
+                 "requestBody": json_body(NEW_REGISTER),
                  "responses": {"201": {"description": "Đã tạo", **_register}, **errors(400, 401, 403)}}},
     "/registers/{id}": {"patch": {"summary": "Sửa tên, ngừng dùng, chữ viết tắt của Hội đồng/Ban/Tổ (quản trị viên)",
-                                  "parameters": _rid, "requestBody": _register_body,
+                                  "parameters": _rid, "requestBody": json_body(REGISTER_CHANGES),
                                   "responses": {"200": {"description": "OK", **_register},
                                                 **errors(400, 401, 403, 404)}}},
     "/registers/{id}/entries": {"get": {"summary": "Sổ đăng ký văn bản đi theo năm (10 cột, Phụ lục IV)",
                                         "parameters": [*_rid, *[
-                                            {"name": n, "in": "query", "required": n == "year",
-                                             "schema": {"type": t}} for n, t in
-                                            (("year", "integer"), ("month", "integer"), ("q", "string"))]],
+                                            {"name": n, "in": "query", "required": n == "year", "schema": t}
+                                            for n, t in (
+                                                ("year", {"type": "integer", "minimum": YEAR_MIN,
+                                                          "maximum": YEAR_MAX}),
+                                                ("month", {"type": "integer", "minimum": 1, "maximum": 12}),
+                                                ("q", {"type": "string", "description": "tìm trong sổ; chỉ 200 "
+                                                                                        "ký tự đầu được dùng"}))]],
                                         "responses": {"200": {"description": "Các dòng của sổ"},
                                                       **errors(400, 401, 403, 404)}}},
 }, schemas={"Register": {"type": "object", "properties": {

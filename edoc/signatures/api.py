@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 from flask import Response, jsonify, request
 
-from edoc.api import bp, json_object
+from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
+from edoc.api.schema import Int, Number, Obj, Str, json_body, read_body
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.documents import policy
@@ -17,28 +15,23 @@ from edoc.documents.presentation import document_json
 from edoc.files import sniff
 from edoc.files.service import store_upload
 from edoc.signatures import service
-from signing.placement import Placement
 
-
-def _placement(body: dict[str, Any]) -> Placement | None:
-    spot = body.get("placement")
-    if spot is None:
-        return None
-    try:
-        page, x, y = int(spot["page"]), float(spot["x"]), float(spot["y"])
-    except (TypeError, KeyError, ValueError):
-        raise ValidationFailed("“placement” cần page (từ 1), x, y (điểm PDF, gốc ở góc dưới trái).",
-                               field="placement") from None
-    if not (math.isfinite(x) and math.isfinite(y)):
-        raise ValidationFailed("Vị trí ký không hợp lệ.", field="placement")
-    return service.chosen_placement(page - 1, x, y)
+PLACEMENT = Obj({
+    "page": Int(1, 10_000, description="trang, từ 1"),
+    "x": Number(0, 14_400, description="điểm PDF từ mép trái"),
+    "y": Number(0, 14_400, description="điểm PDF từ mép dưới"),
+}, required=("page", "x", "y"), nullable=True, description="tâm ô chữ ký, điểm PDF; chỉ cho tệp không có ô chữ ký")
+SIGN = Obj({"pin": Str(max_length=64, min_length=1, nullable=False, description="mã PIN ký số"),
+            "placement": PLACEMENT}, required=("pin",))
 
 
 @bp.route("/documents/<int:doc_id>/sign", methods=["POST"])
 def api_sign(doc_id: int) -> Response:
-    body = json_object()
+    body = read_body(SIGN)
     doc = policy.viewable(api_user(), doc_id)
-    service.sign_one(api_user(), doc, str(body.get("pin", "")), placement=_placement(body))
+    spot = body["placement"]
+    placement = service.chosen_placement(spot["page"] - 1, spot["x"], spot["y"]) if spot else None
+    service.sign_one(api_user(), doc, body["pin"], placement=placement)
     db.session.commit()
     return jsonify(document_json(doc))
 
@@ -67,11 +60,7 @@ add_paths({
     "/documents/{id}/sign": {"post": {
         "summary": "Người ký ký số văn bản đã duyệt (mã PIN ký số; với tệp không có ô chữ ký: vị trí ký)",
         "parameters": _ID,
-        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["pin"],
-            "properties": {"pin": {"type": "string"}, "placement": {
-                "type": "object", "required": ["page", "x", "y"], "description": "tâm ô chữ ký, điểm PDF",
-                "properties": {"page": {"type": "integer", "minimum": 1}, "x": {"type": "number"},
-                               "y": {"type": "number"}}}}}}}},
+        "requestBody": json_body(SIGN),
         "responses": {"200": {"description": "Đã ký"}, **errors(400, 401, 403, 404, 429)}}},
     "/documents/{id}/signatures": {"get": {
         "summary": "Các báo cáo kiểm tra chữ ký đã lưu cùng văn bản (tệp tải lên, tệp ban hành)",

@@ -226,14 +226,14 @@ def _corrupt_docx() -> bytes:
 
 
 @pytest.mark.parametrize(("case", "status", "message"), [
-    ("unknown type", 400, "Loại văn bản không hợp lệ."),
-    ("copy type", 400, "Loại văn bản không hợp lệ."),
+    ("unknown type", 400, "Loại văn bản không hợp lệ ở “type”"),
+    ("copy type", 400, "Loại văn bản không hợp lệ ở “type”"),
     ("unknown register", 400, "Sổ đăng ký không tồn tại."),
     ("incoming register", 400, "Sổ này không dùng để cấp số văn bản đi."),
-    ("no summary", 400, "Trích yếu nội dung không được để trống."),
-    ("no signer", 400, "Chưa chọn người ký."),
+    ("no summary", 400, "“summary” không được để trống."),
+    ("no signer", 400, "Thiếu trường “signer_id”."),
     ("not an object", 400, "Thân yêu cầu phải là một đối tượng JSON"),
-    ("bad recipients", 400, "Dữ liệu dự thảo không đúng cấu trúc"),
+    ("bad recipients", 400, "Thiếu trường “recipients[0].kind”."),
     ("secret to outside", 400, "Văn bản mật không được gửi ra ngoài"),
 ])
 def test_bad_drafts_through_the_api_store_nothing(app, demo, tokens, case, status, message):

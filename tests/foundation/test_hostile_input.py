@@ -97,3 +97,87 @@ def test_405_answers_say_what_is_allowed(app, client, demo):
     assert page.status_code == 405
     assert "POST" in page.headers["Allow"]
     assert "Phương thức không được hỗ trợ." in page.get_data(as_text=True)
+
+
+# Wrong types are refused at the door by the body's declared shape (edoc.api.schema), naming the field; before,
+# "summary": ["a", "b"] was stored and printed as ['a', 'b'] and a contact's name given as an object was kept as
+# its Python text.
+DRAFT = {"type": "KH", "summary": "Kế hoạch thử"}
+WRONG_TYPES = [
+    ("/documents", {**DRAFT, "summary": ["a", "b"]}, "summary",
+     "“summary” phải là một chuỗi văn bản, không phải một danh sách."),
+    ("/documents", {**DRAFT, "body": {"a": 1}}, "body", "“body” phải là một chuỗi văn bản, không phải một đối tượng."),
+    ("/documents", {**DRAFT, "summary": 12}, "summary", "“summary” phải là một chuỗi văn bản, không phải một số."),
+    ("/documents", {**DRAFT, "copies": "2"}, "copies", "“copies” phải là số nguyên từ 1 đến 1000."),
+    ("/documents", {**DRAFT, "copies": 1.5}, "copies", "“copies” phải là số nguyên từ 1 đến 1000."),
+    ("/documents", {**DRAFT, "copies": 10**40}, "copies", "“copies” phải là số nguyên từ 1 đến 1000."),
+    ("/documents", {**DRAFT, "recipients": {"kind": "unit"}}, "recipients",
+     "“recipients” phải là một danh sách ([...]), không phải một đối tượng."),
+    ("/documents", {**DRAFT, "recipients": ["unit"]}, "recipients[0]",
+     "“recipients[0]” phải là một đối tượng JSON ({...}), không phải một chuỗi."),
+    ("/documents", {**DRAFT, "recipients": [{"kind": "unit", "unit_id": "5"}]}, "recipients[0].unit_id",
+     "Mã định danh không hợp lệ ở “recipients[0].unit_id”: cần một số nguyên từ 1 đến 2147483647."),
+    ("/documents", {**DRAFT, "recipients": [{"kind": "unit", "label": "x" * 256}]}, "recipients[0].label",
+     "“recipients[0].label” quá dài (tối đa 255 ký tự)."),
+    ("/documents", {**DRAFT, "signer_title": "GIÁM ĐỐC\u0000"}, "signer_title",
+     "“signer_title” chứa ký tự điều khiển không được phép (U+0000)."),
+    ("/documents", {**DRAFT, "signer_authority_line": "x" * 300}, "signer_authority_line",
+     "“signer_authority_line” quá dài (tối đa 255 ký tự)."),
+    ("/documents", {**DRAFT, "secrecy": "Bí mật"}, "secrecy",
+     "“secrecy” phải là một trong: “”, “Mật”, “Tối mật”, “Tuyệt mật”."),
+    ("/contacts", {"name": {"vi": "Sở Nội vụ"}}, "name", "“name” phải là một chuỗi văn bản, không phải một đối tượng."),
+    ("/contacts", {"name": "Sở Nội vụ", "email": ["a@b.vn"]}, "email",
+     "“email” phải là một chuỗi văn bản, không phải một danh sách."),
+    ("/registers", {"kind": "outgoing", "name": ["Sổ"]}, "name",
+     "“name” phải là một chuỗi văn bản, không phải một danh sách."),
+    ("/registers", {"kind": 1, "name": "Sổ"}, "kind", "“kind” phải là một chuỗi văn bản, không phải một số."),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field", "message"), WRONG_TYPES,
+                         ids=[f"{p}-{f}-{i}" for i, (p, _b, f, _m) in enumerate(WRONG_TYPES)])
+def test_wrong_types_are_refused_naming_the_field(app, client, demo, path, body, field, message):
+    user = "quantri" if path == "/registers" else "vanthu" if path == "/contacts" else "chuyenvien"
+    api = api_token(app, demo[user])
+    if path == "/documents":
+        body = {**body, "signer_id": demo["chutich"]}
+    before = client.get(f"/api/v1{path}" + ("?box=mine" if path == "/documents" else ""), headers=api).json
+    response = client.post(f"/api/v1{path}", headers=api, json=body)
+    assert response.status_code == 400, response.json
+    assert response.json["error"] == {"code": "invalid", "field": field, "message": message}
+    assert client.get(f"/api/v1{path}" + ("?box=mine" if path == "/documents" else ""), headers=api).json == before
+
+
+def test_changes_of_a_contact_are_typed_and_partial(app, client, demo):
+    api = api_token(app, demo["vanthu"])
+    created = client.post("/api/v1/contacts", headers=api, json={"name": "Sở Nội vụ", "email": "snv@hanoi.gov.vn"})
+    assert created.status_code == 201
+    url = f"/api/v1/contacts/{created.json['id']}"
+    for body, field, message in [({"name": {"a": 1}}, "name", "“name” phải là một chuỗi văn bản, không phải một đối "
+                                                              "tượng."),
+                                 ({"active": "false"}, "active", "“active” phải là true hoặc false."),
+                                 ({"active": None}, "active", "“active” phải là true hoặc false.")]:
+        response = client.patch(url, headers=api, json=body)
+        assert response.status_code == 400
+        assert response.json["error"] == {"code": "invalid", "field": field, "message": message}
+    changed = client.patch(url, headers=api, json={"short_name": "SNV"})  # only what is sent changes
+    assert changed.status_code == 200
+    assert (changed.json["name"], changed.json["short_name"], changed.json["email"], changed.json["active"]) == (
+        "Sở Nội vụ", "SNV", "snv@hanoi.gov.vn", True)
+
+
+def test_sign_body_is_typed(app, client, demo):
+    api = api_token(app, demo["chutich"])
+    for body, field, message in [
+        ({}, "pin", "Thiếu trường “pin”."), ({"pin": 123456}, "pin", "“pin” phải là một chuỗi văn bản, không phải "
+                                                                    "một số."),
+        ({"pin": "123456", "placement": {"page": 1, "x": 10}}, "placement.y", "Thiếu trường “placement.y”."),
+        ({"pin": "123456", "placement": {"page": 10**30, "x": 1, "y": 1}}, "placement.page",
+         "“placement.page” phải là số nguyên từ 1 đến 10000."),
+        ({"pin": "123456", "placement": {"page": 1, "x": -5, "y": 1}}, "placement.x",
+         "“placement.x” phải là một số từ 0 đến 14400."),
+        ({"pin": "123456", "placement": [1, 2, 3]}, "placement",
+         "“placement” phải là một đối tượng JSON ({...}), không phải một danh sách.")]:
+        response = client.post("/api/v1/documents/1/sign", headers=api, json=body)
+        assert response.status_code == 400, (body, response.json)
+        assert response.json["error"] == {"code": "invalid", "field": field, "message": message}
