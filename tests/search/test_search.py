@@ -271,3 +271,24 @@ def test_openapi_describes_search(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
     assert {"q", "kind", "year", "type", "unit", "signer", "status", "urgency", "from", "to"} <= params
+
+
+def test_text_that_arrives_later_joins_the_entry(app, demo, make_document):
+    """OCR of a scanned attachment finishes after the save: ``set_file_text`` rebuilds every entry holding the
+    file in the caller's transaction."""
+    from edoc.files.service import store_bytes
+    from edoc.search.service import set_file_text
+
+    doc = make_document(render=False, status="draft")
+    with app.app_context():
+        actor = _user(demo, "chuyenvien")
+        scan = store_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "scan.png", uploader=actor, purpose="upload",
+                           media_type="image/png")
+        drafting.add_attachment(actor, db.session.get(OutgoingDocument, doc), scan, "Bản chụp")
+        db.session.commit()
+        scan_id = scan.id
+    assert _found(app, demo, "chuyenvien", "Biênbảnquét") == []  # an image: no text yet
+    with app.app_context():
+        assert set_file_text(scan_id, "Biên bản họp Biênbảnquét ngày 12/3") == 1
+        db.session.commit()
+    assert _found(app, demo, "chuyenvien", "bienbanquet") == [doc]
