@@ -23,6 +23,7 @@ from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
 from edoc.core.forms import IdConverter
+from edoc.core.headers import register_security_headers
 from edoc.core.http import SIGN_IN_FIRST, error_response, register_error_handlers, wants_json
 from edoc.core.serving import WholeBodies, configure_signing_loops
 from edoc.extensions import babel, csrf, login_manager, migrate
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     _register_models()
     _register_blueprints(app)
     register_error_handlers(app)
+    register_security_headers(app, hsts=settings.hsts)
     _register_template_helpers(app)
 
     if check_services:

@@ -92,6 +92,8 @@ class Settings:
     """Database connections a process may keep open (plus 10 more at peaks; default 40): one process serves every
     concurrent request, each holding a connection from its first query to its end."""
     secure_cookies: bool = False
+    hsts: bool = False
+    """Send Strict-Transport-Security (a year): on by default with secure cookies, as both mean "behind HTTPS"."""
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     login_max_failures_per_address: int = 30
@@ -179,6 +181,7 @@ class Settings:
             sqlite_busy_timeout_ms=_int(env, "EDOC_SQLITE_BUSY_TIMEOUT_MS", 10_000),
             db_pool_size=_int(env, "EDOC_DB_POOL_SIZE", 0) or None,
             secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),
+            hsts=_bool(env, "EDOC_HSTS", _bool(env, "EDOC_SECURE_COOKIES", False)),
             login_max_failures=_int(env, "EDOC_LOGIN_MAX_FAILURES", 5),
             login_lockout_minutes=_int(env, "EDOC_LOGIN_LOCKOUT_MINUTES", 15),
             login_max_failures_per_address=_int(env, "EDOC_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),

@@ -6,27 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.components import chromium_path, missing
 from tests.support.live import live_server, retitle_specialist
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser():
-    path = chromium_path()
-    if path is None:
-        missing("Chromium", "no /usr/bin/chromium (Debian package chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright", "the playwright Python package is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def _sign_in(context, base: str, username: str):
@@ -92,7 +74,7 @@ def test_changing_one_s_own_password_keeps_the_browser_s_other_tabs(browser, ser
         profile.click("button:has-text('Đổi mật khẩu')")
         profile.wait_for_selector("text=Đã đổi mật khẩu")
 
-        other_tab.wait_for_function("window.seen.ended === 1 && window.seen.connects === 1", timeout=20_000)
+        other_tab.wait_for_function("() => window.seen.ended === 1 && window.seen.connects === 1", timeout=20_000)
         assert other_tab.locator("body").get_attribute("data-realtime") == "connected"
         elsewhere.wait_for_selector("body[data-realtime=ended]", timeout=20_000)
         assert elsewhere.evaluate("window.seen") == {"connects": 0, "ended": 1}

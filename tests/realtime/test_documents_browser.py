@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.realtime.test_browser import _sign_in, browser  # noqa: F401  (the fixture)
+from tests.realtime.test_browser import _sign_in
 from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
 ART = Path("test-artifacts")
 
 
-def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # noqa: F811
+def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):
     ART.mkdir(exist_ok=True)
     with live_server(served_env, tmp_path / "server.log") as base:
         recipient = _sign_in(browser.new_context(locale="vi-VN"), base, "daibieu")
@@ -79,7 +79,8 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):  # n
         assert "01/KH-LĐLĐ" in recipient.locator("#doc-reference").inner_text()
         assert "Tình trạng" not in recipient.locator("#recipients-table").inner_text()  # not for recipients
         clerk.wait_for_function(
-            "document.getElementById('recipients-table').innerText.includes('Đã nhận 1, đã đọc 1')", timeout=10_000)
+            "() => document.getElementById('recipients-table').innerText.includes('Đã nhận 1, đã đọc 1')",
+            timeout=10_000)
         assert "Hoàng Văn Nam: đã đọc" in table.inner_text()
         clerk.screenshot(path=str(ART / "clerk-live-read.png"), full_page=True)
         clerk.goto(f"{base}/registers/")

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.realtime.test_browser import _sign_in, browser  # noqa: F401  (the fixture)
+from tests.realtime.test_browser import _sign_in
 from tests.realtime.test_narrow_screens import ART, LEAKS, WIDTHS
 from tests.support.live import live_server
 
@@ -59,7 +59,7 @@ def incoming_pages(served_env: dict[str, str]) -> dict[str, str]:
     return pages
 
 
-def test_incoming_pages_fit_a_phone_and_a_tablet(incoming_pages, browser, served_env, tmp_path):  # noqa: F811
+def test_incoming_pages_fit_a_phone_and_a_tablet(incoming_pages, browser, served_env, tmp_path):
     ART.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     with live_server(served_env, tmp_path / "server.log") as base:
@@ -67,7 +67,7 @@ def test_incoming_pages_fit_a_phone_and_a_tablet(incoming_pages, browser, served
             context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844})
             page = _sign_in(context, base, username)
             errors: list[str] = []
-            page.on("pageerror", errors.append)  # each context its own list
+            page.on("pageerror", lambda error, errors=errors: errors.append(error))  # each context its own list
             for device, (width, height) in WIDTHS.items():
                 page.set_viewport_size({"width": width, "height": height})
                 for path in paths:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.realtime.test_browser import _sign_in, browser  # noqa: F401  (the fixture)
+from tests.realtime.test_browser import _sign_in
 from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
@@ -66,7 +66,7 @@ def _demo_pages(env: dict[str, str]) -> dict[str, str]:
     return pages
 
 
-def test_every_page_fits_a_phone_and_a_tablet(demo_pages, browser, served_env, tmp_path):  # noqa: F811
+def test_every_page_fits_a_phone_and_a_tablet(demo_pages, browser, served_env, tmp_path):
     ART.mkdir(parents=True, exist_ok=True)
     pages = demo_pages
     problems: list[str] = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.realtime.test_browser import _sign_in, browser  # noqa: F401  (the fixture)
+from tests.realtime.test_browser import _sign_in
 from tests.support.live import live_server
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def _approved_documents(base_env: dict[str, str], count: int) -> None:
         db.engine.dispose()
 
 
-def test_batch_signing_progress_bar(browser, served_env, tmp_path):  # noqa: F811
+def test_batch_signing_progress_bar(browser, served_env, tmp_path):
     _approved_documents(served_env, 3)
     with live_server(served_env, tmp_path / "server.log") as base:
         leader = _sign_in(browser.new_context(locale="vi-VN"), base, "chutich")
@@ -52,7 +52,7 @@ def test_batch_signing_progress_bar(browser, served_env, tmp_path):  # noqa: F81
         leader.click("#batch-sign")
         leader.wait_for_selector("body[data-batch=done]", timeout=30_000)
         # the answer may come before the last event; the bar still steps through each document
-        leader.wait_for_function("window.widths.length >= 3", timeout=10_000)
+        leader.wait_for_function("() => window.widths.length >= 3", timeout=10_000)
         assert leader.evaluate("window.widths") == ["33%", "67%", "100%"]
         assert leader.locator("text=Đã ký 3/3 văn bản.").count() == 1
         assert leader.locator("td.state:has-text('Đã ký')").count() == 3
@@ -89,7 +89,7 @@ def _uploaded_without_the_name(base_env: dict[str, str]) -> int:
     return doc_id
 
 
-def test_the_signer_clicks_where_the_signature_goes(browser, served_env, tmp_path):  # noqa: F811
+def test_the_signer_clicks_where_the_signature_goes(browser, served_env, tmp_path):
     """The page drawn at whatever size the browser shows it: a click a quarter of the way across and two thirds
     down the page puts the signature's centre there in PDF points (the page's own units, from its bottom)."""
     from edoc.app import create_app
@@ -106,7 +106,7 @@ def test_the_signer_clicks_where_the_signature_goes(browser, served_env, tmp_pat
         leader.goto(f"{base}/signatures/place/{doc_id}")
         image = leader.locator(".page-pick img").first
         image.wait_for()
-        leader.wait_for_function("document.querySelector('.page-pick img').complete")
+        leader.wait_for_function("() => document.querySelector('.page-pick img').complete")
         shown = image.bounding_box()
         assert shown is not None and shown["width"] < 595 * 96 / 72  # drawn scaled down, not at 1 px a point
         assert leader.locator("#place-sign").is_disabled()
