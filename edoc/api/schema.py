@@ -155,8 +155,9 @@ class Number(Field):
     def check(self, value: Any, path: str) -> Any:
         if value is None and self.nullable:
             return None
-        if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
-                or not self.minimum <= value <= self.maximum):
+        # the range first: math.isfinite() of an integer too large for a float (10**400) raises OverflowError
+        if (isinstance(value, bool) or not isinstance(value, int | float) or not self.minimum <= value <= self.maximum
+                or not math.isfinite(value)):
             raise ValidationFailed(f"{_label(path)} phải là một số từ {self.minimum:g} đến {self.maximum:g}.",
                                    field=path)
         return float(value)

@@ -176,6 +176,8 @@ def test_sign_body_is_typed(app, client, demo):
          "“placement.page” phải là số nguyên từ 1 đến 10000."),
         ({"pin": "123456", "placement": {"page": 1, "x": -5, "y": 1}}, "placement.x",
          "“placement.x” phải là một số từ 0 đến 14400."),
+        ({"pin": "123456", "placement": {"page": 1, "x": 10**400, "y": 1}}, "placement.x",
+         "“placement.x” phải là một số từ 0 đến 14400."),
         ({"pin": "123456", "placement": [1, 2, 3]}, "placement",
          "“placement” phải là một đối tượng JSON ({...}), không phải một danh sách.")]:
         response = client.post("/api/v1/documents/1/sign", headers=api, json=body)
