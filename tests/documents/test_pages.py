@@ -216,3 +216,18 @@ def test_internal_names_are_said_in_vietnamese():
         "điền biểu mẫu (ô ngày ban hành, số văn bản) và thêm chữ ký (chữ ký số của cơ quan)")
     assert in_vietnamese("tệp không có ô chữ ký “sig_signer”") == "tệp không có ô chữ ký “chữ ký của người ký”"
 
+def test_a_cong_van_with_no_recipient_cannot_be_submitted(app, demo, make_document):
+    """A công văn is a letter to someone: with no Nơi nhận to act on it and no Kính gửi line it is refused at
+    submit, on the document's page, saying what to do; with a Kính gửi line it goes."""
+    doc_id = make_document("draft", type_code="CV", summary="V/v báo cáo kết quả Tháng Công nhân",
+                           recipients=[drafting.RecipientData("user", "info", user_id=demo["daibieu"])])
+    drafter = _client(app, "chuyenvien")
+    answer = _post(drafter, f"/documents/{doc_id}/submit", {})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and _is_document_page(html, doc_id)
+    assert "Công văn chưa có nơi nhận (Kính gửi)" in _error(html)
+    with app.app_context():
+        assert get_doc(doc_id).status == "draft"
+    with_line = make_document("draft", type_code="CV", summary="V/v báo cáo", recipients=[],
+                              kinh_gui="Liên đoàn Lao động thành phố Hà Nội")
+    assert _post(drafter, f"/documents/{with_line}/submit", {}).status_code == 302
