@@ -14,6 +14,7 @@ left unnumbered) or an error in any run make the exit status 1, so a script or C
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import sys
 import tempfile
@@ -46,7 +47,9 @@ def _app(url: str, workdir: Path):
     return app
 
 
-def _approved_documents(app, count: int) -> tuple[list[int], int]:
+def _approved_documents(app, count: int, *, on_paper: bool = True) -> tuple[list[int], int]:
+    """Approved documents; ``on_paper``: signed on paper, the clerk having uploaded the scan (one scan, shared:
+    issue reads it, never changes it), as nothing is issued that nobody signed."""
     with app.app_context():
         users = {u.username: u for u in db.session.execute(select(User)).scalars()}
         drafter, signer = users["chuyenvien"], users["chutich"]
@@ -59,6 +62,19 @@ def _approved_documents(app, count: int) -> tuple[list[int], int]:
             review.approve(signer, doc)
             ids.append(doc.id)
         db.session.commit()
+        if on_paper and ids:
+            from PIL import Image
+
+            from edoc.documents import paper
+            from edoc.files import sniff
+
+            image = io.BytesIO()
+            Image.new("RGB", (620, 877), "white").save(image, "PNG")
+            scan = paper.record_scan(users["vanthu"], db.session.get(OutgoingDocument, ids[0]), "ban-goc.png",
+                                     paper.scan_as_pdf(image.getvalue(), sniff.PNG, "ban-goc.png"))
+            for doc_id in ids[1:]:
+                db.session.get(OutgoingDocument, doc_id).paper_scan_file_id = scan.id
+            db.session.commit()
         return ids, users["vanthu"].id
 
 
@@ -69,7 +85,7 @@ def _signed_documents(app, count: int) -> tuple[list[int], int]:
     from edoc.signatures.devca import DEMO_PIN
     from edoc.signatures.service import sign_one
 
-    ids, clerk_id = _approved_documents(app, count)
+    ids, clerk_id = _approved_documents(app, count, on_paper=False)
     with app.app_context():
         first = db.session.get(OutgoingDocument, ids[0])
         sources.render_version(first)

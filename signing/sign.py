@@ -32,7 +32,16 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 
 from signing import aio
-from signing.appearance import Appearance, SealImage, SignerImage, TextStamp, attachment_stamp, empty_style, seal_box
+from signing.appearance import (
+    Appearance,
+    SealImage,
+    SignerImage,
+    TextStamp,
+    attachment_stamp,
+    copy_stamp,
+    empty_style,
+    seal_box,
+)
 from signing.errors import (
     CertificateNotUsable,
     CorruptPdf,
@@ -56,6 +65,8 @@ _CMS_OVERHEAD = 3072
 SIGNER_FIELD = "sig_signer"
 SEAL_FIELD = "sig_seal"
 ATTACHMENT_FIELD = "sig_attachment"
+COPY_FIELD = "sig_copy"
+PAPER_FIELD = "sig_paper"
 TIMESTAMP_FIELD = "doc_timestamp"
 
 PdfInput = bytes | bytearray | memoryview | BinaryIO
@@ -398,6 +409,14 @@ def sign_attachment(pdf: PdfInput, key: SigningCredential, *, number: str, field
     return sign_pdf(pdf, key, field=field, appearance=attachment_stamp(number), **options)  # type: ignore[arg-type]
 
 
+def sign_copy(pdf: PdfInput, key: SigningCredential, *, form: str, organisation: str, field: str = COPY_FIELD,
+              **options: object) -> bytes:
+    """The organisation's signature on an electronic copy (Appendix I, Part II, I.3): no image; the copy form
+    (SAO Y, TRÍCH SAO, SAO LỤC), the copying organisation and the signing time at the top right of page 1."""
+    return sign_pdf(pdf, key, field=field, appearance=copy_stamp(form, organisation),  # type: ignore[arg-type]
+                    **options)
+
+
 async def async_add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, *,
                                        validation_context: ValidationContext | None = None,
                                        field: str | None = None) -> bytes:
@@ -438,6 +457,6 @@ def add_document_timestamp(pdf: PdfInput, timestamper: TimeStamper, *,
 __all__ = [
     "ATTACHMENT_FIELD", "BYTES_RESERVED", "SEAL_FIELD", "SIGNER_FIELD", "TIMESTAMP_FIELD",
     "add_document_timestamp", "async_add_document_timestamp", "async_check_certificate", "async_sign_pdf",
-    "check_certificate", "open_pdf", "seal_pdf", "seal_placement", "sign_attachment", "sign_pdf",
+    "check_certificate", "open_pdf", "seal_pdf", "seal_placement", "sign_attachment", "sign_copy", "sign_pdf",
     "signature_bytes_reserved", "signed_fields",
 ]

@@ -13,7 +13,7 @@ from edoc.api.routes import api_user
 from edoc.api.schema import Id, Int, List, Obj, Str, json_body, optional_json_body, read_body
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import actions, boxes, copies, drafting, issuing, policy, presentation, recall, sources
+from edoc.documents import actions, boxes, copies, drafting, issuing, paper, policy, presentation, recall, sources
 from edoc.documents.models import Authority, RecipientKind, RecipientPurpose, Secrecy, Status, Urgency
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
@@ -221,6 +221,21 @@ def api_units() -> Response:
     return jsonify({"units": [{"id": u.id, "name": u.name, "abbreviation": u.abbreviation} for u in units]})
 
 
+@bp.route("/documents/<int:doc_id>/paper-scan", methods=["POST"])
+def api_paper_scan(doc_id: int) -> tuple[Response, int]:
+    """The scan of the signed paper original of a document its signer signed on paper (ký trên giấy), as
+    multipart ``file`` (PDF, PNG or JPEG); the clerk then issues it (POST …/issue)."""
+    user = api_user()
+    doc = policy.viewable(user, doc_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Thiếu phần “file” (bản chụp PDF hoặc ảnh) trong yêu cầu multipart.", field="file")
+    name, scan = paper.read_scan(upload.stream, upload.filename)
+    paper.record_scan(user, doc, name, scan)
+    db.session.commit()
+    return jsonify(presentation.document_json(doc)), 201
+
+
 @bp.route("/documents/<int:doc_id>/copies", methods=["POST"])
 def api_copy(doc_id: int) -> tuple[Response, int]:
     user = api_user()
@@ -253,7 +268,9 @@ add_paths({
     "/documents/{id}/submit": {"post": _op("Trình ký", requestBody=optional_json_body(NOTHING))},
     "/documents/{id}/approve": {"post": _op("Duyệt (người ký)", requestBody=optional_json_body(NOTHING))},
     "/documents/{id}/return": {"post": _op("Trả lại kèm lý do (người ký)", requestBody=optional_json_body(REASON))},
-    "/documents/{id}/issue": {"post": _op("Cấp số và ban hành (văn thư)", requestBody=optional_json_body(ISSUE))},
+    "/documents/{id}/issue": {"post": _op("Cấp số và ban hành (văn thư): văn bản đã ký số, hoặc ký trên giấy đã có "
+                                          "bản chụp (409 khi chưa có chữ ký nào)",
+                                          requestBody=optional_json_body(ISSUE))},
     "/documents/{id}/recall": {"post": _op("Thu hồi kèm lý do", requestBody=optional_json_body(REASON))},
     "/documents/{id}/attachments": {"post": {"summary": "Đính kèm phụ lục (tệp riêng: PDF, DOCX, XLSX, ODT)",
                                              "parameters": _id, "requestBody": {"content": {"multipart/form-data": {
@@ -262,6 +279,11 @@ add_paths({
                                                      "title": {"type": "string"}}}}}},
                                              "responses": {"201": {"description": "Đã đính kèm"},
                                                            **errors(400, 401, 403, 404, 413, 415)}}},
+    "/documents/{id}/paper-scan": {"post": {
+        "summary": "Bản chụp bản gốc ký trên giấy (PDF, PNG, JPEG) của văn bản người ký không ký số; sau đó ban hành",
+        "parameters": _id, "requestBody": {"content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+        "responses": {"201": {"description": "Đã lưu bản chụp"}, **errors(400, 401, 403, 404, 409, 413, 415)}}},
     "/documents/{id}/recipients": {"get": {"summary": "Tình trạng nhận, đọc theo từng nơi nhận", "parameters": _id,
                                            "responses": {"200": {"description": "OK"}, **errors(401, 404)}}},
     "/documents/{id}/replacement": {"post": _op("Soạn văn bản thay thế (dự thảo mới tham chiếu văn bản cũ; ban hành "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from edoc.accounts.models import Role, User
@@ -57,7 +57,8 @@ def list_documents(user: User, box: str, *, limit: int = 300, among: list[int] |
 
 def _awaiting_signature(user: User) -> list[ColumnElement[bool]]:
     return [OutgoingDocument.organisation_id == user.organisation_id, OutgoingDocument.signer_id == user.id,
-            OutgoingDocument.status == Status.APPROVED.value, OutgoingDocument.signed_file_id.is_(None)]
+            OutgoingDocument.status == Status.APPROVED.value, OutgoingDocument.signed_file_id.is_(None),
+            OutgoingDocument.paper_scan_file_id.is_(None)]  # recorded as signed on paper: nothing left to sign
 
 
 def awaiting_signature(user: User) -> list[OutgoingDocument]:
@@ -113,7 +114,10 @@ def to_do(user: User) -> list[ToDo]:
 def _to_issue(clerk: User, count: Callable[..., int]) -> int:
     """Approved documents ``clerk`` may issue: every one that is not secret, counted; the secret ones as the
     policy decides, which is by name (drafter, signer, named reader), never by the clerk's role."""
-    in_box = _in_box(clerk, "to_issue")
+    # what can really be issued: signed by the signer, digitally or on paper (its scan uploaded); one approved
+    # and not signed yet waits for its signer, not for the clerk
+    in_box = [*_in_box(clerk, "to_issue"), or_(OutgoingDocument.signed_file_id.is_not(None),
+                                               OutgoingDocument.paper_scan_file_id.is_not(None))]
     secret = db.session.execute(select(OutgoingDocument).where(*in_box, OutgoingDocument.secrecy != "")
                                 .options(selectinload(OutgoingDocument.readers))).scalars().all()
     return count(*in_box, OutgoingDocument.secrecy == "") + len(policy.viewable_among(clerk, secret))

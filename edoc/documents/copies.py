@@ -1,4 +1,6 @@
-"""Copies (bản sao y, trích sao, sao lục; Decree 30 Articles 25-27): numbered in the copies register."""
+"""Copies (bản sao y, trích sao, sao lục; Decree 30 Articles 25-27): numbered in the copies register. An electronic
+copy holds the whole original as issued, then the copy block (Appendix I, Part II), and is signed by the
+organisation at the top right of its first page (Appendix I, Part II, I.3): never a page of the copy block alone."""
 
 from __future__ import annotations
 
@@ -10,18 +12,20 @@ from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
 from edoc.core.db import db, locked, utcnow
-from edoc.core.errors import ValidationFailed
+from edoc.core.errors import Conflict, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.drafting import RecipientData, validate_recipient
 from edoc.documents.issuing import deliver
 from edoc.documents.models import OutgoingDocument, Recipient, Status
-from edoc.files.service import store_bytes
+from edoc.files.service import read_verified, store_bytes
 from edoc.organisations.models import Organisation
 from edoc.registers.models import Register, RegisterKind
 from edoc.registers.numbering import take_next_number
 from edoc.registers.types import TypeKind, build_notation, get_type
 from edoc.rendering.copies import FORMS, CopySpec, render_copy
 from edoc.rendering.dates import date_line, number_str
+from edoc.rendering.merge import MergeError, join
+from edoc.signatures.digitised import sign_electronic_copy
 
 
 def make_copy(actor: User, source: OutgoingDocument, form: str, *, signer_id: int | None = None,
@@ -77,7 +81,17 @@ def make_copy(actor: User, source: OutgoingDocument, form: str, *, signer_id: in
         source_date=f"{source.issued_on:%d/%m/%Y}" if source.issued_on else "",
         source_body=organisation.name.title(), source_summary=(source_type.name if source_type else "") + " "
         + source.summary, recipients=[f"- {r.label};" for r in checked] + ["- Lưu: VT."])
-    copy.issued_file_id = store_bytes(render_copy(spec), f"{copy.reference.replace('/', '-')}.pdf", uploader=actor,
+    if source.issued_file is None:
+        raise Conflict(f"Văn bản {source.reference} không có tệp ban hành để sao.")
+    try:
+        # the whole original as issued (its signatures' appearances flattened into the pages: the copy is a new
+        # document, signed by the organisation), then the copy block on a page of its own
+        whole = join([(read_verified(source.issued_file), f"Văn bản {source.reference}"),
+                      (render_copy(spec), "Khối bản sao")])
+    except MergeError as exc:
+        raise Conflict(f"Không tạo được bản sao của văn bản {source.reference}: {exc}.") from None
+    signed = sign_electronic_copy(organisation, whole, form=FORMS[form])
+    copy.issued_file_id = store_bytes(signed, f"{copy.reference.replace('/', '-')}.pdf", uploader=actor,
                                       purpose="document", media_type="application/pdf").id
     deliver(copy)
     record("document.copy", copy, actor=actor, changes={"of": source.id, "form": form, "reference": copy.reference})

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.contacts.models import Contact
-from edoc.core.db import db
-from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.db import db, locked
+from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
 from edoc.core.text import clean
 from edoc.documents import policy
 from edoc.documents.models import (
@@ -244,10 +244,30 @@ def create_draft(actor: User, data: DraftData, *, source: str = "structured",
     return doc
 
 
+class DraftChanged(Conflict):
+    """Someone saved a version of the draft after the one the form was opened on (two people, or two tabs, editing
+    at once): the second save is refused with the version it would have overwritten, so that the page can show
+    both."""
+
+    def __init__(self, version: DocumentVersion) -> None:
+        super().__init__(f"{version.created_by.full_name} đã lưu phiên bản {version.number} của dự thảo trong khi bạn "
+                         "đang sửa; bản của bạn chưa được lưu. Xem hai bản, sửa lại rồi lưu.", field="base_version")
+        self.version = version
+
+
 def update_draft(actor: User, doc: OutgoingDocument, data: DraftData, *, source: str = "structured",
-                 source_file: StoredFile | None = None, pdf_file: StoredFile | None = None) -> DocumentVersion:
-    """A new version; the earlier ones stay as they were."""
+                 source_file: StoredFile | None = None, pdf_file: StoredFile | None = None,
+                 expected_version: int | None = None) -> DocumentVersion:
+    """A new version; the earlier ones stay as they were. ``expected_version``: the version the editor's form was
+    opened on (optimistic concurrency): if another was saved since, ``DraftChanged``. The row is locked first, so
+    of two saves at once the second sees the first's version."""
+    doc = locked(doc)
     policy.require(policy.can_edit(actor, doc), policy.cannot_edit_message(doc))
+    if expected_version is not None:
+        latest = db.session.execute(select(DocumentVersion).where(DocumentVersion.document_id == doc.id)
+                                    .order_by(DocumentVersion.number.desc()).limit(1)).scalar_one_or_none()
+        if latest is not None and latest.number != expected_version:
+            raise DraftChanged(latest)
     if data.drafting_unit_id is None:
         data.drafting_unit_id = doc.drafting_unit_id  # a version that does not name the unit keeps it
     data = _validate(actor, data)

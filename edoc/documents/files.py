@@ -18,8 +18,8 @@ def _documents_of(file: StoredFile) -> tuple[list[OutgoingDocument], list[Outgoi
     """(documents whose draft versions hold ``file``, documents that issued or attach it)."""
     drafts = set(db.session.execute(select(DocumentVersion.document_id).where(
         or_(DocumentVersion.pdf_file_id == file.id, DocumentVersion.source_file_id == file.id))).scalars())
-    issued = set(db.session.execute(select(OutgoingDocument.id).where(
-        OutgoingDocument.issued_file_id == file.id)).scalars())
+    issued = set(db.session.execute(select(OutgoingDocument.id).where(or_(
+        OutgoingDocument.issued_file_id == file.id, OutgoingDocument.paper_scan_file_id == file.id))).scalars())
     issued |= set(db.session.execute(select(Attachment.document_id).where(
         or_(Attachment.file_id == file.id, Attachment.issued_file_id == file.id))).scalars())
 

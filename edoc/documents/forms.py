@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -44,6 +44,8 @@ class DraftForm(FlaskForm):
     copies = IntegerField("Số lượng bản", default=1, validators=[Optional(), NumberRange(1, 1000)])
     source = FileField("Hoặc tải lên tệp dự thảo (DOCX hoặc PDF)")
     note = StringField("Ghi chú phiên bản", validators=[Length(max=500)])
+    base_version = HiddenField()
+    """The version the form was opened on: saving over a later one is refused (``drafting.DraftChanged``)."""
 
     def set_choices(self, units: list, leaders: list[User], users: list[User], contacts: list,
                     registers: list | None = None) -> None:
@@ -78,6 +80,7 @@ class DraftForm(FlaskForm):
         self.recipients_info.data = tokens.get("info", [])
         self.recipients_archive.data = tokens.get("archive", [])
         self.readers.data = [str(r.user_id) for r in doc.readers]
+        self.base_version.data = str(len(doc.versions))
 
     def to_data(self) -> DraftData:
         recipients = [*_recipients(self.recipients_act.data, "act"), *_recipients(self.recipients_info.data, "info"),

@@ -12,7 +12,7 @@ from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
 from edoc.core.db import db, locked, utcnow
 from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
-from edoc.documents import policy
+from edoc.documents import paper, policy
 from edoc.documents.drafting import draft_register
 from edoc.documents.models import Delivery, OutgoingDocument, RecipientKind, Status
 from edoc.documents.recall import lock_replaced, notify_recipients
@@ -53,6 +53,7 @@ def issue(actor: User, doc: OutgoingDocument, *, register_id: int | None = None,
     if not user_is_clerk(actor):
         raise NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
     policy.require_action("issue", actor, doc)
+    paper.require_signature(doc)  # nothing issued that nobody signed: a digital signature, or the paper's scan
     replaced = lock_replaced(doc)
     register = _issue_register(doc, register_id)
     moment = at or utcnow()

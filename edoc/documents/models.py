@@ -120,6 +120,9 @@ class OutgoingDocument(db.Model):
     signed_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
     """The approved version's PDF with the signer's digital signature (before the number is filled in)."""
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paper_scan_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_file.id"))
+    """A document signed on paper (ký trên giấy): the scan of its signed paper original, as a PDF, which the clerk
+    uploads to issue it; with the organisation's signature once issued. None for one signed digitally."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -131,6 +134,7 @@ class OutgoingDocument(db.Model):
     register: Mapped[Register | None] = relationship()
     issued_file: Mapped[StoredFile | None] = relationship(foreign_keys=[issued_file_id])
     signed_file: Mapped[StoredFile | None] = relationship(foreign_keys=[signed_file_id])
+    paper_scan_file: Mapped[StoredFile | None] = relationship(foreign_keys=[paper_scan_file_id])
     replaces: Mapped[OutgoingDocument | None] = relationship(remote_side=[id], foreign_keys=[replaces_id])
     copy_of: Mapped[OutgoingDocument | None] = relationship(remote_side=[id], foreign_keys=[copy_of_id])
     versions: Mapped[list[DocumentVersion]] = relationship(back_populates="document",
@@ -150,6 +154,20 @@ class OutgoingDocument(db.Model):
     @property
     def is_secret(self) -> bool:
         return bool(self.secrecy)
+
+    @property
+    def signed_on_paper(self) -> bool:
+        """Ký trên giấy: issued (or to be issued) from the scan of a paper original the signer signed by hand."""
+        return self.signed_file_id is None and self.paper_scan_file_id is not None
+
+    @property
+    def signature_label(self) -> str:
+        """How it was signed, as pages, registers and the API say it."""
+        if self.signed_file_id is not None:
+            return "ký số"
+        if self.paper_scan_file_id is not None:
+            return "ký trên giấy"
+        return "chưa ký"
 
     @property
     def reference(self) -> str:

@@ -239,8 +239,7 @@ def refusal(action: str, user: User, doc: OutgoingDocument) -> DomainError:
             return NotAllowed("Chỉ văn thư được cấp số và ban hành văn bản.")
         if status in PUBLISHED:
             return Conflict(elsewhere + STALE)
-        return Conflict("Văn bản chưa được người có thẩm quyền duyệt (đang ở trạng thái “"
-                        f"{doc.status_label}”)." + STALE)
+        return Conflict(f"Văn bản chưa được người có thẩm quyền duyệt (đang ở trạng thái “{doc.status_label}”).")
     if action == "recall":
         if (user.has_role(Role.CLERK) or doc.signer_id == user.id) and status in {Status.RECALLED,
                                                                                   Status.REPLACED}:

@@ -98,6 +98,10 @@ def document_json(doc: OutgoingDocument, *, replacements: Mapping[int, OutgoingD
         "pdf_file_id": doc.issued_file_id or (doc.current_version.pdf_file_id if doc.current_version else None),
         "replaces_id": doc.replaces_id, "copy_of_id": doc.copy_of_id, "drafting_unit_id": doc.drafting_unit_id,
         "recall_reason": doc.recall_reason or None, "replaced_by": _replaced_by(doc, replacements),
+        # how the signer signed it: "digital", "paper" (ký trên giấy: issued from the scan of its paper original)
+        # or None while nobody has
+        "signature": "digital" if doc.signed_file_id else ("paper" if doc.paper_scan_file_id else None),
+        "signed_on_paper": doc.signed_on_paper, "paper_scan_file_id": doc.paper_scan_file_id,
     }
 
 
@@ -108,3 +112,69 @@ def _replaced_by(doc: OutgoingDocument, replacements: Mapping[int, OutgoingDocum
         return None
     by = replacements.get(doc.id) if replacements is not None else replaced_by(doc)
     return {"id": by.id, "reference": by.reference} if by is not None else None
+
+
+# --- two versions of a draft side by side (a save refused because another was saved meanwhile) -------------
+
+DRAFT_LABELS = {
+    "type_code": "Loại văn bản", "summary": "Trích yếu", "body": "Nội dung", "secrecy": "Độ mật",
+    "urgency": "Độ khẩn", "drafting_unit_id": "Đơn vị soạn thảo", "register_id": "Sổ đăng ký",
+    "signer_id": "Người ký", "signer_authority": "Thẩm quyền ký", "signer_authority_line": "Ký thay mặt / ký thay cho",
+    "signer_title": "Chức vụ người ký", "kinh_gui": "Kính gửi (thêm)", "copies": "Số lượng bản",
+    "recipients": "Nơi nhận", "reader_ids": "Người xem và góp ý",
+}
+"""The draft's fields as the form names them, in the form's order."""
+
+
+@dataclass(frozen=True)
+class DraftDifference:
+    label: str
+    theirs: str
+    yours: str
+
+
+def _shown(key: str, value: Any) -> str:
+    """A draft field's value as a person reads it: names for ids, the type's name, recipients' labels."""
+    from edoc.organisations.models import Unit
+    from edoc.registers.models import Register
+    from edoc.registers.types import get_type
+
+    if value in (None, "", []):
+        return "—"
+    if key == "type_code":
+        doc_type = get_type(str(value))
+        return doc_type.name if doc_type else str(value)
+    if key in {"signer_id", "drafting_unit_id", "register_id"}:
+        row = db.session.get({"signer_id": User, "drafting_unit_id": Unit, "register_id": Register}[key], int(value))
+        return getattr(row, "full_name", None) or getattr(row, "name", "") if row is not None else "—"
+    if key == "reader_ids":
+        users = [db.session.get(User, int(i)) for i in value]
+        return ", ".join(u.full_name for u in users if u is not None)
+    if key == "recipients":
+        lines = []
+        for r in value:
+            r = r if isinstance(r, Mapping) else vars(r)
+            label = r.get("label") or ""
+            if not label:
+                target = {"unit": r.get("unit_id"), "user": r.get("user_id"), "external": r.get("contact_id")}
+                label = f"{r.get('kind')} #{target.get(str(r.get('kind')))}"
+                if r.get("kind") == "unit" and r.get("unit_id"):
+                    unit = db.session.get(Unit, int(r["unit_id"]))
+                    label = unit.name if unit else label
+                elif r.get("kind") == "user" and r.get("user_id"):
+                    user = db.session.get(User, int(r["user_id"]))
+                    label = user.full_name if user else label
+            lines.append(f"{label} ({PURPOSE_LABELS.get(str(r.get('purpose')), r.get('purpose'))})")
+        return "\n".join(lines)
+    return str(value)
+
+
+def draft_differences(theirs: Mapping[str, Any], yours: Mapping[str, Any]) -> list[DraftDifference]:
+    """The fields where the saved version (``theirs``, a version's snapshot) and the one being typed (``yours``)
+    differ, each as both read them."""
+    rows = []
+    for key, label in DRAFT_LABELS.items():
+        a, b = _shown(key, theirs.get(key)), _shown(key, yours.get(key))
+        if " ".join(a.split()).casefold() != " ".join(b.split()).casefold():
+            rows.append(DraftDifference(label, a, b))
+    return rows

@@ -22,6 +22,8 @@ from edoc.documents.models import OutgoingDocument
 from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
 from edoc.rendering import placeholders
+from edoc.rendering.merge import MergeError, join
+from edoc.signatures.digitised import sign_digitised
 from edoc.signatures.service import validate_entering
 
 log = logging.getLogger(__name__)
@@ -105,14 +107,14 @@ def attach_upload(actor: User, doc: OutgoingDocument, upload: Upload) -> None:
 
 
 def save_draft(actor: User, data: DraftData, *, doc: OutgoingDocument | None = None,
-               upload: Upload | None = None) -> OutgoingDocument:
+               upload: Upload | None = None, expected_version: int | None = None) -> OutgoingDocument:
     """A new draft or a new version, typed (rendered here) or uploaded (read by ``read_upload`` first); the
-    caller commits."""
+    caller commits. ``expected_version``: the version the form was opened on (``drafting.update_draft``)."""
     source = upload.source if upload is not None else "structured"
     if doc is None:
         doc = drafting.create_draft(actor, data, source=source)
     else:
-        drafting.update_draft(actor, doc, data, source=source)
+        drafting.update_draft(actor, doc, data, source=source, expected_version=expected_version)
     if upload is None:
         render_version(doc)
     else:
@@ -204,10 +206,28 @@ def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
                        "(phiên bản mới) và trình ký lại.")
     present = {k: v for k, v in values.items() if k in boxes}
     pdf = fill_text_fields(pdf, present)
-    pdf = seal_issued(actor, doc, pdf)
+    if doc.signed_on_paper:
+        pdf = _digitised(actor, doc, pdf)
+    else:
+        pdf = seal_issued(actor, doc, pdf)
     name = f"{doc.reference.replace('/', '-')}.pdf"
     doc.issued_file_id = store_bytes(pdf, name, uploader=actor, purpose="document", media_type=sniff.PDF).id
     seal_attachments(actor, doc)
+
+
+def _digitised(actor: User, doc: OutgoingDocument, pdf: bytes) -> bytes:
+    """A document signed on paper, issued electronically (Decree 30, Art. 18.6 and 25.1.c): its text with the
+    number and date filled in, then the pages of the scan of its signed paper original, signed by the organisation
+    with the number and time at the top right of the first page. Refused (and the number rolled back) without the
+    organisation's certificate."""
+    assert doc.paper_scan_file is not None
+    try:
+        joined = join([(pdf, "Bản được duyệt"), (read_verified(doc.paper_scan_file), "Bản chụp bản gốc ký trên giấy")])
+    except MergeError as exc:
+        raise Conflict(f"Không ghép được bản chụp với văn bản: {exc}. Hãy tải lại bản chụp.") from None
+    signed = sign_digitised(doc.organisation, joined, reference=doc.reference)
+    record("document.seal_paper", doc, actor=actor, changes={"scan_file_id": doc.paper_scan_file_id})
+    return signed
 
 
 def _printed_year(pdf: bytes) -> int | None:

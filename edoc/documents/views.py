@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,7 +14,7 @@ from edoc.accounts.models import Role, User
 from edoc.contacts.service import contacts_of
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.documents import actions, boxes, hooks, issuing, policy, presentation, recall, sources
+from edoc.documents import actions, boxes, drafting, hooks, issuing, paper, policy, presentation, recall, sources
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
@@ -71,9 +74,16 @@ def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
     upload = None
     if file is not None and getattr(file, "filename", ""):
         upload = sources.read_upload(file.stream, file.filename)  # before any write: it may convert a DOCX
-    doc = sources.save_draft(me(), data, doc=doc, upload=upload)
+    doc = sources.save_draft(me(), data, doc=doc, upload=upload,
+                             expected_version=parse_version(form.base_version.data))
     db.session.commit()
     return doc
+
+
+def parse_version(raw: object) -> int | None:
+    """The form's version token; absent or not a number (an old page) checks nothing."""
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 9 else None
 
 
 def _form_page(doc: OutgoingDocument | None) -> Response | str | tuple[str, int]:
@@ -83,6 +93,16 @@ def _form_page(doc: OutgoingDocument | None) -> Response | str | tuple[str, int]
     if form.validate_on_submit():
         try:
             doc = _save(form, doc)
+        except drafting.DraftChanged as exc:
+            # both versions side by side: the saved one and what this person typed (kept in the form)
+            clash = {"by": exc.version.created_by.full_name, "number": exc.version.number,
+                     "at": exc.version.created_at,
+                     "rows": presentation.draft_differences(json.loads(exc.version.content),
+                                                            asdict(form.to_data()))}
+            db.session.rollback()
+            form.base_version.data = str(clash["number"])  # saving again now is deliberate
+            flash(exc.message, "danger")
+            return render_template("documents/edit.html", form=form, doc=doc, clash=clash), exc.status
         except DomainError as exc:
             db.session.rollback()
             field = getattr(form, exc.field, None) if exc.field else None
@@ -161,7 +181,8 @@ def recipients_fragment(doc_id: int) -> str:
                            archive_line=archive_line(doc))
 
 
-PAGE_ACTIONS = (*actions.ACTIONS, "sign")
+PAGE_ACTIONS = (*actions.ACTIONS, "sign", "paper")
+NO_SCAN = "Chưa chọn tệp: chọn bản chụp (PDF hoặc ảnh PNG, JPEG) bản gốc đã ký trên giấy rồi bấm “Tải lên bản chụp”."
 
 
 @bp.route("/<int:doc_id>/<action>", methods=["POST"])
@@ -179,6 +200,15 @@ def act(doc_id: int, action: str) -> Response | tuple[str, int]:
             signing.sign_one(me(), doc, request.form.get("pin", ""))
             db.session.commit()
             doc, message = doc, "Đã ký số văn bản."
+        elif action == "paper":
+            upload = request.files.get("scan")
+            if upload is None or not upload.filename:
+                raise ValidationFailed(NO_SCAN, field="scan")
+            name, scan = paper.read_scan(upload.stream, upload.filename)
+            paper.record_scan(me(), doc, name, scan)
+            db.session.commit()
+            message = ("Đã lưu bản chụp bản gốc ký trên giấy. Kiểm tra bản chụp (đúng văn bản, đủ chữ ký và dấu) "
+                       "rồi cấp số, ban hành.")
         else:
             doc, message = actions.perform(me(), doc, action, request.form)
     except DomainError as exc:

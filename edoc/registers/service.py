@@ -218,6 +218,8 @@ def outgoing_entries(register: Register, year: int, *, viewer: User, query: str 
             note = (note + f" Thay thế văn bản {doc.replaces.reference}").strip()
         if doc.copy_of is not None:
             note = (note + f" {type_name} văn bản {doc.copy_of.reference}").strip()
+        if doc.signed_on_paper:
+            note = ("Ký trên giấy. " + note).strip()  # not hidden when masked: how it was signed is no content
         sent_on, receipt = _transfer(doc)
         entry = OutgoingEntry(
             reference=doc.reference, issued_on=doc.issued_on or date(year, 1, 1),

@@ -85,7 +85,8 @@ def _signature_options(organisation_id: int) -> dict[str, object]:
 # --- where the signer's signature goes -----------------------------------------------------------------
 
 def can_sign(user: User, doc: OutgoingDocument) -> bool:
-    return doc.signer_id == user.id and doc.status_enum is Status.APPROVED and doc.signed_file_id is None
+    return (doc.signer_id == user.id and doc.status_enum is Status.APPROVED and doc.signed_file_id is None
+            and doc.paper_scan_file_id is None)  # the clerk recorded it as signed on paper: that is its signature
 
 
 def _source_pdf(doc: OutgoingDocument) -> bytes:

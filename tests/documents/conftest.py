@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.core.db import db
@@ -49,8 +50,12 @@ def make_document(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
     """Create a document through the service layer and take it to ``status``; returns its id."""
     from edoc.organisations.models import Unit
 
-    def make(status: str = "approved", drafter: str = "chuyenvien", render: bool = True, **overrides: object) -> int:
-        """``render=False`` skips the PDF (access tests: a second a document saved)."""
+    def make(status: str = "approved", drafter: str = "chuyenvien", render: bool = True, paper: bool = True,
+             **overrides: object) -> int:
+        """``render=False`` skips the PDF (access tests: a second a document saved). ``paper``: an approved
+        document is one the signer signed on paper, whose scan the clerk has uploaded (so it can be issued as
+        tests of numbering, delivery and registers need); ``paper=False`` leaves it waiting for a digital
+        signature."""
         with app.app_context():
             unit_id = db.session.query(Unit.id).filter_by(abbreviation="TG").scalar()
             data = draft_data(demo, **overrides)
@@ -71,9 +76,46 @@ def make_document(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
             if status == "approved":
                 review.approve(signer, doc)
                 db.session.commit()
+                if paper:
+                    signed_on_paper(doc)
+                    db.session.commit()
             return doc.id
 
     return make
+
+
+def scan_png() -> bytes:
+    """A photographed page, as a phone would send it: white, a blue scrawl and a red ring."""
+    import io
+    import math
+
+    from PIL import Image
+
+    image = Image.new("RGB", (620, 877), "white")
+    for x in range(350, 500):
+        image.putpixel((x, 650 + x % 20), (20, 40, 160))
+    for step in range(720):
+        angle = step * math.pi / 360
+        image.putpixel((int(380 + 60 * math.cos(angle)), int(660 + 60 * math.sin(angle))), (200, 20, 30))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def signed_on_paper(doc: OutgoingDocument) -> None:
+    """The clerk records the scan of the paper original ``doc``'s signer signed by hand (``paper.record_scan``),
+    in the caller's transaction: from then on it can be issued as a document signed on paper."""
+    from edoc.core.errors import DomainError
+    from edoc.documents import paper
+    from edoc.files import sniff
+
+    clerk = db.session.execute(select(User).where(User.organisation_id == doc.organisation_id,
+                                                  User.username == "vanthu")).scalar_one()
+    try:
+        paper.record_scan(clerk, doc, "ban-goc-da-ky.png",
+                          paper.scan_as_pdf(scan_png(), sniff.PNG, "ban-goc-da-ky.png"))
+    except DomainError:
+        pass  # a secret document that does not name this clerk: nobody here can issue it, scan or not
 
 
 def get_doc(doc_id: int) -> OutgoingDocument:

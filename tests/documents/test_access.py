@@ -14,10 +14,10 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import drafting, issuing, recall, review
+from edoc.documents import actions, drafting, issuing, recall, review
 from edoc.documents.models import OutgoingDocument
 from edoc.organisations.models import Unit
-from tests.documents.conftest import api_token, get_doc, simple_pdf
+from tests.documents.conftest import api_token, get_doc, signed_on_paper, simple_pdf
 from tests.support.web import csrf_token, login
 
 PEOPLE = ["chuyenvien", "chutich", "phochutich", "vanthu", "daibieu", "thuky", "quantri"]
@@ -69,8 +69,11 @@ def _make(app, demo, make_document, status: str, *, render: bool = False, **over
     doc_id = make_document("approved", render=render, **overrides)
     with app.app_context():
         clerk = db.session.get(User, demo["vanthu"])
-        issuing.issue(clerk, get_doc(doc_id))
-        db.session.commit()
+        if render:  # with its issued file (a copy holds the whole of it)
+            actions.issue_document(clerk, get_doc(doc_id))
+        else:
+            issuing.issue(clerk, get_doc(doc_id))
+            db.session.commit()
         if status == "recalled":
             recall.recall(clerk, get_doc(doc_id), "Sai thể thức")
         if status == "replaced":
@@ -82,6 +85,7 @@ def _make(app, demo, make_document, status: str, *, render: bool = False, **over
                     step(clerk, new)
                 else:
                     step(db.session.get(User, demo[who]), new)
+            signed_on_paper(get_doc(new.id))
             issuing.issue(clerk, get_doc(new.id))
         db.session.commit()
         assert get_doc(doc_id).status == status
@@ -121,6 +125,7 @@ def test_the_replacement_is_linked_only_for_those_who_may_open_it(app, demo, mak
         new_id = new.id
         review.submit(clerk, get_doc(new_id))
         review.approve(chair, get_doc(new_id))
+        signed_on_paper(get_doc(new_id))
         issuing.issue(clerk, get_doc(new_id))
         db.session.commit()
         reference = get_doc(new_id).reference
@@ -180,7 +185,7 @@ def _state(app, doc_id: int) -> tuple:
 @pytest.mark.parametrize("channel", ["page", "api"])
 def test_action_matrix(app, demo, make_document, action, channel):
     status, allowed = ACTIONS[action]
-    render = action == "issue"
+    render = action in {"issue", "copy"}
     doc_id = _make(app, demo, make_document, status, render=render)
     before = _state(app, doc_id)
     for person in PEOPLE:

@@ -23,6 +23,7 @@ from tests.documents.conftest import (
     get_doc,
     minimal_docx,
     numbered,
+    scan_png,
     simple_pdf,
     stored,
 )
@@ -72,6 +73,9 @@ def _approved(app, demo, tokens, **overrides) -> int:
     doc_id = created.get_json()["id"]
     assert _post(app, f"/documents/{doc_id}/submit", tokens["chuyenvien"]).status_code == 200
     assert _post(app, f"/documents/{doc_id}/approve", tokens["chutich"]).status_code == 200
+    # signed on paper: the clerk sends the scan of the signed original (nothing is issued that nobody signed)
+    assert _post(app, f"/documents/{doc_id}/paper-scan", tokens["vanthu"], content_type="multipart/form-data",
+                 data={"file": (io.BytesIO(scan_png()), "ban-goc.png")}).status_code == 201
     return doc_id
 
 
@@ -106,8 +110,14 @@ def test_the_whole_flow_through_every_endpoint(app, demo, tokens):
     assert _post(app, f"/documents/{doc_id}/submit", tokens["chuyenvien"]).status_code == 200
     assert _post(app, f"/documents/{doc_id}/approve", tokens["chutich"]).get_json()["status"] == "approved"
     assert _get(app, "/documents?box=to_issue", tokens["vanthu"]).get_json()["documents"][0]["id"] == doc_id
+    # not signed digitally: refused until the clerk uploads the scan of the paper original the leader signed
+    unsigned = _post(app, f"/documents/{doc_id}/issue", tokens["vanthu"], json={})
+    assert unsigned.status_code == 409 and "chưa có bản chụp bản gốc ký trên giấy" in unsigned.json["error"]["message"]
+    scan = _post(app, f"/documents/{doc_id}/paper-scan", tokens["vanthu"], content_type="multipart/form-data",
+                 data={"file": (io.BytesIO(scan_png()), "ban-goc.png")})
+    assert scan.status_code == 201 and scan.json["signature"] == "paper" and scan.json["paper_scan_file_id"]
     issued = _post(app, f"/documents/{doc_id}/issue", tokens["vanthu"], json={})
-    assert issued.status_code == 200
+    assert issued.status_code == 200 and issued.json["signed_on_paper"] is True
     assert (issued.get_json()["reference"], issued.get_json()["status"]) == ("01/KH-LĐLĐ", "issued")
     # the recipient's inbox, unread until opened
     inbox = _get(app, "/documents", tokens["daibieu"]).get_json()

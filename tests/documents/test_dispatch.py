@@ -22,7 +22,7 @@ from edoc.documents import actions, drafting, recall, review, sources
 from edoc.documents.models import Recipient
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Unit
-from tests.documents.conftest import api_token, get_doc, simple_pdf
+from tests.documents.conftest import api_token, get_doc, scan_png, signed_on_paper, simple_pdf
 from tests.support.components import free_port
 from tests.support.web import csrf_token, login
 
@@ -79,6 +79,7 @@ def test_external_recipient_gets_the_pdf_and_attachments_by_email(app, demo, mak
         sources.add_attachment(drafter, get_doc(doc_id), io.BytesIO(annex), "danh-sach.pdf", "Phụ lục I")
         review.submit(drafter, get_doc(doc_id))
         review.approve(db.session.get(User, demo["chutich"]), get_doc(doc_id))
+        signed_on_paper(get_doc(doc_id))
         db.session.commit()
     _issue(app, demo, doc_id)
     jobs.wait(app)
@@ -320,6 +321,10 @@ def test_replacement_through_the_api(app, demo, make_document):
     new = response.get_json()
     assert new["replaces_id"] == doc_id and new["status"] == "draft" and new["id"] != doc_id
     for who, action in (("chuyenvien", "submit"), ("chutich", "approve"), ("vanthu", "issue")):
+        if action == "issue":  # signed on paper: its scan first
+            scan = app.test_client().post(f"/api/v1/documents/{new['id']}/paper-scan", headers=api_token(
+                app, demo["vanthu"]), data={"file": (io.BytesIO(scan_png()), "ban-goc.png")})
+            assert scan.status_code == 201, scan.get_json()
         answer = app.test_client().post(f"/api/v1/documents/{new['id']}/{action}",
                                         headers=api_token(app, demo[who]))
         assert answer.status_code == 200, answer.get_json()
@@ -339,6 +344,7 @@ def _replace(app, demo, old_id: int) -> int:
         db.session.commit()
         review.submit(drafter, new)
         review.approve(db.session.get(User, demo["chutich"]), new)
+        signed_on_paper(new)
         db.session.commit()
         return actions.issue_document(db.session.get(User, demo["vanthu"]), get_doc(new.id)).id
 
@@ -388,7 +394,7 @@ def test_a_failing_signature_report_neither_undoes_the_issue_nor_holds_the_dispa
     from edoc.signatures.devca import DEMO_PIN
     from edoc.signatures.models import ValidationRecord
 
-    doc_id = make_document("approved", recipients=_externals(app, demo))
+    doc_id = make_document("approved", paper=False, recipients=_externals(app, demo))
     with app.app_context():
         signatures.sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
         db.session.commit()

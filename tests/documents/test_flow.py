@@ -19,7 +19,7 @@ from edoc.documents.models import DocumentVersion, OutgoingDocument
 from edoc.files.models import StoredFile
 from edoc.organisations.models import Unit
 from edoc.registers.models import Register
-from tests.documents.conftest import get_doc, numbered, simple_pdf, stored
+from tests.documents.conftest import get_doc, numbered, scan_png, simple_pdf, stored
 from tests.support.web import csrf_token, login
 
 
@@ -82,9 +82,13 @@ def test_full_flow_through_the_pages(app, demo):
     assert _post(drafter, f"/documents/{doc_id}/comment", {"text": "Đã bổ sung"}, page="/").status_code == 302
     assert _post(drafter, f"/documents/{doc_id}/submit", {}, page="/").status_code == 302
     assert _post(signer, f"/documents/{doc_id}/approve", {}, page="/").status_code == 302
-    # the clerk issues: number, date, the PDF with the number filled in
+    # the leader signed the printout by hand: the clerk uploads its scan, then issues (number, date, the PDF with
+    # the number filled in and the scan after it)
     page = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
-    assert "Cấp số và ban hành" in page
+    assert "Cấp số và ban hành" not in page and 'id="paper-form"' in page
+    assert _post(clerk, f"/documents/{doc_id}/paper", {"scan": (io.BytesIO(scan_png()), "ban-goc.png")},
+                 page="/").status_code == 302
+    assert "Cấp số và ban hành" in clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert _post(clerk, f"/documents/{doc_id}/issue", {}, page="/").status_code == 302
     shown = clerk.get(f"/documents/{doc_id}").get_data(as_text=True)
     assert "01/KH-LĐLĐ" in shown and "Đã ban hành" in shown
@@ -116,8 +120,10 @@ def test_full_flow_through_the_pages(app, demo):
     replace = _post(drafter, f"/documents/{doc_id}/replace", {}, page="/")
     assert replace.status_code == 302
     new_id = int(re.search(r"/documents/(\d+)/edit", replace.headers["Location"]).group(1))
-    for client, action in ((drafter, "submit"), (signer, "approve"), (clerk, "issue")):
-        assert _post(client, f"/documents/{new_id}/{action}", {}, page="/").status_code == 302
+    for client, action, data in ((drafter, "submit", {}), (signer, "approve", {}),
+                                 (clerk, "paper", {"scan": (io.BytesIO(scan_png()), "ban-goc.png")}),
+                                 (clerk, "issue", {})):
+        assert _post(client, f"/documents/{new_id}/{action}", data, page="/").status_code == 302
     with app.app_context():
         assert get_doc(doc_id).status == "replaced" and get_doc(new_id).replaces_id == doc_id
         assert get_doc(new_id).reference == "02/KH-LĐLĐ"

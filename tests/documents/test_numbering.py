@@ -15,7 +15,7 @@ from edoc.documents import actions, issuing, recall, review
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.registers.models import Register, RegisterCounter
 from edoc.registers.types import DOCUMENT_TYPES, TypeKind, build_notation, get_type
-from tests.documents.conftest import get_doc, pdf_text
+from tests.documents.conftest import get_doc, pdf_text, signed_on_paper
 
 
 def test_type_catalogue_and_notation():
@@ -115,7 +115,7 @@ def test_only_a_clerk_issues_and_only_approved_documents(app, demo, make_documen
     approved, draft = make_document(), make_document(status="draft")
     with pytest.raises(NotAllowed):
         _issue(app, demo, approved, clerk="chutich")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(Conflict, match="chưa được người có thẩm quyền duyệt"):  # its state, not the clerk's role
         _issue(app, demo, draft)
     with app.app_context():
         assert db.session.execute(select(RegisterCounter)).first() is None  # nothing numbered
@@ -228,7 +228,7 @@ def test_concurrent_full_issues_fill_and_seal_exactly_01_to_n(app, demo, make_do
     no error, numbers 01..N, and each issued PDF carries its own number."""
     from edoc.signatures.devca import DEMO_PIN
     from edoc.signatures.service import sign_one
-    docs = [make_document() for _ in range(FULL_ISSUES)]
+    docs = [make_document(paper=False) for _ in range(FULL_ISSUES)]
     with app.app_context():
         signer = db.session.get(User, demo["chutich"])
         for doc_id in docs:
@@ -269,6 +269,7 @@ def _replacement(app, demo, make_document, old_id: int) -> int:
         db.session.commit()
         review.submit(drafter, new)
         review.approve(signer, new)
+        signed_on_paper(new)
         db.session.commit()
         return new.id
 

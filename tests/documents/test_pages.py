@@ -91,7 +91,7 @@ def test_a_stale_submit_and_a_stale_recall_say_what_happened(app, demo, make_doc
 
 
 def test_a_wrong_pin_stays_on_the_document_page_without_echoing_it(app, demo, make_document):
-    doc_id = make_document()
+    doc_id = make_document(paper=False)
     leader = _client(app, "chutich")
     answer = _post(leader, f"/documents/{doc_id}/sign", {"pin": "999999"})
     html = answer.get_data(as_text=True)
@@ -199,13 +199,14 @@ def test_actions_that_cannot_be_undone_ask_first(app, demo, make_document):
 
 
 def test_batch_signing_starts_with_nothing_ticked_and_says_what_each_is(app, demo, make_document):
-    ids = [make_document(summary=f"Kế hoạch số {i}") for i in range(2)]
+    ids = [make_document(paper=False, summary=f"Kế hoạch số {i}") for i in range(2)]
+    make_document(summary="Kế hoạch ký trên giấy")  # signed on paper: not the signer's to sign digitally
     page = _client(app, "chutich").get("/signatures/pending").get_data(as_text=True)
     assert ' checked' not in page
     for i, doc_id in enumerate(ids):
         assert f'name="ids" value="{doc_id}"' in page and f"Kế hoạch số {i}" in page
         assert f'href="/documents/{doc_id}/pdf"' in page
-    assert "Kế hoạch" in page and "Xem bản PDF sẽ ký" in page
+    assert "Kế hoạch ký trên giấy" not in page and "Xem bản PDF sẽ ký" in page
     assert "/static/js/batch-sign.js" in page and "<script>" not in page
 
 
@@ -231,3 +232,51 @@ def test_a_cong_van_with_no_recipient_cannot_be_submitted(app, demo, make_docume
     with_line = make_document("draft", type_code="CV", summary="V/v báo cáo", recipients=[],
                               kinh_gui="Liên đoàn Lao động thành phố Hà Nội")
     assert _post(drafter, f"/documents/{with_line}/submit", {}).status_code == 302
+
+
+def _draft_form(page: str) -> dict[str, object]:
+    """The edit form's fields as the page filled them in (selected options, texts, the version token)."""
+    fields: dict[str, object] = {}
+    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page):
+        if name not in {"csrf_token", "source"}:
+            fields[name] = value
+    for name, body in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        fields[name] = body.strip("\n")
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.findall(r'<option selected value="([^"]*)"|<option value="([^"]*)" selected', options)
+        values = [a or b for a, b in chosen]
+        if values:
+            fields[name] = values if len(values) > 1 or "recipients" in name or name == "readers" else values[0]
+    return fields
+
+
+def test_two_people_saving_the_same_draft_the_second_is_told_and_sees_both(app, demo, make_document):
+    import html as html_lib
+
+    doc_id = make_document("draft")
+    first, second = _client(app, "chuyenvien"), _client(app, "chuyenvien")  # two tabs, or two people
+    form_one = _draft_form(first.get(f"/documents/{doc_id}/edit").get_data(as_text=True))
+    form_two = _draft_form(second.get(f"/documents/{doc_id}/edit").get_data(as_text=True))
+    assert form_one["base_version"] == form_two["base_version"] == "1"
+    saved = _post(first, f"/documents/{doc_id}/edit", {**form_one, "summary": "Kế hoạch tổ chức Tháng Công nhân"},
+                  content_type="multipart/form-data")
+    assert saved.status_code == 302
+    refused = _post(second, f"/documents/{doc_id}/edit", {**form_two, "summary": "Kế hoạch chăm lo Tết 2027"},
+                    content_type="multipart/form-data")
+    page = html_lib.unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 409 and 'id="draft-clash"' in page
+    assert "đã lưu phiên bản 2 của dự thảo trong khi bạn đang sửa" in page
+    clash = page[page.index('id="clash-table"'):page.index("</table>", page.index('id="clash-table"'))]
+    assert "Kế hoạch tổ chức Tháng Công nhân" in clash and "Kế hoạch chăm lo Tết 2027" in clash  # both versions
+    assert re.search(r"<textarea[^>]*name=\"summary\"[^>]*>\s*Kế hoạch chăm lo Tết 2027</textarea>", page), \
+        page[page.find("id=\"summary\""):][:300]  # what they typed, kept in the form
+    assert re.search(r'name="base_version"[^>]*value="2"|value="2"[^>]*name="base_version"', page)
+    with app.app_context():
+        doc = get_doc(doc_id)
+        assert len(doc.versions) == 2 and doc.summary == "Kế hoạch tổ chức Tháng Công nhân"
+    # saving again from the refused page is deliberate: it becomes version 3
+    again = _post(second, f"/documents/{doc_id}/edit", {**_draft_form(page), "summary": "Kế hoạch chăm lo Tết 2027"},
+                  content_type="multipart/form-data")
+    assert again.status_code == 302
+    with app.app_context():
+        assert len(get_doc(doc_id).versions) == 3 and get_doc(doc_id).summary == "Kế hoạch chăm lo Tết 2027"

@@ -23,7 +23,7 @@ from edoc.organisations.models import Unit
 from edoc.registers.models import Register
 from edoc.registers.service import COLUMNS, DEFAULT_REGISTERS, KIND_FOR_TYPE, outgoing_entries
 from edoc.registers.types import get_type
-from tests.documents.conftest import api_token, get_doc, numbered, statements
+from tests.documents.conftest import api_token, get_doc, numbered, signed_on_paper, statements
 from tests.support.components import require_tool
 from tests.support.web import csrf_token, login
 
@@ -124,7 +124,7 @@ def test_the_api_returns_all_ten_columns(app, demo, two_entries):
         "recipients": "Hoàng Văn Nam, Chủ tịch CĐCS Công ty Vận tải Gia Lâm; Ban Tuyên giáo; LĐLĐ thành phố Hà Nội",
         "archive": "VT, TG", "copies": 1, "sent_on": "2026-04-10",
         "receipt": "Hoàng Văn Nam, Chủ tịch CĐCS Công ty Vận tải Gia Lâm: đã đọc 1/1; Ban Tuyên giáo: đã đọc 0/1; "
-                   "LĐLĐ thành phố Hà Nội: gửi thủ công", "note": ""}
+                   "LĐLĐ thành phố Hà Nội: gửi thủ công", "note": "Ký trên giấy."}
 
 
 def test_the_page_shows_the_ten_columns_of_appendix_4(app, demo, two_entries):
@@ -159,6 +159,7 @@ def _replace(app, demo, old_id: int, at: datetime) -> int:
         db.session.commit()
         review.submit(clerk, get_doc(new_id))
         review.approve(chair, get_doc(new_id))
+        signed_on_paper(get_doc(new_id))
         issuing.issue(clerk, get_doc(new_id), at=at)
         db.session.commit()
     return new_id
@@ -195,8 +196,8 @@ def test_rows_and_replacements_are_asked_in_slices_of_ids(app, demo, make_docume
         delivered = [q for q in sent if re.search(r"delivery\.document_id (IN|=)", q)]
         assert len(delivered) == (5 if slice_of == 1 else 1), delivered
         clerk_rows = outgoing_entries(register, 2026, viewer=db.session.get(User, demo["vanthu"]))
-        assert [e.note for e in clerk_rows[:2]] == ["Đã bị thay thế bởi văn bản 04/KH-LĐLĐ",
-                                                    "Đã bị thay thế bởi văn bản 05/KH-LĐLĐ"]
+        assert [e.note for e in clerk_rows[:2]] == ["Ký trên giấy. Đã bị thay thế bởi văn bản 04/KH-LĐLĐ",
+                                                    "Ký trên giấy. Đã bị thay thế bởi văn bản 05/KH-LĐLĐ"]
         assert {k: v.reference for k, v in recall.replacements_of(docs).items()} == {
             docs[0]: "04/KH-LĐLĐ", docs[1]: "05/KH-LĐLĐ"}
     with statements(app) as sent:
@@ -223,7 +224,7 @@ def test_xlsx_headers_and_cells(app, demo, two_entries):
                           "Hoàng Văn Nam, Chủ tịch CĐCS Công ty Vận tải Gia Lâm; Ban Tuyên giáo; LĐLĐ thành phố Hà Nội",
                           "VT, TG", 1]
     assert cells[7].date().isoformat() == "2026-04-10" and cells[8].startswith("Hoàng Văn Nam, Chủ tịch CĐCS")
-    assert cells[9] is None
+    assert cells[9] == "Ký trên giấy."  # signed on paper (the fixture's documents), said in the note column
 
 
 def test_printable_pdf_text(app, demo, two_entries, tmp_path):

@@ -4,6 +4,7 @@ every signature verifies here and in pdfsig, and each bad input gets a clear mes
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -37,6 +38,13 @@ from tests.support.components import require_tool
 from tests.support.web import csrf_token, login
 
 MM = 72 / 25.4
+
+
+@pytest.fixture
+def make_document(make_document):
+    """Approved documents here wait for the signer's digital signature (not signed on paper): these tests sign
+    them."""
+    return functools.partial(make_document, paper=False)
 
 
 def _sign(client, doc_id: int, pin: str = "123456", **extra: object):
@@ -373,11 +381,12 @@ def test_the_pin_and_the_pkcs12_password_are_kept_nowhere(app, demo, make_docume
     assert load_kept_key(blob, derived).certificate.subject.native["common_name"] == "Trần Thị Lan"
 
 
-def test_unsigned_document_is_issued_without_a_seal(app, demo, make_document):
-    """Approved and signed on paper: the electronic copy carries no organisation signature of its own."""
-    doc_id = make_document("approved")
+def test_a_document_signed_on_paper_is_issued_without_the_seal_image(app, demo, make_document):
+    """Approved and signed on paper: no signer's signature to seal over; the organisation signs the digitised
+    document (text and scan) at the top right, with the number (sig_paper), not with the seal image."""
+    doc_id = make_document("approved", paper=True)
     issued = _issue(app, demo, doc_id)
-    assert validate_pdf(issued, trust_roots=[]).signatures == []
+    assert [s.field for s in validate_pdf(issued, trust_roots=[]).signatures] == ["sig_paper"]
 
 
 def test_a_signed_document_is_not_issued_without_the_organisations_signature(app, demo, make_document):
@@ -1149,7 +1158,7 @@ def chosen(page: int, x: float, y: float):
 
 
 def test_a_document_issued_without_digital_signatures_keeps_no_report(app, demo, make_document):
-    doc_id = make_document("approved")
+    doc_id = make_document("approved", paper=True)
     _issue(app, demo, doc_id)
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(ValidationRecord).where(

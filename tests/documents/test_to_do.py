@@ -35,7 +35,8 @@ def test_each_role_sees_what_waits_for_it(app, demo, make_document):
 
     make_document("submitted")
     make_document("returned")
-    approved = make_document("approved")
+    approved = make_document("approved")  # signed on paper, its scan uploaded: the clerk's to issue
+    make_document("approved", paper=False)  # not signed yet: the signer's to sign, not yet the clerk's to issue
     assert _counts(app, "chuyenvien") == {"mine": 1, "inbox": 0}  # the returned one only
     assert _counts(app, "chutich") == {"to_sign": 1, "sign": 1, "inbox": 0}
     assert _counts(app, "phochutich") == {"to_sign": 0, "sign": 0, "inbox": 0}  # not their documents
@@ -47,7 +48,7 @@ def test_each_role_sees_what_waits_for_it(app, demo, make_document):
         unit_members = [u.username for u in db.session.execute(select(User)).scalars()
                         if u.unit is not None and u.unit.abbreviation == "TG" and u.active]
     assert _counts(app, "vanthu")["to_issue"] == 0
-    assert _counts(app, "chutich")["sign"] == 0  # issued: nothing left to sign
+    assert _counts(app, "chutich")["sign"] == 1  # the one signed on paper never was; the other still waits
     assert unit_members, "the demo's Ban Tuyên giáo has members, who received the document"
     member = unit_members[0]
     assert _counts(app, member)["inbox"] == 1
@@ -120,7 +121,7 @@ def test_the_counts_ask_the_same_queries_however_many_documents_wait(app, demo, 
         make_document("returned", render=False)
         make_document("submitted", render=False)
         make_document("approved", render=False, secrecy="Mật", reader_ids=[demo["vanthu"]])
-        make_document("approved", render=False)
+        make_document("approved", render=False, paper=False)
         issued = make_document("approved", render=False,
                                recipients=[drafting.RecipientData("user", "act", user_id=demo["daibieu"])])
         with app.app_context():
@@ -142,7 +143,7 @@ def test_the_counts_ask_the_same_queries_however_many_documents_wait(app, demo, 
     one_of_each()
     one_of_each()
     assert asked() == first
-    assert _to_do(app, demo, "vanthu") == {"to_issue": 6, "inbox": 0}
+    assert _to_do(app, demo, "vanthu") == {"to_issue": 3, "inbox": 0}  # signed (on paper): the secret ones
     assert _to_do(app, demo, "daibieu") == {"inbox": 3}
-    assert _to_do(app, demo, "chutich") == {"to_sign": 3, "sign": 6, "inbox": 0}
+    assert _to_do(app, demo, "chutich") == {"to_sign": 3, "sign": 3, "inbox": 0}  # not signed in any way
     assert _to_do(app, demo, "chuyenvien") == {"mine": 3, "inbox": 0}

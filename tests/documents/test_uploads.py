@@ -26,6 +26,7 @@ from tests.documents.conftest import (
     get_doc,
     minimal_docx,
     numbered,
+    signed_on_paper,
     simple_pdf,
     stored,
 )
@@ -63,6 +64,7 @@ def _approve_and_issue(app, demo, doc_id: int) -> bytes:
         clerk = db.session.get(User, demo["vanthu"])
         review.submit(drafter, get_doc(doc_id))
         review.approve(signer, get_doc(doc_id))
+        signed_on_paper(get_doc(doc_id))
         db.session.commit()
         actions.issue_document(clerk, get_doc(doc_id), at=AT)
         return read_verified(get_doc(doc_id).issued_file)

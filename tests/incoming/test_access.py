@@ -174,7 +174,7 @@ def test_same_installation_delivery_reaches_the_parent_at_issue(app, demo, make_
         parent_id = parent.organisation.id
         gialam_id = db.session.get(User, demo["vanthu"]).organisation_id
         hanoi = next(c.id for c in contacts_of(gialam_id) if c.short_name == "LĐLĐ thành phố Hà Nội")
-    doc_id = make_document(recipients=[RecipientData("external", "act", contact_id=hanoi)])
+    doc_id = make_document(paper=False, recipients=[RecipientData("external", "act", contact_id=hanoi)])
     with app.app_context():
         sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
         db.session.commit()

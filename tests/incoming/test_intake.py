@@ -133,7 +133,7 @@ def _signed_pdf(app, demo, make_document) -> bytes:
     from edoc.signatures.devca import DEMO_PIN
     from edoc.signatures.service import sign_one
 
-    doc_id = make_document()
+    doc_id = make_document(paper=False)
     with app.app_context():
         sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
         db.session.commit()

@@ -28,7 +28,7 @@ from edoc.demo import load_demo
 from edoc.documents import actions, drafting, review, sources
 from edoc.documents.models import OutgoingDocument, Recipient
 from edoc.organisations.models import Unit
-from tests.documents.conftest import draft_data
+from tests.documents.conftest import draft_data, signed_on_paper
 from tests.support.components import free_port
 
 pytestmark = pytest.mark.slow
@@ -91,6 +91,7 @@ def _issued_to_three_outsiders(app) -> int:
         db.session.commit()
         review.submit(drafter, doc)
         review.approve(signer, doc)
+        signed_on_paper(doc)  # nothing is issued that nobody signed
         db.session.commit()
         actions.issue_document(db.session.get(User, demo["vanthu"]), doc)
         return doc.id
@@ -201,6 +202,7 @@ def test_a_process_killed_between_commit_and_hand_over_loses_no_job(queue_app, q
             db.session.commit()
             review.submit(drafter, doc)
             review.approve(signer, doc)
+            signed_on_paper(doc)  # nothing is issued that nobody signed
             db.session.commit()
             doc_id = doc.id
             db.session.remove()

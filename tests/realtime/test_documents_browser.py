@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.documents.conftest import scan_png
 from tests.realtime.test_browser import _sign_in
 from tests.support.live import live_server
 
@@ -55,11 +56,21 @@ def test_draft_approve_issue_and_live_inbox(browser, served_env, tmp_path):
 
         clerk = _sign_in(browser.new_context(locale="vi-VN"), base, "vanthu")
         clerk.goto(doc_url)
+        # signed on paper (the leader signed the printout): no issue button until the clerk uploads its scan,
+        # looks at it, then confirms
+        assert clerk.locator("#issue-button").count() == 0
+        assert "chưa được người ký ký số" in clerk.locator("#unsigned-note").inner_text()
+        scan = tmp_path / "ban-goc-da-ky.png"
+        scan.write_bytes(scan_png())
+        clerk.set_input_files("#paper-form input[name=scan]", str(scan))
+        clerk.click("#paper-button")
+        clerk.wait_for_selector("#paper-scan")
         clerk.click("#issue-button")
         clerk.wait_for_selector("#issue-form .confirm-box")
         clerk.screenshot(path=str(ART / "document-issue-confirm.png"), full_page=True)
         clerk.click("#issue-form .confirm-yes")
         clerk.wait_for_selector("text=Đã ban hành văn bản số 01/KH-LĐLĐ.")
+        assert clerk.locator("#paper-tag").inner_text() == "Ký trên giấy"
         clerk.screenshot(path=str(ART / "document-issued.png"), full_page=True)
 
         # the recipient's open page: the bell and a toast, no reload
