@@ -16,9 +16,11 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from asn1crypto import x509 as asn1_x509
 from PIL import Image
+from pyhanko.pdf_utils.misc import PdfError
 from sqlalchemy import func, select
 
 from edoc import jobs
@@ -29,6 +31,7 @@ from edoc.core.errors import DomainError, NotFound, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
 from edoc.files import sniff
+from edoc.files.active import active_content
 from edoc.files.images import check_ink
 from edoc.files.models import StoredFile
 from edoc.files.service import open_verified, read_verified, store_bytes
@@ -478,10 +481,26 @@ def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, c
         except (CorruptPdf, EncryptedPdf, ExistingSignatureBroken) as exc:
             raise ValidationFailed(f"Không nhận tệp PDF “{file.original_name}”: {exc}.",
                                    field="source" if context == "version" else "file") from None
+        stream.seek(0)
+        refuse_active_content(stream, file.original_name, field="source" if context == "version" else "file")
     if not signed:
         return  # nothing to report
     keep_report(actor, doc.organisation_id, file, validate_bytes(doc.organisation_id, read_verified(file)),
                 context=context, document_id=doc.id)
+
+
+def refuse_active_content(stream: BinaryIO, name: str, *, field: str) -> None:
+    """Refused, not rewritten (docs/hostile-input.md): a rewrite would break the signatures the file carries and
+    change what its sender made; the sender can export it again without the active parts."""
+    try:
+        found = active_content(stream)
+    except (PdfError, KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise ValidationFailed(f"Không nhận tệp PDF “{name}”: không đọc được cấu trúc tệp ({type(exc).__name__}).",
+                               field=field) from None
+    if found:
+        raise ValidationFailed(
+            f"Không nhận tệp PDF “{name}”: tệp chứa nội dung tự chạy hoặc ẩn bên trong ({'; '.join(found)}). Hãy "
+            "xuất lại PDF không có các thành phần này; tệp đính kèm thì gửi thành tệp riêng.", field=field)
 
 
 def record_issued(actor: User, doc: OutgoingDocument) -> None:
