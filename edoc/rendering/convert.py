@@ -6,13 +6,17 @@ file becomes a one-page PDF of its bytes), so "it converted" proves nothing abou
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -23,6 +27,19 @@ WORD_MAIN_TYPES = (
     "application/vnd.ms-word.document.macroEnabled.main+xml",
     "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
 )
+
+
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+"""The most a Word package may unpack to: a long report with photographs is tens of MB; the issue's 852 KB DOCX
+holding 800 MB of text drove LibreOffice to 5.7 GB."""
+MAX_RATIO = 100
+"""How much one part may be compressed (for parts over 1 MB unpacked): text deflates ~10:1, repeated text far more."""
+MEMORY_LIMIT = 2 * 1024 * 1024 * 1024
+"""Address space of LibreOffice (RLIMIT_AS through prlimit): a 200-page DOCX converts in ~300 MB resident."""
+CPU_SECONDS = 120
+MAX_AT_ONCE = int(os.environ.get("EDOC_MAX_CONVERSIONS", "2") or 2)
+"""Conversions running at once on this machine, whatever the process (lock files in the temporary folder)."""
+SLOT_WAIT_SECONDS = 30
 
 
 class ConversionError(Exception):
@@ -46,6 +63,20 @@ def check_docx(data: bytes) -> None:
         raise ConversionError("tệp bị hỏng hoặc không phải văn bản Word (DOCX) hợp lệ") from exc
     if not any(kind in content_types for kind in WORD_MAIN_TYPES):
         raise ConversionError("tệp không phải văn bản Word (DOCX): gói không có phần văn bản Word")
+    check_unpacked_size(data)
+
+
+def check_unpacked_size(data: bytes) -> None:
+    """Refuse a decompression bomb by the zip directory's own figures, before anything is unpacked."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        members = package.infolist()
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED_BYTES:
+        raise ConversionError(f"tệp giải nén ra {total // (1024 * 1024)} MB, vượt giới hạn "
+                              f"{MAX_UNPACKED_BYTES // (1024 * 1024)} MB (có thể là “bom nén”)")
+    for member in members:
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise ConversionError(f"phần “{member.filename[:80]}” bị nén quá {MAX_RATIO} lần (có thể là “bom nén”)")
 
 
 def docx_to_pdf(data: bytes | Path, *, timeout: float = 60) -> bytes:
@@ -64,10 +95,11 @@ def docx_to_pdf(data: bytes | Path, *, timeout: float = 60) -> bytes:
         source = work / "input.docx"
         source.write_bytes(data)
         # a profile of its own: concurrent conversions must not share (and lock) one user installation
-        command = [binary, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
+        command = [*_limits(), binary, "--headless", "--norestore", "--nologo", "--nolockcheck", "--nodefault",
                    f"-env:UserInstallation={(work / 'profile').as_uri()}",
                    "--convert-to", "pdf", "--outdir", str(work / "out"), str(source)]
-        result = _run(command, timeout)
+        with _slot():
+            result = _run(command, timeout)
         output = work / "out" / "input.pdf"
         if not output.exists() or output.stat().st_size == 0:
             detail = (result.stderr or result.stdout or "").strip().splitlines()
@@ -78,6 +110,41 @@ def docx_to_pdf(data: bytes | Path, *, timeout: float = 60) -> bytes:
     if not pdf.startswith(b"%PDF-"):
         raise ConversionError("LibreOffice không tạo được PDF từ tệp này")
     return pdf
+
+
+def _limits() -> list[str]:
+    """prlimit (util-linux) sets the limits in the child before LibreOffice starts; soffice.bin inherits them.
+    Not preexec_fn: it is unsafe with threads, and gevent's workers run signing on threads."""
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        return []
+    return [prlimit, f"--as={MEMORY_LIMIT}", f"--cpu={CPU_SECONDS}", "--"]
+
+
+@contextlib.contextmanager
+def _slot() -> Iterator[None]:
+    """One of MAX_AT_ONCE lock files, held while LibreOffice runs; tried without blocking and polled, so that a
+    gevent worker waiting here keeps serving its other requests (time.sleep is gevent's there)."""
+    folder = Path(tempfile.gettempdir()) / f"edoc-conversions-{os.getuid()}"
+    folder.mkdir(exist_ok=True)
+    deadline = time.monotonic() + SLOT_WAIT_SECONDS
+    while True:
+        for number in range(MAX_AT_ONCE):
+            handle = open(folder / f"slot-{number}.lock", "a+b")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                handle.close()
+            return
+        if time.monotonic() > deadline:
+            raise ConversionError(f"máy chủ đang chuyển đổi {MAX_AT_ONCE} tệp khác; hãy thử lại sau ít phút")
+        time.sleep(0.2)
 
 
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
