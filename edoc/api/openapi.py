@@ -45,8 +45,22 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": _schemas},
-        "paths": dict(sorted(_paths.items())),
+        "paths": {path: _with_405(ops) for path, ops in sorted(_paths.items())},
     }
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def _with_405(operations: dict[str, Any]) -> dict[str, Any]:
+    """Every operation may answer 405 to a method its path does not take, with ``Allow`` naming those it does
+    (edoc.core.http keeps Werkzeug's header on its error page)."""
+    answer = {"description": "Phương thức không được hỗ trợ ở đường dẫn này",
+              "headers": {"Allow": {"description": "các phương thức đường dẫn nhận",
+                                    "schema": {"type": "string"}}},
+              "content": {"application/json": {"schema": _ERROR}}}
+    return {method: {**op, "responses": {**op["responses"], "405": answer}} if method in _METHODS else op
+            for method, op in operations.items()}
 
 
 _file_ok = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/File"}}}}

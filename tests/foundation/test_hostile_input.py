@@ -92,6 +92,8 @@ def test_405_answers_say_what_is_allowed(app, client, demo):
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST", "HEAD", "OPTIONS"}
     assert response.json["error"]["message"] == "Phương thức không được hỗ trợ."
+    described = client.get("/api/v1/openapi.json").json["paths"]["/documents"]
+    assert all("Allow" in op["responses"]["405"]["headers"] for op in described.values())
     login(client, "vanthu")
     page = client.put("/registers/manage")
     assert page.status_code == 405
