@@ -68,7 +68,8 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("weasyprint", "fontTools"):  # a line per rendering step and per font subset: noise in our log
+    # a line per rendering step and per font subset, and pikepdf's note that its logger bridge started: noise in our log
+    for chatty in ("weasyprint", "fontTools", "pikepdf"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     db.init_app(app)

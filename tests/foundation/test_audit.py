@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
+import edoc.core.db as core_db
 from edoc.audit.models import AuditEntry, AuditHead
 from edoc.audit.service import record, verify_chain
 from edoc.core.db import db
@@ -220,13 +221,18 @@ def test_first_writers_of_an_empty_chain_do_not_collide(app, backend):
         try:
             writer.start()
             assert recording.wait(timeout=15), "the second writer never started recording"
-            statement = waiting_statement()
-            assert statement is not None and writer.is_alive(), "the second writer is not waiting in the database"
-            assert _committed_entries(engine) == 0  # neither transaction has committed: it waits, it did not pass
             if backend == "postgres":
+                statement = waiting_statement()
+                assert statement is not None and writer.is_alive(), "the second writer is not waiting in the database"
                 assert _blocked_by(engine, first_pid), "no backend waits for the first writer's transaction"
             else:
-                assert statement == "BEGIN IMMEDIATE", statement  # waiting for the database's write lock
+                # SQLite writers of one process take turns (edoc.core.db's writer turn) before BEGIN IMMEDIATE, so
+                # the second one waits for the first's turn without a statement in flight
+                time.sleep(0.5)
+                assert writer.is_alive(), "the second writer did not wait"
+                assert in_flight == [], in_flight
+                assert any(turn.locked() for turn in core_db._turns.values()), "no writer holds the turn"
+            assert _committed_entries(engine) == 0  # neither transaction has committed: it waits, it did not pass
         finally:
             event.remove(engine, "before_cursor_execute", sent)
             event.remove(engine, "after_cursor_execute", answered)

@@ -101,7 +101,9 @@ def test_a_hand_over_lost_after_the_commit_is_made_good_by_the_sweep(tag, queue_
     consumer()
     with queue_app.app_context():
         assert runner.sweep(queue) == 0  # not yet: it may still be waiting in the queue
-        assert runner.sweep(queue, utcnow() + queue.lease + timedelta(seconds=1)) == 1
+        # at least this one: other jobs of the shared database (periodic slots) may be due too; that it was this
+        # job the sweep handed over is shown below, since nothing else enqueues it
+        assert runner.sweep(queue, utcnow() + queue.lease + timedelta(seconds=1)) >= 1
     assert jobs.wait(queue_app, 20, [job_id])
     assert _job(queue_app, job_id).status == "done" and RAN[tag("lost")] == 1
 

@@ -5,6 +5,7 @@ receives the event an action on the other emitted."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -114,7 +115,8 @@ def test_the_image_and_compose_run_that_same_command():
     assert cmd == 'CMD ["sh", "-c", "edoc db upgrade && exec edoc-serve"]'
     assert "EDOC_ASYNC_MODE=gevent" in dockerfile
     compose = (ROOT / "docker-compose.yml").read_text()
-    app_service = compose.split("\n  app:\n", 1)[1].split("\nvolumes:", 1)[0]
+    # the app's block ends where the next service (the worker, which does name its command) or the volumes begin
+    app_service = re.split(r"\n  [\w-]+:\n|\nvolumes:", compose.split("\n  app:\n", 1)[1], maxsplit=1)[0]
     assert "build: ." in app_service and "command:" not in app_service and "entrypoint:" not in app_service
     serve = SERVE.read_text()
     assert ("exec gunicorn --worker-class geventwebsocket.gunicorn.workers.GeventWebSocketWorker" in serve
