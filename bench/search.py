@@ -99,7 +99,9 @@ def _app(url: str, workdir: Path):
                                         "EDOC_INSTANCE_PATH": str(workdir)}), check_schema=False)  # migrated below
     with app.app_context():
         upgrade()
-        load_demo()
+        if db.session.execute(select(func.count()).select_from(User)).scalar_one() == 0:  # a kept one has it
+            load_demo()
+            db.session.commit()
     return app
 
 
@@ -187,20 +189,31 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
 
 
+def _built(app) -> int:
+    """How many entries a kept database already holds (0: build it)."""
+    with app.app_context():
+        return db.session.execute(select(func.count()).select_from(SearchEntry)).scalar_one()
+
+
 def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> None:
     print(f"\n== {name}: {documents} documents", flush=True)
     app = _app(url, workdir)
-    gen = Generator()
-    started = time.perf_counter()
-    _fill(app, gen, documents)
-    print(f"generated and stored in {time.perf_counter() - started:.0f} s", flush=True)
-    with app.app_context():
+    existing = _built(app)
+    if existing >= documents:
+        print(f"kept database reused: {existing} entries (generation and full reindex not measured again)")
+    else:
+        gen = Generator()
         started = time.perf_counter()
-        done = reindex(["outgoing"], batch=500)
-        elapsed = time.perf_counter() - started
-        entries = db.session.execute(select(func.count()).select_from(SearchEntry)).scalar_one()
-        print(f"full reindex: {done} documents in {elapsed:.1f} s ({elapsed / max(done, 1) * 1000:.2f} ms each; "
-              f"{entries} entries)", flush=True)
+        _fill(app, gen, documents)
+        print(f"generated and stored in {time.perf_counter() - started:.0f} s", flush=True)
+    with app.app_context():
+        if existing < documents:
+            started = time.perf_counter()
+            done = reindex(["outgoing"], batch=500)
+            elapsed = time.perf_counter() - started
+            entries = db.session.execute(select(func.count()).select_from(SearchEntry)).scalar_one()
+            print(f"full reindex: {done} documents in {elapsed:.1f} s ({elapsed / max(done, 1) * 1000:.2f} ms "
+                  f"each; {entries} entries)", flush=True)
         if db.engine.dialect.name == "postgresql":
             db.session.commit()
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -250,22 +263,28 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432")
+    parser.add_argument("--keep", metavar="NAME", help="keep the databases (SQLite in /tmp/NAME, PostgreSQL database "
+                        "NAME) and reuse them when run again: the searches measured without building 100,000 "
+                        "documents each time")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.only != "postgres":
-            workdir = Path(tmp) / "sqlite"
+            workdir = Path(tempfile.gettempdir()) / args.keep if args.keep else Path(tmp) / "sqlite"
+            workdir.mkdir(parents=True, exist_ok=True)
             bench("SQLite (FTS5)", f"sqlite:///{workdir}/bench.sqlite3", workdir, args.documents, args.queries)
         if args.only != "sqlite":
-            name = f"edoc_bench_{uuid.uuid4().hex[:8]}"
+            name = args.keep or f"edoc_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 bench("PostgreSQL (tsvector + unaccent, GIN)", f"{args.postgres}/{name}", Path(tmp) / "pg",
                       args.documents, args.queries)
             finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                if not args.keep:
+                    with admin.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
 
 

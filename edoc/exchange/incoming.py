@@ -9,6 +9,8 @@ change and sent by ``deliver`` (the API after its commit, ``edoc exchange poll``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
 
@@ -16,6 +18,7 @@ from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
 from edoc.core.db import db, utcnow
 from edoc.core.errors import ValidationFailed
+from edoc.core.text import clean
 from edoc.exchange import edxml
 from edoc.exchange.edxml import DocumentMessage
 from edoc.exchange.models import ExchangeMessage
@@ -23,44 +26,106 @@ from edoc.exchange.service import MessageRejected, on_document, queue_status
 from edoc.files.service import store_bytes
 from edoc.incoming import intake
 from edoc.incoming.models import Channel, IncomingAttachment, IncomingDocument, IncomingStatus
+from edoc.incoming.ocr import request_ocr
 from edoc.incoming.policy import SUBJECT
-from edoc.incoming.service import clerks_of, duplicate_key, link, title
+from edoc.incoming.service import Arrival, check_files, clerks_of, duplicate_key, link, title
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation
 from edoc.registers.types import get_type
+from edoc.signatures.service import keep_report, validate_bytes
 from edoc.tasks.models import Task
+from signing.validate import ValidationReport
 
 STATUS_OF = {IncomingStatus.REGISTERED.value: "03", IncomingStatus.IN_PROGRESS.value: "04",
              IncomingStatus.DONE.value: "06", IncomingStatus.RETURNED.value: "02"}
 
 
-def check(message: DocumentMessage) -> tuple[intake.Prepared, list[tuple[edxml.Attachment, intake.Prepared]]]:
-    """The message's files as incoming documents take them (the main PDF readable, attachments of accepted
-    kinds), checked before anything is written; a refusal names the file."""
+@dataclass
+class Checked:
+    """A received document message's files as incoming documents take them, with their signatures validated
+    against the receiving organisation's trust store; nothing written yet."""
+
+    arrival: Arrival
+    """The main PDF (``check_files``: readable, its signatures validated, its text) and the attachments."""
+    sources: list[edxml.Attachment]
+    """The message's attachments, in the order of ``arrival.attachments``."""
+    attachment_reports: list[tuple[int, ValidationReport]]
+    """(index in ``arrival.attachments``, report) of each signed attachment."""
+    verdict: str
+    """The main file's verdict, made ``invalid`` by any signed attachment that is not valid."""
+
+
+def check(organisation_id: int, message: DocumentMessage) -> Checked | None:
+    """``exchange.service.on_document``: the message's files as incoming checks an upload (the main PDF
+    readable, attachments of accepted kinds) and every signed PDF in it validated, before anything is written; a
+    refusal names the file. A recall carries no files to take: None."""
+    if message.business == edxml.BUSINESS_RECALL:
+        return None
     pdfs = [a for a in message.attachments if a.content_type == "application/pdf" or a.name.lower().endswith(".pdf")]
     if not pdfs:
         raise MessageRejected("Gói tin không có tệp văn bản PDF.")
     main = pdfs[0]
+    sources = [a for a in message.attachments if a is not main and a.data]
     try:
-        prepared = intake.prepare([intake.Part(main.name, main.data)])
-        others = [(a, intake.prepare_attachment(intake.Part(a.name, a.data))) for a in message.attachments
-                  if a is not main]
+        arrival = check_files(organisation_id, [intake.Part(main.name, main.data)],
+                              [intake.Part(a.name, a.data) for a in sources])
     except ValidationFailed as exc:
         raise MessageRejected(f"Tệp trong gói tin không hợp lệ: {exc.message}") from None
-    return prepared, others
+    reports: list[tuple[int, ValidationReport]] = []
+    verdict = arrival.verdict
+    for index, prepared in enumerate(arrival.attachments):
+        if prepared.broken:
+            verdict = "invalid"
+        if not prepared.signed:
+            continue
+        try:
+            report = validate_bytes(organisation_id, prepared.pdf)
+        except ValidationFailed:
+            verdict = "invalid"  # signature structures that cannot even be read: flagged, as a broken one
+            continue
+        reports.append((index, report))
+        if report.verdict != "valid":
+            verdict = "invalid"
+    return Checked(arrival, sources, reports, verdict)
 
 
-def make_incoming(kept: ExchangeMessage, message: DocumentMessage) -> int | None:
+def _store(org: Organisation, doc: IncomingDocument, checked: Checked) -> None:
+    """The checked files stored as ``doc``'s, each signed one's validation report kept with it, the verdict and
+    text set (a scan without text goes to OCR once this commits)."""
+    arrival = checked.arrival
+    main = store_bytes(arrival.main.pdf, arrival.main.name, uploader=None, purpose="incoming",
+                       media_type="application/pdf", organisation_id=org.id)
+    doc.file_id = main.id
+    stored = []
+    for source, other in zip(checked.sources, arrival.attachments, strict=True):
+        copy = store_bytes(other.pdf, other.name, uploader=None, purpose="incoming",
+                           media_type=source.content_type or "application/octet-stream", organisation_id=org.id)
+        stored.append(copy)
+        doc.attachments.append(IncomingAttachment(file_id=copy.id, title=(source.description or other.name)[:255]))
+    if arrival.report is not None:
+        kept = keep_report(None, org.id, main, arrival.report, context="incoming")  # type: ignore[arg-type]
+        db.session.flush()
+        doc.validation_id = kept.id
+    for index, report in checked.attachment_reports:
+        keep_report(None, org.id, stored[index], report, context="incoming")
+    doc.signature_verdict = checked.verdict
+    if intake.has_text(arrival.text):
+        doc.text, doc.text_source, doc.ocr_status = clean(arrival.text), "pdf", ""
+    else:
+        doc.text, doc.text_source = "", ""
+        request_ocr(doc)
+
+
+def make_incoming(kept: ExchangeMessage, message: DocumentMessage, checked: object) -> int | None:
     """``exchange.service.on_document``: the received document, filled from the message, in the incoming queue."""
     if message.business != edxml.BUSINESS_NEW:
         return None  # a recall, update or replacement is kept and shown to the clerk, not a new arrival
-    main, others = check(message)
+    assert isinstance(checked, Checked)
     org = db.session.get(Organisation, kept.organisation_id)
     assert org is not None
     reference = f"{message.code_number}/{message.code_notation}" if message.code_notation else message.code_number
     sender = message.sender.name or message.sender.organ_id
     now = utcnow()
-    text = intake.pdf_text(main.pdf)
     doc_type = get_type(message.type_code)
     arrived = IncomingDocument(
         organisation_id=org.id, channel=Channel.EDXML.value, status=IncomingStatus.RECEIVED.value, received_at=now,
@@ -68,21 +133,17 @@ def make_incoming(kept: ExchangeMessage, message: DocumentMessage) -> int | None
         original_date=message.promulgation_date, type_code=message.type_code[:8] if doc_type else "",
         summary=message.subject, signer_name=message.signer_name[:255],
         urgency=edxml.URGENCY_OF_PRIORITY.get(message.priority, ""), pages=message.page_amount or None,
-        duplicate_key=duplicate_key(sender, reference, message.promulgation_date),
-        text=text if intake.has_text(text) else "", text_source="pdf" if intake.has_text(text) else "",
-        ocr_status="" if intake.has_text(text) else "pending")
-    arrived.file_id = store_bytes(main.pdf, main.name, uploader=None, purpose="incoming",
-                                  media_type="application/pdf", organisation_id=org.id).id
-    for source, other in others:
-        copy = store_bytes(other.pdf, other.name, uploader=None, purpose="incoming",
-                           media_type=source.content_type or "application/octet-stream", organisation_id=org.id)
-        arrived.attachments.append(IncomingAttachment(file_id=copy.id, title=(source.description or other.name)[:255]))
+        duplicate_key=duplicate_key(sender, reference, message.promulgation_date))
     db.session.add(arrived)
+    _store(org, arrived, checked)
     db.session.flush()
     record("incoming.arrive", arrived, organisation_id=org.id, changes={
-        "channel": "edxml", "exchange_message_id": kept.id, "reference": reference})
+        "channel": "edxml", "exchange_message_id": kept.id, "reference": reference,
+        "verdict": arrived.signature_verdict})
+    flag = (" — chữ ký số không hợp lệ hoặc không tin cậy, kiểm tra trước khi vào sổ"
+            if arrived.signature_verdict == "invalid" else "")
     for clerk in clerks_of(org.id):
-        notify(clerk.id, "incoming", f"Văn bản đến qua trục liên thông: {title(arrived)}", link(arrived))
+        notify(clerk.id, "incoming", f"Văn bản đến qua trục liên thông: {title(arrived)}{flag}", link(arrived))
     return arrived.id
 
 
@@ -123,7 +184,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def install() -> None:
-    on_document(make_incoming)
+    on_document(check, make_incoming)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", _before_commit)

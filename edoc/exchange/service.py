@@ -208,15 +208,19 @@ class Received:
     """The same bytes had already been received: nothing new was done."""
 
 
-DocumentHandler = Callable[[ExchangeMessage, DocumentMessage], int | None]
-_document_handlers: list[DocumentHandler] = []
+DocumentCheck = Callable[[int, DocumentMessage], object]
+"""Before anything is written: the message's files checked and their signatures validated for the organisation
+(its trust store), or MessageRejected. What it returns is handed to the DocumentHandler."""
+DocumentHandler = Callable[[ExchangeMessage, DocumentMessage, object], int | None]
+_document_handlers: list[tuple[DocumentCheck, DocumentHandler]] = []
 
 
-def on_document(handler: DocumentHandler) -> None:
-    """Incoming documents register here: given a received document message (kept), make the incoming document
-    in the same transaction and return its id."""
-    if handler not in _document_handlers:
-        _document_handlers.append(handler)
+def on_document(check: DocumentCheck, handler: DocumentHandler) -> None:
+    """Incoming documents register here: ``check`` reads a received document message's files with nothing
+    written yet (validation may wait on OCSP and CRL responders, which no write lock must), ``handler`` makes the
+    incoming document from the kept message and the check's result in the same transaction and returns its id."""
+    if (check, handler) not in _document_handlers:
+        _document_handlers.append((check, handler))
 
 
 def receive(data: bytes, *, only_organisation_id: int | None = None, actor: User | None = None) -> Received:
@@ -238,22 +242,24 @@ def receive(data: bytes, *, only_organisation_id: int | None = None, actor: User
     if not orgs:
         raise UnknownOrganisation(f"Gói tin gửi tới mã định danh {', '.join(wanted) or '(trống)'}, không phải cơ "
                                   f"quan nào trên hệ thống này.")
-    kept: list[ExchangeMessage] = []
-    repeated = True
-    for org in orgs:
+    kept: dict[int, ExchangeMessage] = {}
+    checked: dict[int, list[object]] = {}
+    for org in orgs:  # reads only: a repeat is recognised, the new ones' files checked, before any write
         existing = db.session.execute(select(ExchangeMessage).where(
             ExchangeMessage.organisation_id == org.id, ExchangeMessage.direction == "in",
             ExchangeMessage.sha256 == sha)).scalar_one_or_none()
         if existing is not None:
-            kept.append(existing)
-            continue
-        repeated = False
-        kept.append(_take(org, message, data, sha, actor))
-    return Received(kept, repeated)
+            kept[org.id] = existing
+        else:
+            checked[org.id] = ([check(org.id, message) for check, _handler in _document_handlers]
+                               if isinstance(message, DocumentMessage) else [])
+    for org_id, prepared in checked.items():
+        kept[org_id] = _take(next(o for o in orgs if o.id == org_id), message, data, sha, actor, prepared)
+    return Received([kept[o.id] for o in orgs], repeated=not checked)
 
 
 def _take(org: Organisation, message: DocumentMessage | StatusMessage, data: bytes, sha: str,
-          actor: User | None) -> ExchangeMessage:
+          actor: User | None, checked: list[object]) -> ExchangeMessage:
     is_status = isinstance(message, StatusMessage)
     peer = message.sender
     row = store_bytes(data, f"edxml-in-{sha[:12]}.edxml", uploader=actor, purpose="edxml", media_type=MEDIA_TYPE,
@@ -268,8 +274,8 @@ def _take(org: Organisation, message: DocumentMessage | StatusMessage, data: byt
     if isinstance(message, StatusMessage):
         _apply_status(org, kept, message)
     else:
-        for handler in _document_handlers:
-            kept.incoming_document_id = handler(kept, message)
+        for (_check, handler), prepared in zip(_document_handlers, checked, strict=True):
+            kept.incoming_document_id = handler(kept, message, prepared)
         kept.state = "applied" if kept.incoming_document_id else "received"
         queue_status(org, kept, "01")
     record("exchange.receive", kept, actor=actor, organisation_id=org.id, changes={

@@ -20,8 +20,13 @@ from edoc.documents.models import OutgoingDocument
 from edoc.exchange import edxml, service
 from edoc.exchange.models import ExchangeMessage
 from edoc.files.models import StoredFile
+from edoc.files.service import read_verified
+from edoc.incoming.models import IncomingDocument
+from edoc.notifications.models import Notification
 from edoc.organisations.models import Organisation
+from edoc.signatures.models import ValidationRecord
 from tests.documents.conftest import api_token, simple_pdf
+from tests.incoming.test_intake import tamper
 from tests.support.web import login
 
 PARTY = "000.00.01.H26"
@@ -103,6 +108,11 @@ def test_two_installations_exchange_a_document_and_its_statuses(dropbox, app, cl
     assert (received.kind, received.peer_organ_id, received.edxml_document_id) == (
         "document", DEMO_ORGAN_ID, message.document_id)
     assert list((dropbox / DEMO_ORGAN_ID).glob("*.edxml")), "status 01 dropped for the sender"
+    with other.app_context():  # validated against B's trust store, which does not hold A's CA: flagged
+        arrived = db.session.get(IncomingDocument, received.incoming_document_id)
+        report = db.session.get(ValidationRecord, arrived.validation_id)
+        assert (arrived.signature_verdict, report.all_valid, report.context) == ("invalid", False, "incoming")
+        assert "tin cậy" in report.report
     shutil.copy(dropbox / PARTY / "processed" / dropped.name, dropbox / PARTY / "again.edxml")
     with other.app_context():
         again = service.poll_folder()
@@ -273,3 +283,36 @@ def test_a_500_mb_message_in_the_drop_box_is_refused_unread(dropbox, app, demo):
     assert "quá lớn" in (folder / "rejected" / "huge.edxml.reason.txt").read_text(encoding="utf-8")
     assert "XML" in (folder / "rejected" / "broken.edxml.reason.txt").read_text(encoding="utf-8")
     assert _kept(app) == (0, 0)
+
+
+def _from_party(number: str, files: list[tuple[str, bytes]], **overrides) -> bytes:
+    from tests.exchange.test_edxml import _message
+
+    return edxml.build_document(_message(
+        sender=edxml.Organ(PARTY, "Huyện ủy Gia Lâm"), recipients=[edxml.Organ(DEMO_ORGAN_ID, "LĐLĐ Gia Lâm")],
+        code_number=number, code_notation="CV/HU",
+        attachments=[edxml.Attachment(name, "application/pdf", data, name) for name, data in files], **overrides),
+        now=datetime(2023, 4, 10))
+
+
+def test_every_signed_pdf_of_an_arrival_is_validated_and_a_broken_one_flagged(dropbox, app, client, demo, plan):
+    with app.app_context():
+        signed = read_verified(db.session.get(OutgoingDocument, plan).issued_file)  # trusted here: the demo's CA
+    headers = {**api_token(app, demo["vanthu"]), "Content-Type": "application/xml"}
+    good = client.post("/api/v1/exchange/messages", data=_from_party("12", [("12.pdf", signed)]), headers=headers)
+    bad = client.post("/api/v1/exchange/messages", headers=headers,
+                      data=_from_party("13", [("13.pdf", signed), ("phu-luc.pdf", tamper(signed))]))
+    assert (good.status_code, bad.status_code) == (201, 201)  # flagged, not refused: the clerk returns it
+    with app.app_context():
+        good_doc, bad_doc = (db.session.get(IncomingDocument, r.get_json()["messages"][0]["incoming_document_id"])
+                             for r in (good, bad))
+        assert good_doc.signature_verdict == "valid"
+        report = db.session.get(ValidationRecord, good_doc.validation_id)
+        assert report.all_valid and report.context == "incoming" and report.file_id == good_doc.file_id
+        assert bad_doc.signature_verdict == "invalid"  # its main PDF is intact, its signed annex is not
+        [annex] = bad_doc.attachments
+        [annex_report] = db.session.execute(select(ValidationRecord).where(
+            ValidationRecord.file_id == annex.file_id)).scalars().all()
+        assert annex_report.all_valid is False
+        told = db.session.execute(select(Notification.text).where(Notification.user_id == demo["vanthu"])).scalars()
+        assert any("13/CV/HU" in t and "không hợp lệ" in t for t in told)
