@@ -9,6 +9,7 @@ package, a PDF and a key.
     python -m signing sign ... --tsa-url URL --trust root.pem --ltv [--lta]      # PAdES B-LT / B-LTA
     python -m signing timestamp IN.pdf OUT.pdf --tsa-url URL [--trust root.pem]  # a document timestamp
     python -m signing validate FILE.pdf --trust root.pem [--json] [--fetch] [--revocation off|soft|hard]
+    python -m signing record FILE.pdf [--event-log LOG.jsonl] [--trust root.pem] [--json]  # a meeting's record
     python -m signing devca init DIR ; python -m signing devca issue DIR --name "..." --output x.p12 ...
     python -m signing devca revoke DIR SERIAL ; python -m signing devca serve DIR [--port P]
 
@@ -171,6 +172,32 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if report.all_valid else 1
 
 
+def cmd_record(args: argparse.Namespace) -> int:
+    """The meeting record embedded in signed minutes, recomputed and compared with the signed text; with
+    --trust, the signatures are validated as ``validate`` does."""
+    from signing.record import check_record
+
+    pdf = Path(args.input).read_bytes()
+    log = Path(args.event_log).read_bytes().splitlines() if args.event_log else None
+    report = check_record(pdf, event_log=[line for line in log if line.strip()] if log is not None else None)
+    valid = True
+    if args.trust:
+        from signing.validate import validate_pdf
+
+        valid = validate_pdf(pdf, trust_roots=load_certificates(args.trust), revocation=args.revocation).all_valid
+        if not valid:
+            report.problems.append("chữ ký số không hợp lệ (xem: python -m signing validate)")
+    if args.json:
+        print(report.to_json())
+    elif report.ok and valid:
+        print(f"Dữ liệu cuộc họp khớp văn bản đã ký: {len(report.signatures)} chữ ký, {report.checked_votes} lần "
+              "biểu quyết được tính lại.")
+    else:
+        for problem in report.problems:
+            print(f"- {problem}")
+    return 0 if report.ok and valid else 1
+
+
 def cmd_devca_init(args: argparse.Namespace) -> int:
     from signing.devca import create_ca
 
@@ -292,6 +319,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--revocation-mode", default="soft-fail", choices=["soft-fail", "hard-fail", "require"],
                           help=argparse.SUPPRESS)
     validate.set_defaults(func=cmd_validate)
+
+    record = sub.add_parser("record", help="kiểm tra dữ liệu cuộc họp nhúng trong biên bản đã ký")
+    record.add_argument("input")
+    record.add_argument("--event-log", help="nhật ký sự kiện của cuộc họp (mỗi dòng một sự kiện JSON)")
+    record.add_argument("--trust", action="append", help="chứng thư gốc tin cậy: kiểm tra cả chữ ký số")
+    record.add_argument("--revocation", choices=["off", "soft", "hard"])
+    record.add_argument("--json", action="store_true")
+    record.set_defaults(func=cmd_record)
 
     devca = sub.add_parser("devca", help="CA phát triển để thử nghiệm (KHÔNG có giá trị pháp lý)")
     devca_sub = devca.add_subparsers(dest="devca_command", required=True)
