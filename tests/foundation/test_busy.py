@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from edoc.app import create_app
 from edoc.config import Settings
@@ -100,3 +101,16 @@ def test_the_pool_holds_a_crowd(sqlite_template, tmp_path, env, size):
     with app.app_context():
         assert db.engine.pool.size() == size
         db.engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_postgresql_connections_run_without_jit(app):
+    """JIT compiled the incoming board's aggregate for 500 ms of its 710 ms (edoc.core.db.configure_engine_events):
+    every pooled connection has it off, a new one as well as a reused one."""
+    with app.app_context():
+        first = db.session.execute(text("SHOW jit")).scalar_one()
+        db.session.remove()
+        db.engine.dispose()
+        second = db.session.execute(text("SHOW jit")).scalar_one()
+    assert (first, second) == ("off", "off")
