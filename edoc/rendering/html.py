@@ -56,6 +56,8 @@ TEXT_FIELDS = {
     "doc_year": FieldStyle("Times-Italic", SIZES["date"], 1, 4),
 }
 SIGNATURE_FIELD = "sig_signer"
+COSIGNER_FIELD = "sig_cosigner"
+"""The second signer's field (``DocumentSpec.cosigner``), signed first: the secretary before the chair."""
 SIGNATURE_BOX_MM = (56.0, 28.0)
 """The signer's signature image goes here: between the title and the name, centred over the name."""
 MARK_WIDTHS_MM = {"KHẨN": 20.0, "HỎA TỐC": 30.0, "THƯỢNG KHẨN": 40.0, "MẬT": 20.0, "TỐI MẬT": 30.0,
@@ -124,6 +126,7 @@ def render_html(spec: DocumentSpec) -> str:
         "field_height_em": FIELD_HEIGHT_EM,
         "field_baseline_em": round(FIELD_BASELINE_EM, 4),
         "signature": {"id": SIGNATURE_FIELD, "width": SIGNATURE_BOX_MM[0], "height": SIGNATURE_BOX_MM[1]},
+        "cosignature": {"id": COSIGNER_FIELD},
     }
     css = environment().get_template("render/document.css").render(**context)
     return environment().get_template("render/document.html").render(css=Markup(css), **context)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from edoc.rendering.html import SIGNATURE_FIELD, TEMPLATES, TEXT_FIELDS, render_html
+from edoc.rendering.html import COSIGNER_FIELD, SIGNATURE_FIELD, TEMPLATES, TEXT_FIELDS, render_html
 from edoc.rendering.spec import DocumentSpec
 from signing.forms import FieldBox, SigFieldSpec, TextFieldSpec, add_fields, field_boxes
 
@@ -25,7 +25,8 @@ class RenderedDocument:
     pages: int
     fields: dict[str, FieldBox]
     """Every field left in the PDF: ``doc_number`` (when the number is None), ``doc_day``, ``doc_month``,
-    ``doc_year`` (when the date is None) and always ``sig_signer``; page (0-based) and box in PDF points."""
+    ``doc_year`` (when the date is None), always ``sig_signer``, and ``sig_cosigner`` with a cosigner;
+    page (0-based) and box in PDF points."""
 
 
 def render_pdf(spec: DocumentSpec) -> RenderedDocument:
@@ -40,7 +41,7 @@ def render_pdf(spec: DocumentSpec) -> RenderedDocument:
             if name in TEXT_FIELDS:
                 style = TEXT_FIELDS[name]
                 text_fields.append(TextFieldSpec(name, index, box, style.font, style.size, style.align))
-            elif name == SIGNATURE_FIELD:
+            elif name in (SIGNATURE_FIELD, COSIGNER_FIELD):
                 signature_fields.append(SigFieldSpec(name, index, box))
     pdf = add_fields(document.write_pdf(), text_fields, signature_fields)
     return RenderedDocument(pdf=pdf, pages=len(document.pages), fields=field_boxes(pdf))

@@ -122,6 +122,10 @@ class DocumentSpec:
     """Ký hiệu người soạn thảo (Appendix I, III.3), printed with the copies as "PL.(300)"."""
     copies: int | None = None
     """Số lượng bản phát hành."""
+    cosigner: SignerBlock | None = None
+    """A second signer printed left of the signer, level with it, with its own signature field ``sig_cosigner``:
+    the secretary of a Biên bản (Decree 30, Appendix III, form 1.9: THƯ KÝ left, CHỦ TỌA right). Nơi nhận then
+    goes under the two blocks."""
     number_digits: int = 3
     """Room the number field leaves (unissued documents): three digits, more for a register already near 1000."""
     blocks: list[Block] = field(init=False, default_factory=list)
