@@ -287,6 +287,11 @@ def _register_blueprints(app: Flask) -> None:
     import edoc.signatures.api
     import edoc.tasks.jobs  # noqa: F401  (registers the periodic tasks.remind job)
 
+    # The one place edoc imports meetings: it registers its pages and attaches its API routes to edoc's API
+    # blueprint, so before that registers.
+    from meetings import init_app as init_meetings
+
+    init_meetings(app)
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api_bp)
 

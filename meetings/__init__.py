@@ -1,6 +1,21 @@
 """Paperless meetings (phòng họp không giấy): meetings, participants, agenda, check-in, speakers, votes,
 notes and minutes, with their realtime events.
 
-Not built yet: no issue has asked for it so far. It will use edoc's platform (database, accounts, storage
-access, signing through edoc's service layer); edoc imports it only where the app factory registers it.
+It uses edoc's platform (database, accounts, documents, storage access, signing) through edoc's service layer;
+edoc imports it only where the app factory calls ``init_app``. Each subpackage registers its blueprint here,
+one line each.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+import meetings.agenda.models  # noqa: F401  (its table is in the foundation migration)
+from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
+from meetings.meeting.views import bp as meeting_bp
+
+
+def init_app(app: Flask) -> None:
+    """Register every meetings blueprint. Called by edoc's app factory before it registers edoc's API blueprint,
+    to which the meetings API routes attach (imported above)."""
+    app.register_blueprint(meeting_bp)
