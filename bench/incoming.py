@@ -210,7 +210,8 @@ def _fill(app, count: int) -> None:
                     "finished_on": finished, "created_at": now, "sender_email": "", "type_code": "", "signer_name": "",
                     "secrecy": "", "urgency": "", "attachments_note": "", "duplicate_key": "", "text": "",
                     "text_source": "", "ocr_status": "", "signature_verdict": "", "presented_late": False,
-                    "direction": "Giao", "term_text": "", "result": "", "return_reason": ""})
+                    "direction": "Giao", "term_text": "", "result": "", "return_reason": "",
+                    "lead_unit_id": units[n % len(units)]})
                 tasks.append({
                     "organisation_id": org_id, "subject_kind": "incoming", "subject_id": n, "role": "lead",
                     "unit_id": units[n % len(units)], "instructions": "", "deadline": deadline,

@@ -401,6 +401,8 @@ def direct(actor: User, doc: IncomingDocument, direction: str, assignees: Sequen
     doc.direction = direction if not doc.direction else f"{doc.direction}\n{direction}"
     doc.directed_by_id, doc.directed_at = actor.id, utcnow()
     lead = next((a for a in checked if a.role == TaskRole.LEAD), None)
+    if lead is not None:
+        doc.lead_unit_id = lead.unit_id if lead.unit_id is not None else _unit_of(lead.user_id)
     if lead is not None and lead.deadline is not None:
         doc.deadline = lead.deadline
     elif deadline is not None and doc.deadline is None:
@@ -411,6 +413,11 @@ def direct(actor: User, doc: IncomingDocument, direction: str, assignees: Sequen
         "direction": direction, "deadline": doc.deadline.isoformat() if doc.deadline else None,
         "tasks": [t.id for t in made]})
     return made
+
+
+def _unit_of(user_id: int | None) -> int | None:
+    person = db.session.get(User, user_id) if user_id is not None else None
+    return person.unit_id if person is not None else None
 
 
 def pass_on(actor: User, doc: IncomingDocument, task: Task, user_id: int, instructions: str,

@@ -259,6 +259,25 @@ def test_board_counts_link_to_the_documents_behind_them(app, demo, register_doc,
     assert client.get("/incoming/board/list?kind=nope").status_code == 400
 
 
+def test_a_person_led_document_counts_under_the_unit_they_had_when_assigned(app, demo, register_doc):
+    doc_id = register_doc(original_reference="7/CV-SNV")
+    today = vietnam_today()
+    with app.app_context():
+        chair, specialist = _user("chutich"), _user("chuyenvien")
+        doc = db.session.get(IncomingDocument, doc_id)
+        service.present(_user("vanthu"), doc, chair.id)
+        service.direct(chair, doc, "Giao", [tasks.Assignee("lead", user_id=specialist.id)],
+                       deadline=today + timedelta(days=5))
+        db.session.commit()
+        assigned_unit = specialist.unit_id
+        assert assigned_unit is not None and doc.lead_unit_id == assigned_unit
+        specialist.unit_id = _unit("TG").id if _unit("TG").id != assigned_unit else None
+        db.session.commit()
+        figures = board.board(chair, today.year)
+        assert [(uid, counts["in_progress"]) for uid, _name, counts in figures.by_unit] == [(assigned_unit, 1)]
+        assert figures.by_month[today.month]["received"] == 1
+
+
 def test_the_reminder_job_is_periodic_and_reminds_every_organisation(app, demo, register_doc):
     from edoc import jobs
     from edoc.jobs.registry import periodic_jobs
