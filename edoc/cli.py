@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo, routes_command, shell_command
 
 from edoc import jobs
+from edoc.core.db import commit
 from edoc.core.errors import ConfigError
 
 _CHECK_SCHEMA = "edoc_check_schema"
@@ -216,5 +217,5 @@ def ca_issue(username: str, pin: str) -> None:
     except DomainError as exc:
         click.echo(exc.message, err=True)
         sys.exit(1)
-    db.session.commit()
+    commit()
     click.echo(f"Đã cấp chứng thư số thử nghiệm cho {user.full_name}.")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from edoc.accounts import passwords
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.organisations.models import Organisation, Unit
 from edoc.organisations.service import OrganisationData, create_organisation, save_unit
 
@@ -76,7 +76,7 @@ def load_demo(password: str = DEMO_PASSWORD) -> DemoResult:
     db.session.flush()
     _demo_registers_and_contacts(org)
     _demo_signatures(org, users)
-    db.session.commit()
+    commit()
     return DemoResult(org, users, created)
 
 
@@ -131,7 +131,7 @@ def load_demo_parent(password: str = DEMO_PASSWORD) -> DemoResult:
             db.session.add(user)
             record("user.create", user, changes={"username": username, "roles": sorted(roles), "source": "demo"})
         users.append(user)
-    db.session.commit()
+    commit()
     return DemoResult(org, users, created)
 
 
@@ -218,7 +218,7 @@ def load_demo_documents(org: Organisation) -> list[str]:
     def draft(drafter: str, data: drafting.DraftData) -> OutgoingDocument:
         doc = drafting.create_draft(people[drafter], data)
         sources.render_version(doc)
-        db.session.commit()
+        commit()
         return doc
 
     plan = draft("thuky", drafting.DraftData(
@@ -236,9 +236,9 @@ def load_demo_documents(org: Organisation) -> list[str]:
                     Recipient("unit", "archive", unit_id=units["VP"])]))
     review.submit(people["thuky"], plan)
     review.approve(chair, plan)
-    db.session.commit()
+    commit()
     sign_one(chair, plan, DEMO_PIN)
-    db.session.commit()
+    commit()
     actions.issue_document(clerk, plan)
     made.append(f"Đã ban hành: {plan.reference} (ký số, số và đóng dấu điện tử) — {plan.summary[:60]}…")
 
@@ -253,7 +253,7 @@ def load_demo_documents(org: Organisation) -> list[str]:
         recipients=[Recipient("unit", "act", unit_id=units[abbr]) for abbr in ("VP", "TC", "TG", "CSPL")]))
     review.submit(people["chuyenvien"], notice)
     review.approve(chair, notice)
-    db.session.commit()
+    commit()
     made.append(f"Chờ lãnh đạo ký số, rồi văn thư ban hành: Thông báo {notice.summary}")
 
     letter = draft("chuyenvien", drafting.DraftData(
@@ -270,7 +270,7 @@ def load_demo_documents(org: Organisation) -> list[str]:
         recipients=[Recipient("user", "act", user_id=people["daibieu"].id,
                               label="Các công đoàn cơ sở trực thuộc")]))
     review.submit(people["chuyenvien"], letter)
-    db.session.commit()
+    commit()
     made.append(f"Chờ Phó Chủ tịch duyệt: Công văn V/v {letter.summary}")
 
     report = draft("chuyenvien", drafting.DraftData(
@@ -280,6 +280,6 @@ def load_demo_documents(org: Organisation) -> list[str]:
         recipients=[Recipient("external", "act", contact_id=hanoi)]))
     review.submit(people["chuyenvien"], report)
     review.return_draft(chair, report, "Bổ sung số liệu quý IV và phần phương hướng năm 2027.")
-    db.session.commit()
+    commit()
     made.append(f"Trả lại người soạn: Báo cáo {report.summary}")
     return made

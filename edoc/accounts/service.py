@@ -18,7 +18,7 @@ from edoc.accounts import passwords, sessions
 from edoc.accounts.models import USERNAME_MAX, ApiToken, LoginAttempt, Role, User
 from edoc.accounts.policy import SIGNATURE_IMAGE, require_admin_of
 from edoc.audit.service import diff, record
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
 from edoc.core.text import clean
 from edoc.notifications.service import notify
@@ -63,13 +63,13 @@ def authenticate(username: str, password: str, *, ip: str = "") -> User:
         db.session.add(LoginAttempt(username=username, ip=ip))
         record("auth.login_failed", object_type="user_account", object_id=user.id if user else "",
                changes={"username": username}, organisation_id=user.organisation_id if user else None)
-        db.session.commit()
+        commit()
         raise LoginFailed("Tên đăng nhập hoặc mật khẩu không đúng.")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.username == username))
     record("auth.login", user, actor=user)
-    db.session.commit()
+    commit()
     return user
 
 
@@ -151,7 +151,7 @@ def create_user(actor: User, organisation: Organisation, data: UserData, passwor
     user.roles = data.roles
     db.session.add(user)
     record("user.create", user, actor=actor, changes=_user_snapshot(user))
-    db.session.commit()
+    commit()
     return user
 
 
@@ -177,7 +177,7 @@ def update_user(actor: User, user: User, data: UserData) -> User:
         notify(user.id, "account", f"{actor.full_name} đã cập nhật thông tin tài khoản của bạn.", "/profile")
     if before["active"] and not user.active:
         end_sessions(user)  # last: the notice above still reaches the open pages
-    db.session.commit()
+    commit()
     return user
 
 
@@ -210,7 +210,7 @@ def set_password(actor: User, user: User, new_password: str, *, current_password
     end_sessions(user)  # every session of this user ends (the profile page signs its own user in again)
     revoked = 0 if keep_api_tokens else _revoke_all_api_tokens(user)
     record("user.password", user, actor=actor, changes={"password": "changed", "api_tokens_revoked": revoked})
-    db.session.commit()
+    commit()
     return revoked
 
 
@@ -251,7 +251,7 @@ def replace_signature_image(actor: User, user: User, stream: BinaryIO, filename:
     record("user.signature_image", user, actor=actor, changes={"signature_file_id": [before, row.id]})
     if user.id != actor.id:
         notify(user.id, "account", f"{actor.full_name} đã cập nhật ảnh chữ ký của bạn.", "/profile")
-    db.session.commit()
+    commit()
     return row
 
 
@@ -278,7 +278,7 @@ def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     db.session.add(row)
     record("api_token.create", row, actor=user, changes={"name": row.name, "prefix": row.prefix},
            organisation_id=user.organisation_id)
-    db.session.commit()
+    commit()
     return row, token
 
 
@@ -289,7 +289,7 @@ def revoke_api_token(user: User, token_id: int) -> None:
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         record("api_token.revoke", row, actor=user, organisation_id=user.organisation_id)
-        db.session.commit()
+        commit()
 
 
 def user_for_token(token: str) -> User | None:
@@ -302,5 +302,5 @@ def user_for_token(token: str) -> User | None:
     # Recording every use would turn each API read into a write; a minute's resolution is enough.
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
         row.last_used_at = now
-        db.session.commit()
+        commit()
     return row.user

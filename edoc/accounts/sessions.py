@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 
 from edoc.accounts.models import User, UserSession
 from edoc.audit.service import record
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.realtime.events import end_session_after_commit
 
 SESSION_LIFETIME = timedelta(hours=12)
@@ -35,7 +35,7 @@ def start(user: User, *, remember: bool) -> None:
     row = UserSession(user_id=user.id, key_hash=_hash(key), remember=remember, created_at=now,
                       expires_at=now + (REMEMBER_LIFETIME if remember else SESSION_LIFETIME))
     db.session.add(row)
-    db.session.commit()
+    commit()
     user.session_key, user.session_id = key, row.id
 
 
@@ -62,7 +62,7 @@ def end(user: User) -> None:
     db.session.execute(delete(UserSession).where(UserSession.id == user.session_id))
     record("auth.logout", user, actor=user)
     end_session_after_commit(db.session, user.session_id)
-    db.session.commit()
+    commit()
 
 
 def end_all(user: User) -> list[int]:

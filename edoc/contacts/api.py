@@ -10,7 +10,7 @@ from edoc.api.routes import api_user
 from edoc.api.schema import Bool, Obj, Str, json_body, read_body
 from edoc.contacts.models import Contact
 from edoc.contacts.service import contacts_of, create_contact, get_contact_in, update_contact
-from edoc.core.db import db
+from edoc.core.db import commit
 
 
 def contact_json(contact: Contact) -> dict[str, object]:
@@ -40,7 +40,7 @@ def api_create_contact() -> tuple[Response, int]:
     body = read_body(NEW_CONTACT)
     contact = create_contact(user, user.organisation_id, body["name"], short_name=body["short_name"],
                              organ_id=body["organ_id"], email=body["email"])
-    db.session.commit()
+    commit()
     return jsonify(contact_json(contact)), 201
 
 
@@ -54,7 +54,7 @@ def api_update_contact(contact_id: int) -> Response:
                    short_name=body.get("short_name", contact.short_name),
                    organ_id=body.get("organ_id", contact.organ_id), email=body.get("email", contact.email),
                    active=body.get("active", contact.active))
-    db.session.commit()
+    commit()
     return jsonify(contact_json(contact))
 
 

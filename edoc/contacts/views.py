@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from edoc.accounts.models import User
 from edoc.contacts.policy import can_manage
 from edoc.contacts.service import contacts_of, create_contact, get_contact_in, update_contact
-from edoc.core.db import db
+from edoc.core.db import commit
 from edoc.core.forms import parse_optional_id
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
@@ -31,7 +31,7 @@ def index() -> Response | str:
         else:
             contact = update_contact(user, get_contact_in(user.organisation_id, contact_id), **fields,
                                      active=request.form.get("active", "1") == "1")
-        db.session.commit()
+        commit()
         flash(f"Đã lưu “{contact.name}”.", "success")
         return redirect(url_for("contacts.index"))
     return render_template("contacts/index.html", contacts=contacts_of(user.organisation_id, include_inactive=True),

@@ -56,6 +56,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def commit() -> None:
+    """End the session's transaction: the one place edoc commits (tests/foundation/test_architecture.py).
+
+    Who calls it is the house rule of docs/architecture.md: the service function that changes the state, once
+    its writes and its audit entry are in the session, so that what runs after the commit (realtime events,
+    jobs handed to the queue, bytes deleted after commit) runs for it. Views, API routes and socket handlers
+    never call it."""
+    db.session.commit()
+
+
+def end_read_transaction() -> None:
+    """End the request's transaction before slow work (a conversion, a signature) when it has written nothing,
+    so the request holds no snapshot or lock meanwhile; a session with pending writes is left alone."""
+    session = db.session
+    if not (session.new or session.dirty or session.deleted):
+        session.commit()
+
+
 def insert_ignore(model: type[Base], values: dict[str, Any], *, conflict_columns: list[str]) -> None:
     """Insert one row in the session's transaction unless a row with the same ``conflict_columns`` exists or is
     being inserted by a concurrent transaction: then nothing happens, and no error (``ON CONFLICT DO NOTHING``).

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from edoc.accounts.models import User
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import NotFound
 from edoc.core.forms import parse_int, parse_optional_id
 from edoc.documents import copies, dispatch, hooks, sources
@@ -36,7 +36,7 @@ def issue_document(actor: User, doc: OutgoingDocument, *, register_id: int | Non
     sources.finalise_issued(actor, doc)
     hooks.run_on_issue(doc)  # same-installation recipients: their incoming queue, in this commit
     dispatch_external(doc)
-    db.session.commit()
+    commit()
     _keep_issued_report(actor, doc)
     hooks.run_after_issue(doc)
     return doc
@@ -46,7 +46,7 @@ def _keep_issued_report(actor: User, doc: OutgoingDocument) -> None:
     doc_id, reference = doc.id, doc.reference  # read now: after a rollback they would be loaded again
     try:
         record_issued(actor, doc)
-        db.session.commit()
+        commit()
     except Exception:  # whatever failed, the issue is committed and stands: only its kept report is missing
         db.session.rollback()
         log.exception("signature report of issued document %s (%s) not kept", doc_id, reference)
@@ -65,7 +65,7 @@ def recall_document(actor: User, doc: OutgoingDocument, reason: str) -> Outgoing
     commit."""
     recall(actor, doc, reason)
     dispatch.ask(doc, dispatch.RECALL)
-    db.session.commit()
+    commit()
     return doc
 
 
@@ -103,13 +103,13 @@ def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str
                          signer_id=parse_optional_id(fields.get("signer_id"), field="signer_id"),
                          copies=parse_int(fields.get("copies") or 1, field="copies", minimum=1, maximum=1000,
                                           message="Số lượng bản phải từ 1 đến 1000."))
-        db.session.commit()
+        commit()
         return copy, f"Đã cấp số bản sao {copy.reference}."
     elif action == "dispatch":
         count = dispatch.retry(actor, doc)
-        db.session.commit()
+        commit()
         return doc, f"Đang gửi lại {count} nơi nhận."
     else:
         raise NotFound("Không có thao tác này.")
-    db.session.commit()
+    commit()
     return doc, message

@@ -11,7 +11,7 @@ from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Id, Int, List, Obj, Str, json_body, optional_json_body, read_body
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import ValidationFailed
 from edoc.documents import actions, boxes, copies, drafting, issuing, paper, policy, presentation, recall, sources
 from edoc.documents.models import Authority, RecipientKind, RecipientPurpose, Secrecy, Status, Urgency
@@ -81,7 +81,7 @@ def _recipients(rows: list[dict[str, Any]]) -> list[drafting.RecipientData]:
 @bp.route("/documents", methods=["POST"])
 def api_create_document() -> tuple[Response, int]:
     doc = sources.save_draft(api_user(), _draft_data(read_body(DRAFT)))
-    db.session.commit()
+    commit()
     return jsonify(presentation.document_json(doc)), 201
 
 
@@ -89,7 +89,7 @@ def api_create_document() -> tuple[Response, int]:
 def api_get_document(doc_id: int) -> Response:
     doc = policy.viewable(api_user(), doc_id)
     if issuing.mark_read(api_user(), doc):
-        db.session.commit()
+        commit()
     return jsonify(presentation.document_json(doc))
 
 
@@ -107,7 +107,7 @@ def api_new_version(doc_id: int) -> tuple[Response, int]:
         sources.save_draft(user, data, doc=doc, upload=upload)
     else:
         sources.save_draft(user, _draft_data(read_body(DRAFT)), doc=doc)
-    db.session.commit()
+    commit()
     return jsonify(presentation.document_json(doc)), 201
 
 
@@ -172,7 +172,7 @@ def api_attach(doc_id: int) -> tuple[Response, int]:
     if upload is None:
         raise ValidationFailed("Thiếu phần “file” trong yêu cầu multipart.", field="file")
     sources.add_attachment(api_user(), doc, upload.stream, upload.filename or "", request.form.get("title", ""))
-    db.session.commit()
+    commit()
     return jsonify({"document_id": doc.id, "attachments": [
         {"id": a.id, "title": a.title, "file_id": a.file_id} for a in doc.attachments]}), 201
 
@@ -232,7 +232,7 @@ def api_paper_scan(doc_id: int) -> tuple[Response, int]:
         raise ValidationFailed("Thiếu phần “file” (bản chụp PDF hoặc ảnh) trong yêu cầu multipart.", field="file")
     name, scan = paper.read_scan(upload.stream, upload.filename)
     paper.record_scan(user, doc, name, scan)
-    db.session.commit()
+    commit()
     return jsonify(presentation.document_json(doc)), 201
 
 
@@ -242,7 +242,7 @@ def api_copy(doc_id: int) -> tuple[Response, int]:
     body = read_body(COPY, required=False)
     copy = copies.make_copy(user, policy.viewable(user, doc_id), body["form"], signer_id=body["signer_id"],
                             recipients=_recipients(body["recipients"]), copies=body["copies"])
-    db.session.commit()
+    commit()
     return jsonify(presentation.document_json(copy)), 201
 
 

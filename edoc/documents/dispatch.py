@@ -36,7 +36,7 @@ from sqlalchemy import or_, select
 from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import NotAllowed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Recipient, RecipientKind, Status
@@ -100,7 +100,7 @@ def run(context: jobs.JobContext) -> jobs.Outcome:
         return jobs.Outcome(f"{NO_SMTP} ({count} nơi nhận)")
     subject, text = _text(doc, kind)
     files = _files(doc) if kind == ISSUE else []
-    db.session.commit()  # nothing is held open while the mail server talks
+    commit()  # nothing is held open while the mail server talks
     sent = failed = 0
     with _Mailer(files) as mailer:
         while True:
@@ -122,7 +122,7 @@ def _cancel(doc: OutgoingDocument, kind: str, column: str) -> jobs.Outcome:
         if r.kind == RecipientKind.EXTERNAL and r.dispatch_status == "cancelled" and r.recall_notice == "pending":
             r.recall_notice = "cancelled"
     record("document.dispatch", doc, changes={"kind": kind, "cancelled": count, "status": doc.status})
-    db.session.commit()
+    commit()
     return jobs.Outcome(f"Văn bản đã bị thu hồi hoặc thay thế trước khi gửi: không gửi e-mail ({count} nơi nhận).")
 
 
@@ -133,7 +133,7 @@ def _mark(doc: OutgoingDocument, column: str, among: tuple[str, ...], status: st
     for r in rows:
         setattr(r, column, status)
         r.dispatch_note = _note(r.dispatch_note, note)
-    db.session.commit()
+    commit()
     return len(rows)
 
 
@@ -148,23 +148,23 @@ def _claim_next(doc_id: int, kind: str, column: str, token: str) -> tuple[int, s
             or_(state == "pending", (state == "sending") & Recipient.dispatch_claim.not_in(running)))
             .order_by(Recipient.id).limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
         if row is None:
-            db.session.commit()
+            commit()
             return None
         if kind == RECALL and row.dispatch_status in {"pending", "cancelled"}:
             row.recall_notice = "cancelled"  # it never had the document: nothing to withdraw
-            db.session.commit()
+            commit()
             continue
         again = getattr(row, column) == "sending"
         address = row.contact.email if row.contact is not None else ""
         if not address:
             setattr(row, column, "manual")
             row.dispatch_note = _note(row.dispatch_note, NO_ADDRESS)
-            db.session.commit()
+            commit()
             continue
         setattr(row, column, "sending")
         row.dispatch_claim = token
         claimed = row.id, address, again  # read before the commit expires the row: a reload would open a transaction
-        db.session.commit()
+        commit()
         return claimed
 
 
@@ -183,7 +183,7 @@ def _record(doc_id: int, kind: str, column: str, recipient_id: int, status: str,
     record("document.dispatch", doc, changes={"kind": kind, "recipient": recipient_id, "status": status})
     for uid in {doc.drafter_id, doc.issued_by_id} - {None}:
         emit_after_commit(db.session, "document.dispatch", {"document_id": doc_id}, room=user_room(uid))
-    db.session.commit()
+    commit()
 
 
 def _message_id(doc_id: int, kind: str, recipient_id: int) -> str:

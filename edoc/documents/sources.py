@@ -14,7 +14,7 @@ from flask import current_app
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db
+from edoc.core.db import db, end_read_transaction
 from edoc.core.errors import Conflict, TooLarge, ValidationFailed
 from edoc.documents import drafting, policy
 from edoc.documents.drafting import DraftData
@@ -75,13 +75,6 @@ def read_upload(stream: BinaryIO, filename: str | None) -> Upload:
     except placeholders.PlaceholderError as exc:
         raise ValidationFailed(f"Tệp “{name}” chưa dùng được làm dự thảo: {exc}.", field="source") from None
     return Upload(name, media_type, data, pdf, layout)
-
-
-def end_read_transaction() -> None:
-    """End the request's transaction before slow work, when it has written nothing (so nothing is lost)."""
-    session = db.session
-    if not (session.new or session.dirty or session.deleted):
-        session.commit()
 
 
 def attach_upload(actor: User, doc: OutgoingDocument, upload: Upload) -> None:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from edoc.accounts.models import Role, User
 from edoc.contacts.service import contacts_of
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.documents import actions, boxes, drafting, hooks, issuing, paper, policy, presentation, recall, sources
 from edoc.documents.forms import DraftForm
@@ -76,7 +76,7 @@ def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
         upload = sources.read_upload(file.stream, file.filename)  # before any write: it may convert a DOCX
     doc = sources.save_draft(me(), data, doc=doc, upload=upload,
                              expected_version=parse_version(form.base_version.data))
-    db.session.commit()
+    commit()
     return doc
 
 
@@ -141,7 +141,7 @@ def show(doc_id: int) -> str | tuple[str, int]:
     opened = issuing.mark_read(me(), doc)
     cleared = mark_link_read(me().id, url_for("documents.show", doc_id=doc.id))  # the bell's items about it
     if opened or cleared:
-        db.session.commit()
+        commit()
     return document_page(doc)
 
 
@@ -198,7 +198,7 @@ def act(doc_id: int, action: str) -> Response | tuple[str, int]:
             from edoc.signatures import service as signing
 
             signing.sign_one(me(), doc, request.form.get("pin", ""))
-            db.session.commit()
+            commit()
             doc, message = doc, "Đã ký số văn bản."
         elif action == "paper":
             upload = request.files.get("scan")
@@ -206,7 +206,7 @@ def act(doc_id: int, action: str) -> Response | tuple[str, int]:
                 raise ValidationFailed(NO_SCAN, field="scan")
             name, scan = paper.read_scan(upload.stream, upload.filename)
             paper.record_scan(me(), doc, name, scan)
-            db.session.commit()
+            commit()
             message = ("Đã lưu bản chụp bản gốc ký trên giấy. Kiểm tra bản chụp (đúng văn bản, đủ chữ ký và dấu) "
                        "rồi cấp số, ban hành.")
         else:
@@ -231,7 +231,7 @@ def attach(doc_id: int) -> Response | tuple[str, int]:
             raise ValidationFailed("Chưa chọn tệp phụ lục: bấm “Chọn tệp” rồi chọn tệp PDF, DOCX, XLSX hoặc ODT.",
                                    field="file")
         sources.add_attachment(me(), doc, upload.stream, upload.filename, request.form.get("title", ""))
-        db.session.commit()
+        commit()
     except DomainError as exc:
         db.session.rollback()
         return document_page(policy.viewable(me(), doc_id), status=exc.status, failed="attach", message=exc.message)

@@ -154,7 +154,7 @@ def store_upload(
         record("file.upload", row, actor=uploader,
                changes={"name": name, "sha256": stored.sha256, "size": stored.size, "media_type": media_type})
         if commit:
-            db.session.commit()
+            commit()
         else:
             db.session.flush()
     except BaseException:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.documents import hooks
 from edoc.documents.models import OutgoingDocument, RecipientKind
 from edoc.files import sniff
@@ -103,13 +103,13 @@ def validate_delivered(doc: OutgoingDocument) -> None:
         if b"/ByteRange" not in pdf:
             incoming.signature_verdict = "unsigned"
             continue
-        db.session.commit()  # no transaction held while validating (SQLite's write lock)
+        commit()  # no transaction held while validating (SQLite's write lock)
         report = validate_bytes(incoming.organisation_id, pdf)
         kept = keep_report(None, incoming.organisation_id, incoming.file, report,  # type: ignore[arg-type]
                            context="incoming")
         db.session.flush()
         incoming.validation_id, incoming.signature_verdict = kept.id, report.verdict
-    db.session.commit()
+    commit()
 
 
 def acknowledge(actor: User, incoming: IncomingDocument) -> None:

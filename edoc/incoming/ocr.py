@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edoc import jobs
 from edoc.audit.service import record
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.text import clean
 from edoc.files.service import read_verified
 from edoc.incoming.models import IncomingDocument
@@ -73,7 +73,7 @@ def run_ocr(document_id: int) -> str:
     if doc is None or doc.ocr_status != "pending" or doc.file is None:
         return "không cần nhận dạng"
     pdf = read_verified(doc.file)
-    db.session.commit()  # no transaction held while Tesseract works (SQLite's write lock)
+    commit()  # no transaction held while Tesseract works (SQLite's write lock)
     try:
         text = clean(ocr_text(pdf).replace("\f", "\n"))
     except OcrUnavailable:
@@ -84,14 +84,14 @@ def run_ocr(document_id: int) -> str:
         if doc is not None and doc.ocr_status == "pending":
             doc.ocr_status = "failed"
             record("incoming.ocr", doc, changes={"status": "failed", "error": str(exc)[:200]})
-            db.session.commit()
+            commit()
         return "nhận dạng không được"
     doc = db.session.get(IncomingDocument, document_id)
     if doc is None or doc.ocr_status != "pending":
         return "không cần nhận dạng"
     doc.text, doc.text_source, doc.ocr_status = text, "ocr", "done"
     record("incoming.ocr", doc, changes={"status": "done", "characters": len(text)})
-    db.session.commit()
+    commit()
     return f"đã nhận dạng {len(text)} ký tự"
 
 

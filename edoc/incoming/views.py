@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from edoc.accounts.models import User
 from edoc.contacts.service import contacts_of
 from edoc.core.clock import vietnam_today
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents.models import OutgoingDocument, Secrecy, Urgency
@@ -81,7 +81,7 @@ def new() -> Response | str | tuple[str, int]:
         arrival = service.check_files(user.organisation_id, _parts("file"), _parts("attachments"))
         doc = service.register_arrival(user, data, arrival, channel=request.form.get("channel", "paper"),
                                        allow_duplicate=allow_duplicate)
-        db.session.commit()
+        commit()
     except DomainError as exc:
         db.session.rollback()
         duplicate_of = getattr(exc, "existing_id", None)
@@ -120,7 +120,7 @@ def _act(doc_id: int, action: Any, message: str) -> Response | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
     try:
         action(doc)
-        db.session.commit()
+        commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from huey import crontab
 from sqlalchemy import and_, or_, select, update
 
-from edoc.core.db import db, insert_ignore, utcnow
+from edoc.core.db import commit, db, insert_ignore, utcnow
 from edoc.jobs import registry, secrets
 from edoc.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 from edoc.jobs.registry import JobContext
@@ -72,7 +72,7 @@ def _claim(queue: JobQueue, job_id: int, token: str) -> JobContext | None:
         reason = (f"no handler named {job.name!r} in this process" if registered is None else
                   f"given up after {job.attempts - 1} attempt(s) that did not finish")
         _end(job, FAILED, now, error=reason, outcome="Không hoàn thành được việc này; đã ghi nhật ký.")
-        db.session.commit()
+        commit()
         log.error("job %s (%s): %s", job_id, job.name, reason)
         return None
     secret = None
@@ -81,7 +81,7 @@ def _claim(queue: JobQueue, job_id: int, token: str) -> JobContext | None:
     context = JobContext(job_id=job.id, name=job.name, payload=json.loads(job.payload or "{}"),
                          attempt=job.attempts, requested_by_id=job.requested_by_id, batch=job.batch, secret=secret,
                          token=token, result=json.loads(job.result or "{}"))
-    db.session.commit()
+    commit()
     return context
 
 
@@ -114,7 +114,7 @@ def _failed(queue: JobQueue, context: JobContext, token: str, exc: Exception, *,
     db.session.execute(update(Job).where(Job.id == context.job_id, Job.claimed_by == token)
                        .values(status=QUEUED, lease_until=None, claimed_by="", enqueued_at=utcnow(), error=error)
                        .execution_options(synchronize_session=False))
-    db.session.commit()
+    commit()
 
 
 def _fenced(job_id: int, token: str, status: str, values: dict[str, Any]) -> bool:
@@ -123,7 +123,7 @@ def _fenced(job_id: int, token: str, status: str, values: dict[str, Any]) -> boo
         update(Job).where(Job.id == job_id, Job.claimed_by == token, Job.status == RUNNING)
         .values(status=status, finished_at=utcnow(), lease_until=None, secret=None, **values)
         .execution_options(synchronize_session=False))
-    db.session.commit()
+    commit()
     return ended.rowcount == 1
 
 
@@ -147,7 +147,7 @@ def renew(queue: JobQueue, tokens: list[str]) -> None:
     """The heartbeat: push the leases of this process's running jobs forward."""
     db.session.execute(update(Job).where(Job.claimed_by.in_(tokens), Job.status == RUNNING)
                        .values(lease_until=utcnow() + queue.lease).execution_options(synchronize_session=False))
-    db.session.commit()
+    commit()
     db.session.remove()
 
 
@@ -159,12 +159,12 @@ def sweep(queue: JobQueue, now: datetime | None = None) -> int:
             and_(Job.status == RUNNING, Job.lease_until < now),
             and_(Job.status == QUEUED, Job.enqueued_at < now - queue.lease)))
         .order_by(Job.id).limit(SWEEP_LIMIT)).all()
-    db.session.commit()
+    commit()
     handed = 0
     for job_id, enqueued_at in rows:
         mine = db.session.execute(update(Job).where(Job.id == job_id, Job.enqueued_at == enqueued_at)
                                   .values(enqueued_at=now).execution_options(synchronize_session=False))
-        db.session.commit()
+        commit()
         if mine.rowcount == 1:
             log.info("job %s looked lost: handed to the queue again", job_id)
             queue.enqueue(job_id)
@@ -186,10 +186,10 @@ def tick(queue: JobQueue, now: datetime | None = None) -> None:
                 insert_ignore(Job, {"name": item.name, "key": key, "payload": "{}", "status": QUEUED,
                                     "created_at": now, "enqueued_at": now}, conflict_columns=["key"])
                 keys.append(key)
-        db.session.commit()
+        commit()
         if keys:
             ids = db.session.execute(select(Job.id).where(Job.key.in_(keys), Job.status == QUEUED)).scalars().all()
-            db.session.commit()
+            commit()
             for job_id in ids:  # another scheduler may hand the same job over: the claim takes it once
                 queue.enqueue(job_id)
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.notifications.models import Notification
 from edoc.realtime.events import emit_after_commit, user_room
 
@@ -49,7 +49,7 @@ def mark_all_read(user_id: int) -> int:
     now = utcnow()
     for row in rows:
         row.read_at = now
-    db.session.commit()
+    commit()
     return len(rows)
 
 

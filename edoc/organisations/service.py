@@ -10,7 +10,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.accounts.policy import require_admin_of
 from edoc.audit.service import diff, record
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import Conflict, NotFound, ValidationFailed
 from edoc.core.text import clean
 from edoc.organisations.models import Organisation, Unit
@@ -76,7 +76,7 @@ def update_organisation(actor: User, org: Organisation, data: OrganisationData) 
     changes = diff(before, _snapshot(org))
     if changes:
         record("organisation.update", org, actor=actor, changes=changes, organisation_id=org.id)
-        db.session.commit()
+        commit()
     return org
 
 
@@ -104,7 +104,7 @@ def save_unit(actor: User | None, org: Organisation, name: str, abbreviation: st
         if changes:
             record("unit.update", unit, actor=actor, changes=changes)
     if actor is not None:
-        db.session.commit()
+        commit()
     return unit
 
 

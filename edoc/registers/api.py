@@ -11,7 +11,7 @@ from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Bool, Obj, Str, json_body, read_body
-from edoc.core.db import db
+from edoc.core.db import commit
 from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.core.forms import YEAR_MAX, YEAR_MIN, parse_int, parse_year
 from edoc.registers.models import RegisterKind
@@ -53,7 +53,7 @@ def api_create_register() -> tuple[Response, int]:
     body = read_body(NEW_REGISTER)
     register = create_register(user, user.organisation, body["kind"], body["name"],
                                issuer_abbreviation=body["issuer_abbreviation"], issuer_name=body["issuer_name"])
-    db.session.commit()
+    commit()
     return jsonify(register_json(register)), 201
 
 
@@ -67,7 +67,7 @@ def api_update_register(register_id: int) -> Response:
     update_register(user, register, name=body.get("name", register.name), active=body.get("active", register.active),
                     issuer_abbreviation=body.get("issuer_abbreviation", register.issuer_abbreviation or ""),
                     issuer_name=body.get("issuer_name", register.issuer_name or ""))
-    db.session.commit()
+    commit()
     return jsonify(register_json(register))
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from edoc.accounts.policy import require_admin_of
 from edoc.core.clock import vietnam_today
-from edoc.core.db import db
+from edoc.core.db import commit
 from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.core.forms import parse_int, parse_year
 from edoc.organisations.service import set_numbering_options
@@ -108,7 +108,7 @@ def manage() -> Response | str:
                                        issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
                                        issuer_name=request.form.get("issuer_name", ""))
             message = f"Đã tạo “{register.name}”."
-        db.session.commit()
+        commit()
         flash(message, "success")
         return redirect(url_for("registers.manage"))
     return render_template("registers/manage.html", registers=registers_of(org.id), org=org,
@@ -123,6 +123,6 @@ def edit(register_id: int) -> Response:
     update_register(actor, register, name=request.form.get("name", ""), active=request.form.get("active") == "1",
                     issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
                     issuer_name=request.form.get("issuer_name", ""))
-    db.session.commit()
+    commit()
     flash(f"Đã lưu “{register.name}”.", "success")
     return redirect(url_for("registers.manage"))

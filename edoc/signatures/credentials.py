@@ -25,7 +25,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.files.models import StoredFile
 from edoc.files.service import delete_after_commit, read_verified, store_bytes
@@ -207,7 +207,7 @@ def _wrong_pin(credential: SigningCredential, actor: User) -> SigningRefused:
         row.failed_pins = 0
         row.locked_until = utcnow() + timedelta(minutes=PIN_LOCK_MINUTES)
     record("credential.wrong_pin", row, actor=actor, changes={"locked": locked})
-    db.session.commit()
+    commit()
     if locked:
         return PinLocked(f"Mã PIN ký số không đúng. Đã sai {MAX_PIN_FAILURES} lần liên tiếp: chức năng ký số tạm "
                          f"khóa {PIN_LOCK_MINUTES} phút.")

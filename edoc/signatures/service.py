@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db, locked, utcnow
+from edoc.core.db import commit, db, locked, utcnow
 from edoc.core.errors import DomainError, NotFound, ValidationFailed
 from edoc.documents import policy
 from edoc.documents.models import OutgoingDocument, Status
@@ -266,12 +266,12 @@ def _sign_part(context: jobs.JobContext) -> jobs.Outcome:
         try:
             with personal_key(actor, context.secret) as key:
                 setup = _SignerSetup.of(actor)
-                db.session.commit()
+                commit()
                 for doc_id in remaining:
                     error = _sign_queued(setup, actor, doc_id, key)
                     results[str(doc_id)] = error
                     jobs.record_progress(context, len(results), len(ids), {"results": results})
-                    db.session.commit()  # the signature and the line saying so, together
+                    commit()  # the signature and the line saying so, together
                     _report(context, actor.id, doc_id, error, total)
                 remaining = []
         except DomainError as exc:  # the credential locked, replaced or its PIN changed since the batch began
@@ -280,7 +280,7 @@ def _sign_part(context: jobs.JobContext) -> jobs.Outcome:
     for doc_id in remaining:
         results[str(doc_id)] = refusal
         jobs.record_progress(context, len(results), len(ids), {"results": results})
-        db.session.commit()
+        commit()
         _report(context, context.requested_by_id, doc_id, refusal, total)
     signed = sum(1 for error in results.values() if error is None)
     return jobs.Outcome(f"Đã ký {signed}/{len(ids)} văn bản.", result={"results": results})
@@ -301,7 +301,7 @@ def _sign_queued(setup: _SignerSetup, actor: User, doc_id: int, key: SigningKey)
         if not can_sign(actor, doc):
             return "Văn bản không còn chờ bạn ký (đã bị trả lại, thu hồi hoặc thay đổi)."
         pdf, version_id, name = _source_pdf(doc), _version_id(doc), actor.full_name
-        db.session.commit()  # nothing held while signing: on SQLite every transaction holds the write lock
+        commit()  # nothing held while signing: on SQLite every transaction holds the write lock
         signed = _signed_bytes(setup, pdf, key, None, name)
         doc = locked(doc)
         if not can_sign(actor, doc) or _version_id(doc) != version_id:
@@ -337,7 +337,7 @@ def _report(context: jobs.JobContext, user_id: int | None, doc_id: int, error: s
                                                        "document_id": doc_id, "error": error}, room=room)
     if done >= total:
         emit_after_commit(db.session, "signing.done", {"batch": context.batch}, room=room)
-    db.session.commit()
+    commit()
 
 
 @dataclass
@@ -515,7 +515,7 @@ def record_issued(actor: User, doc: OutgoingDocument) -> None:
     # Validation may wait on OCSP and CRL responders: end the read transaction first, or on SQLite (whose
     # transactions begin IMMEDIATE) every other writer would wait for them too.
     assert not db.session().new and not db.session().dirty and not db.session().deleted, "called with changes"
-    db.session.commit()
+    commit()
     report = _validate(pdf, roots)
     keep_report(actor, organisation_id, issued, report, context="issued", document_id=doc.id)
 

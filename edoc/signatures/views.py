@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_login import current_user, login_required
 
 from edoc.accounts.models import User
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents import boxes, policy
@@ -61,7 +61,7 @@ def sign_one(doc_id: int) -> Response | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
     try:
         service.sign_one(me(), doc, request.form.get("pin", ""), placement=_chosen_placement())
-        db.session.commit()
+        commit()
     except DomainError as exc:
         db.session.rollback()
         doc = policy.viewable(me(), doc_id)
@@ -107,7 +107,7 @@ def batch() -> tuple[Response, int]:
     The answer is the batch's state: finished (200) when the jobs ran at once, else under way (202)."""
     ids = [parse_id(x, field="ids") for x in request.form.getlist("ids")]
     batch_id = service.start_batch(me(), ids, request.form.get("pin", ""))
-    db.session.commit()
+    commit()
     state = service.batch_state(me(), batch_id)
     return jsonify(state.to_json()), 200 if state.finished else 202
 
@@ -134,7 +134,7 @@ def credential() -> str:
 def import_credential() -> Response:
     data = _upload_bytes("p12", credentials.P12_MAX_BYTES, "Chọn tệp chứng thư số (.p12 hoặc .pfx).")
     credentials.import_pkcs12(me(), data, request.form.get("p12_password", ""), request.form.get("pin", ""))
-    db.session.commit()
+    commit()
     flash("Đã lưu chứng thư số (khóa bí mật được mã hóa bằng mã PIN của bạn).", "success")
     return redirect(url_for("signatures.credential"))
 
@@ -144,7 +144,7 @@ def import_credential() -> Response:
 def register_token() -> Response:
     credentials.register_token_key(me(), request.form.get("token_label", ""), request.form.get("key_label", ""),
                                    request.form.get("pin", ""))
-    db.session.commit()
+    commit()
     flash("Đã đăng ký khóa trên thiết bị ký số.", "success")
     return redirect(url_for("signatures.credential"))
 
@@ -160,7 +160,7 @@ def validate() -> str:
         row = store_upload(upload.stream, upload.filename, uploader=me(), purpose="upload",
                            allowed=frozenset({sniff.PDF}), commit=False)
         report, _record = service.validate_file(me(), row)
-        db.session.commit()
+        commit()
     return render_template("signatures/validate.html", report=report.to_dict() if report else None)
 
 
@@ -180,7 +180,7 @@ def add_root() -> Response:
     trust.require_admin(me())
     data = _upload_bytes("file", trust.ROOT_MAX_BYTES, "Chọn tệp chứng thư gốc.")
     result = trust.add_trusted_roots(me(), me().organisation, data, request.form.get("name", ""))
-    db.session.commit()
+    commit()
     added, already = len(result.added), len(result.already)
     if not added:
         flash(f"Không thêm chứng thư nào: {already} chứng thư trong tệp đã có trong danh sách tin cậy.", "info")
@@ -194,7 +194,7 @@ def add_root() -> Response:
 @login_required
 def remove_root(root_id: int) -> Response:
     trust.remove_trusted_root(me(), root_id)
-    db.session.commit()
+    commit()
     flash("Đã gỡ chứng thư gốc khỏi danh sách tin cậy.", "success")
     return redirect(url_for("signatures.trust_page"))
 
@@ -205,7 +205,7 @@ def organisation_credential() -> Response:
     trust.require_admin(me())
     data = _upload_bytes("p12", credentials.P12_MAX_BYTES, "Chọn tệp chứng thư số của cơ quan (.p12 hoặc .pfx).")
     credentials.import_organisation_pkcs12(me(), data, request.form.get("p12_password", ""))
-    db.session.commit()
+    commit()
     flash("Đã lưu chứng thư số của cơ quan.", "success")
     return redirect(url_for("signatures.trust_page"))
 
@@ -216,6 +216,6 @@ def organisation_seal() -> Response:
     trust.require_admin(me())
     data = _upload_bytes("seal", organisation.SEAL_MAX_BYTES, "Chọn ảnh con dấu (PNG nền trong suốt).")
     organisation.set_seal(me(), data, request.form.get("seal_mm", ""))
-    db.session.commit()
+    commit()
     flash("Đã lưu ảnh con dấu.", "success")
     return redirect(url_for("signatures.trust_page"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from edoc import jobs
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.organisations.models import Organisation
 from edoc.tasks.service import remind
 
@@ -18,7 +18,7 @@ def remind_all() -> int:
     sent = 0
     for org_id in list(db.session.execute(select(Organisation.id).order_by(Organisation.id)).scalars()):
         sent += remind(org_id)
-        db.session.commit()
+        commit()
     return sent
 
 
