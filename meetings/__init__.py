@@ -13,9 +13,12 @@ from flask import Flask
 import meetings.agenda.models  # noqa: F401  (its table is in the foundation migration)
 from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.meeting.views import bp as meeting_bp
+from meetings.votes import api as votes_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
+from meetings.votes.views import bp as votes_bp
 
 
 def init_app(app: Flask) -> None:
     """Register every meetings blueprint. Called by edoc's app factory before it registers edoc's API blueprint,
     to which the meetings API routes attach (imported above)."""
     app.register_blueprint(meeting_bp)
+    app.register_blueprint(votes_bp)

@@ -33,7 +33,7 @@ from meetings.meeting.models import (
     MeetingStatus,
     Room,
 )
-from meetings.votes.rules import QUORUM_LABELS
+from meetings.meeting.quorum import QUORUM_LABELS
 
 MAX_TITLE = 500
 MAX_NOTES = 5000

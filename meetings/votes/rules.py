@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from meetings.meeting.quorum import QUORUM_LABELS, QUORUMS, Proportion
+
+__all__ = ["QUORUM_LABELS", "QUORUMS", "Proportion"]  # the quorum presets, counted as the meeting counts them
+
 KINDS: dict[str, str] = {
     "open": "Biểu quyết công khai",
     "named": "Biểu quyết ghi danh",
@@ -33,42 +37,6 @@ class RuleError(ValueError):
         self.message = message
         self.field = field
 
-
-# --- fractions: quorum and threshold share one shape --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Proportion:
-    """``strict``: more than ``share`` of the base (quá nửa); otherwise at least ``share`` (ít nhất hai phần ba)."""
-
-    key: str
-    label: str
-    share: Fraction
-    strict: bool
-
-    def needed(self, base: int) -> int:
-        """The smallest whole number of people that meets this proportion of ``base``."""
-        if base < 0:
-            raise ValueError("base must not be negative")
-        exact = self.share * base
-        if self.strict:
-            return exact.numerator // exact.denominator + 1
-        return -(-exact.numerator // exact.denominator)
-
-    def met(self, count: int, base: int) -> bool:
-        return base > 0 and count >= self.needed(base)
-
-
-QUORUMS: dict[str, Proportion | None] = {
-    "none": None,
-    "half_members": Proportion("half_members", "quá nửa số thành viên được triệu tập", Fraction(1, 2), True),
-    "two_thirds_members": Proportion(
-        "two_thirds_members", "ít nhất hai phần ba số thành viên được triệu tập", Fraction(2, 3), False
-    ),
-}
-QUORUM_LABELS: dict[str, str] = {"none": "không yêu cầu túc số"} | {
-    key: rule.label for key, rule in QUORUMS.items() if rule is not None
-}
 
 THRESHOLDS: dict[str, Proportion] = {
     "more_than_half": Proportion("more_than_half", "quá nửa", Fraction(1, 2), True),
