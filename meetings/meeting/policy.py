@@ -18,8 +18,10 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from edoc.accounts.models import Role, User
+from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, NotFound
+from edoc.organisations.models import Organisation
 from meetings.attendance.models import Participant
 from meetings.meeting.models import Meeting, MeetingStatus, Room
 
@@ -57,7 +59,10 @@ def can_chair(user: User, meeting: Meeting) -> bool:
 def can_view_meeting(user: User, meeting: Meeting) -> bool:
     if can_manage_meeting(user, meeting):
         return True
-    return meeting.announced_at is not None and participant_of(user, meeting) is not None
+    if meeting.announced_at is None:
+        return False
+    seat = participant_of(user, meeting)
+    return seat is not None and seat.deputy_approved is not False  # a deputy the chair refused is not invited
 
 
 def get_meeting_for(user: User, meeting_id: int) -> Meeting:
@@ -72,7 +77,8 @@ def visible_clause(user: User) -> ColumnElement[bool]:
     """``can_view_meeting`` as a query condition, for calendars and lists."""
     mine = or_(Meeting.chair_id == user.id, Meeting.secretary_id == user.id, Meeting.created_by_id == user.id,
                and_(Meeting.announced_at.is_not(None),
-                    exists().where(Participant.meeting_id == Meeting.id, Participant.user_id == user.id)))
+                    exists().where(Participant.meeting_id == Meeting.id, Participant.user_id == user.id,
+                                   or_(Participant.deputy_approved.is_(None), Participant.deputy_approved.is_(True)))))
     if user.roles & OFFICE_ROLES:
         return or_(Meeting.organisation_id == user.organisation_id, mine)
     return mine
@@ -122,6 +128,18 @@ def can_answer_for(user: User, participant: Participant) -> bool:
 def can_decide_deputy(user: User, meeting: Meeting) -> bool:
     """The chair decides who attends (QĐ 45/2018); the secretary records the chair's decision."""
     return can_chair(user, meeting)
+
+
+def invitable_organisation_ids(user: User) -> set[int]:
+    """The organisations whose people ``user`` may invite: their own, and those on this installation that their
+    organisation's directory (danh bạ) names by mã định danh, as same-installation delivery of the Giấy mời
+    reaches exactly those. Anybody else's people are not shown and cannot be added."""
+    if not _signed_in(user):
+        return set()
+    organ_ids = select(Contact.organ_id).where(Contact.organisation_id == user.organisation_id,
+                                               Contact.active.is_(True), Contact.organ_id != "")
+    others = db.session.execute(select(Organisation.id).where(Organisation.organ_id.in_(organ_ids))).scalars()
+    return {user.organisation_id, *others}
 
 
 def can_manage_rooms(user: User, organisation_id: int) -> bool:

@@ -221,6 +221,9 @@ def _apply(m: Meeting, data: MeetingData) -> None:
     m.starts_at, m.ends_at = data.starts_at, data.ends_at
     m.room_id, m.location, m.online_link = data.room_id, data.location, data.online_link or None
     m.chair_id, m.secretary_id = data.chair_id, data.secretary_id
+    # the relationships too, so what is printed next (the place, the chair) is the new one before any flush
+    m.room = db.session.get(Room, data.room_id) if data.room_id is not None else None
+    m.chair, m.secretary = db.session.get(User, data.chair_id), db.session.get(User, data.secretary_id)
     m.requires_approval, m.quorum_rule = data.requires_approval, data.quorum_rule
     m.allow_remote_vote, m.notes = data.allow_remote_vote, data.notes
 
