@@ -73,12 +73,18 @@ def get_meeting_for(user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
-def visible_clause(user: User) -> ColumnElement[bool]:
-    """``can_view_meeting`` as a query condition, for calendars and lists."""
-    mine = or_(Meeting.chair_id == user.id, Meeting.secretary_id == user.id, Meeting.created_by_id == user.id,
+def personal_clause(user: User) -> ColumnElement[bool]:
+    """The meetings that are the person's own (chair, secretary, creator, or invited to an announced one): the
+    personal calendar and its iCalendar feed, without the office's view of the whole organisation."""
+    return or_(Meeting.chair_id == user.id, Meeting.secretary_id == user.id, Meeting.created_by_id == user.id,
                and_(Meeting.announced_at.is_not(None),
                     exists().where(Participant.meeting_id == Meeting.id, Participant.user_id == user.id,
                                    or_(Participant.deputy_approved.is_(None), Participant.deputy_approved.is_(True)))))
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    """``can_view_meeting`` as a query condition, for calendars and lists."""
+    mine = personal_clause(user)
     if user.roles & OFFICE_ROLES:
         return or_(Meeting.organisation_id == user.organisation_id, mine)
     return mine

@@ -8,6 +8,8 @@ the same instant get one meeting and one refusal, on SQLite and PostgreSQL alike
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +29,7 @@ from meetings.meeting import policy
 from meetings.meeting.models import (
     BOOKING_VALUES,
     BookingLock,
+    FeedToken,
     Meeting,
     MeetingKind,
     MeetingMode,
@@ -333,10 +336,13 @@ def cancel(actor: User, meeting: Meeting, reason: str) -> Meeting:
 # --- lists -----------------------------------------------------------------------------------------------
 
 
+SCOPES = {"mine": "Của tôi", "organisation": "Cả cơ quan"}
+
+
 def meetings_between(user: User, start: datetime, end: datetime, *, scope: str = "mine") -> list[Meeting]:
-    """Meetings overlapping [start, end): ``mine`` (those the user may open) or ``organisation`` (also the
-    organisation's announced meetings, shown as the work schedule)."""
-    clause = policy.visible_clause(user) if scope == "mine" else policy.calendar_clause(user)
+    """Meetings overlapping [start, end): ``mine`` (the person's own) or ``organisation`` (what they may open,
+    and the organisation's announced meetings, shown as the work schedule)."""
+    clause = policy.personal_clause(user) if scope == "mine" else policy.calendar_clause(user)
     query = (select(Meeting).where(clause, Meeting.starts_at < end, Meeting.ends_at > start)
              .options(selectinload(Meeting.room), selectinload(Meeting.chair))
              .order_by(Meeting.starts_at, Meeting.id))
@@ -348,6 +354,44 @@ def upcoming(user: User, limit: int = 100) -> list[Meeting]:
              .options(selectinload(Meeting.room), selectinload(Meeting.chair))
              .order_by(Meeting.starts_at, Meeting.id).limit(limit))
     return list(db.session.execute(query).scalars())
+
+
+# --- the iCalendar feed ----------------------------------------------------------------------------------
+
+
+FEED_PAST = timedelta(days=60)
+FEED_FUTURE = timedelta(days=400)
+
+
+def new_feed_token(actor: User) -> str:
+    """A new secret feed address for ``actor`` (the old one stops working); only its SHA-256 is kept."""
+    token = secrets.token_urlsafe(24)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = db.session.execute(select(FeedToken).where(FeedToken.user_id == actor.id)).scalar_one_or_none()
+    if row is None:
+        db.session.add(FeedToken(user_id=actor.id, token_hash=digest))
+    else:
+        row.token_hash, row.created_at = digest, utcnow()
+    record("meeting.feed.token", actor, actor=actor, object_type="user_account", object_id=actor.id)
+    return token
+
+
+def has_feed(user: User) -> bool:
+    return db.session.execute(select(FeedToken.id).where(FeedToken.user_id == user.id)).first() is not None
+
+
+def feed_owner(token: str) -> User | None:
+    if not token or len(token) > 100:
+        return None
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    row = db.session.execute(select(FeedToken).where(FeedToken.token_hash == digest)).scalar_one_or_none()
+    user = db.session.get(User, row.user_id) if row is not None else None
+    return user if user is not None and user.active else None
+
+
+def feed_meetings(user: User) -> list[Meeting]:
+    now = utcnow()
+    return meetings_between(user, now - FEED_PAST, now + FEED_FUTURE, scope="mine")
 
 
 # --- rooms -----------------------------------------------------------------------------------------------
