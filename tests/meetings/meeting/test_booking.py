@@ -13,7 +13,7 @@ from meetings.attendance.models import Participant
 from meetings.meeting import service
 from meetings.meeting.models import Meeting
 from tests.documents.conftest import api_token
-from tests.meetings.meeting.conftest import meeting_data
+from tests.meetings.meeting.conftest import DAY, meeting_data
 from tests.support.web import login
 
 
@@ -30,7 +30,7 @@ def test_a_meeting_seats_its_chair_and_secretary_and_lists_for_them_only(app, cl
     assert seats == {(demo["chutich"], "chair", True), (demo["thuky"], "secretary", False)}
 
     login(client, "thuky")
-    page = client.get("/meetings/").get_data(as_text=True)
+    page = client.get(f"/meetings/?date={DAY.isoformat()}").get_data(as_text=True)
     assert "Hội nghị Ban Thường vụ tháng 12" in page and "Phòng họp tầng 2" in page
     listed = client.get("/api/v1/meetings", headers=api_token(app, demo["daibieu"])).get_json()
     assert listed == {"meetings": []}  # a draft, and daibieu is not invited
