@@ -14,6 +14,8 @@ from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from meetings.meeting.models import Meeting
 from meetings.votes import service
 from meetings.votes.models import Vote, VoteBallot, VoteVoter
+from meetings.votes.record import vote_record
+from signing.record import _vote_problems
 
 
 def _vote(as_user, room, *, kind="open", option_set="tan_thanh", open_it=True, **kw):
@@ -189,3 +191,23 @@ def test_paper_count_of_a_secret_vote_joins_the_electronic_ballots(app, room, as
         assert (result["valid"], result["invalid"], result["cast"]) == (3, 1, 4)
         assert [ln["votes"] for ln in result["lines"]] == [2, 1, 0]
         assert not result["passed"]  # 2 of 5 present
+
+
+def test_closed_votes_go_into_the_minutes_record_and_pass_its_independent_check(app, room, as_user):
+    with app.app_context():
+        room.check_in("chair", "m1", "m2", "m3")
+        named = _vote(as_user, room, kind="named")
+        for name, choice in [("m1", "yes"), ("m2", "yes"), ("m3", "no")]:
+            _cast(as_user, name, named, [choice])
+        election = _vote(as_user, room, kind="secret", option_set="election", candidates=["An", "Bình"], seats=1,
+                         preset="union_election")
+        for name, choice in [("chair", "c1"), ("m1", "c1"), ("m2", "c2"), ("m3", "c1")]:
+            _cast(as_user, name, election, [choice])
+        _close(as_user, named)
+        _close(as_user, election)
+        first = vote_record(db.session.get(Vote, named), 1)
+        second = vote_record(db.session.get(Vote, election), 2)
+        assert first["result"] == "rejected" and first["counts"] == {"Tán thành": 2, "Không tán thành": 1,
+                                                                     "Không biểu quyết": 0}
+        assert second["elected"] == ["An"] and len(second["ballot_hashes"]) == 4
+        assert _vote_problems(first) == [] and _vote_problems(second) == []
