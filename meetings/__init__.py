@@ -15,6 +15,7 @@ from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to
 from meetings.meeting.views import bp as meeting_bp
 from meetings.votes import api as votes_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.votes.views import bp as votes_bp
+from meetings.minutes import setup as minutes_setup
 
 
 def init_app(app: Flask) -> None:
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
     to which the meetings API routes attach (imported above)."""
     app.register_blueprint(meeting_bp)
     app.register_blueprint(votes_bp)
+    minutes_setup.install()
