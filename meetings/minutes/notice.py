@@ -15,7 +15,7 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.calendar.service import calendar_for
 from edoc.core.clock import vietnam_today
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import Conflict, ValidationFailed
 from edoc.documents import drafting, sources
 from edoc.documents.models import RecipientKind, RecipientPurpose
@@ -137,7 +137,7 @@ def remind_notices(today: date | None = None) -> int:
 
 def _handle(context: jobs.JobContext) -> jobs.Outcome:
     sent = remind_notices()
-    db.session.commit()
+    commit()
     return jobs.Outcome(f"đã nhắc {sent} thông báo kết luận")
 
 

@@ -9,7 +9,7 @@ import logging
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db
+from edoc.core.db import commit, end_read_transaction
 from edoc.documents import hooks
 from edoc.documents.models import OutgoingDocument
 from edoc.files.service import read_verified
@@ -29,12 +29,12 @@ def check_issued_record(doc: OutgoingDocument) -> None:
     if minutes is None or doc.issued_file is None:
         return
     pdf = read_verified(doc.issued_file)
-    db.session.commit()  # nothing held while pdftotext runs
+    end_read_transaction()  # nothing held while pdftotext runs
     report = check_record(pdf)
     minutes.record_check = "ok" if report.ok else "; ".join(report.problems)[:4000]
     record("meeting.minutes_record_check", minutes, organisation_id=doc.organisation_id,
            changes={"ok": report.ok, "problems": report.problems[:20]})
-    db.session.commit()
+    commit()
 
 
 def related(user: User, doc: OutgoingDocument) -> list[tuple[str, str]]:
