@@ -13,9 +13,9 @@ from flask import Flask
 import meetings.agenda.models  # noqa: F401  (its table is in the foundation migration)
 from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.meeting.views import bp as meeting_bp
+from meetings.minutes import setup as minutes_setup
 from meetings.votes import api as votes_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.votes.views import bp as votes_bp
-from meetings.minutes import setup as minutes_setup
 
 
 def init_app(app: Flask) -> None:
