@@ -24,7 +24,7 @@ from meetings.attendance import service as attendance
 from meetings.attendance.models import ANSWER_LABELS, Answer, Participant
 from meetings.meeting import calendar, forms, invitations, policy, service
 from meetings.meeting.models import KIND_LABELS, MODE_LABELS, Meeting, MeetingStatus
-from meetings.votes.rules import QUORUM_LABELS
+from meetings.meeting.quorum import QUORUM_LABELS
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
