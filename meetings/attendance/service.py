@@ -2,8 +2,9 @@
 installation), a whole unit, an outside guest; change a role; remove; answer the invitation; send a deputy; the
 chair's consent to a deputy.
 
-Each function validates, authorises (``meetings.meeting.policy``) and writes in the caller's transaction with its
-audit entry; the views commit. People are told through edoc's notifications, which leave after the commit."""
+Each function validates, authorises (``meetings.meeting.policy``), writes with its audit entry and commits
+(``edoc.core.db.commit``); views and API routes only parse and render. People are told through edoc's
+notifications, which leave after the commit."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean, has_control_chars
 from edoc.notifications.service import notify
@@ -102,6 +103,7 @@ def add_people(actor: User, meeting: Meeting, user_ids: Iterable[int], role: str
     db.session.flush()
     record("meeting.participants.add", meeting, actor=actor,
            changes={"user_ids": [p.user_id for p in added], "role": role})
+    commit()
     return added
 
 
@@ -131,6 +133,7 @@ def add_unit(actor: User, meeting: Meeting, unit_id: int, role: str = "member") 
     db.session.flush()
     record("meeting.participants.unit", meeting, actor=actor,
            changes={"unit_id": unit.id, "user_ids": [p.user_id for p in added]})
+    commit()
     return added
 
 
@@ -162,6 +165,7 @@ def add_guest(actor: User, meeting: Meeting, name: str, organisation: str = "", 
     db.session.add(p)
     db.session.flush()
     record("meeting.participants.guest", meeting, actor=actor, changes={"name": name, "organisation": organisation})
+    commit()
     return p
 
 
@@ -175,6 +179,7 @@ def set_role(actor: User, meeting: Meeting, participant: Participant, role: str)
     participant.role, participant.votes = role, role == ParticipantRole.MEMBER.value
     record("meeting.participants.role", meeting, actor=actor, changes={"participant_id": participant.id,
                                                                        "role": role})
+    commit()
     return participant
 
 
@@ -189,7 +194,7 @@ def remove(actor: User, meeting: Meeting, participant: Participant) -> None:
            changes={"participant_id": participant.id, "user_id": participant.user_id, "name": participant.name})
     _tell(meeting, participant.user_id, f"Không còn trong thành phần cuộc họp: {meeting.title[:100]}")
     db.session.delete(participant)
-    db.session.flush()
+    commit()
 
 
 # --- answers -------------------------------------------------------------------------------------------
@@ -228,6 +233,7 @@ def answer(actor: User, meeting: Meeting, participant: Participant, value: str, 
         for manager_id in {meeting.chair_id, meeting.secretary_id} - {actor.id}:
             notify(manager_id, "meeting", f"{participant.name}: {participant.answer_label.lower()} — "
                    f"{meeting.title[:80]}", link(meeting))
+    commit()
     return participant
 
 
@@ -279,6 +285,7 @@ def decide_deputy(actor: User, meeting: Meeting, deputy: Participant, approve: b
     member = db.session.get(Participant, deputy.deputy_for_id)
     if member is not None and member.user_id is not None:
         notify(member.user_id, "meeting", f"Chủ trì {verdict} người dự thay bạn: {meeting.title[:80]}", link(meeting))
+    commit()
     return deputy
 
 

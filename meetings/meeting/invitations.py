@@ -15,7 +15,7 @@ from edoc.accounts.models import Role, User
 from edoc.audit.service import record
 from edoc.contacts.models import Contact
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, ValidationFailed
 from edoc.core.text import clean
 from edoc.documents import drafting, sources
@@ -173,6 +173,7 @@ def announce(actor: User, m: Meeting, *, expected_version: int | None = None) ->
     for p in participants_of(m):
         if p.user_id is not None and p.user_id != actor.id:
             notify(p.user_id, "meeting", f"Giấy mời họp: {m.title[:100]} ({_time_line(m)})", link(m))
+    commit()
     return invitation
 
 
@@ -190,16 +191,21 @@ def update(actor: User, m: Meeting, data: service.MeetingData, *, expected_versi
     """Change the meeting; once announced, a change of time or place drafts a new Giấy mời that replaces the last
     one, in the same transaction (and is refused once the meeting has started, by ``service.update_meeting``)."""
     before = (m.starts_at, m.ends_at, m.place)
-    service.update_meeting(actor, m, data, expected_version=expected_version)
-    if m.announced_at is None:
-        return None
-    what = _changed(m, *before)
-    if not what:
-        return None
-    return reissue(actor, m, "thay đổi " + " và ".join(what))
+    service.apply_update(actor, m, data, expected_version=expected_version)
+    what = _changed(m, *before) if m.announced_at is not None else []
+    invitation = _reissue(actor, m, "thay đổi " + " và ".join(what)) if what else None
+    commit()
+    return invitation
 
 
 def reissue(actor: User, m: Meeting, reason: str) -> Invitation:
+    """A new Giấy mời replacing the last one (the secretary's "soạn lại"), refused once the meeting started."""
+    invitation = _reissue(actor, m, reason)
+    commit()
+    return invitation
+
+
+def _reissue(actor: User, m: Meeting, reason: str) -> Invitation:
     policy.require(policy.can_manage_meeting(actor, m))
     if m.status_enum is not MeetingStatus.ANNOUNCED:
         raise Conflict(f"Cuộc họp đang ở trạng thái “{m.status_label}”: không phát hành lại giấy mời được.")

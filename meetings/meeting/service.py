@@ -1,10 +1,10 @@
 """Meetings, one service function per change of state: create, change (time, place, chair...), submit for
 approval, approve, cancel; rooms; and the lists the calendar reads.
 
-Each function validates, authorises and writes in the caller's transaction and appends its audit entry; the views
-and API routes commit. A room or a chair booked twice at overlapping times is refused with the clash named; the
-check and the write happen under the booking locks (``BookingLock``), so two secretaries booking the same room at
-the same instant get one meeting and one refusal, on SQLite and PostgreSQL alike."""
+Each function validates, authorises, writes, appends its audit entry and commits (``edoc.core.db.commit``); views
+and API routes only parse and render. A room or a chair booked twice at overlapping times is refused with the
+clash named; the check and the write happen under the booking locks (``BookingLock``), so two secretaries
+booking the same room at the same instant get one meeting and one refusal, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.clock import VIETNAM, vietnam_time
-from edoc.core.db import db, insert_ignore, utcnow
+from edoc.core.db import commit, db, insert_ignore, utcnow
 from edoc.core.errors import Conflict, NotFound, ValidationFailed
 from edoc.core.text import clean, has_control_chars
 from meetings.attendance.models import Participant, ParticipantRole
@@ -262,6 +262,7 @@ def create_meeting(actor: User, data: MeetingData) -> Meeting:
     _seat(meeting, data.secretary_id, ParticipantRole.SECRETARY)
     _seat(meeting, data.chair_id, ParticipantRole.CHAIR)
     record("meeting.create", meeting, actor=actor, changes=_snapshot(meeting))
+    commit()
     return meeting
 
 
@@ -272,8 +273,15 @@ def check_version(meeting: Meeting, expected: int | None) -> None:
 
 
 def update_meeting(actor: User, meeting: Meeting, data: MeetingData, *, expected_version: int | None) -> Meeting:
-    """Change a meeting that has not started. After it was announced, a change of time or place needs a new
-    Giấy mời (``meetings.meeting.invitations.reissue``), which this leaves to the caller."""
+    """Change a meeting not yet announced (``meetings.meeting.invitations.update`` changes an announced one with
+    its new Giấy mời in the same transaction)."""
+    apply_update(actor, meeting, data, expected_version=expected_version)
+    commit()
+    return meeting
+
+
+def apply_update(actor: User, meeting: Meeting, data: MeetingData, *, expected_version: int | None) -> Meeting:
+    """The change, in the caller's transaction (which commits): refused once the meeting has started."""
     policy.require(policy.can_manage_meeting(actor, meeting))
     if meeting.status_enum not in EDITABLE or (meeting.status_enum is not MeetingStatus.DRAFT
                                                and meeting.starts_at <= utcnow()):
@@ -300,6 +308,7 @@ def submit_for_approval(actor: User, meeting: Meeting) -> Meeting:
     meeting.status, meeting.requires_approval = MeetingStatus.PENDING_APPROVAL.value, True
     meeting.version += 1
     record("meeting.submit", meeting, actor=actor)
+    commit()
     return meeting
 
 
@@ -319,6 +328,7 @@ def approve(actor: User, meeting: Meeting, *, approved: bool = True, note: str =
         meeting.status = MeetingStatus.DRAFT.value
     meeting.version += 1
     record("meeting.approve" if approved else "meeting.return", meeting, actor=actor, changes={"note": note})
+    commit()
     return meeting
 
 
@@ -330,6 +340,7 @@ def cancel(actor: User, meeting: Meeting, reason: str) -> Meeting:
     meeting.status, meeting.cancel_reason = MeetingStatus.CANCELLED.value, reason
     meeting.version += 1
     record("meeting.cancel", meeting, actor=actor, changes={"reason": reason})
+    commit()
     return meeting
 
 
@@ -373,6 +384,7 @@ def new_feed_token(actor: User) -> str:
     else:
         row.token_hash, row.created_at = digest, utcnow()
     record("meeting.feed.token", actor, actor=actor, object_type="user_account", object_id=actor.id)
+    commit()
     return token
 
 
@@ -435,6 +447,7 @@ def create_room(actor: User, data: RoomData) -> Room:
                 equipment=data.equipment, active=data.active)
     db.session.add(room)
     record("meeting.room.create", room, actor=actor, changes={"name": data.name, "capacity": data.capacity})
+    commit()
     return room
 
 
@@ -445,4 +458,5 @@ def update_room(actor: User, room: Room, data: RoomData) -> Room:
     room.name, room.capacity, room.equipment, room.active = data.name, data.capacity, data.equipment, data.active
     record("meeting.room.update", room, actor=actor, changes={"name": data.name, "capacity": data.capacity,
                                                               "active": data.active})
+    commit()
     return room

@@ -1,6 +1,6 @@
 """Pages under /meetings: the calendar (week and month, the person's own or the organisation's), a meeting's page
 with its participants, answers and Giấy mời, the form, rooms, and the iCalendar feed. Each view parses, calls one
-service function, commits, and renders or redirects; a refusal is shown on the page the user was on, with the
+service function (which commits), and renders or redirects; a refusal is shown on the page the user was on, with the
 status it deserves, and nothing of it is saved."""
 
 from __future__ import annotations
@@ -87,7 +87,6 @@ def new() -> WResponse | tuple[str, int]:
                            "quorum_rule": "half_members", "allow_remote_vote": True}, None)
     try:
         meeting = service.create_meeting(user, forms.meeting_form(request.form))
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -113,7 +112,6 @@ def edit(meeting_id: int) -> WResponse | tuple[str, int]:
     try:
         reissued = invitations.update(user, meeting, forms.meeting_form(request.form),
                                       expected_version=forms.parse_version(request.form.get("version")))
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -168,7 +166,6 @@ def _act(meeting_id: int, action: Callable[[Meeting], str]) -> WResponse | tuple
     meeting = policy.get_meeting_for(me(), meeting_id)
     try:
         message = action(meeting)
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -323,7 +320,6 @@ def rooms() -> WResponse | tuple[str, int]:
             service.create_room(me(), data)
         else:
             service.update_room(me(), service.get_room_in(me().organisation_id, room_id), data)
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -341,7 +337,6 @@ def feed() -> str:
     token = None
     if request.method == "POST":
         token = service.new_feed_token(me())
-        db.session.commit()
     address = url_for("meetings.feed_ics", token=token, _external=True) if token else None
     return render_template("meetings/meeting/feed.html", address=address, has_feed=service.has_feed(me()))
 
