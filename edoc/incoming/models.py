@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from edoc.accounts.models import User
 from edoc.core.db import UTCDateTime, db, utcnow
 from edoc.files.models import StoredFile
+from edoc.incoming.mail_models import IncomingMail
 from edoc.organisations.models import Organisation
 
 
@@ -92,6 +93,8 @@ class IncomingDocument(db.Model):
     sender_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     """The issuing organisation, when it uses the same installation."""
     sender_email: Mapped[str] = mapped_column(String(255), default="")
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_mail.id"), index=True)
+    """The e-mail message it came in (``edoc.incoming.mail_models``), for the e-mail channel."""
     original_reference: Mapped[str] = mapped_column(String(64), default="")
     """Số, ký hiệu of the original: 445/KH-LĐLĐ."""
     original_date: Mapped[date | None] = mapped_column(Date)
@@ -152,6 +155,7 @@ class IncomingDocument(db.Model):
     registered_by: Mapped[User | None] = relationship(foreign_keys=[registered_by_id])
     presented_to: Mapped[User | None] = relationship(foreign_keys=[presented_to_id])
     directed_by: Mapped[User | None] = relationship(foreign_keys=[directed_by_id])
+    mail: Mapped[IncomingMail | None] = relationship(foreign_keys=[mail_id])
     attachments: Mapped[list[IncomingAttachment]] = relationship(back_populates="document",
                                                                  order_by="IncomingAttachment.id")
     readers: Mapped[list[IncomingReader]] = relationship(back_populates="document")

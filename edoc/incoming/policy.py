@@ -101,6 +101,11 @@ def can_register(user: User) -> bool:
     return is_clerk(user)
 
 
+def can_manage_mailbox(user: User) -> bool:
+    """The organisation's incoming mailbox (e-mail channel): its clerks and its admin set, test and poll it."""
+    return user.is_authenticated and (is_clerk(user) or user.has_role(Role.ADMIN))
+
+
 def can_present(user: User, doc: IncomingDocument) -> bool:
     return is_clerk(user) and can_view(user, doc) and doc.status_enum in {IncomingStatus.REGISTERED,
                                                                           IncomingStatus.PRESENTED}

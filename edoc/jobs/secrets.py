@@ -23,13 +23,23 @@ def _key(server_secret: str) -> bytes:
 
 
 def seal(server_secret: str, job_id: int, value: str) -> bytes:
-    nonce = os.urandom(12)
-    return nonce + AESGCM(_key(server_secret)).encrypt(nonce, value.encode(), str(job_id).encode())
+    return seal_value(server_secret, str(job_id), value)
 
 
 def unseal(server_secret: str, job_id: int, sealed: bytes) -> str | None:
     """The value, or None when it does not open (the server's secret changed, or it belongs to another job)."""
+    return unseal_value(server_secret, str(job_id), sealed)
+
+
+def seal_value(server_secret: str, bound_to: str, value: str) -> bytes:
+    """A stored secret other than a job's (an organisation's mailbox password), bound to ``bound_to`` (associated
+    data, e.g. ``incoming-mailbox:7``): sealed for one owner, it does not open for another."""
+    nonce = os.urandom(12)
+    return nonce + AESGCM(_key(server_secret)).encrypt(nonce, value.encode(), bound_to.encode())
+
+
+def unseal_value(server_secret: str, bound_to: str, sealed: bytes) -> str | None:
     try:
-        return AESGCM(_key(server_secret)).decrypt(sealed[:12], sealed[12:], str(job_id).encode()).decode()
+        return AESGCM(_key(server_secret)).decrypt(sealed[:12], sealed[12:], bound_to.encode()).decode()
     except (InvalidTag, ValueError):
         return None
