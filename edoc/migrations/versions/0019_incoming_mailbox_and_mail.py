@@ -1,15 +1,15 @@
 """incoming: the e-mail channel (incoming_mailbox, incoming_mail, incoming_document.mail_id)
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03 14:00:00.000000
 """
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = '0019'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
