@@ -11,7 +11,9 @@ import imaplib
 import re
 import socket
 import ssl
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from types import TracebackType
 
 from edoc.incoming.mail_models import Security
@@ -150,10 +152,18 @@ class Mailbox:
         data = self._uid("SEARCH", "UNDELETED", "UNKEYWORD", TAKEN)
         return sorted(int(n) for n in _text(data).split())
 
-    def size(self, uid: int) -> int:
-        data = self._uid("FETCH", str(uid), "(RFC822.SIZE)")
-        found = re.search(r"RFC822\.SIZE (\d+)", _text(data))
-        return int(found.group(1)) if found else 0
+    def info(self, uid: int) -> tuple[int, datetime | None]:
+        """The message's size in bytes and when it reached the mailbox (its INTERNALDATE, UTC)."""
+        data = self._uid("FETCH", str(uid), "(RFC822.SIZE INTERNALDATE)")
+        text = _text([d[0] if isinstance(d, tuple) else d for d in data])
+        size = re.search(r"RFC822\.SIZE (\d+)", text)
+        arrived = None
+        stamp = re.search(r'INTERNALDATE "[^"]+"', text)
+        if stamp:
+            parsed = imaplib.Internaldate2tuple(stamp.group(0).encode())
+            if parsed is not None:
+                arrived = datetime.fromtimestamp(time.mktime(parsed), tz=UTC)
+        return (int(size.group(1)) if size else 0), arrived
 
     def fetch(self, uid: int, *, header_only: bool = False) -> bytes:
         """The whole message as received (or its header only), without marking it seen."""

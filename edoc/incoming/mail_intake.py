@@ -25,6 +25,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses
 
@@ -35,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from edoc import jobs
 from edoc.audit.service import record
 from edoc.contacts.models import Contact
-from edoc.core.clock import vietnam_time, vietnam_today
+from edoc.core.clock import vietnam_time
 from edoc.core.db import db, utcnow
 from edoc.core.errors import ValidationFailed
 from edoc.core.text import clean
@@ -86,6 +87,9 @@ class Checked:
     parsed: Parsed
     arrivals: list[Arrival] = field(default_factory=list)
     state: str = MailState.TAKEN.value
+    arrived: datetime | None = None
+    """When it reached the mailbox (the server's INTERNALDATE): its documents' ngày đến, so mail that waited while
+    the mailbox could not be reached keeps the day it came."""
 
 
 def _header(message: Message, name: str) -> str:
@@ -202,20 +206,19 @@ def _contact(organisation_id: int, address: str) -> Contact | None:
         .order_by(Contact.id)).scalars().first()
 
 
-def _make_document(box: IncomingMailbox, mail: IncomingMail, arrival: Arrival, sender: Sender, summary: str
-                   ) -> IncomingDocument:
+def _make_document(box: IncomingMailbox, mail: IncomingMail, arrival: Arrival, sender: Sender, summary: str,
+                   now: datetime) -> IncomingDocument:
     """One PDF of the message as a document waiting in the clerk's queue, filled from what it carries."""
     org_id = box.organisation_id
     signers = [s.signer for s in getattr(arrival.report, "signatures", [])]
     found = intake.suggest_fields(arrival.text, signers)
-    today = vietnam_today()
+    received_on = vietnam_time(now).date()
     contact = _contact(org_id, sender.email) if sender.trusted else None
     sender_name = contact.name if contact is not None else (sender.name or sender.email or "Không rõ người gửi")
-    original_date = found.date if found.date and found.date <= today else None
-    now = mail.taken_at
+    original_date = found.date if found.date and found.date <= received_on else None
     doc = IncomingDocument(
         organisation_id=org_id, channel=Channel.EMAIL.value, status=IncomingStatus.RECEIVED.value,
-        received_at=now, received_on=vietnam_time(now).date(), sender_name=sender_name[:255],
+        received_at=now, received_on=received_on, sender_name=sender_name[:255],
         sender_contact_id=contact.id if contact is not None else None, sender_email=sender.email,
         original_reference=found.reference[:64], original_date=original_date, signer_name=found.signer[:255],
         summary=summary, duplicate_key=duplicate_key(sender_name, found.reference, original_date), mail_id=mail.id)
@@ -246,6 +249,8 @@ def record_message(box: IncomingMailbox, uidvalidity: int, checked: Checked) -> 
                         uid=checked.uid, message_id=parsed.message_id, sender_email=sender.email,
                         sender_name=sender.name, sender_trusted=sender.trusted, subject=parsed.subject,
                         size=checked.size, state=checked.state, taken_at=utcnow())
+    # ngày đến: when it reached the mailbox; never later than now (a server clock running ahead), now if unknown
+    arrived = min(checked.arrived, mail.taken_at) if checked.arrived is not None else mail.taken_at
     if parsed.message_id and db.session.execute(select(IncomingMail.id).where(
             IncomingMail.mailbox_id == box.id, IncomingMail.message_id == parsed.message_id)).first():
         mail.state = MailState.DUPLICATE.value
@@ -258,7 +263,7 @@ def record_message(box: IncomingMailbox, uidvalidity: int, checked: Checked) -> 
         subject = parsed.subject or "Văn bản nhận qua thư điện tử"
         for arrival in checked.arrivals:
             summary = subject if len(checked.arrivals) == 1 else f"{subject} ({arrival.main.name})"
-            made.append(_make_document(box, mail, arrival, sender, summary[:2000]))
+            made.append(_make_document(box, mail, arrival, sender, summary[:2000], arrived))
     mail.documents = len(made)
     record("incoming.mail", mail, organisation_id=box.organisation_id, changes={
         "uid": checked.uid, "uidvalidity": uidvalidity, "message_id": parsed.message_id, "from": sender.email,
@@ -308,10 +313,11 @@ def poll(box_id: int) -> PollResult:
                     result.flagged_again += 1
                     continue
                 db.session.commit()
-                size = server.size(uid)
+                size, arrived = server.info(uid)
                 too_large = size > max_bytes * BASE64_OVERHEAD
                 raw = server.fetch(uid, header_only=too_large)
                 checked = check_message(box.organisation_id, uid, size, raw, max_bytes, header_only=too_large)
+                checked.arrived = arrived
                 box = db.session.get(IncomingMailbox, box_id)
                 assert box is not None
                 try:

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from tests.support import servers
@@ -82,11 +83,14 @@ class ImapServer:
         client.login(user, password)
         return client
 
-    def deliver(self, user: str, *messages: bytes, password: str = "mat-khau-dung") -> None:
+    def deliver(self, user: str, *messages: bytes, password: str = "mat-khau-dung",
+                arrived: datetime | None = None) -> None:
+        """Put messages in the user's INBOX; ``arrived``: the date the server records for them (INTERNALDATE)."""
         client = self.connect(user, password)
         try:
             for raw in messages:
-                kind, data = client.append("INBOX", None, None, raw)
+                stamp = imaplib.Time2Internaldate(arrived) if arrived is not None else None
+                kind, data = client.append("INBOX", None, stamp, raw)
                 assert kind == "OK", data
         finally:
             client.logout()
