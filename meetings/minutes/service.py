@@ -47,6 +47,8 @@ from meetings.meeting.models import Meeting, MeetingStatus
 from meetings.minutes import facts as f
 from meetings.minutes import policy
 from meetings.minutes.models import NOTICE_WORKING_DAYS, FactCorrection, ItemMinutes, Minutes, WrittenOpinion
+from meetings.votes.models import Vote
+from meetings.votes.record import vote_record
 from signing.errors import SigningError
 from signing.record import canonical, embed_record
 from signing.sign import sign_pdf, signed_fields
@@ -130,6 +132,21 @@ def _status(p: Participant, deputies: dict[int, Participant]) -> tuple[str, str]
     return status, reason
 
 
+def _closed_votes(meeting: Meeting, item_order: list[int]) -> dict[int | None, list[dict[str, object]]]:
+    """The meeting's closed votes as record entries (``meetings.votes.record``), numbered in the order of the
+    agenda and, within an item, of closing; a vote outside the agenda under None."""
+    rank = {item_id: n for n, item_id in enumerate(item_order)}
+    closed = [v for v in db.session.execute(select(Vote).where(Vote.meeting_id == meeting.id,
+                                                               Vote.status == "closed")).scalars()]
+    closed.sort(key=lambda v: (rank.get(v.agenda_item_id, len(rank)) if v.agenda_item_id is not None else len(rank),
+                               v.closed_at or v.created_at, v.id))
+    by_item: dict[int | None, list[dict[str, object]]] = {}
+    for number, vote in enumerate(closed, start=1):
+        item_id = vote.agenda_item_id if vote.agenda_item_id in rank else None
+        by_item.setdefault(item_id, []).append(vote_record(vote, number))
+    return by_item
+
+
 ROLE_ORDER = {"chair": 0, "secretary": 1, "member": 2, "guest": 3}
 
 
@@ -150,14 +167,19 @@ def gather(meeting: Meeting, minutes: Minutes | None) -> f.MeetingFacts:
     for o in db.session.execute(select(WrittenOpinion).where(WrittenOpinion.meeting_id == meeting.id)
                                 .order_by(WrittenOpinion.id)).scalars():
         opinions.setdefault(o.agenda_item_id, []).append(o)
+    ordered = _ordered_items(meeting)
+    votes = _closed_votes(meeting, [item.id for _, item in ordered])
     items = []
-    for number, item in _ordered_items(meeting):
+    for number, item in ordered:
         text = texts.get(item.id)
         items.append(f.Item(number=number, title=item.title,
                             presenter=item.presenter.full_name if item.presenter else "",
+                            votes=votes.get(item.id, []),
                             opinions=[f.Opinion(o.participant.name, o.text) for o in opinions.get(item.id, [])],
                             proceedings=text.proceedings if text else "",
                             conclusion=text.conclusion if text else ""))
+    if votes.get(None):
+        items.append(f.Item(number=str(len(ordered) + 1), title="Biểu quyết ngoài chương trình", votes=votes[None]))
     corrections = [f.Correction(c.target, c.recorded, c.corrected, c.reason, c.by.full_name)
                    for c in db.session.execute(select(FactCorrection).where(FactCorrection.meeting_id == meeting.id)
                                                .order_by(FactCorrection.id)).scalars()]
