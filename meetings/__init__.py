@@ -14,6 +14,7 @@ import meetings.agenda.models  # noqa: F401  (its table is in the foundation mig
 from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.meeting.views import bp as meeting_bp
 from meetings.minutes import setup as minutes_setup
+from meetings.minutes.views import bp as minutes_bp
 from meetings.papers import api as papers_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.papers.service import register_rules as register_paper_rules
 from meetings.papers.views import bp as papers_bp
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     to which the meetings API routes attach (imported above)."""
     app.register_blueprint(meeting_bp)
     app.register_blueprint(votes_bp)
+    app.register_blueprint(minutes_bp)
     minutes_setup.install()
     app.register_blueprint(papers_bp)
     register_paper_rules()

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from edoc.accounts.models import User
+from edoc.calendar.workdays import WorkCalendar
 from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from edoc.files.service import store_bytes
@@ -24,6 +25,13 @@ from meetings.meeting.models import Meeting
 
 PIN = DEMO_PIN
 DAY = vietnam_today() - timedelta(days=1)
+
+
+def days_left_text() -> str:
+    """The countdown the page shows for a meeting held on ``DAY`` (whatever weekday the suite runs on)."""
+    calendar = WorkCalendar()
+    left = calendar.working_days_between(vietnam_today(), calendar.add_working_days(DAY, 5))
+    return f"Còn {left} ngày làm việc để ban hành thông báo kết luận"
 
 
 def give_certificate(user: User) -> None:
