@@ -8,6 +8,7 @@ import io
 import zipfile
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -18,6 +19,7 @@ from tests.meetings.minutes.conftest import days_left_text, items_of
 from tests.support.web import login, post_form
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the flow runs on both; this part is no database matter
 def test_minutes_page(app: Flask, client: FlaskClient, demo: dict[str, int],
                       make_meeting: Callable[..., int]) -> None:
     meeting_id = make_meeting()

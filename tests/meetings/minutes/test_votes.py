@@ -36,6 +36,7 @@ def checked_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(presence, "electorate", electorate)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # the flow runs on both; this part is no database matter
 def test_closed_votes_in_the_minutes_and_the_record(app: Flask, demo: dict[str, int],
                                                      make_meeting: Callable[..., int], checked_in: None) -> None:
     meeting_id = make_meeting(status="in_progress")
