@@ -1,5 +1,7 @@
 """A throwaway Dovecot IMAP server for the e-mail intake tests: started from Debian's dovecot-imapd binaries on a
-free loopback port, with a passwd-file of test users and a temporary Maildir, no TLS (loopback only), stopped and
+free loopback port (STARTTLS offered) and another for IMAP over TLS, with a certificate for 127.0.0.1 from a test CA
+(``ca_file``, which the tests make the client trust through SSL_CERT_FILE, as an operator would for a mail server
+with a private CA), a passwd-file of test users and a temporary Maildir; stopped and
 removed at the end of the test session (tests/support/servers.py). A test adds its own user and puts messages in
 its mailbox with IMAP APPEND, as a mail server's delivery would.
 
@@ -17,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.support import servers
@@ -29,7 +31,9 @@ state_dir = {folder}/state
 log_path = {folder}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{folder}/cert.pem
+ssl_key = <{folder}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -50,6 +54,10 @@ service imap-login {{
   inet_listener imap {{
     port = {port}
   }}
+  inet_listener imaps {{
+    port = {tls_port}
+    ssl = yes
+  }}
 }}
 service anvil {{
   chroot =
@@ -65,7 +73,12 @@ service anvil {{
 class ImapServer:
     host: str
     port: int
+    tls_port: int
     folder: Path
+
+    @property
+    def ca_file(self) -> Path:
+        return self.folder / "ca.pem"
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _count: int = 0
 
@@ -134,6 +147,41 @@ def _users() -> tuple[str, str, int, int]:
     return me.pw_name, me.pw_name, me.pw_uid, me.pw_gid
 
 
+def _certificates(folder: Path) -> None:
+    """A test CA (ca.pem) and the server's certificate for 127.0.0.1 and localhost (cert.pem, key.pem)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "edoc test mail CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
+          .not_valid_after(now + timedelta(days=2))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=2))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(pem))
+    (folder / "key.pem").write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    (folder / "key.pem").chmod(0o600)
+
+
 def start(binary: str) -> ImapServer:
     folder = Path(tempfile.mkdtemp(prefix="edoc-test-dovecot-"))
     try:
@@ -143,10 +191,11 @@ def start(binary: str) -> ImapServer:
             (folder / sub).mkdir()
         os.chown(folder / "mail", uid, gid)
         (folder / "passwd").write_text("")
+        _certificates(folder)
         for _ in range(3):
-            port = servers._free_port()
+            port, tls_port = servers._free_port(), servers._free_port()
             (folder / "dovecot.conf").write_text(CONFIG.format(folder=folder, internal=internal, login=login,
-                                                               uid=uid, gid=gid, port=port))
+                                                               uid=uid, gid=gid, port=port, tls_port=tls_port))
             log = folder / "dovecot.log"
             process = subprocess.Popen(
                 [*servers._dies_with_this_process(), binary, "-F", "-c", str(folder / "dovecot.conf")],
@@ -165,7 +214,7 @@ def start(binary: str) -> ImapServer:
                 if "in use" in servers._log_tail(log, 20):
                     continue
                 raise
-            server = ImapServer("127.0.0.1", port, folder)
+            server = ImapServer("127.0.0.1", port, tls_port, folder)
             servers._running.append(servers.Throwaway("Dovecot", f"imap://127.0.0.1:{port}", folder, process,
                                                       lambda process=process: process.pid, signal.SIGTERM))
             return server
