@@ -15,9 +15,12 @@ from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to
 from meetings.meeting.views import bp as meeting_bp
 from meetings.minutes import setup as minutes_setup
 from meetings.minutes.views import bp as minutes_bp
+from meetings.notes.views import bp as notes_bp
 from meetings.papers import api as papers_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.papers.service import register_rules as register_paper_rules
 from meetings.papers.views import bp as papers_bp
+from meetings.room import sockets as room_sockets
+from meetings.room.views import bp as room_bp
 from meetings.votes import api as votes_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.votes.views import bp as votes_bp
 
@@ -31,3 +34,6 @@ def init_app(app: Flask) -> None:
     minutes_setup.install()
     app.register_blueprint(papers_bp)
     register_paper_rules()
+    app.register_blueprint(room_bp)
+    app.register_blueprint(notes_bp)
+    room_sockets.init_app(app)

@@ -1,0 +1,105 @@
+"""The shared agenda in the room: the chair (or secretary) opens an item and every page follows; the presenter
+turns the page of their paper and every viewer that follows does too. And the room's snapshot, which a page
+loads on opening and on every reconnect, so it never shows stale state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from edoc.accounts.models import User
+from edoc.audit.service import record
+from edoc.core.db import commit, db, utcnow
+from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
+from meetings.agenda.models import AgendaItem
+from meetings.live import events
+from meetings.meeting import policy as meeting_policy
+from meetings.meeting.models import Meeting, MeetingStatus
+from meetings.room import policy
+
+MAX_PAGE = 100_000
+CLOSED = (MeetingStatus.ENDED, MeetingStatus.CANCELLED)
+
+
+def _int(value: object, field: str, label: str, *, low: int = 1, high: int = 2**31 - 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationFailed(f"{label} không hợp lệ.", field=field)
+    return value
+
+
+def _not_closed(meeting: Meeting) -> None:
+    if meeting.status_enum in CLOSED:
+        raise NotAllowed("Cuộc họp đã kết thúc hoặc đã hủy.")
+
+
+def item_json(item: AgendaItem | None) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    return {"id": item.id, "title": item.title, "position": item.position, "parent_id": item.parent_id,
+            "kind": item.kind, "kind_label": item.kind_label, "presenter_user_id": item.presenter_user_id,
+            "presenter": item.presenter.full_name if item.presenter else None,
+            "planned_minutes": item.planned_minutes}
+
+
+def agenda_of(meeting_id: int) -> list[AgendaItem]:
+    return list(db.session.execute(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
+                                   .order_by(AgendaItem.parent_id.is_not(None), AgendaItem.position,
+                                             AgendaItem.id)).scalars())
+
+
+def open_item(actor: User, meeting: Meeting, item_id: object) -> AgendaItem:
+    """The chair opens an agenda item: it is on every page of the meeting, and the presenter's page starts over."""
+    meeting_policy.require(policy.can_lead(actor, meeting), "Chỉ chủ trì hoặc thư ký được chuyển nội dung họp.")
+    _not_closed(meeting)
+    item = db.session.get(AgendaItem, _int(item_id, "item_id", "Nội dung họp"))
+    if item is None or item.meeting_id != meeting.id:
+        raise NotFound("Không tìm thấy nội dung này trong chương trình họp.")
+    state = events.state_for_update(meeting.id)
+    state.current_item_id, state.presenter_paper_id, state.presenter_page = item.id, None, None
+    state.updated_at = utcnow()
+    record("meeting.agenda.open", meeting, actor=actor, changes={"item_id": item.id, "title": item.title})
+    events.publish(meeting.id, "agenda.opened", {"item": item_json(item)}, actor=actor)
+    commit()
+    return item
+
+
+def turn_page(actor: User, meeting: Meeting, paper_id: object, page: object) -> tuple[int | None, int]:
+    """The presenter shows ``page`` of their paper ``paper_id`` (None: the page of whatever paper is open).
+    Not in the audit log: a page turn changes nothing anyone signs, and a long report turns hundreds."""
+    _not_closed(meeting)
+    number = _int(page, "page", "Số trang", high=MAX_PAGE)
+    paper = None if paper_id is None else _int(paper_id, "paper_id", "Tài liệu")
+    state = events.state_for_update(meeting.id)
+    item = db.session.get(AgendaItem, state.current_item_id) if state.current_item_id else None
+    meeting_policy.require(policy.can_turn_pages(actor, meeting, item),
+                           "Chỉ người trình bày nội dung đang họp (hoặc chủ trì, thư ký) được chuyển trang.")
+    state.presenter_paper_id, state.presenter_page, state.updated_at = paper, number, utcnow()
+    events.publish(meeting.id, "presenter.page", {"paper_id": paper, "page": number,
+                                                  "item_id": state.current_item_id}, actor=actor)
+    commit()
+    return paper, number
+
+
+def snapshot(user: User, meeting: Meeting) -> dict[str, Any]:
+    """Everything the room page shows, as of sequence number ``seq``. The number is read first: an event that
+    commits while the rest is read is then sent again to the page (its events carry the state they set, so
+    applying one twice changes nothing), never lost."""
+    state = events.state_of(meeting.id)
+    seq = state.seq if state else 0
+    current = db.session.get(AgendaItem, state.current_item_id) if state and state.current_item_id else None
+    me = meeting_policy.participant_of(user, meeting)
+    data: dict[str, Any] = {
+        "seq": seq,
+        "meeting": {"id": meeting.id, "title": meeting.title, "status": meeting.status,
+                    "status_label": meeting.status_label},
+        "me": {"user_id": user.id, "participant_id": me.id if me else None, "role": me.role if me else None,
+               "can_lead": policy.can_lead(user, meeting)},
+        "agenda": [item_json(i) for i in agenda_of(meeting.id)],
+        "current_item": item_json(current),
+        "presenter": {"paper_id": state.presenter_paper_id if state else None,
+                      "page": state.presenter_page if state else None},
+    }
+    for name, section in events.sections().items():
+        data[name] = section(meeting.id, user)
+    return data

@@ -1,0 +1,142 @@
+"""The room's Socket.IO handlers: thin. Each reads the payload (a JSON object naming ``meeting_id``), finds the
+meeting through the meeting's policy (a meeting the user may not see is "not found"), calls one service function
+and answers through the acknowledgement: ``{"ok": true, ...}`` or ``{"ok": false, "error": "<Vietnamese>"}``.
+A payload of the wrong shape, a forged id or a refused action changes nothing; every action is authorised again
+by its service function, whatever room the connection has joined.
+
+Joining the meeting's Socket.IO room (``meeting.join``) is the only way to hear its events, and it is decided
+by the policy (``room.policy.can_join``), never by the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from flask_login import current_user
+from flask_socketio import join_room, leave_room
+
+from edoc.accounts.models import User
+from edoc.core.db import db
+from edoc.core.errors import DomainError
+from meetings.attendance import checkin
+from meetings.live import events
+from meetings.meeting import policy as meeting_policy
+from meetings.meeting.models import Meeting
+from meetings.room import policy, service
+from meetings.speakers import service as speakers
+
+BAD_PAYLOAD = "Dữ liệu gửi lên không hợp lệ."
+SIGNED_OUT = "Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."
+Action = Callable[[User, Meeting, dict[str, Any]], dict[str, Any] | None]
+_ACTIONS: dict[str, Action] = {}
+
+
+def refused(message: str) -> dict[str, Any]:
+    return {"ok": False, "error": message}
+
+
+def _meeting(data: object) -> tuple[User, Meeting]:
+    if not current_user.is_authenticated:
+        raise DomainError(SIGNED_OUT)
+    if not isinstance(data, dict):
+        raise DomainError(BAD_PAYLOAD)
+    meeting_id = data.get("meeting_id")
+    if isinstance(meeting_id, bool) or not isinstance(meeting_id, int) or not 0 < meeting_id < 2**31:
+        raise DomainError("Cuộc họp không hợp lệ.")
+    user: User = current_user._get_current_object()
+    return user, meeting_policy.get_meeting_for(user, meeting_id)
+
+
+def _guarded(handler: Callable[[object], dict[str, Any]]) -> Callable[[object], dict[str, Any]]:
+    def run(data: object = None) -> dict[str, Any]:
+        try:
+            return handler(data)
+        except DomainError as exc:
+            db.session.rollback()  # nothing half-written stays in the session
+            return refused(exc.message)
+    return run
+
+
+def join(data: object = None) -> dict[str, Any]:
+    user, meeting = _meeting(data)
+    meeting_policy.require(policy.can_join(user, meeting))
+    join_room(events.meeting_room(meeting.id))
+    return {"ok": True, "seq": events.last_seq(meeting.id)}
+
+
+def leave(data: object = None) -> dict[str, Any]:
+    _user, meeting = _meeting(data)
+    leave_room(events.meeting_room(meeting.id))
+    return {"ok": True}
+
+
+def action(name: str, fn: Action) -> None:
+    """Register the room action ``name`` (Socket.IO event ``meeting.<name>``): ``fn(user, meeting, payload)``
+    calls one service function; what it returns is added to the acknowledgement."""
+    _ACTIONS[name] = fn
+
+
+def _dispatch(fn: Action) -> Callable[[object], dict[str, Any]]:
+    def handler(data: object = None) -> dict[str, Any]:
+        user, meeting = _meeting(data)
+        assert isinstance(data, dict)
+        return {"ok": True, **(fn(user, meeting, data) or {})}
+    return _guarded(handler)
+
+
+# --- the room's actions: payload → one service function -------------------------------------------------------
+
+def _open_item(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    return {"item_id": service.open_item(user, meeting, data.get("item_id")).id}
+
+
+def _turn_page(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    paper, page = service.turn_page(user, meeting, data.get("paper_id"), data.get("page"))
+    return {"paper_id": paper, "page": page}
+
+
+def _check_in(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    row = checkin.check_in(user, meeting, status=data.get("status"), reason=data.get("reason"),
+                           participant_id=data.get("participant_id"))
+    return {"participant_id": row.participant_id, "status": row.status}
+
+
+def _speak(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    return {"request_id": speakers.request_floor(user, meeting, data.get("kind")).id}
+
+
+def _withdraw(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    return {"request_id": speakers.withdraw(user, meeting).id}
+
+
+def _reorder(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    return {"order": speakers.reorder(user, meeting, data.get("order"))}
+
+
+def _give(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    return {"request_id": speakers.give_floor(user, meeting, data.get("request_id")).id}
+
+
+def _end(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    row = speakers.end_floor(user, meeting)
+    return {"request_id": row.id, "seconds": row.seconds}
+
+
+action("agenda.open", _open_item)
+action("presenter.page", _turn_page)
+action("checkin", _check_in)
+action("speakers.request", _speak)
+action("speakers.withdraw", _withdraw)
+action("speakers.reorder", _reorder)
+action("speakers.give", _give)
+action("speakers.end", _end)
+
+
+def init_app(app: Flask) -> None:
+    server = app.extensions["socketio"]
+    server.on_event("meeting.join", _guarded(join))
+    server.on_event("meeting.leave", _guarded(leave))
+    for name, fn in _ACTIONS.items():
+        server.on_event(f"meeting.{name}", _dispatch(fn))
