@@ -1,7 +1,7 @@
 """meetings: the live room (event log and sequence numbers, check-in, speakers, private notes)
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-03 14:40:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 import edoc.core.db
 
 # revision identifiers, used by Alembic.
-revision = '0021'
-down_revision = '0020'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
