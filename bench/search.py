@@ -184,8 +184,8 @@ def _like(session, q: str, *, count: bool) -> int:
                                .limit(20)).all())
 
 
-def _before_0022(session) -> None:
-    """SQLite: the FTS table as it was before migration 0022 (no prefix index), made beside it from the same
+def _before_0023(session) -> None:
+    """SQLite: the FTS table as it was before migration 0023 (no prefix index), made beside it from the same
     entries, so the search is measured both ways in one run."""
     if session.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'search_fts_before'")).scalar_one():
         return
@@ -265,7 +265,7 @@ def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> N
         clerk = db.session.execute(select(User).where(User.username == "vanthu")).scalar_one()
         sqlite = db.engine.dialect.name == "sqlite"
         if sqlite:
-            _before_0022(db.session)
+            _before_0023(db.session)
         qs = _queries(queries)
         for q in qs[:10]:  # warm the caches, as a running server's are
             search(clerk, q)
@@ -299,7 +299,7 @@ def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> N
               f"no match {sum(1 for h in hits if h == 0)}")
         if sqlite:
             ratio = _p95(timings["before"]) / max(_p95(timings["search"]), 1e-9)
-            print(f"  the same before 0022 (FTS5 without prefix indexes):      {_percentiles(timings['before'])}   "
+            print(f"  the same before 0023 (FTS5 without prefix indexes):      {_percentiles(timings['before'])}   "
                   f"p95 {ratio:.1f}x the current")
         print(f"  LIKE '%...%' first 20 (baseline):                      {_percentiles(timings['like20'])}")
         print(f"  LIKE '%...%' count (baseline):                         {_percentiles(timings['likecount'])}",

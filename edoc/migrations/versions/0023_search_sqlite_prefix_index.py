@@ -1,7 +1,7 @@
 """search: SQLite's FTS5 table keeps prefix indexes of 2 and 3 characters (prefix='2 3')
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-03 14:00:00
 
 The last word of a query is a prefix while the user types ("cong doa"). Without a prefix index FTS5 merges the
@@ -16,8 +16,8 @@ The table is made again and filled from search_entry (contentless: search_entry 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
