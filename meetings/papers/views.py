@@ -19,7 +19,7 @@ from edoc.files.views import send_stored
 from meetings.agenda import service
 from meetings.attendance.models import Participant
 from meetings.meeting.models import Meeting
-from meetings.meeting.policy import can_manage_meeting, get_meeting_for
+from meetings.meeting.policy import can_manage_meeting, can_see_participants, get_meeting_for
 from meetings.papers import files, policy, reminders
 from meetings.papers import service as papers
 from meetings.papers.models import Paper
@@ -57,7 +57,7 @@ def _page(meeting: Meeting, status: int = 200, form: Any = None, error_field: st
     for p in readable:
         by_item.setdefault(p.agenda_item_id, []).append(p)
     manage = policy.can_edit_agenda(user, meeting)
-    people = _participants(meeting)
+    people = _participants(meeting) if can_see_participants(user, meeting) else []
     release = policy.release_of(meeting)
     org_users = list(db.session.execute(select(User).where(User.organisation_id == meeting.organisation_id,
                                                            User.active.is_(True)).order_by(User.full_name))
