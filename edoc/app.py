@@ -229,7 +229,6 @@ def _register_models() -> None:
     import edoc.contacts.models
     import edoc.exchange.models
     import edoc.files.models
-    import edoc.incoming.mail_models
     import edoc.incoming.models
     import edoc.jobs.models
     import edoc.notifications.models
@@ -257,7 +256,6 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.incoming.delivery import register_hooks as register_incoming_hooks
     from edoc.incoming.files import register_rules as register_incoming_rules
     from edoc.incoming.indexing import register_indexer as register_incoming_indexer
-    from edoc.incoming.mailbox_views import bp as incoming_mailbox_bp
     from edoc.incoming.views import bp as incoming_bp
     from edoc.notifications.views import bp as notifications_bp
     from edoc.registers.views import bp as registers_bp
@@ -277,14 +275,12 @@ def _register_blueprints(app: Flask) -> None:
     register_incoming_indexer()
     register_incoming_hooks()
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
-               signatures_bp, calendar_bp, search_bp, incoming_bp, incoming_mailbox_bp, exchange_bp):
+               signatures_bp, calendar_bp, search_bp, incoming_bp, exchange_bp):
         app.register_blueprint(bp)
     import edoc.contacts.api
     import edoc.documents.api
     import edoc.exchange.api
     import edoc.incoming.api
-    import edoc.incoming.mail_ack  # registers the incoming.mail_ack job
-    import edoc.incoming.mail_intake  # registers the periodic incoming.mail_poll job
     import edoc.incoming.ocr  # registers the incoming.ocr job
     import edoc.registers.api
     import edoc.search.api

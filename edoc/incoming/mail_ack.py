@@ -22,7 +22,7 @@ from sqlalchemy import or_, select, update
 from edoc import jobs
 from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, end_read_transaction, utcnow
 from edoc.incoming.mail_models import AckState, IncomingMail, MailState
 from edoc.incoming.models import IncomingDocument
 from edoc.organisations.models import Organisation
@@ -75,7 +75,7 @@ def _claim(mail_id: int, token: str) -> bool:
         or_(IncomingMail.ack_state.in_([AckState.PENDING.value, AckState.FAILED.value]),
             (IncomingMail.ack_state == AckState.SENDING.value) & IncomingMail.ack_claim.not_in(running)))
         .values(ack_state=AckState.SENDING.value, ack_claim=token).execution_options(synchronize_session=False))
-    db.session.commit()
+    commit()
     return taken.rowcount == 1
 
 
@@ -90,7 +90,7 @@ def _finish(mail_id: int, state: str, note: str) -> None:
         for doc in db.session.execute(select(IncomingDocument).where(IncomingDocument.mail_id == mail_id)).scalars():
             doc.acknowledged_at = mail.acked_at
     record("incoming.mail_ack", mail, organisation_id=mail.organisation_id, changes={"state": state, "note": note})
-    db.session.commit()
+    commit()
 
 
 def send(mail_id: int, token: str) -> str:
@@ -121,7 +121,7 @@ def send(mail_id: int, token: str) -> str:
         message["In-Reply-To"], message["References"] = reference, reference
     message.set_content(text)
     address = mail.sender_email
-    db.session.commit()  # nothing held while the mail server talks
+    end_read_transaction()  # nothing held while the mail server talks
     try:
         with smtplib.SMTP(str(settings.smtp_host), int(settings.smtp_port), timeout=20) as smtp:
             if settings.smtp_starttls:

@@ -37,7 +37,7 @@ from edoc import jobs
 from edoc.audit.service import record
 from edoc.contacts.models import Contact
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, end_read_transaction, utcnow
 from edoc.core.errors import ValidationFailed
 from edoc.core.text import clean
 from edoc.files import sniff
@@ -45,7 +45,7 @@ from edoc.files.service import store_bytes
 from edoc.incoming import intake, mail_ack
 from edoc.incoming.imap import Mailbox, MailboxError
 from edoc.incoming.mail_models import AckState, IncomingMail, IncomingMailbox, MailState
-from edoc.incoming.mailbox import POLL_JOB, settings_of
+from edoc.incoming.mail_secret import settings_of
 from edoc.incoming.models import Channel, IncomingDocument, IncomingStatus
 from edoc.incoming.ocr import request_ocr
 from edoc.incoming.service import Arrival, check_files, clerks_of, duplicate_key, link, title
@@ -53,6 +53,7 @@ from edoc.notifications.service import notify
 from edoc.signatures.service import keep_report, refuse_active_content
 
 log = logging.getLogger(__name__)
+POLL_JOB = "incoming.mail_poll"
 MAX_PER_RUN = 200
 """Messages taken per mailbox per run; a longer backlog is taken by the next runs (the job stays short)."""
 BASE64_OVERHEAD = 1.4
@@ -304,15 +305,15 @@ def poll(box_id: int) -> PollResult:
     max_bytes = int(current_app.config["EDOC"].max_upload_mb) * 1024 * 1024
     try:
         settings = settings_of(box)
-        db.session.commit()  # no transaction held while the mail server talks
+        end_read_transaction()  # no transaction held while the mail server talks
         with Mailbox(settings) as server:
             for uid in server.new_uids()[:MAX_PER_RUN]:
                 if _taken(box_id, server.uidvalidity, uid):
-                    db.session.commit()
+                    end_read_transaction()
                     server.mark_taken(uid)  # recorded by a run that died before flagging it
                     result.flagged_again += 1
                     continue
-                db.session.commit()
+                end_read_transaction()
                 size, arrived = server.info(uid)
                 too_large = size > max_bytes * BASE64_OVERHEAD
                 raw = server.fetch(uid, header_only=too_large)
@@ -322,7 +323,7 @@ def poll(box_id: int) -> PollResult:
                 assert box is not None
                 try:
                     mail = record_message(box, server.uidvalidity, checked)
-                    db.session.commit()
+                    commit()
                 except IntegrityError:  # another run took it meanwhile
                     db.session.rollback()
                     continue
@@ -342,7 +343,7 @@ def poll(box_id: int) -> PollResult:
         box.last_error = result.error
         if not result.error:
             box.last_ok_at = box.last_polled_at
-        db.session.commit()
+        commit()
     return result
 
 
@@ -353,7 +354,7 @@ def run(context: jobs.JobContext) -> jobs.Outcome:
     else:
         ids = list(db.session.execute(select(IncomingMailbox.id).where(IncomingMailbox.enabled.is_(True))
                                       .order_by(IncomingMailbox.id)).scalars())
-        db.session.commit()
+        end_read_transaction()
     lines, totals = [], PollResult()
     for box_id in ids:
         got = poll(box_id)

@@ -9,21 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select
 
 from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, end_read_transaction, utcnow
 from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.core.text import clean
 from edoc.incoming import policy
 from edoc.incoming.imap import MailboxError, MailboxSettings, check
+from edoc.incoming.mail_intake import POLL_JOB
 from edoc.incoming.mail_models import IncomingMail, IncomingMailbox, Security
-from edoc.jobs import secrets
+from edoc.incoming.mail_secret import password_of, seal_password
 
-POLL_JOB = "incoming.mail_poll"
+__all__ = ["POLL_JOB", "MailboxForm", "mailbox_of", "recent_mail", "request_poll", "save", "test_connection",
+           "validated"]
 _HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]{1,255}$")
 _FOLDER = re.compile(r"^[\x20-\x7e]{1,255}$")
 
@@ -44,25 +45,6 @@ class MailboxForm:
 def mailbox_of(organisation_id: int) -> IncomingMailbox | None:
     return db.session.execute(select(IncomingMailbox).where(IncomingMailbox.organisation_id == organisation_id)
                               ).scalar_one_or_none()
-
-
-def _bound(organisation_id: int) -> str:
-    return f"incoming-mailbox:{organisation_id}"
-
-
-def password_of(box: IncomingMailbox) -> str | None:
-    """The stored password, or None if there is none or it no longer opens (the server's secret key changed)."""
-    if box.password_sealed is None:
-        return None
-    return secrets.unseal_value(current_app.config["SECRET_KEY"], _bound(box.organisation_id), box.password_sealed)
-
-
-def settings_of(box: IncomingMailbox) -> MailboxSettings:
-    password = password_of(box)
-    if password is None:
-        raise MailboxError("Mật khẩu hộp thư đã lưu không mở được (khóa bí mật của máy chủ đã đổi): nhập lại mật "
-                           "khẩu ở trang cài đặt hộp thư.", "auth")
-    return MailboxSettings(box.host, box.port, box.security, box.username, password, box.folder)
 
 
 def validated(actor: User, form: MailboxForm) -> MailboxSettings:
@@ -108,7 +90,7 @@ def test_connection(actor: User, form: MailboxForm) -> tuple[MailboxSettings, in
     """Connect, log in and open the folder with the typed settings; a failure is a ValidationFailed saying why in
     Vietnamese. Call with no transaction open."""
     settings = validated(actor, form)
-    db.session.commit()  # nothing held while the server answers
+    end_read_transaction()  # nothing held while the server answers
     try:
         return settings, check(settings)
     except MailboxError as exc:
@@ -116,7 +98,7 @@ def test_connection(actor: User, form: MailboxForm) -> tuple[MailboxSettings, in
 
 
 def save(actor: User, form: MailboxForm) -> IncomingMailbox:
-    """Store the settings (in the caller's transaction), the password sealed; audited without it."""
+    """Store the settings, the password sealed; audited without it; committed."""
     settings = validated(actor, form)
     box = mailbox_of(actor.organisation_id)
     if box is None:
@@ -127,8 +109,7 @@ def save(actor: User, form: MailboxForm) -> IncomingMailbox:
     box.host, box.port, box.security = settings.host, settings.port, settings.security
     box.username, box.folder, box.enabled = settings.username, settings.folder, bool(form.enabled)
     if form.password:
-        box.password_sealed = secrets.seal_value(current_app.config["SECRET_KEY"], _bound(actor.organisation_id),
-                                                 form.password)
+        box.password_sealed = seal_password(actor.organisation_id, form.password)
     box.updated_at, box.updated_by_id = utcnow(), actor.id
     box.last_error = ""
     db.session.flush()
@@ -136,18 +117,21 @@ def save(actor: User, form: MailboxForm) -> IncomingMailbox:
              "folder": box.folder, "enabled": box.enabled}
     record("incoming.mailbox", box, actor=actor, organisation_id=actor.organisation_id, changes={
         "before": before, "after": after, "password_changed": bool(form.password)})
+    commit()
     return box
 
 
 def request_poll(actor: User) -> jobs.Job:
-    """The clerk's "Nhận thư ngay": a poll of this organisation's mailbox, run once this commits."""
+    """The clerk's "Nhận thư ngay": a poll of this organisation's mailbox, handed to the queue as this commits."""
     policy.require(policy.can_manage_mailbox(actor), "Chỉ văn thư hoặc quản trị viên nhận thư của hộp thư.")
     box = mailbox_of(actor.organisation_id)
     if box is None:
         raise ValidationFailed("Chưa cài đặt hộp thư nhận văn bản.")
     if not box.enabled:
         raise NotAllowed("Hộp thư đang tắt: bật “Tự động nhận thư” rồi lưu.")
-    return jobs.enqueue_after_commit(POLL_JOB, {"mailbox_id": box.id}, requested_by=actor.id)
+    job = jobs.enqueue_after_commit(POLL_JOB, {"mailbox_id": box.id}, requested_by=actor.id)
+    commit()
+    return job
 
 
 def recent_mail(actor: User, limit: int = 30) -> list[IncomingMail]:

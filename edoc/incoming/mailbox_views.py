@@ -1,5 +1,6 @@
 """The incoming mailbox's settings page (/incoming/mailbox): the clerk or admin sets the IMAP mailbox, tests it,
-asks for a poll now, and sees the last messages taken or refused. Thin: parse, one service call, commit, render."""
+asks for a poll now, and sees the last messages taken or refused. Thin: parse, one service call (which commits),
+render."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from edoc.core.errors import DomainError, NotAllowed
 from edoc.incoming import mailbox, policy
 from edoc.incoming.mail_models import SECURITY_LABELS, AckState, MailState
 
-bp = Blueprint("incoming_mailbox", __name__, url_prefix="/incoming/mailbox")
+bp = Blueprint("mailbox", __name__, url_prefix="/mailbox")
+"""Nested in the incoming blueprint (``incoming.mailbox.settings`` at /incoming/mailbox)."""
 
 STATE_LABELS = {MailState.TAKEN: "Đã nhận", MailState.REJECTED: "Không nhận", MailState.DUPLICATE: "Thư trùng"}
 ACK_LABELS = {AckState.NONE: "Không báo (người gửi chưa xác thực hoặc thư trùng)", AckState.PENDING: "Chờ gửi",
@@ -53,14 +55,12 @@ def settings() -> Response | tuple[str, int]:
     try:
         if action == "poll":
             mailbox.request_poll(me())
-            db.session.commit()
             flash("Đã yêu cầu nhận thư: thư mới sẽ vào hàng chờ vào sổ trong giây lát.", "success")
-            return redirect(url_for("incoming_mailbox.settings"))
+            return redirect(url_for("incoming.mailbox.settings"))
         count = None
         if action == "test":
             _, count = mailbox.test_connection(me(), _form())
         mailbox.save(me(), _form())
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
@@ -69,4 +69,4 @@ def settings() -> Response | tuple[str, int]:
         flash("Đã lưu cài đặt hộp thư.", "success")
     else:
         flash(f"Kết nối được và đã lưu: thư mục có {count} thư.", "success")
-    return redirect(url_for("incoming_mailbox.settings"))
+    return redirect(url_for("incoming.mailbox.settings"))

@@ -23,6 +23,7 @@ from edoc.incoming import board as board_mod
 from edoc.incoming import export, forms, policy, service
 from edoc.incoming import registers as registers_mod
 from edoc.incoming.intake import Part
+from edoc.incoming.mailbox_views import bp as mailbox_bp
 from edoc.incoming.models import IncomingDocument
 from edoc.organisations.models import Unit
 from edoc.registers.types import DOCUMENT_TYPES, TypeKind
@@ -32,6 +33,7 @@ from edoc.tasks import service as tasks
 from edoc.tasks.service import get_task
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
+bp.register_blueprint(mailbox_bp)  # the e-mail channel's settings page, /incoming/mailbox
 
 
 def me() -> User:
