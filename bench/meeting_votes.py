@@ -1,0 +1,351 @@
+"""A vote of 1,000 delegates casting within 10 seconds, on the production server (``scripts/serve``: gunicorn
+with the gevent WebSocket worker) and PostgreSQL: figures only, loopback only.
+
+1. The database is prepared in this process: one meeting in progress, N delegates with a vote, all checked in,
+   each with a bearer token; an open vote (open, or ``--kind secret``).
+2. N Socket.IO connections (separate client processes, bench/meeting_live.py's clients) sign in as the
+   delegates and join the meeting's room with ``meeting.join``, as the room page does.
+3. The casts: N delegates cast through ``POST /api/v1/meetings/<id>/votes/<id>/cast`` from separate processes,
+   each at a random moment of the ``--window`` (10 s); ``--resend`` of them send the same ballot again with the
+   same idempotency key right after the answer, as a page does after a reconnect. Printed: acknowledgement
+   p50/p95/p99, answers by status.
+4. The chair closes the vote: printed, the time from the close request to the result (``vote.closed``) on every
+   page (p50/p95 over the pages, and the slowest page; goal ≤ 2 s).
+5. Checked from the database and the published result: 0 lost (every acknowledged ballot counted), 0 counted twice
+   (register rows = distinct acknowledged delegates; resends answered as resends).
+
+    .venv/bin/python bench/meeting_votes.py [--delegates 1000] [--window 10] [--kind open|secret]
+                                            [--resend 0.05] [--postgres URL | --sqlite]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import requests  # noqa: E402
+from meeting_live import ClientSpec, client_process, gunicorn, pct, print_cores  # noqa: E402
+
+PASSWORD = "BauCu@2026"
+
+
+# --- preparing the database (this process) ---------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    meeting_id: int
+    vote_id: int
+    tokens: list[str]
+    usernames: list[str]
+    chair_token: str
+    options: list[str]
+
+
+def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
+    from argon2 import profiles
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from edoc.accounts import passwords
+    from edoc.accounts.models import Role, User
+    from edoc.accounts.service import create_api_token
+    from edoc.app import create_app
+    from edoc.config import Settings
+    from edoc.core.db import commit, db, utcnow
+    from edoc.organisations.service import OrganisationData, create_organisation
+    from meetings.attendance.checkin import CheckIn
+    from meetings.attendance.models import Participant
+    from meetings.meeting.models import Meeting
+    from meetings.votes import service
+
+    passwords.use_profile(profiles.CHEAPEST)  # N sign-ins for the sockets: the bench is not about argon2
+    app = create_app(Settings.from_env(env), check_services=False)
+    with app.app_context():
+        upgrade()
+        if db.engine.dialect.name == "postgresql":  # a fresh start for every run
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        org = create_organisation(OrganisationData(name="CÔNG ĐOÀN NGÀNH GIÁO DỤC", parent_name="LIÊN ĐOÀN LAO ĐỘNG",
+                                                   abbreviation="CĐGD", place_name="Hà Nội"))
+        db.session.flush()
+        hashed = passwords.hash_password(PASSWORD)
+
+        def user(name: str, full: str, role: Role) -> User:
+            u = User(organisation_id=org.id, username=name, full_name=full, password_hash=hashed)
+            u.roles = {role}
+            db.session.add(u)
+            return u
+
+        chair = user("chutoa", "Chủ tọa Đại hội", Role.LEADER)
+        secretary = user("thuky.dh", "Thư ký Đại hội", Role.SECRETARY)
+        people = [user(f"db{i:04d}", f"Đại biểu {i:04d}", Role.DELEGATE) for i in range(delegates)]
+        db.session.flush()
+        now = utcnow()
+        meeting = Meeting(organisation_id=org.id, title="Đại hội Công đoàn ngành (bench)", status="in_progress",
+                          starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=5), chair_id=chair.id,
+                          secretary_id=secretary.id, created_by_id=secretary.id, announced_at=now,
+                          quorum_rule="two_thirds_members", allow_remote_vote=True)
+        db.session.add(meeting)
+        db.session.flush()
+        db.session.add(Participant(meeting_id=meeting.id, user_id=chair.id, role="chair", votes=False,
+                                   answer="attend"))
+        db.session.add(Participant(meeting_id=meeting.id, user_id=secretary.id, role="secretary", votes=False,
+                                   answer="attend"))
+        parts = [Participant(meeting_id=meeting.id, user_id=u.id, role="member", votes=True, answer="attend")
+                 for u in people]
+        db.session.add_all(parts)
+        db.session.flush()
+        db.session.add_all([CheckIn(meeting_id=meeting.id, participant_id=p.id, status="in_room", reason="",
+                                    method="qr", by_user_id=p.user_id, at=now) for p in parts])
+        db.session.commit()
+        tokens = []
+        for u in people:
+            tokens.append(create_api_token(u, "bench")[1])
+        chair_token = create_api_token(chair, "bench")[1]
+        vote = service.create_vote(chair, meeting, title="Thông qua Nghị quyết Đại hội", kind=kind,
+                                   option_set="tan_thanh")
+        service.open_vote(chair, vote, meeting)
+        options = [o.key for o in vote.options]
+        prepared = Prepared(meeting.id, vote.id, tokens, [u.username for u in people], chair_token, options)
+        commit()
+        db.engine.dispose()
+    return prepared
+
+
+# --- signing the sockets in ------------------------------------------------------------------------------------
+
+def cookies_for(base: str, usernames: list[str]) -> list[str]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(name: str) -> str:
+        with requests.Session() as s:
+            page = s.get(f"{base}/login", timeout=60).text
+            token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            answer = s.post(f"{base}/login", data={"username": name, "password": PASSWORD, "csrf_token": token},
+                            allow_redirects=False, timeout=60)
+            if answer.status_code != 302:
+                raise RuntimeError(f"sign-in of {name} failed: {answer.status_code}")
+            return "; ".join(f"{c.name}={c.value}" for c in s.cookies)
+
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(one, usernames))
+
+
+# --- the casters (separate processes) --------------------------------------------------------------------------
+
+@dataclass
+class CastSpec:
+    base: str
+    url: str
+    ballots: list[tuple[str, str, str, bool]]  # token, option, idempotency key, resend after the answer
+    window: float
+    start_at: float  # time.time() at which the window opens (one clock for every process)
+
+
+def cast_process(spec: CastSpec, conn: Connection) -> None:
+    results = asyncio.run(_casts(spec))
+    conn.send(results)
+
+
+async def _casts(spec: CastSpec) -> list[dict[str, Any]]:
+    import aiohttp
+
+    results: list[dict[str, Any]] = []
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def post(token: str, option: str, key: str) -> tuple[int | None, float, dict[str, Any]]:
+            t0 = time.monotonic()
+            try:
+                async with http.post(spec.url, json={"choice": [option], "idempotency_key": key},
+                                     headers={"Authorization": f"Bearer {token}"},
+                                     timeout=aiohttp.ClientTimeout(total=60)) as answer:
+                    body = await answer.json(content_type=None)
+                    return answer.status, time.monotonic() - t0, body if isinstance(body, dict) else {}
+            except Exception as exc:  # no answer: counted as such
+                return None, time.monotonic() - t0, {"error": f"{type(exc).__name__}: {exc}"}
+
+        async def one(token: str, option: str, key: str, resend: bool) -> None:
+            await asyncio.sleep(max(0.0, spec.start_at + random.uniform(0, spec.window) - time.time()))
+            status, seconds, body = await post(token, option, key)
+            results.append({"token": token, "option": option, "status": status, "seconds": seconds,
+                            "replayed": body.get("replayed"), "resend": False})
+            if resend:
+                status, seconds, body = await post(token, option, key)
+                results.append({"token": token, "option": option, "status": status, "seconds": seconds,
+                                "replayed": body.get("replayed"), "resend": True})
+
+        await asyncio.gather(*(one(*b) for b in spec.ballots))
+    return results
+
+
+# --- the run ---------------------------------------------------------------------------------------------------
+
+def run(args: argparse.Namespace, workdir: Path) -> bool:
+    if args.sqlite:
+        database = f"sqlite:///{workdir / 'edoc.sqlite3'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        name = f"edoc_bench_votes_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        database = f"{args.postgres}/{name}"
+    env = {"EDOC_SECRET_KEY": "bench-secret-key-" + "x" * 20, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
+           "EDOC_DATABASE_URL": database, "EDOC_STORAGE_DIR": str(workdir / "files")}
+    t = time.monotonic()
+    prepared = prepare(env, args.delegates, args.kind)
+    print(f"prepared {args.delegates} delegates, tokens and check-ins in {time.monotonic() - t:.0f} s", flush=True)
+    context = multiprocessing.get_context("spawn")
+    with gunicorn(["sh", str(ROOT / "scripts" / "serve")], env, workdir / "server.log") as base:
+        t = time.monotonic()
+        cookies = cookies_for(base, prepared.usernames)
+        print(f"{len(cookies)} delegates signed in for their sockets in {time.monotonic() - t:.0f} s", flush=True)
+        join = ("meeting.join", {"meeting_id": prepared.meeting_id})
+        chunks = [cookies[i:i + args.per_process] for i in range(0, len(cookies), args.per_process)]
+        listeners = []
+        for chunk in chunks:
+            ours, theirs = context.Pipe()
+            p = context.Process(target=client_process, args=(ClientSpec(base, chunk, join), theirs), daemon=True)
+            p.start()
+            listeners.append((p, ours))
+        connected = 0
+        for _p, pipe in listeners:
+            if not pipe.poll(600):
+                raise RuntimeError("a client process did not connect within 10 minutes")
+            _ready, count, failures, _failed = pipe.recv()
+            connected += count
+            for failure in failures:
+                print(f"  connection failed: {failure}", flush=True)
+        print(f"{connected}/{len(cookies)} pages in the meeting's room", flush=True)
+
+        url = f"{base}/api/v1/meetings/{prepared.meeting_id}/votes/{prepared.vote_id}/cast"
+        ballots = [(token, random.choice(prepared.options), uuid.uuid4().hex, random.random() < args.resend)
+                   for token in prepared.tokens]
+        per = max(1, len(ballots) // args.casters)
+        start_at = time.time() + 3.0
+        casters = []
+        for i in range(0, len(ballots), per):
+            ours, theirs = context.Pipe()
+            p = context.Process(target=cast_process, args=(CastSpec(base, url, ballots[i:i + per], args.window,
+                                                                      start_at), theirs), daemon=True)
+            p.start()
+            casters.append((p, ours))
+        results: list[dict[str, Any]] = []
+        for p, pipe in casters:
+            if not pipe.poll(args.window + 300):
+                raise RuntimeError("a caster did not finish")
+            results.extend(pipe.recv())
+            p.join(10)
+        first = [r for r in results if not r["resend"]]
+        resends = [r for r in results if r["resend"]]
+        statuses: dict[str, int] = {}
+        for r in results:
+            key = f"{'resend ' if r['resend'] else ''}{r['status']}"
+            statuses[key] = statuses.get(key, 0) + 1
+        acks = [r["seconds"] for r in first if r["status"] == 201]
+        print(f"casts: {len(first)} ballots in a {args.window:g} s window (+{len(resends)} resends); answers "
+              + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())), flush=True)
+        print(f"acknowledgement ms: p50 {pct(acks, 50):.0f}  p95 {pct(acks, 95):.0f}  p99 {pct(acks, 99):.0f}"
+              f"  max {pct(acks, 100):.0f}", flush=True)
+
+        time.sleep(1.0)  # the last turnout goes out
+        chair = requests.Session()
+        t0 = time.monotonic()
+        closed = chair.post(f"{base}/api/v1/meetings/{prepared.meeting_id}/votes/{prepared.vote_id}/close",
+                            headers={"Authorization": f"Bearer {prepared.chair_token}"}, timeout=120)
+        answered = time.monotonic() - t0
+        closed.raise_for_status()
+        vote = closed.json()
+        close_seq = _close_seq(env, prepared.meeting_id)
+        for _p, pipe in listeners:
+            pipe.send(("collect", {close_seq} if close_seq else set(), 30.0))
+        pages: list[dict[int, float]] = []
+        for p, pipe in listeners:
+            if pipe.poll(120):
+                _a, arrivals, _sample = pipe.recv()
+                pages.extend(arrivals)
+            p.join(30)
+        reached = [seen[close_seq] - t0 for seen in pages if close_seq in seen]
+        print(f"close: answered in {answered * 1000:.0f} ms; the result reached {len(reached)}/{len(pages)} pages: "
+              f"p50 {pct(reached, 50):.0f} ms  p95 {pct(reached, 95):.0f} ms  every page {pct(reached, 100):.0f} ms"
+              " (goal ≤ 2000)", flush=True)
+
+        accepted = {r["token"] for r in first if r["status"] == 201}
+        replayed_ok = all(r["status"] == 200 and r["replayed"] for r in resends if r["status"] is not None)
+        counted = vote["result"]["valid"]
+        registered = _registered(env, prepared.vote_id)
+        lost = len(accepted) - counted
+        double = registered - len(accepted)
+        by_option = {ln["key"]: ln["votes"] for ln in vote["result"]["lines"]}
+        sent: dict[str, int] = {}
+        for r in first:
+            if r["status"] == 201:
+                sent[r["option"]] = sent.get(r["option"], 0) + 1
+        print(f"counted {counted}, register {registered}, acknowledged {len(accepted)}: lost {lost}, counted twice "
+              f"{double}; per option {by_option} (sent {sent}); resends answered as resends: {replayed_ok}",
+              flush=True)
+        return lost == 0 and double == 0 and replayed_ok and by_option == {k: sent.get(k, 0) for k in by_option}
+
+
+def _scalar(env: dict[str, str], sql: str, **params: Any) -> Any:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["EDOC_DATABASE_URL"])
+    with engine.connect() as conn:
+        value = conn.execute(text(sql), params).scalar()
+    engine.dispose()
+    return value
+
+
+def _close_seq(env: dict[str, str], meeting_id: int) -> int | None:
+    """The sequence number of the ``vote.closed`` event in the meeting's log (the number the pages hear)."""
+    seq = _scalar(env, "SELECT max(seq) FROM meeting_event WHERE meeting_id = :m AND type = 'vote.closed'",
+                  m=meeting_id)
+    return int(seq) if seq is not None else None
+
+
+def _registered(env: dict[str, str], vote_id: int) -> int:
+    return int(_scalar(env, "SELECT count(*) FROM vote_voter WHERE vote_id = :v", v=vote_id))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--delegates", type=int, default=1000)
+    parser.add_argument("--window", type=float, default=10.0, help="seconds over which the casts are spread")
+    parser.add_argument("--kind", choices=("open", "named", "secret"), default="secret")
+    parser.add_argument("--resend", type=float, default=0.05, help="share of ballots sent twice with the same key")
+    parser.add_argument("--casters", type=int, default=4, help="casting processes")
+    parser.add_argument("--per-process", type=int, default=250, help="socket connections per client process")
+    parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
+                                                             "postgresql+psycopg://postgres@127.0.0.1:5432"))
+    args = parser.parse_args(argv)
+    print_cores()
+    with tempfile.TemporaryDirectory() as tmp:
+        ok = run(args, Path(tmp))
+    print("OK" if ok else "FAILED: see above", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
