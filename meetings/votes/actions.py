@@ -8,13 +8,23 @@ from typing import Any
 from edoc.accounts.models import User
 from edoc.api.schema import read_body
 from edoc.core.errors import ValidationFailed
+from meetings.live.events import register_section
+from meetings.meeting.models import Meeting
 from meetings.meeting.policy import get_meeting_for
 from meetings.votes import forms, service
 from meetings.votes.policy import can_manage_votes, seat_or_none
 
 
 def list_votes(user: User, meeting_id: int) -> dict[str, Any]:
-    meeting = get_meeting_for(user, meeting_id)
+    return _votes_of(user, get_meeting_for(user, meeting_id))
+
+
+def _section(meeting_id: int, user: User) -> dict[str, Any]:
+    """The room snapshot's "votes" part (the room let ``user`` in already)."""
+    return _votes_of(user, get_meeting_for(user, meeting_id))
+
+
+def _votes_of(user: User, meeting: Meeting) -> dict[str, Any]:
     seat = seat_or_none(user, meeting)
     manage = can_manage_votes(user, meeting)
     body: dict[str, Any] = {"can_manage": manage,
@@ -71,3 +81,6 @@ def ballots(user: User, meeting_id: int, vote_id: int) -> dict[str, Any]:
     if vote.kind != "secret" or vote.status != "closed":
         raise ValidationFailed("Danh sách mã phiếu chỉ có cho cuộc bỏ phiếu kín đã kết thúc.")
     return {"vote_id": vote.id, "ballot_digest": vote.ballot_digest, "ballots": service.ballot_digests(vote)}
+
+
+register_section("votes", _section)

@@ -108,7 +108,7 @@ def create_vote(actor: User, meeting: Meeting, *, title: str, kind: str, option_
     db.session.add(vote)
     record("vote.create", vote, actor=actor, organisation_id=meeting.organisation_id,
            changes={"title": title, "kind": kind, "options": option_set, "preset": preset})
-    events.publish(meeting, "vote.created", vote_json(vote))
+    events.publish(meeting, "vote.created", vote_json(vote), actor)
     commit()
     return vote
 
@@ -126,7 +126,7 @@ def open_vote(actor: User, vote: Vote, meeting: Meeting) -> Vote:
         raise ValidationFailed("Chỉ mở biểu quyết khi cuộc họp đang diễn ra.")
     vote.status, vote.opened_at = "open", utcnow()
     record("vote.open", vote, actor=actor, organisation_id=meeting.organisation_id)
-    events.publish(meeting, "vote.opened", vote_json(vote))
+    events.publish(meeting, "vote.opened", vote_json(vote), actor)
     commit()
     return vote
 
@@ -309,7 +309,7 @@ def enter_paper(actor: User, vote: Vote, meeting: Meeting, *, voters: Sequence[i
     vote.paper_entered_by_id, vote.paper_entered_at = actor.id, now
     record("vote.paper", vote, actor=actor, organisation_id=meeting.organisation_id,
            changes={"ballots": len(ids), "invalid": invalid})
-    events.publish(meeting, "vote.turnout", {"vote_id": vote.id, "voted": turnout(vote)})
+    events.publish(meeting, "vote.turnout", {"vote_id": vote.id, "voted": turnout(vote)}, actor)
     commit()
     return vote
 
@@ -353,7 +353,7 @@ def close_vote(actor: User, vote: Vote, meeting: Meeting) -> Vote:
         vote.ballot_digest = hashlib.sha256("\n".join(ballot_digests(vote)).encode()).hexdigest()
     record("vote.close", vote, actor=actor, organisation_id=meeting.organisation_id,
            changes={"passed": decision.passed, "headline": decision.headline})
-    events.publish(meeting, "vote.closed", vote_json(vote))
+    events.publish(meeting, "vote.closed", vote_json(vote), actor)
     commit()
     return vote
 

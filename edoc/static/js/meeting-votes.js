@@ -1,6 +1,6 @@
 // Biểu quyết in the meeting room. State comes from GET /meetings/<id>/votes (on load and on every reconnect),
-// then from the room's events: vote.created / vote.opened / vote.closed carry the vote (the result for everyone
-// at the close, no request needed), vote.turnout the number who have voted.
+// then from the room's events (meeting-room.js's "meeting:event"): vote.created / vote.opened / vote.closed carry
+// the vote (the result for everyone at the close, no request needed), vote.turnout the number who have voted.
 // A ballot is kept in localStorage with its idempotency key until the server answers: a page that lost the
 // network, or was reloaded, sends the same ballot with the same key again, and the server counts it once.
 (function () {
@@ -236,21 +236,26 @@
     render(vote);
   }
 
+  function show(data) {
+    canManage = data.can_manage;
+    members = data.members || [];
+    if (createForm) createForm.classList.toggle("hidden", !canManage);
+    list.textContent = "";
+    votes.clear();
+    data.votes.forEach((v) => { votes.set(v.id, v); render(v); });
+    if (!data.votes.length) list.append(el("li", "mv-empty", "Chưa có biểu quyết nào."));
+    root.dataset.loaded = "1";
+    resendAll();
+  }
+
   async function load() {
     try {
       const r = await call("GET", base);
-      if (!r.ok) { say(errorText(r), true); return; }
-      canManage = r.data.can_manage;
-      members = r.data.members || [];
-      if (createForm) createForm.classList.toggle("hidden", !canManage);
-      list.textContent = "";
-      votes.clear();
-      r.data.votes.forEach((v) => { votes.set(v.id, v); render(v); });
-      if (!r.data.votes.length) list.append(el("li", "mv-empty", "Chưa có biểu quyết nào."));
-      root.dataset.loaded = "1";
-      resendAll();
+      if (r.ok) show(r.data); else say(errorText(r), true);
     } catch (err) { say("Mất kết nối với máy chủ; trang sẽ tải lại trạng thái khi có mạng.", true); }
   }
+  // The room's snapshot (first load, or a page that missed too much) has the votes as this person sees them.
+  document.addEventListener("meeting:snapshot", (e) => { if (e.detail && e.detail.votes) show(e.detail.votes); });
 
   async function submit(voteId) {
     const raw = localStorage.getItem(pendingKey(voteId));
@@ -303,20 +308,26 @@
     });
   }
 
+  // The room's events (meeting-room.js applies the sequence numbers and re-dispatches each as "meeting:event";
+  // a page that missed some gets them again through its catch-up, so applying one twice is harmless).
+  document.addEventListener("meeting:event", (e) => {
+    const ev = e.detail || {};
+    const d = ev.data || {};
+    if (ev.type === "vote.created" || ev.type === "vote.opened" || ev.type === "vote.closed") {
+      list.querySelector(".mv-empty")?.remove();
+      merge(d);
+      if (ev.type === "vote.closed") root.dataset.lastClosed = String(d.id);
+    } else if (ev.type === "vote.turnout") {
+      const vote = votes.get(d.vote_id);
+      if (!vote || d.voted < vote.voted) return;
+      vote.voted = d.voted;
+      const count = document.querySelector(`#mv-vote-${d.vote_id} .mv-count`);
+      if (count) count.textContent = String(d.voted);
+    }
+  });
+  // Reconnected: the state again (this page's own ballot included), and the ballots still waiting go again.
   const socket = window.edocSocket;
   if (socket) {
-    const onVote = (m) => { list.querySelector(".mv-empty")?.remove(); merge(m.vote || m); };
-    socket.on("vote.created", onVote);
-    socket.on("vote.opened", onVote);
-    socket.on("vote.closed", (m) => { onVote(m); document.dispatchEvent(new CustomEvent("edoc:vote-closed", { detail: m })); });
-    socket.on("vote.turnout", (m) => {
-      const vote = votes.get(m.vote_id);
-      if (!vote || m.voted < vote.voted) return;
-      vote.voted = m.voted;
-      const count = document.querySelector(`#mv-vote-${m.vote_id} .mv-count`);
-      if (count) count.textContent = String(m.voted);
-    });
-    // reconnected: what was missed comes with the state, and pending ballots go again
     let connected = socket.connected;
     socket.on("connect", () => { if (connected) load(); connected = true; });
   }

@@ -4,21 +4,21 @@ approved deputy), a member without a vote, an outside guest with an account, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
 from edoc.core.db import db, utcnow
 from edoc.organisations.models import Organisation
 from edoc.organisations.service import OrganisationData, create_organisation
+from meetings.attendance.checkin import CheckIn
 from meetings.attendance.models import Participant
 from meetings.meeting.models import Meeting
-from meetings.votes import presence
-from meetings.votes.policy import Seat
 
 PASSWORD = "GiaLam@2023"
 
@@ -28,16 +28,24 @@ class Room:
     meeting_id: int
     users: dict[str, int]
     participants: dict[str, int]
-    # who is checked in, and where (room | remote): the check-in's answer for these tests
-    present: dict[int, str] = field(default_factory=dict)
 
     def check_in(self, *names: str, channel: str = "room") -> None:
+        """Check-in rows as the check-in writes them: the member's row (a deputy's for the member they replace)."""
+        status = {"room": "in_room", "remote": "online", "absent": "absent"}[channel]
         for name in names:
-            self.present[self.participants[name]] = channel
+            counted = self.participants["m5" if name == "deputy" else name]
+            row = db.session.execute(select(CheckIn).where(CheckIn.participant_id == counted)).scalar_one_or_none()
+            if row is None:
+                row = CheckIn(meeting_id=self.meeting_id, participant_id=counted, method="self",
+                              by_user_id=self.users[name])
+                db.session.add(row)
+            row.status, row.reason = status, "Đi công tác" if status == "absent" else ""
+            row.deputy_id = self.participants["deputy"] if name == "deputy" else None
+        db.session.commit()
 
 
 @pytest.fixture
-def room(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Room:
+def room(app: Flask) -> Room:
     with app.app_context():
         org: Organisation = create_organisation(OrganisationData(
             name="CÔNG ĐOÀN VIÊN CHỨC HUYỆN", parent_name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN", abbreviation="CĐVC",
@@ -77,17 +85,6 @@ def room(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Room:
         db.session.commit()
         made = Room(meeting.id, {k: u.id for k, u in users.items()}, {k: p.id for k, p in parts.items()})
 
-    def channel_of(meeting: Meeting, seat: Seat) -> str | None:
-        return made.present.get(seat.caster.id)
-
-    def electorate(meeting: Meeting, voted: set[int]) -> tuple[int, int]:
-        members = presence.voting_members(meeting)
-        deputies = {made.participants["deputy"]: made.participants["m5"]}
-        present = {deputies.get(p, p) for p in made.present} | set(voted)
-        return len(members), len([m for m in members if m.id in present])
-
-    monkeypatch.setattr(presence, "channel_of", channel_of)
-    monkeypatch.setattr(presence, "electorate", electorate)
     return made
 
 

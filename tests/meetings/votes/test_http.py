@@ -11,7 +11,8 @@ def _post(client, path, body, token):
 
 
 def test_casting_through_the_page_once_and_every_misuse_refused(app, room):
-    room.check_in("chair", "m1", "m2", "guest")
+    with app.app_context():
+        room.check_in("chair", "m1", "m2", "guest")
     base = f"/meetings/{room.meeting_id}/votes"
     chair, member, guest = app.test_client(), app.test_client(), app.test_client()
     for client, name in [(chair, "chair"), (member, "m1"), (guest, "guest")]:
