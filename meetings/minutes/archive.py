@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import tempfile
+import unicodedata
 import zipfile
 from typing import IO
 
@@ -26,11 +27,13 @@ from edoc.documents.models import OutgoingDocument
 from edoc.documents.policy import PUBLISHED
 from edoc.files.models import StoredFile
 from edoc.files.service import open_verified
+from meetings.meeting import policy as meeting_policy
 from meetings.meeting.models import Invitation, Meeting
 from meetings.minutes import facts as f
 from meetings.minutes import policy
 from meetings.minutes.models import FactCorrection, ItemMinutes, WrittenOpinion
 from meetings.minutes.service import content, minutes_of
+from meetings.papers.service import papers_of
 from signing.record import FILE_NAME, canonical
 
 CHUNK = 1024 * 1024
@@ -61,6 +64,13 @@ class _Writer:
         self.zip.writestr("SHA256SUMS", sums)
         self.zip.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
         self.zip.close()
+
+
+def _safe(title: str) -> str:
+    """A file name part from a title: ASCII letters and digits (Vietnamese folded), dashes, at most 60."""
+    folded = unicodedata.normalize("NFKD", title.replace("đ", "d").replace("Đ", "D"))
+    ascii_text = "".join(c for c in folded if c.isascii() and (c.isalnum() or c in " -")).strip().lower()
+    return "-".join(ascii_text.split())[:60] or "tai-lieu"
 
 
 def _document_file(doc: OutgoingDocument) -> tuple[StoredFile | None, bool]:
@@ -118,6 +128,12 @@ def meeting_file(actor: User, meeting: Meeting) -> tuple[IO[bytes], str]:
         row, issued = _document_file(doc)
         if row is not None:
             writer.add_file(f"{number:02d}-{name}{'' if issued else '-du-thao'}.pdf", row)
+    manager = meeting_policy.can_manage_meeting(actor, meeting)
+    for n, paper in enumerate(papers_of(meeting), start=1):
+        # a paper released to named people only goes into the file of those who manage the meeting
+        if paper.versions and (manager or not paper.restricted):
+            version = paper.versions[-1]
+            writer.add_file(f"07-tai-lieu/{n:02d}-v{version.number}-{_safe(paper.title)}.pdf", version.file)
     facts, data, _ = content(meeting, minutes)
     writer.add_bytes("04-diem-danh.csv", _attendance_csv(facts))
     writer.add_bytes(f"05-{FILE_NAME}", canonical(data))

@@ -47,6 +47,7 @@ from meetings.meeting.models import Meeting, MeetingStatus
 from meetings.minutes import facts as f
 from meetings.minutes import policy
 from meetings.minutes.models import NOTICE_WORKING_DAYS, FactCorrection, ItemMinutes, Minutes, WrittenOpinion
+from meetings.papers.service import papers_of
 from meetings.votes.models import Vote
 from meetings.votes.record import vote_record
 from signing.errors import SigningError
@@ -169,12 +170,15 @@ def gather(meeting: Meeting, minutes: Minutes | None) -> f.MeetingFacts:
         opinions.setdefault(o.agenda_item_id, []).append(o)
     ordered = _ordered_items(meeting)
     votes = _closed_votes(meeting, [item.id for _, item in ordered])
+    papers: dict[int, list[str]] = {}
+    for paper in papers_of(meeting):
+        papers.setdefault(paper.agenda_item_id, []).append(paper.title + (" (dự thảo)" if paper.draft else ""))
     items = []
     for number, item in ordered:
         text = texts.get(item.id)
         items.append(f.Item(number=number, title=item.title,
                             presenter=item.presenter.full_name if item.presenter else "",
-                            votes=votes.get(item.id, []),
+                            papers=papers.get(item.id, []), votes=votes.get(item.id, []),
                             opinions=[f.Opinion(o.participant.name, o.text) for o in opinions.get(item.id, [])],
                             proceedings=text.proceedings if text else "",
                             conclusion=text.conclusion if text else ""))

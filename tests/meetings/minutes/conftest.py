@@ -22,6 +22,7 @@ from meetings.agenda.models import AgendaItem
 from meetings.attendance.models import Participant
 from meetings.meeting import service as meeting_service
 from meetings.meeting.models import Meeting
+from meetings.papers.models import Paper, PaperVersion
 
 PIN = DEMO_PIN
 DAY = vietnam_today() - timedelta(days=1)
@@ -67,6 +68,15 @@ def make_meeting(app: Flask, demo: dict[str, int]) -> Callable[..., int]:
                                                       ("Kế hoạch công tác quý I năm 2027", "decision"))):
                 db.session.add(AgendaItem(meeting_id=meeting.id, position=position, title=title, kind=kind,
                                           presenter_user_id=demo["thuky"]))
+            db.session.flush()
+            first = items_of(meeting.id)[0]
+            paper = Paper(meeting_id=meeting.id, agenda_item_id=first.id, title="Báo cáo số 12/BC-LĐLĐ",
+                          source="upload", added_by_id=secretary.id)
+            db.session.add(paper)
+            db.session.flush()
+            pdf = store_bytes(b"%PDF-1.4 bao cao", "bao-cao.pdf", uploader=secretary, purpose="meeting-paper",
+                              media_type="application/pdf")
+            db.session.add(PaperVersion(paper_id=paper.id, number=1, file_id=pdf.id, created_by_id=secretary.id))
             meeting.status = status
             meeting.announced_at = meeting.created_at
             db.session.commit()

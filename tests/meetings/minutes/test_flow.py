@@ -62,7 +62,7 @@ def test_minutes_notice_tasks_and_file(app: Flask, demo: dict[str, int], make_me
         doc = minutes.document
         assert doc is not None and doc.type_code == "BB" and doc.signer_id == chair.id
         assert "Vắng mặt:" in doc.body and ": Đi công tác tại tỉnh;" in doc.body
-        assert "(vắng mặt): Nhất trí với báo cáo" in doc.body
+        assert "(vắng mặt): Nhất trí với báo cáo" in doc.body and "Tài liệu: Báo cáo số 12/BC-LĐLĐ." in doc.body
         first_record = read_record(read_verified(doc.current_version.pdf_file))
         assert first_record["attendance"]["absent"] == 1 and first_record["attendance"]["online"] == 1
 
@@ -160,7 +160,8 @@ def test_minutes_notice_tasks_and_file(app: Flask, demo: dict[str, int], make_me
             audit = [json.loads(line) for line in z.read("06-nhat-ky-kiem-toan.jsonl").decode().splitlines()]
             record = json.loads(z.read("05-du-lieu-cuoc-hop.json"))
         assert name == f"ho-so-cuoc-hop-{meeting_id}.zip"
-        assert {"02-bien-ban.pdf", "03-thong-bao-ket-luan.pdf", "04-diem-danh.csv"} <= set(names)
+        assert {"02-bien-ban.pdf", "03-thong-bao-ket-luan.pdf", "04-diem-danh.csv",
+                "07-tai-lieu/01-v1-bao-cao-so-12bc-ldld.pdf"} <= set(names)
         assert record["attendance"]["people"][-1]["reason"] == "Ốm, có giấy của bệnh viện"
         actions = {a["action"] for a in audit}
         assert {"meeting.create", "meeting.minutes_draft", "meeting.minutes_correct",
