@@ -32,7 +32,7 @@ from meetings.meeting.models import Invitation, Meeting
 from meetings.minutes import facts as f
 from meetings.minutes import policy
 from meetings.minutes.models import FactCorrection, ItemMinutes, WrittenOpinion
-from meetings.minutes.service import content, minutes_of
+from meetings.minutes.service import content, event_lines, minutes_of
 from meetings.papers.service import papers_of
 from signing.record import FILE_NAME, canonical
 
@@ -143,6 +143,8 @@ def meeting_file(actor: User, meeting: Meeting) -> tuple[IO[bytes], str]:
                          "prev_hash": e.prev_hash, "hash": e.hash}, ensure_ascii=False, sort_keys=True)
              for e in audit_entries(meeting)]
     writer.add_bytes("06-nhat-ky-kiem-toan.jsonl", ("\n".join(lines) + "\n").encode("utf-8"))
+    # the live room's event log, whose hash the record carries: python -m signing record BB.pdf --event-log this
+    writer.add_bytes("08-nhat-ky-su-kien.jsonl", b"".join(line + b"\n" for line in event_lines(meeting)))
     writer.close()
     record("meeting.file_download", meeting, actor=actor, changes={"files": len(writer.sums)})
     out.seek(0)

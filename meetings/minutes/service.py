@@ -42,16 +42,19 @@ from edoc.signatures.labels import in_vietnamese
 from edoc.signatures.service import sign_one
 from edoc.signatures.trust import revocation_mode, timestamper, validation_context
 from meetings.agenda.models import AgendaItem
+from meetings.attendance.checkin import CheckIn
 from meetings.attendance.models import Participant
+from meetings.live.models import MeetingEvent
 from meetings.meeting.models import Meeting, MeetingStatus
 from meetings.minutes import facts as f
 from meetings.minutes import policy
 from meetings.minutes.models import NOTICE_WORKING_DAYS, FactCorrection, ItemMinutes, Minutes, WrittenOpinion
 from meetings.papers.service import papers_of
+from meetings.speakers.service import record_of as speakers_of
 from meetings.votes.models import Vote
 from meetings.votes.record import vote_record
 from signing.errors import SigningError
-from signing.record import canonical, embed_record
+from signing.record import canonical, embed_record, event_log_hash
 from signing.sign import sign_pdf, signed_fields
 
 MINUTES_TYPE = "BB"
@@ -115,9 +118,22 @@ ANSWER_STATUS = {"attend": "present", "attend_online": "online", "absent": "abse
                  "pending": "absent"}
 
 
-def _status(p: Participant, deputies: dict[int, Participant]) -> tuple[str, str]:
-    """Attendance as recorded, with the reason for an absence. Until check-in is recorded by the live room, the
-    invitation's answer is what the system knows."""
+CHECKIN_STATUS = {"in_room": "present", "online": "online", "absent": "absent"}
+
+
+def _status(p: Participant, deputies: dict[int, Participant], checkins: dict[int, CheckIn],
+            by_id: dict[int, Participant]) -> tuple[str, str]:
+    """Attendance as recorded, with the reason for an absence: the check-in (the room's, the secretary's) where
+    there is one; for a participant nobody checked in, the answer to the invitation."""
+    checkin = checkins.get(p.id)
+    if checkin is not None:
+        if checkin.deputy_id is not None and checkin.deputy_id in by_id:
+            return "absent", checkin.reason or f"cử {by_id[checkin.deputy_id].name} dự thay"
+        return CHECKIN_STATUS.get(checkin.status, "absent"), checkin.reason or ""
+    if p.deputy_for_id is not None:
+        came = checkins.get(p.deputy_for_id)
+        if came is not None:
+            return ("deputy", "") if came.deputy_id == p.id else ("absent", "không điểm danh")
     if p.role in ("chair", "secretary"):
         return "present", ""
     if p.deputy_for_id is not None:
@@ -156,9 +172,11 @@ def gather(meeting: Meeting, minutes: Minutes | None) -> f.MeetingFacts:
                           .scalars(), key=lambda p: (ROLE_ORDER.get(p.role, 9), p.id))
     by_id = {p.id: p for p in participants}
     deputies = {p.deputy_for_id: p for p in participants if p.deputy_for_id is not None}
+    checkins = {c.participant_id: c for c in db.session.execute(
+        select(CheckIn).where(CheckIn.meeting_id == meeting.id)).scalars()}
     people = []
     for p in participants:
-        status, reason = _status(p, deputies)
+        status, reason = _status(p, deputies, checkins, by_id)
         deputy_for = by_id[p.deputy_for_id].name if p.deputy_for_id in by_id else ""
         people.append(f.Person(key=f"p{p.id}", name=p.name, role=p.role, status=status, votes=p.votes,
                                reason=reason, deputy_for=deputy_for, organisation=p.guest_organisation or ""))
@@ -170,6 +188,12 @@ def gather(meeting: Meeting, minutes: Minutes | None) -> f.MeetingFacts:
         opinions.setdefault(o.agenda_item_id, []).append(o)
     ordered = _ordered_items(meeting)
     votes = _closed_votes(meeting, [item.id for _, item in ordered])
+    speeches: dict[int | None, list[f.Speech]] = {}
+    for spoken in speakers_of(meeting.id):
+        seconds = int(spoken.get("seconds") or 0)
+        what = "kiến nghị thủ tục" if spoken.get("kind") == "order" else "phát biểu"
+        speeches.setdefault(spoken.get("item_id"), []).append(
+            f.Speech(str(spoken["name"]), f"{what} {seconds // 60} phút {seconds % 60:02d} giây"))
     papers: dict[int, list[str]] = {}
     for paper in papers_of(meeting):
         papers.setdefault(paper.agenda_item_id, []).append(paper.title + (" (dự thảo)" if paper.draft else ""))
@@ -179,6 +203,7 @@ def gather(meeting: Meeting, minutes: Minutes | None) -> f.MeetingFacts:
         items.append(f.Item(number=number, title=item.title,
                             presenter=item.presenter.full_name if item.presenter else "",
                             papers=papers.get(item.id, []), votes=votes.get(item.id, []),
+                            speeches=speeches.get(item.id, []),
                             opinions=[f.Opinion(o.participant.name, o.text) for o in opinions.get(item.id, [])],
                             proceedings=text.proceedings if text else "",
                             conclusion=text.conclusion if text else ""))
@@ -194,8 +219,21 @@ def gather(meeting: Meeting, minutes: Minutes | None) -> f.MeetingFacts:
         place=meeting.room.name if meeting.room else meeting.location,
         online_link=meeting.online_link or "" if meeting.mode != "in_person" else "",
         chair=chair.full_name, chair_title=chair.title, secretary=secretary.full_name, people=people, items=items,
-        event_log={}, opening=minutes.opening if minutes else "", closing=minutes.closing if minutes else "",
-        corrections=corrections)
+        event_log=event_log_of(meeting), opening=minutes.opening if minutes else "",
+        closing=minutes.closing if minutes else "", corrections=corrections)
+
+
+def event_lines(meeting: Meeting) -> list[bytes]:
+    """The meeting's event log (``meetings.live``), one canonical JSON line per event in sequence order: what the
+    record's hash covers and what the meeting file carries, so ``python -m signing record --event-log`` can check."""
+    rows = db.session.execute(select(MeetingEvent).where(MeetingEvent.meeting_id == meeting.id)
+                              .order_by(MeetingEvent.seq)).scalars()
+    return [canonical(row.payload()) for row in rows]
+
+
+def event_log_of(meeting: Meeting) -> dict[str, object]:
+    lines = event_lines(meeting)
+    return {"events": len(lines), "sha256": event_log_hash(lines)}
 
 
 def content(meeting: Meeting, minutes: Minutes | None) -> tuple[f.MeetingFacts, dict[str, object], str]:

@@ -28,6 +28,8 @@ from edoc.documents.models import OutgoingDocument
 from edoc.files.service import read_verified
 from edoc.signatures.service import sign_one, validate_bytes
 from edoc.tasks.models import Task
+from meetings.attendance import checkin
+from meetings.attendance.models import Participant
 from meetings.minutes import archive, conclusions, notice, opinions, service
 from meetings.minutes.models import ItemMinutes, Minutes
 from signing.record import check_record, read_record
@@ -50,6 +52,12 @@ def test_minutes_notice_tasks_and_file(app: Flask, demo: dict[str, int], make_me
         # before the meeting: the absent member's written opinion; no notice for a meeting not ended
         opinions.send_opinion(absent, meeting, first.id, "Nhất trí với báo cáo, đề nghị bổ sung số liệu quý IV.")
         db.session.commit()
+        # check-in in the live room (each call commits and appends to the meeting's event log)
+        checkin.check_in(_user(demo, "phochutich"), meeting, status="in_room")
+        checkin.check_in(_user(demo, "chuyenvien"), meeting, status="online")
+        absent_id = db.session.execute(db.select(Participant.id).where(Participant.meeting_id == meeting_id,
+                                                                       Participant.user_id == absent.id)).scalar_one()
+        checkin.check_in(secretary, meeting, status="absent", reason="Đi công tác tại tỉnh", participant_id=absent_id)
         with pytest.raises(ValidationFailed, match="Cuộc họp chưa kết thúc"):
             notice.draft_notice(chair, meeting)
         db.session.rollback()
@@ -65,6 +73,7 @@ def test_minutes_notice_tasks_and_file(app: Flask, demo: dict[str, int], make_me
         assert "(vắng mặt): Nhất trí với báo cáo" in doc.body and "Tài liệu: Báo cáo số 12/BC-LĐLĐ." in doc.body
         first_record = read_record(read_verified(doc.current_version.pdf_file))
         assert first_record["attendance"]["absent"] == 1 and first_record["attendance"]["online"] == 1
+        assert first_record["event_log"]["events"] == 3
 
         service.save_text(chair, meeting, items={first.id: (None, "Thông qua báo cáo; giao Văn phòng hoàn thiện."),
                                                  second.id: (None, "Giao Ban Tổ chức xây dựng kế hoạch quý I.")})
@@ -159,6 +168,8 @@ def test_minutes_notice_tasks_and_file(app: Flask, demo: dict[str, int], make_me
                 assert hashlib.sha256(z.read(entry)).hexdigest() == digest
             audit = [json.loads(line) for line in z.read("06-nhat-ky-kiem-toan.jsonl").decode().splitlines()]
             record = json.loads(z.read("05-du-lieu-cuoc-hop.json"))
+            events = z.read("08-nhat-ky-su-kien.jsonl").splitlines()
+        assert check_record(issued, event_log=events).problems == []  # the record's hash covers the room's log
         assert name == f"ho-so-cuoc-hop-{meeting_id}.zip"
         assert {"02-bien-ban.pdf", "03-thong-bao-ket-luan.pdf", "04-diem-danh.csv",
                 "07-tai-lieu/01-v1-bao-cao-so-12bc-ldld.pdf"} <= set(names)
