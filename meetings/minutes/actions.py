@@ -17,9 +17,6 @@ from edoc.tasks import service as tasks
 from meetings.meeting.models import Meeting
 from meetings.minutes import archive, conclusions, notice, opinions, service
 
-ACTIONS = ("draft", "text", "conclusions", "correct", "sign_secretary", "submit", "sign_chair", "notice", "assign",
-           "report", "answer", "opinion")
-
 
 def _item_texts(form: Mapping[str, Any], meeting: Meeting, *, proceedings: bool) -> dict[int, tuple[str | None,
                                                                                                      str | None]]:
@@ -44,7 +41,10 @@ def _date(raw: object, field: str) -> date | None:
 
 def perform(actor: User, meeting: Meeting, action: str, form: Mapping[str, Any]) -> str:
     """One change, committed; returns what to tell the user."""
-    if action == "draft":
+    if action == "end":
+        service.end_meeting(actor, meeting)
+        message = "Cuộc họp đã kết thúc. Thư ký soạn biên bản từ dữ liệu cuộc họp."
+    elif action == "draft":
         service.draft_minutes(actor, meeting)
         message = "Đã soạn biên bản từ dữ liệu cuộc họp."
     elif action == "text":

@@ -26,7 +26,7 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.calendar.service import calendar_for
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, locked
+from edoc.core.db import db, locked, utcnow
 from edoc.core.errors import Conflict, ValidationFailed
 from edoc.core.text import clean
 from edoc.documents import drafting, review
@@ -44,6 +44,7 @@ from edoc.signatures.trust import revocation_mode, timestamper, validation_conte
 from meetings.agenda.models import AgendaItem
 from meetings.attendance.checkin import CheckIn
 from meetings.attendance.models import Participant
+from meetings.live.events import publish
 from meetings.live.models import MeetingEvent
 from meetings.meeting.models import Meeting, MeetingStatus
 from meetings.minutes import facts as f
@@ -72,17 +73,41 @@ def minutes_of(meeting: Meeting) -> Minutes | None:
 
 
 def ended_at(meeting: Meeting) -> datetime:
-    """When the meeting ended. The scheduled end until the live room records the actual one."""
-    return meeting.ends_at
+    """When the meeting ended: as ``end_meeting`` recorded it, else (a meeting ended otherwise) the scheduled
+    end."""
+    minutes = minutes_of(meeting)
+    return minutes.ended_at if minutes is not None else meeting.ends_at
 
 
-def ensure_minutes(actor: User, meeting: Meeting) -> Minutes:
-    """The meeting's minutes row (made at the first step after the meeting: drafting, a conclusion, the notice):
-    its end and the notice's last day, ``NOTICE_WORKING_DAYS`` working days after the meeting's day."""
+ENDABLE = {MeetingStatus.ANNOUNCED, MeetingStatus.IN_PROGRESS}
+
+
+def end_meeting(actor: User, meeting: Meeting) -> Minutes:
+    """The chair (or the secretary) ends the meeting: its status ended, the moment kept as the minutes' end time,
+    ``meeting.ended`` appended to the room's event log; the secretary can then draft the minutes. No package had
+    this step yet (docs/meetings.md): a meeting that has started (announced or in progress, its start time past)."""
+    policy.require(policy.can_write_minutes(actor, meeting), "Chỉ chủ tọa hoặc thư ký kết thúc cuộc họp.")
+    meeting = locked(meeting)
+    now = utcnow()
+    if meeting.status_enum not in ENDABLE or meeting.starts_at > now:
+        raise ValidationFailed(f"Cuộc họp {meeting.status_label.lower()}"
+                               + (" và chưa đến giờ họp" if meeting.starts_at > now else "")
+                               + ": không kết thúc được.")
+    meeting.status = MeetingStatus.ENDED.value
+    minutes = ensure_minutes(actor, meeting, end=now)
+    publish(meeting.id, "meeting.ended", {"at": now.isoformat()}, actor=actor)
+    record("meeting.end", meeting, actor=actor, changes={"ended_at": now.isoformat()})
+    return minutes
+
+
+def ensure_minutes(actor: User, meeting: Meeting, *, end: datetime | None = None) -> Minutes:
+    """The meeting's minutes row (made when the meeting ends, or at the first step after it: drafting, a
+    conclusion, the notice): its end and the notice's last day, ``NOTICE_WORKING_DAYS`` working days after the
+    meeting's day."""
     minutes = minutes_of(meeting)
     if minutes is not None:
         return minutes
-    end = ended_at(meeting)
+    end = end or ended_at(meeting)
     due = calendar_for(meeting.organisation_id).add_working_days(vietnam_time(end).date(), NOTICE_WORKING_DAYS)
     minutes = Minutes(meeting_id=meeting.id, ended_at=end, notice_due_on=due, created_by_id=actor.id,
                       opening="", closing="", record_sha256="", record_check="")

@@ -6,7 +6,7 @@ services belong to the live room and the agenda packages."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -28,10 +28,10 @@ PIN = DEMO_PIN
 DAY = vietnam_today() - timedelta(days=1)
 
 
-def days_left_text() -> str:
-    """The countdown the page shows for a meeting held on ``DAY`` (whatever weekday the suite runs on)."""
+def days_left_text(day: date = DAY) -> str:
+    """The countdown the page shows for a meeting held on ``day`` (whatever weekday the suite runs on)."""
     calendar = WorkCalendar()
-    left = calendar.working_days_between(vietnam_today(), calendar.add_working_days(DAY, 5))
+    left = calendar.working_days_between(vietnam_today(), calendar.add_working_days(day, 5))
     return f"Còn {left} ngày làm việc để ban hành thông báo kết luận"
 
 

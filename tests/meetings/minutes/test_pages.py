@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from meetings.attendance.models import Participant
 from meetings.minutes.models import FactCorrection, ItemMinutes, Minutes
@@ -22,14 +23,16 @@ from tests.support.web import login, post_form
 @pytest.mark.parametrize("backend", ["sqlite"])  # the flow runs on both; this part is no database matter
 def test_minutes_page(app: Flask, client: FlaskClient, demo: dict[str, int],
                       make_meeting: Callable[..., int]) -> None:
-    meeting_id = make_meeting()
+    meeting_id = make_meeting(status="in_progress")
     path = f"/meetings/{meeting_id}/minutes"
     login(client, "thuky")
+    assert post_form(client, path, {"action": "draft"}).status_code == 400  # not ended yet: refused on the page
+    assert post_form(client, path, {"action": "end"}).status_code == 302
     page = client.get(path)
     assert page.status_code == 200 and "Soạn biên bản từ dữ liệu cuộc họp" in page.get_data(as_text=True)
     assert post_form(client, path, {"action": "draft"}).status_code == 302
     html = client.get(path).get_data(as_text=True)
-    assert days_left_text() in html and "…/BB-LĐLĐ" in html
+    assert days_left_text(vietnam_today()) in html  # ended now: five working days from today and "…/BB-LĐLĐ" in html
 
     with app.app_context():
         absent = db.session.execute(db.select(Participant.id).where(Participant.meeting_id == meeting_id,
