@@ -89,8 +89,8 @@ async def _clients(spec: ClientSpec, conn: Connection) -> None:
         client.on(EVENT, on_event)
         async with gate:
             try:
-                await client.connect(spec.base, headers={"Cookie": cookie} if cookie else {},
-                                     transports=["websocket"], wait_timeout=60)
+                await asyncio.wait_for(client.connect(spec.base, headers={"Cookie": cookie} if cookie else {},
+                                                      transports=["websocket"], wait_timeout=60), 120)
                 if spec.join is not None:
                     answer = await client.call(spec.join[0], spec.join[1], timeout=60)
                     if not (isinstance(answer, dict) and answer.get("ok")):
@@ -248,9 +248,9 @@ def gunicorn(command: list[str], env: dict[str, str], log_path: Path) -> Iterato
 
 
 def bare_command() -> list[str]:
-    """The baseline on the worker scripts/serve uses, with the same (default) gunicorn settings."""
-    return [str(Path(sys.executable).parent / "gunicorn"), "--worker-class", WORKER, "--workers", "1",
-            "--bind", "{bind}", "bench.socketio_bare:app"]
+    """The baseline on the worker scripts/serve uses, with the same gunicorn settings."""
+    return [str(Path(sys.executable).parent / "gunicorn"), "--worker-class", WORKER, "--worker-connections", "5000",
+            "--workers", "1", "--bind", "{bind}", "bench.socketio_bare:app"]
 
 
 DEFAULT_PAYLOAD: dict[str, Any] = {"meeting_id": 1, "seq": 0, "type": "agenda.opened",
@@ -333,8 +333,137 @@ def main(argv: list[str] | None = None) -> int:
 
 
 @contextmanager
+def edoc_database(workdir: Path, *, sqlite: bool, postgres: str) -> Iterator[dict[str, str]]:
+    """A migrated, empty database of its own and the environment naming it (PostgreSQL's dropped at the end)."""
+    import uuid
+
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from edoc.app import create_app
+    from edoc.config import Settings
+
+    env = {"EDOC_SECRET_KEY": "meeting-bench-key-" + "m" * 16, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
+           "EDOC_STORAGE_DIR": str(workdir / "files")}
+    name, admin = f"edoc_meeting_{uuid.uuid4().hex[:10]}", None
+    if sqlite:
+        env["EDOC_DATABASE_URL"] = f"sqlite:///{workdir / f'{name}.sqlite3'}"
+    else:
+        admin = create_engine(f"{postgres}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        env["EDOC_DATABASE_URL"] = f"{postgres}/{name}"
+    try:
+        app = create_app(Settings.from_env(env), check_schema=False)
+        with app.app_context():
+            upgrade()
+            from edoc.core.db import db
+
+            db.engine.dispose()
+        yield env
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@dataclass
+class Seated:
+    meeting_id: int
+    items: list[int]
+    chair_cookie: str
+    cookies: list[str]
+
+
+def seat_delegates(env: dict[str, str], delegates: int) -> Seated:
+    """An organisation, a chair, a secretary and ``delegates`` members of one meeting under way, each signed in
+    (a sign-in row and its session cookie, made here: 2,000 argon2 sign-ins would take minutes)."""
+    import hashlib
+    import secrets
+    from datetime import timedelta
+
+    from edoc.accounts.models import Role, User, UserSession
+    from edoc.accounts.passwords import hash_password
+    from edoc.accounts.sessions import SESSION_LIFETIME
+    from edoc.app import create_app
+    from edoc.config import Settings
+    from edoc.core.db import db, utcnow
+    from edoc.organisations.service import OrganisationData, create_organisation
+    from meetings.agenda.models import AgendaItem
+    from meetings.attendance.models import Participant
+    from meetings.meeting.models import Meeting
+
+    app = create_app(Settings.from_env(env))
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    with app.app_context():
+        org = create_organisation(OrganisationData(name="HỘI ĐỒNG THỬ TẢI", parent_name="LIÊN ĐOÀN LAO ĐỘNG",
+                                                   abbreviation="HĐTT", place_name="Hà Nội"))
+        db.session.flush()
+        password = hash_password("not-used-" + secrets.token_hex(8))
+        people = [User(organisation_id=org.id, username=f"bench-{i}", full_name=f"Đại biểu {i}",
+                       password_hash=password) for i in range(delegates + 2)]
+        for i, user in enumerate(people):
+            user.roles = {Role.LEADER if i == 0 else Role.SECRETARY if i == 1 else Role.DELEGATE}
+        db.session.add_all(people)
+        db.session.flush()
+        now = utcnow()
+        meeting = Meeting(organisation_id=org.id, title="Đại hội đại biểu (thử tải)",
+                          starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=5),
+                          chair_id=people[0].id, secretary_id=people[1].id, created_by_id=people[1].id,
+                          status="in_progress", announced_at=now, quorum_rule="two_thirds_members")
+        db.session.add(meeting)
+        db.session.flush()
+        roles = ["chair", "secretary"] + ["member"] * delegates
+        db.session.add_all([Participant(meeting_id=meeting.id, user_id=u.id, role=r, votes=r != "secretary",
+                                        answer="attend") for u, r in zip(people, roles, strict=True)])
+        items = [AgendaItem(meeting_id=meeting.id, position=i, title=f"Nội dung {i}: báo cáo và thảo luận")
+                 for i in (1, 2)]
+        db.session.add_all(items)
+        cookies = []
+        for user in people:
+            key = secrets.token_urlsafe(32)
+            db.session.add(UserSession(user_id=user.id, key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                                       remember=False, created_at=now, expires_at=now + SESSION_LIFETIME))
+            signed = serializer.dumps({"_user_id": f"{user.id}:{user.session_version}:{key}", "_fresh": True})
+            cookies.append(f"edoc_session={signed}")
+        db.session.commit()
+        seated = Seated(meeting.id, [i.id for i in items], cookies[0], cookies[2:])
+        db.session.remove()
+        db.engine.dispose()
+    return seated
+
+
+@contextmanager
 def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str) -> Iterator[Target]:
-    raise NotImplementedError("the meeting's live events are not on main yet: run with --bare-only")
+    """edoc on scripts/serve; the chair's page (a Socket.IO client in this process, joined like the others) opens
+    the meeting's two agenda items in turn through ``meeting.agenda.open``, as the room page does."""
+    import socketio
+
+    with edoc_database(workdir, sqlite=sqlite, postgres=postgres) as env:
+        seated = seat_delegates(env, delegates)
+        serve = ["sh", str(ROOT / "scripts" / "serve")]
+        with gunicorn(serve, env, workdir / f"edoc-{delegates}.log") as base:
+            chair = socketio.Client(reconnection=False)
+            chair.connect(base, headers={"Cookie": seated.chair_cookie}, transports=["websocket"], wait_timeout=30)
+            joined = chair.call("meeting.join", {"meeting_id": seated.meeting_id}, timeout=30)
+            if not joined.get("ok"):
+                raise RuntimeError(f"the chair could not join: {joined}")
+            base_seq = int(joined["seq"])
+
+            def trigger(i: int) -> tuple[int, float]:
+                t0 = time.monotonic()
+                answer = chair.call("meeting.agenda.open", {"meeting_id": seated.meeting_id,
+                                                            "item_id": seated.items[i % 2]}, timeout=60)
+                if not answer.get("ok"):
+                    raise RuntimeError(f"the chair's action was refused: {answer}")
+                return base_seq + i + 1, t0
+
+            try:
+                yield Target("edoc (meeting room)", base, seated.cookies,
+                             ("meeting.join", {"meeting_id": seated.meeting_id}), trigger)
+            finally:
+                chair.disconnect()
 
 
 if __name__ == "__main__":

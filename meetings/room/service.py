@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 
 from edoc.accounts.models import User
@@ -16,6 +17,8 @@ from meetings.agenda.models import AgendaItem
 from meetings.live import events
 from meetings.meeting import policy as meeting_policy
 from meetings.meeting.models import Meeting, MeetingStatus
+from meetings.papers import policy as papers_policy
+from meetings.papers import service as papers
 from meetings.room import policy
 
 MAX_PAGE = 100_000
@@ -81,6 +84,18 @@ def turn_page(actor: User, meeting: Meeting, paper_id: object, page: object) -> 
     return paper, number
 
 
+def papers_by_item(user: User, meeting: Meeting) -> dict[str, list[dict[str, Any]]]:
+    """The papers ``user`` may read, by agenda item (meet-papers' rules: released, restricted readers, secret
+    documents): the page shows the current item's with it, and an item opened later needs no new request."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for paper in papers.papers_of(meeting):
+        if papers_policy.can_read_paper(user, paper, meeting):
+            found.setdefault(str(paper.agenda_item_id), []).append({
+                "id": paper.id, "title": paper.title,
+                "url": url_for("meeting_agenda.paper", meeting_id=meeting.id, paper_id=paper.id)})
+    return found
+
+
 def snapshot(user: User, meeting: Meeting) -> dict[str, Any]:
     """Everything the room page shows, as of sequence number ``seq``. The number is read first: an event that
     commits while the rest is read is then sent again to the page (its events carry the state they set, so
@@ -100,6 +115,7 @@ def snapshot(user: User, meeting: Meeting) -> dict[str, Any]:
         "presenter": {"paper_id": state.presenter_paper_id if state else None,
                       "page": state.presenter_page if state else None},
     }
+    data["papers"] = papers_by_item(user, meeting)
     for name, section in events.sections().items():
         data[name] = section(meeting.id, user)
     return data

@@ -170,6 +170,17 @@
     $("current-item").textContent = item ? item.title : "Chủ trì chưa mở nội dung nào.";
     $("current-item").classList.toggle("muted", !item);
     $("current-presenter").textContent = item && item.presenter ? "Người trình bày: " + item.presenter : "";
+    const papers = $("current-papers");
+    papers.replaceChildren();
+    ((item && state.papers && state.papers[String(item.id)]) || []).forEach((paper) => {
+      const li = el("li");
+      const a = el("a", "Tài liệu: " + paper.title);
+      a.href = paper.url;
+      a.target = "_blank";
+      a.rel = "noopener";
+      li.appendChild(a);
+      papers.appendChild(li);
+    });
     const presents = state.me.can_lead || (item && item.presenter_user_id === state.me.user_id);
     document.querySelectorAll(".presenter-only").forEach((b) => b.classList.toggle("hidden", !presents || !item));
     document.querySelectorAll(".reader-only").forEach((b) => b.classList.toggle("hidden", presents || !item));

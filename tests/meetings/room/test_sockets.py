@@ -4,11 +4,14 @@ hearing it, and every misuse and forged payload refused with a message, nothing 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from edoc.core.db import db, utcnow
 from meetings.live import events
+from meetings.papers.models import Paper, PaperRelease
 
 
 def _events(client: Any) -> list[dict[str, Any]]:
@@ -141,3 +144,21 @@ def test_events_since_a_bad_number_is_a_400_and_another_meeting_a_404(live_room,
                                                      "(số nguyên không âm).")
     for path in ("live/state", "live/events?since=0", "room"):
         assert client.get(f"/meetings/{live_room.other_meeting_id}/{path}").status_code == 404
+
+
+def test_the_snapshot_lists_the_papers_each_reader_may_read_by_item(live_room):
+    with live_room.app.app_context():
+        item = live_room.items[1]
+        common = dict(meeting_id=live_room.meeting_id, agenda_item_id=item, source="upload",
+                      added_by_id=live_room.users["secretary"])
+        db.session.add_all([Paper(title="Dự thảo phương hướng 2027", position=1, **common),
+                            Paper(title="Tài liệu mật của Ban Thường vụ", position=2, restricted=True, **common),
+                            PaperRelease(meeting_id=live_room.meeting_id, release_at=utcnow() - timedelta(days=3),
+                                         set_by_id=live_room.users["secretary"])])
+        db.session.commit()
+    path = f"/meetings/{live_room.meeting_id}/live/state"
+    delegate = live_room.signed_in("m2").get(path).get_json()["papers"]
+    assert [p["title"] for p in delegate[str(item)]] == ["Dự thảo phương hướng 2027"]
+    assert delegate[str(item)][0]["url"].startswith(f"/meetings/{live_room.meeting_id}/papers/")
+    chair = live_room.signed_in("chair").get(path).get_json()["papers"]
+    assert len(chair[str(item)]) == 2 and str(live_room.items[0]) not in chair
