@@ -1,7 +1,7 @@
 """Votes closed in the meeting (``meetings.votes``) reach the minutes: numbered in agenda order, with their rule,
 counts and result, the named ballots with how each arrived, the secret ballots' hashes; the record embedded in the
-secretary's signed version recomputes and its figures are in the signed text. Check-in is the live room's: here
-it is answered as meetings/votes' tests answer it (everyone in the room, one member remote)."""
+secretary's signed version recomputes and its figures are in the signed text. The members check in
+first (two in the room, one online), as the votes require."""
 
 from __future__ import annotations
 
@@ -13,32 +13,17 @@ from flask import Flask
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.files.service import read_verified
+from meetings.attendance import checkin
 from meetings.attendance.models import Participant
-from meetings.meeting.models import Meeting
 from meetings.minutes import service
-from meetings.votes import presence
 from meetings.votes import service as votes
-from meetings.votes.policy import Seat
 from signing.record import check_record, read_record
 from tests.meetings.minutes.conftest import PIN, get, items_of
 
 
-@pytest.fixture
-def checked_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    def channel_of(meeting: Meeting, seat: Seat) -> str | None:
-        return "remote" if seat.caster.answer == "attend_online" else "room"
-
-    def electorate(meeting: Meeting, voted: set[int]) -> tuple[int, int]:
-        members = presence.voting_members(meeting)
-        return len(members), len([m for m in members if m.answer != "absent"])
-
-    monkeypatch.setattr(presence, "channel_of", channel_of)
-    monkeypatch.setattr(presence, "electorate", electorate)
-
-
 @pytest.mark.parametrize("backend", ["sqlite"])  # the flow runs on both; this part is no database matter
 def test_closed_votes_in_the_minutes_and_the_record(app: Flask, demo: dict[str, int],
-                                                     make_meeting: Callable[..., int], checked_in: None) -> None:
+                                                     make_meeting: Callable[..., int]) -> None:
     meeting_id = make_meeting(status="in_progress")
     with app.app_context():
         meeting = get(meeting_id)
@@ -46,6 +31,8 @@ def test_closed_votes_in_the_minutes_and_the_record(app: Flask, demo: dict[str, 
         chair = db.session.get(User, demo["chutich"])
         secretary = db.session.get(User, demo["thuky"])
         assert chair is not None and secretary is not None
+        for username, where in (("chutich", "in_room"), ("phochutich", "in_room"), ("chuyenvien", "online")):
+            checkin.check_in(db.session.get(User, demo[username]), meeting, status=where)
         secret = votes.create_vote(secretary, meeting, title="Nhân sự giới thiệu", kind="secret",
                                    option_set="dong_y", agenda_item_id=second.id)
         named = votes.create_vote(secretary, meeting, title="Thông qua báo cáo", kind="named",
