@@ -17,6 +17,8 @@ from meetings.attendance import checkin
 from meetings.attendance.models import Participant
 from meetings.minutes import service
 from meetings.votes import service as votes
+from meetings.votes.models import Vote
+from meetings.votes.record import vote_record
 from signing.record import check_record, read_record
 from tests.meetings.minutes.conftest import PIN, get, items_of
 
@@ -65,6 +67,7 @@ def test_closed_votes_in_the_minutes_and_the_record(app: Flask, demo: dict[str, 
         assert (first_vote["number"], first_vote["title"], first_vote["kind"]) == (1, "Thông qua báo cáo", "named")
         assert first_vote["counts"] == {"Tán thành": 2, "Không tán thành": 1, "Không biểu quyết": 0}
         assert sorted(b["channel"] for b in first_vote["ballots"]) == ["remote", "room", "room"]
+        assert first_vote == vote_record(db.session.get(Vote, named.id), 1)  # the bulk query gives the same entry
         assert second_vote["kind"] == "secret" and len(second_vote["ballot_hashes"]) == 3
         assert "ballots" not in second_vote
         body = minutes.document.body
