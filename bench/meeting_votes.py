@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import multiprocessing
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -55,16 +57,17 @@ class Prepared:
     usernames: list[str]
     chair_token: str
     options: list[str]
+    cookies: list[str]
 
 
 def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
-    from argon2 import profiles
     from flask_migrate import upgrade
     from sqlalchemy import text
 
     from edoc.accounts import passwords
-    from edoc.accounts.models import Role, User
-    from edoc.accounts.service import create_api_token
+    from edoc.accounts.models import ApiToken, Role, User, UserSession
+    from edoc.accounts.service import TOKEN_PREFIX, _token_hash, create_api_token
+    from edoc.accounts.sessions import SESSION_LIFETIME
     from edoc.app import create_app
     from edoc.config import Settings
     from edoc.core.db import commit, db, utcnow
@@ -74,7 +77,6 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
     from meetings.meeting.models import Meeting
     from meetings.votes import service
 
-    passwords.use_profile(profiles.CHEAPEST)  # N sign-ins for the sockets: the bench is not about argon2
     app = create_app(Settings.from_env(env), check_services=False)
     with app.app_context():
         upgrade()
@@ -114,38 +116,33 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
         db.session.flush()
         db.session.add_all([CheckIn(meeting_id=meeting.id, participant_id=p.id, status="in_room", reason="",
                                     method="qr", by_user_id=p.user_id, at=now) for p in parts])
-        db.session.commit()
+        # bearer tokens made here in one go (create_api_token audits and commits each: minutes for 1,000)
         tokens = []
         for u in people:
-            tokens.append(create_api_token(u, "bench")[1])
+            token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+            db.session.add(ApiToken(user_id=u.id, name="bench", prefix=token[:12], token_hash=_token_hash(token)))
+            tokens.append(token)
+        # a sign-in row and its session cookie per delegate, for the sockets (1,000 sign-ins through the login page
+        # would rehash 1,000 passwords with the production argon2 profile: minutes, and not what this measures)
+        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        cookies = []
+        for u in people:
+            key = secrets.token_urlsafe(32)
+            db.session.add(UserSession(user_id=u.id, key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                                       remember=False, created_at=now, expires_at=now + SESSION_LIFETIME))
+            signed = serializer.dumps({"_user_id": f"{u.id}:{u.session_version}:{key}", "_fresh": True})
+            cookies.append(f"edoc_session={signed}")
+        db.session.commit()
         chair_token = create_api_token(chair, "bench")[1]
         vote = service.create_vote(chair, meeting, title="Thông qua Nghị quyết Đại hội", kind=kind,
                                    option_set="tan_thanh")
         service.open_vote(chair, vote, meeting)
         options = [o.key for o in vote.options]
-        prepared = Prepared(meeting.id, vote.id, tokens, [u.username for u in people], chair_token, options)
+        prepared = Prepared(meeting.id, vote.id, tokens, [u.username for u in people], chair_token, options,
+                            cookies)
         commit()
         db.engine.dispose()
     return prepared
-
-
-# --- signing the sockets in ------------------------------------------------------------------------------------
-
-def cookies_for(base: str, usernames: list[str]) -> list[str]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    def one(name: str) -> str:
-        with requests.Session() as s:
-            page = s.get(f"{base}/login", timeout=60).text
-            token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            answer = s.post(f"{base}/login", data={"username": name, "password": PASSWORD, "csrf_token": token},
-                            allow_redirects=False, timeout=60)
-            if answer.status_code != 302:
-                raise RuntimeError(f"sign-in of {name} failed: {answer.status_code}")
-            return "; ".join(f"{c.name}={c.value}" for c in s.cookies)
-
-    with ThreadPoolExecutor(16) as pool:
-        return list(pool.map(one, usernames))
 
 
 # --- the casters (separate processes) --------------------------------------------------------------------------
@@ -217,9 +214,7 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
     print(f"prepared {args.delegates} delegates, tokens and check-ins in {time.monotonic() - t:.0f} s", flush=True)
     context = multiprocessing.get_context("spawn")
     with gunicorn(["sh", str(ROOT / "scripts" / "serve")], env, workdir / "server.log") as base:
-        t = time.monotonic()
-        cookies = cookies_for(base, prepared.usernames)
-        print(f"{len(cookies)} delegates signed in for their sockets in {time.monotonic() - t:.0f} s", flush=True)
+        cookies = prepared.cookies
         join = ("meeting.join", {"meeting_id": prepared.meeting_id})
         chunks = [cookies[i:i + args.per_process] for i in range(0, len(cookies), args.per_process)]
         listeners = []
@@ -304,7 +299,15 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
         print(f"counted {counted}, register {registered}, acknowledged {len(accepted)}: lost {lost}, counted twice "
               f"{double}; per option {by_option} (sent {sent}); resends answered as resends: {replayed_ok}",
               flush=True)
-        return lost == 0 and double == 0 and replayed_ok and by_option == {k: sent.get(k, 0) for k in by_option}
+        errors = [r for r in results if r["status"] is None or r["status"] >= 500]
+        if errors:
+            log = (workdir / "server.log").read_text(errors="replace")
+            shown = [block for block in log.split("Traceback")[1:]][:2]
+            print(f"{len(errors)} casts without an answer or with a 5xx; the server's first errors:", flush=True)
+            for block in shown:
+                print("Traceback" + block[:3000], flush=True)
+        return (lost == 0 and double == 0 and replayed_ok and not errors
+                and by_option == {k: sent.get(k, 0) for k in by_option})
 
 
 def _scalar(env: dict[str, str], sql: str, **params: Any) -> Any:

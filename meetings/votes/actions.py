@@ -27,7 +27,7 @@ def _section(meeting_id: int, user: User) -> dict[str, Any]:
 def _votes_of(user: User, meeting: Meeting) -> dict[str, Any]:
     seat = seat_or_none(user, meeting)
     manage = can_manage_votes(user, meeting)
-    body: dict[str, Any] = {"can_manage": manage,
+    body: dict[str, Any] = {"can_manage": manage, "can_vote": seat is not None,
                             "votes": [service.vote_json(v, seat=seat) for v in service.votes_of(meeting)]}
     if manage:  # for the tellers' paper form
         body["members"] = [{"id": p.id, "name": p.name} for p in service.voting_members(meeting)]

@@ -13,7 +13,7 @@
   const status = root.querySelector(".mv-status");
   const createForm = root.querySelector(".mv-create");
   const votes = new Map();
-  let canManage = false, members = [];
+  let canManage = false, canVote = false, members = [];
   const pendingKey = (id) => "edoc-vote-pending-" + id;
 
   const say = (text, bad) => { status.textContent = text || ""; status.classList.toggle("mv-bad", !!bad); };
@@ -230,7 +230,11 @@
   // --- state -------------------------------------------------------------------------------------------------
   function merge(vote) {
     const known = votes.get(vote.id);
-    if (known && "my_vote" in known && !("my_vote" in vote)) vote.my_vote = known.my_vote;  // events are public
+    // events are public: this person's own ballot comes from what the page knew (or none yet, for a new vote)
+    if (!("my_vote" in vote)) {
+      if (known && "my_vote" in known) vote.my_vote = known.my_vote;
+      else if (canVote) vote.my_vote = null;
+    }
     if (known && known.voted > vote.voted && vote.status === known.status) vote.voted = known.voted;
     votes.set(vote.id, vote);
     render(vote);
@@ -238,6 +242,7 @@
 
   function show(data) {
     canManage = data.can_manage;
+    canVote = !!data.can_vote;
     members = data.members || [];
     if (createForm) createForm.classList.toggle("hidden", !canManage);
     list.textContent = "";
