@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -51,6 +51,8 @@ from meetings.papers.watermark import WatermarkError, watermark, watermark_lines
 MAX_TITLE = 500
 MAX_COMMENT = 4000
 LEAD_WORKING_DAYS = 3
+MAX_LEAD = timedelta(days=366)
+"""A release more than a year before the meeting is a typing mistake (the year), not a plan."""
 """QĐ 45/2018/QĐ-TTg: a regular meeting's papers reach participants at least 3 working days before it."""
 
 
@@ -262,18 +264,22 @@ def parse_local_time(raw: object, *, field: str = "release_at") -> datetime:
         raise ValidationFailed("Chưa nhập thời điểm.", field=field)
     try:
         if _LOCAL.match(text):
-            return datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=VIETNAM).astimezone(VIETNAM)
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+            moment = datetime.fromisoformat(text.replace(" ", "T")).replace(tzinfo=VIETNAM)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=VIETNAM)
+        return moment.astimezone(UTC)  # year 1 at +01:00 has no UTC: OverflowError, refused below
+    except (ValueError, OverflowError):
         raise ValidationFailed("Thời điểm không hợp lệ (dạng ngày/tháng/năm giờ:phút).", field=field) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VIETNAM)
-    return moment
 
 
 def set_release(actor: User, meeting: Meeting, release_at: datetime) -> PaperRelease:
     """When the papers reach the participants; it must be before the meeting starts."""
     policy.require_edit(actor, meeting)
+    if release_at < meeting.starts_at - MAX_LEAD:
+        raise ValidationFailed("Thời điểm phát hành quá xa trước cuộc họp (hơn một năm): kiểm tra lại năm.",
+                               field="release_at")
     if release_at >= meeting.starts_at:
         raise ValidationFailed(
             f"Thời điểm phát hành tài liệu ({vietnam_time(release_at):%H:%M %d/%m/%Y}) phải trước giờ bắt đầu họp "
