@@ -20,8 +20,10 @@ from edoc.documents import drafting, sources
 from edoc.documents.models import OutgoingDocument
 from edoc.notifications.models import Notification
 from meetings.attendance.models import Participant
+from meetings.meeting.models import Meeting
 from meetings.papers import reminders
-from meetings.papers.models import Paper, PaperDelivery, ReminderSent
+from meetings.papers.demo import demo_step
+from meetings.papers.models import Paper, PaperDelivery, PaperRelease, ReminderSent
 from signing.devca import create_ca
 from signing.placement import Placement
 from signing.sign import sign_pdf
@@ -87,7 +89,6 @@ def test_upload_refusals_release_and_the_readers_name(app, client, demo, make_me
 
     # the release: after the start refused; a day ahead of a regular meeting warned about
     with app.app_context():
-        from meetings.meeting.models import Meeting
         starts = db.session.get(Meeting, meeting_id).starts_at
     late = _release(client, meeting_id, starts + timedelta(minutes=1))
     assert late.status_code == 400 and "phải trước giờ bắt đầu họp" in late.get_data(as_text=True)
@@ -267,3 +268,18 @@ def test_bad_api_input(app, client, demo, make_meeting):
         answer = getattr(client, method)(base + path, json=body, headers=headers)
         assert answer.status_code == status, (path, body, answer.get_json())
         assert answer.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_demo_step_adds_papers_once(app, demo, make_meeting):
+    meeting_id = make_meeting(starts_in=timedelta(days=10))
+    with app.app_context():
+        org = db.session.get(User, demo["thuky"]).organisation
+        made = demo_step(org)
+        again = demo_step(org)
+        paper = db.session.execute(select(Paper).where(Paper.meeting_id == meeting_id)).scalar_one()
+        release = db.session.get(PaperRelease, meeting_id)
+        meeting = db.session.get(Meeting, meeting_id)
+        assert paper.draft and release is not None and release.release_at < meeting.starts_at
+        assert [r.minutes_before for r in reminders.reminders_of(meeting)] == [1440, 120]
+    assert any("Dự thảo Nghị quyết" in line for line in made) and again == []
