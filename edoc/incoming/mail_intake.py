@@ -199,6 +199,24 @@ def check_message(organisation_id: int, uid: int, size: int, raw: bytes, max_byt
     return checked
 
 
+def _checked_or_unreadable(organisation_id: int, uid: int, size: int, raw: bytes, max_bytes: int,
+                           header_only: bool) -> Checked:
+    """``check_message``, or a message recorded as unreadable when reading it fails in a way nobody foresaw: one
+    such message must not stop the mailbox for ever (it would fail every run, before the mail behind it)."""
+    try:
+        return check_message(organisation_id, uid, size, raw, max_bytes, header_only=header_only)
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("incoming mail UID %s of organisation %s could not be read", uid, organisation_id)
+        parsed = Parsed()
+        try:
+            parsed = parse(raw, max_bytes)
+        except Exception:  # not even its header: recorded without a sender (nobody is told)
+            parsed = Parsed()
+        parsed.pdfs, parsed.refused = [], [f"Không đọc được thư ({type(exc).__name__}): đã ghi nhật ký lỗi."]
+        return Checked(uid, size, parsed, state=MailState.REJECTED.value)
+
+
 def _contact(organisation_id: int, address: str) -> Contact | None:
     if not address:
         return None
@@ -317,7 +335,7 @@ def poll(box_id: int) -> PollResult:
                 size, arrived = server.info(uid)
                 too_large = size > max_bytes * BASE64_OVERHEAD
                 raw = server.fetch(uid, header_only=too_large)
-                checked = check_message(box.organisation_id, uid, size, raw, max_bytes, header_only=too_large)
+                checked = _checked_or_unreadable(box.organisation_id, uid, size, raw, max_bytes, too_large)
                 checked.arrived = arrived
                 box = db.session.get(IncomingMailbox, box_id)
                 assert box is not None

@@ -168,7 +168,16 @@ def _active_pdf() -> bytes:
 
 
 @sqlite_only
-def test_hostile_and_bad_mail_is_recorded_with_its_reason_and_never_stops_the_poll(smtp, app, demo, imap):
+def test_hostile_and_bad_mail_is_recorded_with_its_reason_and_never_stops_the_poll(smtp, app, demo, imap,
+                                                                                    monkeypatch):
+    real_check = mail_intake.check_files
+
+    def check_files(organisation_id, parts):  # a file whose reading fails in a way nobody foresaw
+        if parts[0].name == "bat-ngo.pdf":
+            raise RuntimeError("unforeseen")
+        return real_check(organisation_id, parts)
+
+    monkeypatch.setattr(mail_intake, "check_files", check_files)
     user = imap.add_user()
     box_id = configure(app, demo, imap, user)
     pdf = text_pdf()
@@ -187,9 +196,11 @@ def test_hostile_and_bad_mail_is_recorded_with_its_reason_and_never_stops_the_po
         message("Giả mạo", ("gia.pdf", pdf, "application/pdf"), sender=f'"{SENDER}" <ke-xau@example.net>'),
         message("Giả mạo SPF", ("gia2.pdf", pdf, "application/pdf"),
                 headers={"Authentication-Results": "mx.gialam.example; spf=fail smtp.mailfrom=x; dmarc=fail"}),
+        message("Bất ngờ", ("bat-ngo.pdf", pdf, "application/pdf")),
     )
     got = poll(app, box_id)
-    assert (got.taken, got.rejected, got.error) == (2, 5, "")
+    assert (got.taken, got.rejected, got.error) == (2, 6, "")
+    assert "Không đọc được thư (RuntimeError)" in {m.subject: m for m in mails(app)}["Bất ngờ"].note
     rows = {m.subject: m for m in mails(app)}
     assert rows["Không có tệp"].state == "rejected" and "không có tệp PDF" in rows["Không có tệp"].note
     assert rows["Tệp chạy"].state == "rejected" and rows["Tệp chạy"].note.count("không phải PDF") == 2
@@ -202,10 +213,10 @@ def test_hostile_and_bad_mail_is_recorded_with_its_reason_and_never_stops_the_po
     assert forged.ack_state == spf.ack_state == ""  # a forged address gets no mail
     # the trusted senders of refused mail are told why; nobody else is written to
     told = sorted(m["Subject"] for m in smtp.messages)
-    assert all(m["To"] == SENDER for m in smtp.messages) and len(told) == 5, told
+    assert all(m["To"] == SENDER for m in smtp.messages) and len(told) == 6, told
     assert all(s.startswith("Chưa tiếp nhận được") for s in told)
     assert len(docs(app)) == 2 and {d.sender_name for d in docs(app)} == {SENDER, "LĐLĐ thành phố Hà Nội"}
-    assert poll(app, box_id).taken == 0 and len(mails(app)) == 7
+    assert poll(app, box_id).taken == 0 and len(mails(app)) == 8
 
 
 @sqlite_only
