@@ -3,6 +3,8 @@ chair and secretary seated as participants, and the listing page and API."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -70,3 +72,37 @@ def test_a_room_or_a_chair_booked_twice_is_refused_with_the_clash_shown(app, dem
     assert "từ 08:00 đến 10:00" in room_clash.value.message
     assert "Người chủ trì Nguyễn Văn Hùng đã chủ trì" in chair_clash.value.message
     assert _count(app) == 2
+
+
+def test_two_secretaries_booking_the_same_room_at_the_same_instant_one_wins(app, demo, room):
+    """Two requests, each with its own connection, released together: one meeting is made, the other is told the
+    room is taken by it, on SQLite and on PostgreSQL (where the check and the insert run under the room's lock)."""
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def book(actor: str, chair: str) -> None:
+        with app.app_context():
+            user = db.session.get(User, demo[actor])
+            data = meeting_data(demo, room_id=room, chair_id=demo[chair], title=f"Họp do {actor} đặt")
+            db.session.rollback()  # end the reading transaction: on SQLite it holds the write turn
+            barrier.wait(timeout=60)
+            try:
+                outcomes.append(service.create_meeting(user, data).id)
+            except Conflict as exc:
+                db.session.rollback()
+                outcomes.append(exc)
+
+    threads = [threading.Thread(target=book, args=("thuky", "chutich")),
+               threading.Thread(target=book, args=("vanthu", "phochutich"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    made = [o for o in outcomes if isinstance(o, int)]
+    refused = [o for o in outcomes if isinstance(o, Conflict)]
+    assert len(made) == 1 and len(refused) == 1, outcomes
+    with app.app_context():
+        winner = db.session.get(Meeting, made[0])
+        assert f"đã được đặt cho cuộc họp “{winner.title}”" in refused[0].message
+    assert _count(app) == 1
