@@ -113,11 +113,13 @@ DEMO_DISPATCH_WAIT = 120
 def demo_command(password: str | None, documents: bool) -> None:
     """Create (or complete) the demo organisation; safe to run twice."""
     from edoc.core.db import db
-    from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents, load_demo_parent
+    from edoc.demo import DEMO_PASSWORD, load_demo, load_demo_documents, load_demo_extras, load_demo_parent
 
     result = load_demo(password or DEMO_PASSWORD)
     parent = load_demo_parent(password or DEMO_PASSWORD)  # before the documents: the plan is issued to it
     made = load_demo_documents(result.organisation) if documents else []
+    # what packages built on edoc add (a meeting with its Giấy mời): after the documents, which it sits beside
+    made += load_demo_extras(result.organisation) if documents else []
     settings = current_app.config["EDOC"]
     click.echo(f"Tổ chức demo: {result.organisation.name} ({'đã có' if not result.created else 'vừa tạo'})")
     click.echo(f"Địa chỉ: {settings.public_url}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -187,6 +188,24 @@ def _demo_signatures(org: Organisation, users: list[User]) -> None:
                                        media_type="image/png").id
     if active_credential(org.id, None) is None:
         save_credential(admin, org, ca.issue(org.name, email=org.email), user=None, pin=None, source="devca")
+
+
+DemoStep = Callable[[Organisation], list[str]]
+_extras: list[DemoStep] = []
+
+
+def register_extra(step: DemoStep) -> None:
+    """A package built on edoc (meetings) adds its own demo data, run by ``edoc demo`` after the documents, in the
+    order registered; each step is idempotent and returns one line per thing made, for the command to print."""
+    if step not in _extras:
+        _extras.append(step)
+
+
+def load_demo_extras(org: Organisation) -> list[str]:
+    made: list[str] = []
+    for step in _extras:
+        made.extend(step(org))
+    return made
 
 
 def load_demo_documents(org: Organisation) -> list[str]:

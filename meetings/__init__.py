@@ -11,7 +11,9 @@ from __future__ import annotations
 from flask import Flask
 
 import meetings.agenda.models  # noqa: F401  (its table is in the foundation migration)
+from edoc.demo import register_extra as register_demo
 from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
+from meetings.meeting.demo import load_demo_meeting
 from meetings.meeting.views import bp as meeting_bp
 from meetings.minutes import setup as minutes_setup
 from meetings.minutes.views import bp as minutes_bp
@@ -29,6 +31,7 @@ def init_app(app: Flask) -> None:
     """Register every meetings blueprint. Called by edoc's app factory before it registers edoc's API blueprint,
     to which the meetings API routes attach (imported above)."""
     app.register_blueprint(meeting_bp)
+    register_demo(load_demo_meeting)
     app.register_blueprint(votes_bp)
     app.register_blueprint(minutes_bp)
     minutes_setup.install()

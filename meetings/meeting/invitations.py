@@ -49,6 +49,14 @@ def sentence_name(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _title(title: str) -> str:
+    """A position as it reads in a sentence: "PHÓ CHỦ TỊCH" (as printed in a signer block) → "Phó Chủ tịch"."""
+    if not title.isupper():
+        return title
+    words = title.lower().split()
+    return " ".join(w.capitalize() if i == 0 or (i == 1 and words[0] == "phó") else w for i, w in enumerate(words))
+
+
 def _time_line(m: Meeting) -> str:
     start, end = vietnam_time(m.starts_at), vietnam_time(m.ends_at)
     day = f"{WEEKDAYS[start.weekday()]}, ngày {start:%d} tháng {start:%m} năm {start:%Y}"
@@ -94,7 +102,7 @@ def recipients_for(m: Meeting) -> tuple[list[drafting.RecipientData], list[str]]
         elif p.unit_id is not None and p.unit is not None:
             units.setdefault(p.unit_id, p.unit)
         else:
-            label = f"Đồng chí {p.user.full_name}" + (f", {p.user.title}" if p.user.title else "")
+            label = f"Đồng chí {p.user.full_name}" + (f", {_title(p.user.title)}" if p.user.title else "")
             recipients.append(drafting.RecipientData("user", "act", user_id=p.user_id, label=label))
             named.append(label[0].lower() + label[1:])
     for unit in units.values():
@@ -119,7 +127,7 @@ def _body(m: Meeting, named: list[str], replaces: Invitation | None, reason: str
     lines.append(f"{issuer} trân trọng kính mời: {whom}.")
     lines.append(f"Tới dự {m.title}.")
     chair = m.chair
-    title = f", {chair.title.capitalize()}" if chair.title else ""
+    title = f", {_title(chair.title)}" if chair.title else ""
     lines.append(f"Chủ trì: đồng chí {chair.full_name}{title}.")
     lines.append(f"Thời gian: {_time_line(m)}.")
     lines.append(f"Địa điểm: {m.place}.")

@@ -24,7 +24,7 @@ from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import commit, db, insert_ignore, utcnow
 from edoc.core.errors import Conflict, NotFound, ValidationFailed
 from edoc.core.text import clean, has_control_chars
-from meetings.attendance.models import Participant, ParticipantRole
+from meetings.attendance.models import Answer, Participant, ParticipantRole
 from meetings.meeting import policy
 from meetings.meeting.models import (
     BOOKING_VALUES,
@@ -241,10 +241,12 @@ def _seat(m: Meeting, user_id: int, role: ParticipantRole) -> None:
     existing = db.session.execute(select(Participant).where(Participant.meeting_id == m.id,
                                                             Participant.user_id == user_id)).scalar_one_or_none()
     votes = role is ParticipantRole.CHAIR
+    # they convene it: attending is theirs by office, not an answer to an invitation they do not receive
     if existing is None:
-        db.session.add(Participant(meeting_id=m.id, user_id=user_id, role=role.value, votes=votes))
+        db.session.add(Participant(meeting_id=m.id, user_id=user_id, role=role.value, votes=votes,
+                                   answer=Answer.ATTEND.value))
     else:
-        existing.role, existing.votes = role.value, votes
+        existing.role, existing.votes, existing.answer = role.value, votes, Answer.ATTEND.value
     db.session.flush()
 
 

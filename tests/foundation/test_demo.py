@@ -124,7 +124,15 @@ def _the_demo_documents_are_at_each_step(app) -> None:
     with app.app_context():
         docs = {d.type_code: d for d in db.session.execute(select(OutgoingDocument)).scalars()}
         assert {code: d.status for code, d in docs.items()} == {
-            "KH": "issued", "TB": "approved", "CV": "submitted", "BC": "returned"}
+            "KH": "issued", "TB": "approved", "CV": "submitted", "BC": "returned",
+            "GM": "issued"}  # the demo meeting's Giấy mời (meetings.meeting.demo)
+        from meetings.agenda.models import AgendaItem
+        from meetings.meeting.models import Invitation, Meeting
+
+        [meeting] = db.session.execute(select(Meeting)).scalars()
+        assert meeting.status == "announced" and meeting.title.startswith("Hội nghị Ban Thường vụ")
+        assert db.session.execute(select(Invitation.document_id)).scalar_one() == docs["GM"].id
+        assert len(list(db.session.execute(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id)))) == 4
         plan = docs["KH"]
         assert plan.reference == "01/KH-LĐLĐ" and plan.signed_file_id and plan.issued_file_id
         [report] = db.session.execute(select(ValidationRecord).where(ValidationRecord.document_id == plan.id)
@@ -133,8 +141,9 @@ def _the_demo_documents_are_at_each_step(app) -> None:
         users = {u.username: u for u in db.session.execute(select(User)).scalars()}
         waiting = {name: {t.key: t.count for t in to_do(users[name]) if t.count}
                    for name in ("chutich", "phochutich", "vanthu", "chuyenvien", "daibieu")}
-        assert waiting == {"chutich": {"sign": 1}, "phochutich": {"to_sign": 1, "inbox": 1},
+        # the demo meeting's Giấy mời reached its invitees: phochutich, chuyenvien and daibieu (inbox + 1)
+        assert waiting == {"chutich": {"sign": 1}, "phochutich": {"to_sign": 1, "inbox": 2},
                            # the notice is approved but not yet signed: not the clerk's to issue (only what can really
                            # be issued counts); its Văn phòng keeps the plan's file copy (Lưu: VT, VP)
                            "vanthu": {"inbox": 1},
-                           "chuyenvien": {"mine": 1}, "daibieu": {"inbox": 1}}
+                           "chuyenvien": {"mine": 1, "inbox": 1}, "daibieu": {"inbox": 2}}

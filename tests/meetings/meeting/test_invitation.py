@@ -50,7 +50,7 @@ def test_announce_drafts_the_giay_moi_that_goes_the_outgoing_way_and_a_new_time_
         assert doc.current_version.pdf_file_id is not None
         lines = doc.body.splitlines()
         assert lines[0].startswith("Liên đoàn Lao động huyện Gia Lâm trân trọng kính mời: đồng chí Trần Thị Lan, "
-                                   "PHÓ CHỦ TỊCH; ")
+                                   "Phó Chủ tịch; ")
         assert "Liên đoàn Lao động thành phố Hà Nội (đồng chí Phạm Văn Đông)" in lines[0]
         assert "Ông Trần Văn Khách, Công ty Vận tải Gia Lâm" in lines[0]
         assert lines[1] == "Tới dự Hội nghị Ban Thường vụ tháng 12."
