@@ -12,8 +12,8 @@ from flask import Flask
 
 import meetings.agenda.models  # noqa: F401  (its table is in the foundation migration)
 from edoc.demo import register_extra as register_demo
+from meetings.demo import load_demo_meeting
 from meetings.meeting import api as meeting_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
-from meetings.meeting.demo import load_demo_meeting
 from meetings.meeting.views import bp as meeting_bp
 from meetings.minutes import setup as minutes_setup
 from meetings.minutes.views import bp as minutes_bp
