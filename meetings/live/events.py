@@ -45,14 +45,17 @@ def state_of(meeting_id: int) -> LiveState | None:
     return db.session.get(LiveState, meeting_id)
 
 
-def publish(meeting_id: int, type_: str, data: dict[str, Any], *, actor: User | None = None) -> MeetingEvent:
+def publish(meeting_id: int, type_: str, data: dict[str, Any], *, actor: User | None = None,
+            state: LiveState | None = None) -> MeetingEvent:
     """Append the event ``type_`` (e.g. ``agenda.opened``, ``vote.closed``) with ``data`` to the meeting's log in
     the caller's transaction, with the meeting's next sequence number, and send it to the meeting's room once that
     transaction commits. The caller has authorised and validated the change and commits it.
 
     ``data`` must be JSON and fit for every participant's eyes: it is sent to the whole room and kept in the log.
+    ``state``: the meeting's live row when the caller already locked it (``state_for_update``), saving a query.
     """
-    state = state_for_update(meeting_id)
+    if state is None or state.meeting_id != meeting_id:
+        state = state_for_update(meeting_id)
     state.seq += 1
     state.updated_at = utcnow()
     event = MeetingEvent(meeting_id=meeting_id, seq=state.seq, type=type_, data=data,

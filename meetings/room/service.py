@@ -62,7 +62,7 @@ def open_item(actor: User, meeting: Meeting, item_id: object) -> AgendaItem:
     state.current_item_id, state.presenter_paper_id, state.presenter_page = item.id, None, None
     state.updated_at = utcnow()
     record("meeting.agenda.open", meeting, actor=actor, changes={"item_id": item.id, "title": item.title})
-    events.publish(meeting.id, "agenda.opened", {"item": item_json(item)}, actor=actor)
+    events.publish(meeting.id, "agenda.opened", {"item": item_json(item)}, actor=actor, state=state)
     commit()
     return item
 
@@ -79,7 +79,7 @@ def turn_page(actor: User, meeting: Meeting, paper_id: object, page: object) -> 
                            "Chỉ người trình bày nội dung đang họp (hoặc chủ trì, thư ký) được chuyển trang.")
     state.presenter_paper_id, state.presenter_page, state.updated_at = paper, number, utcnow()
     events.publish(meeting.id, "presenter.page", {"paper_id": paper, "page": number,
-                                                  "item_id": state.current_item_id}, actor=actor)
+                                                  "item_id": state.current_item_id}, actor=actor, state=state)
     commit()
     return paper, number
 
