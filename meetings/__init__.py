@@ -19,6 +19,7 @@ from meetings.minutes import setup as minutes_setup
 from meetings.minutes.views import bp as minutes_bp
 from meetings.notes.views import bp as notes_bp
 from meetings.papers import api as papers_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
+from meetings.papers.demo import demo_step as papers_demo_step
 from meetings.papers.service import register_rules as register_paper_rules
 from meetings.papers.views import bp as papers_bp
 from meetings.room import sockets as room_sockets
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     to which the meetings API routes attach (imported above)."""
     app.register_blueprint(meeting_bp)
     register_demo(load_demo_meeting)
+    register_demo(papers_demo_step)  # after the meeting it adds papers to
     app.register_blueprint(votes_bp)
     app.register_blueprint(minutes_bp)
     minutes_setup.install()

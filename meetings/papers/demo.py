@@ -19,6 +19,7 @@ from edoc.documents.models import OutgoingDocument
 from edoc.documents.policy import PUBLISHED_VALUES
 from edoc.organisations.models import Organisation
 from meetings.agenda.service import items_of
+from meetings.demo import TITLE as DEMO_TITLE
 from meetings.meeting.models import Meeting
 from meetings.papers import files, reminders, service
 from meetings.papers.models import Paper
@@ -74,9 +75,8 @@ def add_demo_papers(meeting: Meeting) -> list[str]:
 
 
 def demo_step(org: Organisation) -> list[str]:
-    """``edoc demo``'s step (registered after the demo meeting's own): papers for the organisation's next
-    meeting that has an agenda and none yet."""
-    meeting = db.session.execute(select(Meeting).where(
-        Meeting.organisation_id == org.id, Meeting.starts_at > utcnow(),
-        Meeting.status.in_(("draft", "approved", "announced"))).order_by(Meeting.starts_at)).scalars().first()
+    """``edoc demo``'s step, registered after the demo meeting's own (``meetings.demo``): papers for that meeting
+    only, never for a meeting people made themselves."""
+    meeting = db.session.execute(select(Meeting).where(Meeting.organisation_id == org.id,
+                                                       Meeting.title == DEMO_TITLE)).scalars().first()
     return add_demo_papers(meeting) if meeting is not None else []

@@ -20,6 +20,7 @@ from edoc.documents import drafting, sources
 from edoc.documents.models import OutgoingDocument
 from edoc.notifications.models import Notification
 from meetings.attendance.models import Participant
+from meetings.demo import TITLE as DEMO_TITLE
 from meetings.meeting.models import Meeting
 from meetings.papers import reminders
 from meetings.papers.demo import demo_step
@@ -273,7 +274,10 @@ def test_bad_api_input(app, client, demo, make_meeting):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_demo_step_adds_papers_once(app, demo, make_meeting):
     meeting_id = make_meeting(starts_in=timedelta(days=10))
+    other = make_meeting(starts_in=timedelta(days=9))  # someone's own meeting: never given demo papers
     with app.app_context():
+        db.session.get(Meeting, meeting_id).title = DEMO_TITLE
+        db.session.commit()
         org = db.session.get(User, demo["thuky"]).organisation
         made = demo_step(org)
         again = demo_step(org)
@@ -282,4 +286,5 @@ def test_the_demo_step_adds_papers_once(app, demo, make_meeting):
         meeting = db.session.get(Meeting, meeting_id)
         assert paper.draft and release is not None and release.release_at < meeting.starts_at
         assert [r.minutes_before for r in reminders.reminders_of(meeting)] == [1440, 120]
+        assert db.session.execute(select(Paper.id).where(Paper.meeting_id == other)).first() is None
     assert any("Dự thảo Nghị quyết" in line for line in made) and again == []
