@@ -175,7 +175,7 @@ def _demo_signatures(org: Organisation, users: list[User]) -> None:
                      "edoc DEVELOPMENT CA (không có giá trị pháp lý)")
     admin = next(u for u in users if u.has_role(Role.ADMIN))
     for user in users:
-        if not user.has_role(Role.LEADER):
+        if not (user.has_role(Role.LEADER) or user.has_role(Role.SECRETARY)):  # the secretary signs minutes (THƯ KÝ)
             continue
         if user.signature_file_id is None:
             user.signature_file_id = store_bytes(signature_png(user.full_name), "chu-ky.png", uploader=user,
