@@ -10,6 +10,7 @@ change and sent by ``deliver`` (the API after its commit, ``edoc exchange poll``
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, UOWTransaction
@@ -34,6 +35,7 @@ from edoc.organisations.models import Organisation
 from edoc.registers.types import get_type
 from edoc.signatures.service import keep_report, validate_bytes
 from edoc.tasks.models import Task
+from edoc.tasks.service import tasks_of_subject
 from signing.validate import ValidationReport
 
 STATUS_OF = {IncomingStatus.REGISTERED.value: "03", IncomingStatus.IN_PROGRESS.value: "04",
@@ -42,25 +44,75 @@ STATUS_OF = {IncomingStatus.REGISTERED.value: "03", IncomingStatus.IN_PROGRESS.v
 
 @dataclass
 class Checked:
-    """A received document message's files as incoming documents take them, with their signatures validated
-    against the receiving organisation's trust store; nothing written yet."""
+    """A received document message checked with nothing written yet: its files as incoming documents take them,
+    every signed PDF validated against the receiving organisation's trust store, and for a recall, update or
+    replacement the earlier arrival it concerns."""
 
-    arrival: Arrival
-    """The main PDF (``check_files``: readable, its signatures validated, its text) and the attachments."""
+    arrival: Arrival | None
+    """The main PDF (``check_files``: readable, its signatures validated, its text) and the attachments; None for
+    a recall (it carries no document to take)."""
     sources: list[edxml.Attachment]
     """The message's attachments, in the order of ``arrival.attachments``."""
     attachment_reports: list[tuple[int, ValidationReport]]
     """(index in ``arrival.attachments``, report) of each signed attachment."""
     verdict: str
     """The main file's verdict, made ``invalid`` by any signed attachment that is not valid."""
+    earlier_id: int | None = None
+    """The arrival a recall or update applies to, or a replacement replaces."""
 
 
-def check(organisation_id: int, message: DocumentMessage) -> Checked | None:
+ACTION = {edxml.BUSINESS_RECALL: "thu hồi", edxml.BUSINESS_UPDATE: "cập nhật", edxml.BUSINESS_REPLACE: "thay thế"}
+
+
+def _code_and_date(document_id: str) -> tuple[str, date | None]:
+    """``{OrganId},{YYYY/MM/DD},{số}/{ký hiệu}`` → (số/ký hiệu, date)."""
+    parts = document_id.split(",", 2)
+    if len(parts) < 3:
+        return "", None
+    try:
+        return parts[2], edxml.parse_date(parts[1], "PromulgationDate")
+    except edxml.EdxmlError:
+        return parts[2], None
+
+
+def earlier_arrival(organisation_id: int, message: DocumentMessage, document_id: str) -> int:
+    """The arrival of this organisation that came as the message ``document_id`` names: found by that DocumentId,
+    else by the số/ký hiệu and date it carries among the edXML arrivals. It must have come from the same sender
+    (a recall or update in another agency's name is refused). MessageRejected when there is none."""
+    action = ACTION[message.business]
+    source = db.session.execute(select(ExchangeMessage).where(
+        ExchangeMessage.organisation_id == organisation_id, ExchangeMessage.direction == "in",
+        ExchangeMessage.kind == "document", ExchangeMessage.incoming_document_id.is_not(None),
+        ExchangeMessage.business.in_([edxml.BUSINESS_NEW, edxml.BUSINESS_REPLACE]),
+        ExchangeMessage.edxml_document_id == document_id).order_by(ExchangeMessage.id.desc())).scalars().first()
+    code, day = _code_and_date(document_id)
+    if source is None and code and day is not None:
+        arrival_id = db.session.execute(select(IncomingDocument.id).where(
+            IncomingDocument.organisation_id == organisation_id, IncomingDocument.channel == Channel.EDXML.value,
+            IncomingDocument.original_reference == code, IncomingDocument.original_date == day)
+            .order_by(IncomingDocument.id.desc())).scalars().first()
+        source = _source_of(arrival_id) if arrival_id is not None else None
+    if source is None or source.incoming_document_id is None:
+        raise MessageRejected(f"Không tìm thấy văn bản đến {code or document_id}"
+                              f"{f' ngày {day:%d/%m/%Y}' if day else ''} nhận qua trục liên thông để {action}: "
+                              f"gói tin {action} không được nhận.")
+    if source.peer_organ_id != message.sender.organ_id:
+        raise MessageRejected(f"Gói tin {action} văn bản {code or document_id} đến từ {message.sender.organ_id}, "
+                              f"nhưng văn bản đó do {source.peer_organ_id} gửi: nơi gửi không khớp, không nhận.")
+    return source.incoming_document_id
+
+
+def check(organisation_id: int, message: DocumentMessage) -> Checked:
     """``exchange.service.on_document``: the message's files as incoming checks an upload (the main PDF
-    readable, attachments of accepted kinds) and every signed PDF in it validated, before anything is written; a
-    refusal names the file. A recall carries no files to take: None."""
+    readable, attachments of accepted kinds) and every signed PDF in it validated, and the arrival a recall,
+    update or replacement concerns found, before anything is written; a refusal says which file or document."""
+    earlier_id = None
+    if message.business in {edxml.BUSINESS_RECALL, edxml.BUSINESS_UPDATE}:
+        earlier_id = earlier_arrival(organisation_id, message, message.document_id)
+    elif message.business == edxml.BUSINESS_REPLACE and message.replaces:
+        earlier_id = earlier_arrival(organisation_id, message, message.replaces[0])
     if message.business == edxml.BUSINESS_RECALL:
-        return None
+        return Checked(None, [], [], "", earlier_id)
     pdfs = [a for a in message.attachments if a.content_type == "application/pdf" or a.name.lower().endswith(".pdf")]
     if not pdfs:
         raise MessageRejected("Gói tin không có tệp văn bản PDF.")
@@ -86,13 +138,14 @@ def check(organisation_id: int, message: DocumentMessage) -> Checked | None:
         reports.append((index, report))
         if report.verdict != "valid":
             verdict = "invalid"
-    return Checked(arrival, sources, reports, verdict)
+    return Checked(arrival, sources, reports, verdict, earlier_id)
 
 
 def _store(org: Organisation, doc: IncomingDocument, checked: Checked) -> None:
     """The checked files stored as ``doc``'s, each signed one's validation report kept with it, the verdict and
     text set (a scan without text goes to OCR once this commits)."""
     arrival = checked.arrival
+    assert arrival is not None
     main = store_bytes(arrival.main.pdf, arrival.main.name, uploader=None, purpose="incoming",
                        media_type="application/pdf", organisation_id=org.id)
     doc.file_id = main.id
@@ -116,13 +169,42 @@ def _store(org: Organisation, doc: IncomingDocument, checked: Checked) -> None:
         request_ocr(doc)
 
 
-def make_incoming(kept: ExchangeMessage, message: DocumentMessage, checked: object) -> int | None:
-    """``exchange.service.on_document``: the received document, filled from the message, in the incoming queue."""
-    if message.business != edxml.BUSINESS_NEW:
-        return None  # a recall, update or replacement is kept and shown to the clerk, not a new arrival
+def handlers_of(doc: IncomingDocument) -> set[int]:
+    """Who has the arrival in hand: the clerks, whoever registered, was presented, directed it, and the people
+    its tasks are assigned to."""
+    people = {c.id for c in clerks_of(doc.organisation_id)}
+    people |= {u for u in (doc.registered_by_id, doc.presented_to_id, doc.directed_by_id) if u}
+    people |= {t.user_id for t in tasks_of_subject(SUBJECT, doc.id) if t.user_id}
+    return people
+
+
+def take_document(kept: ExchangeMessage, message: DocumentMessage, checked: object) -> int | None:
+    """``exchange.service.on_document``: a new document (0) or a replacement (3) becomes an arrival in the
+    incoming queue, filled from the message (a replacement linked to the arrival it replaces); a recall (1) or an
+    update (2) is applied to the earlier arrival. Returns the arrival concerned."""
     assert isinstance(checked, Checked)
     org = db.session.get(Organisation, kept.organisation_id)
     assert org is not None
+    earlier = db.session.get(IncomingDocument, checked.earlier_id) if checked.earlier_id else None
+    if message.business == edxml.BUSINESS_RECALL:
+        assert earlier is not None
+        return _recall(kept, message, earlier)
+    if message.business == edxml.BUSINESS_UPDATE:
+        assert earlier is not None
+        return _update(org, kept, message, earlier, checked)
+    arrived = _arrive(org, kept, message, checked)
+    if earlier is not None:
+        arrived.replaces_id = earlier.id
+        record("incoming.replaced", earlier, organisation_id=org.id, changes={
+            "by": arrived.id, "exchange_message_id": kept.id, "reason": message.business_reason})
+        for user_id in handlers_of(earlier) - {c.id for c in clerks_of(org.id)}:
+            notify(user_id, "incoming", f"{title(earlier)} đã được nơi gửi thay thế bằng văn bản "
+                   f"{arrived.original_reference}", link(arrived))
+    return arrived.id
+
+
+def _arrive(org: Organisation, kept: ExchangeMessage, message: DocumentMessage, checked: Checked
+            ) -> IncomingDocument:
     reference = f"{message.code_number}/{message.code_notation}" if message.code_notation else message.code_number
     sender = message.sender.name or message.sender.organ_id
     now = utcnow()
@@ -139,17 +221,59 @@ def make_incoming(kept: ExchangeMessage, message: DocumentMessage, checked: obje
     db.session.flush()
     record("incoming.arrive", arrived, organisation_id=org.id, changes={
         "channel": "edxml", "exchange_message_id": kept.id, "reference": reference,
-        "verdict": arrived.signature_verdict})
+        "verdict": arrived.signature_verdict, "business": message.business})
     flag = (" — chữ ký số không hợp lệ hoặc không tin cậy, kiểm tra trước khi vào sổ"
             if arrived.signature_verdict == "invalid" else "")
+    what = "Văn bản thay thế" if message.business == edxml.BUSINESS_REPLACE else "Văn bản đến"
     for clerk in clerks_of(org.id):
-        notify(clerk.id, "incoming", f"Văn bản đến qua trục liên thông: {title(arrived)}{flag}", link(arrived))
-    return arrived.id
+        notify(clerk.id, "incoming", f"{what} qua trục liên thông: {title(arrived)}{flag}", link(arrived))
+    return arrived
+
+
+def _recall(kept: ExchangeMessage, message: DocumentMessage, doc: IncomingDocument) -> int:
+    """The sender recalled it: marked recalled with the sender's reason (its số đến, if taken, stays in the
+    register), and everyone who has it in hand told."""
+    reason = message.business_reason if message.business_reason != edxml.BUSINESS_LABELS[1] else ""
+    doc.status, doc.recall_reason, doc.recalled_at = IncomingStatus.RECALLED.value, reason, utcnow()
+    record("incoming.recall", doc, organisation_id=doc.organisation_id, changes={
+        "reason": reason, "exchange_message_id": kept.id, "sender": message.sender.organ_id})
+    text = f"Nơi gửi đã thu hồi {title(doc)}" + (f". Lý do: {reason}" if reason else "")
+    for user_id in handlers_of(doc):
+        notify(user_id, "incoming", text[:500], link(doc))
+    return doc.id
+
+
+def _update(org: Organisation, kept: ExchangeMessage, message: DocumentMessage, doc: IncomingDocument,
+            checked: Checked) -> int:
+    """The sender updated it: its files are the message's from now on (the previous ones stay in the store,
+    named in the audit entry, and the earlier message keeps them whole), validated again; while it waits for
+    registration its fields follow the message too (once registered, they are the register's)."""
+    before = {"file_id": doc.file_id, "attachments": [a.file_id for a in doc.attachments],
+              "verdict": doc.signature_verdict}
+    for attachment in list(doc.attachments):
+        doc.attachments.remove(attachment)
+        db.session.delete(attachment)
+    doc.validation_id = None
+    _store(org, doc, checked)
+    if doc.status == IncomingStatus.RECEIVED.value:
+        doc.summary, doc.signer_name = message.subject, message.signer_name[:255]
+        doc.urgency = edxml.URGENCY_OF_PRIORITY.get(message.priority, "")
+    record("incoming.update", doc, organisation_id=org.id, changes={
+        "before": before, "file_id": doc.file_id, "attachments": [a.file_id for a in doc.attachments],
+        "verdict": doc.signature_verdict, "exchange_message_id": kept.id, "reason": message.business_reason})
+    text = f"Nơi gửi đã cập nhật tệp của {title(doc)}" + (
+        f" ({message.business_reason})" if message.business_reason != edxml.BUSINESS_LABELS[2] else "")
+    for user_id in handlers_of(doc):
+        notify(user_id, "incoming", text[:500], link(doc))
+    return doc.id
 
 
 def _source_of(incoming_id: int) -> ExchangeMessage | None:
+    """The message an arrival came as (not the recalls or updates applied to it later)."""
     return db.session.execute(select(ExchangeMessage).where(
-        ExchangeMessage.incoming_document_id == incoming_id, ExchangeMessage.direction == "in")).scalar_one_or_none()
+        ExchangeMessage.incoming_document_id == incoming_id, ExchangeMessage.direction == "in",
+        ExchangeMessage.business.in_([edxml.BUSINESS_NEW, edxml.BUSINESS_REPLACE]))
+        .order_by(ExchangeMessage.id)).scalars().first()
 
 
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
@@ -184,7 +308,7 @@ def _after_rollback(session: Session) -> None:
 
 
 def install() -> None:
-    on_document(check, make_incoming)
+    on_document(check, take_document)
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", _before_commit)

@@ -29,12 +29,15 @@ class IncomingStatus(enum.StrEnum):
     FILED = "filed"
     RETURNED = "returned"
     """Sent back to the sender (wrong recipient, broken signature)."""
+    RECALLED = "recalled"
+    """Recalled by its sender (an edXML recall, business code 1): not to be handled further."""
 
 
 STATUS_LABELS = {
     IncomingStatus.RECEIVED: "Chờ vào sổ", IncomingStatus.REGISTERED: "Đã vào sổ, chờ trình",
     IncomingStatus.PRESENTED: "Chờ ý kiến chỉ đạo", IncomingStatus.IN_PROGRESS: "Đang giải quyết",
     IncomingStatus.DONE: "Đã giải quyết", IncomingStatus.FILED: "Đã lưu hồ sơ", IncomingStatus.RETURNED: "Đã trả lại",
+    IncomingStatus.RECALLED: "Nơi gửi đã thu hồi",
 }
 HANDLING_VALUES = (IncomingStatus.IN_PROGRESS.value,)
 
@@ -148,6 +151,12 @@ class IncomingDocument(db.Model):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
     """The issued document it is, when delivered on the same installation."""
+    recall_reason: Mapped[str] = mapped_column(Text, default="")
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """When its sender recalled it (status ``recalled``), with the sender's reason."""
+    replaces_id: Mapped[int | None]
+    """The earlier arrival this one replaces (an edXML replacement, business code 3). No foreign key: SQLite's
+    batch migration cannot copy a table that refers to itself."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
@@ -159,6 +168,11 @@ class IncomingDocument(db.Model):
     attachments: Mapped[list[IncomingAttachment]] = relationship(back_populates="document",
                                                                  order_by="IncomingAttachment.id")
     readers: Mapped[list[IncomingReader]] = relationship(back_populates="document")
+    replaces: Mapped[IncomingDocument | None] = relationship(
+        primaryjoin="foreign(IncomingDocument.replaces_id) == remote(IncomingDocument.id)", viewonly=True)
+    replaced_by: Mapped[list[IncomingDocument]] = relationship(
+        primaryjoin="IncomingDocument.id == remote(foreign(IncomingDocument.replaces_id))", viewonly=True,
+        order_by="IncomingDocument.id")
 
     @property
     def status_enum(self) -> IncomingStatus:

@@ -5,14 +5,19 @@ with nothing kept. Installation A runs on both databases; B, the other agency, o
 from __future__ import annotations
 
 import base64
+import dataclasses
 import shutil
+import threading
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
+from edoc.accounts.models import User
 from edoc.app import create_app
+from edoc.audit.models import AuditEntry
 from edoc.config import Settings
 from edoc.core.db import db
 from edoc.demo import DEMO_ORGAN_ID, load_demo_documents
@@ -21,11 +26,13 @@ from edoc.exchange import edxml, service
 from edoc.exchange.models import ExchangeMessage
 from edoc.files.models import StoredFile
 from edoc.files.service import read_verified
+from edoc.incoming import service as incoming
 from edoc.incoming.models import IncomingDocument
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Organisation
 from edoc.signatures.models import ValidationRecord
 from tests.documents.conftest import api_token, simple_pdf
+from tests.exchange.test_edxml import _message
 from tests.incoming.test_intake import tamper
 from tests.support.web import login
 
@@ -286,8 +293,6 @@ def test_a_500_mb_message_in_the_drop_box_is_refused_unread(dropbox, app, demo):
 
 
 def _from_party(number: str, files: list[tuple[str, bytes]], **overrides) -> bytes:
-    from tests.exchange.test_edxml import _message
-
     return edxml.build_document(_message(
         sender=edxml.Organ(PARTY, "Huyện ủy Gia Lâm"), recipients=[edxml.Organ(DEMO_ORGAN_ID, "LĐLĐ Gia Lâm")],
         code_number=number, code_notation="CV/HU",
@@ -316,3 +321,109 @@ def test_every_signed_pdf_of_an_arrival_is_validated_and_a_broken_one_flagged(dr
         assert annex_report.all_valid is False
         told = db.session.execute(select(Notification.text).where(Notification.user_id == demo["vanthu"])).scalars()
         assert any("13/CV/HU" in t and "không hợp lệ" in t for t in told)
+
+
+def test_a_recall_an_update_and_a_replacement_apply_to_the_earlier_arrival(dropbox, app, client, demo):
+    headers = {**api_token(app, demo["vanthu"]), "Content-Type": "application/xml"}
+    first_pdf = simple_pdf(["HUYỆN ỦY GIA LÂM", "Số 20-CV/HU", "V/v tổ chức Tháng Công nhân"])
+    posted = client.post("/api/v1/exchange/messages", data=_from_party("20", [("20.pdf", first_pdf)]),
+                         headers=headers)
+    assert posted.status_code == 201
+    first = posted.get_json()["messages"][0]
+    with app.app_context():  # registered and presented: the leader has it in hand
+        doc = db.session.get(IncomingDocument, first["incoming_document_id"])
+        data = incoming.IncomingData(summary=doc.summary, sender_name=doc.sender_name,
+                                     original_reference=doc.original_reference, original_date=doc.original_date,
+                                     type_code=doc.type_code, signer_name=doc.signer_name)
+        clerk = db.session.get(User, demo["vanthu"])
+        incoming.register_received(clerk, doc, data)
+        incoming.present(clerk, doc, demo["chutich"])
+        db.session.commit()
+        old_file = doc.file_id
+
+    # update (2): same DocumentId, new files; the arrival keeps its number, its files are the new ones
+    new_pdf = simple_pdf(["HUYỆN ỦY GIA LÂM", "Số 20-CV/HU", "V/v tổ chức Tháng Công nhân (sửa ngày họp)"])
+    updated = client.post("/api/v1/exchange/messages", headers=headers, data=_from_party(
+        "20", [("20.pdf", new_pdf), ("phu-luc.pdf", first_pdf)], business=edxml.BUSINESS_UPDATE,
+        business_reason="Sửa ngày họp"))
+    assert updated.status_code == 201, updated.get_json()
+    assert updated.get_json()["messages"][0]["incoming_document_id"] == first["incoming_document_id"]
+    with app.app_context():
+        doc = db.session.get(IncomingDocument, first["incoming_document_id"])
+        assert doc.number is not None and doc.status == "presented"
+        assert doc.file_id != old_file and read_verified(doc.file) == new_pdf and len(doc.attachments) == 1
+        assert "sửa ngày họp" in doc.text
+        assert db.session.get(StoredFile, old_file) is not None  # the history: kept, and named in the audit
+        entry = db.session.execute(select(AuditEntry).where(AuditEntry.action == "incoming.update")).scalar_one()
+        assert str(old_file) in entry.changes
+
+    # replacement (3): a new arrival linked to the one it replaces
+    replaced = client.post("/api/v1/exchange/messages", headers=headers, data=_from_party(
+        "21", [("21.pdf", new_pdf)], business=edxml.BUSINESS_REPLACE, replaces=[first["document_id"]]))
+    assert replaced.status_code == 201
+    newer_id = replaced.get_json()["messages"][0]["incoming_document_id"]
+    assert newer_id != first["incoming_document_id"]
+
+    # recall (1) of the first: marked recalled with the reason, the leader it was presented to is told
+    recalled = client.post("/api/v1/exchange/messages", headers=headers, data=_from_party(
+        "20", [], business=edxml.BUSINESS_RECALL, business_reason="Ban hành nhầm"))
+    assert recalled.status_code == 201, recalled.get_json()
+    with app.app_context():
+        doc = db.session.get(IncomingDocument, first["incoming_document_id"])
+        assert (doc.status, doc.recall_reason) == ("recalled", "Ban hành nhầm") and doc.recalled_at
+        assert [d.id for d in doc.replaced_by] == [newer_id]
+        told = db.session.execute(select(Notification.text).where(Notification.user_id == demo["chutich"])).scalars()
+        assert any("thu hồi" in t and "Ban hành nhầm" in t for t in told)
+    login(client, "vanthu")
+    page = client.get(f"/incoming/{first['incoming_document_id']}").get_data(as_text=True)
+    assert "Nơi gửi đã thu hồi" in page and "Ban hành nhầm" in page and "Đã được thay thế bởi" in page
+    assert "thay thế văn bản đến" in client.get(f"/incoming/{newer_id}").get_data(as_text=True)
+
+    # a recall in another agency's name, or of a document never received: refused, nothing kept
+    count = _kept(app)
+    forged = client.post("/api/v1/exchange/messages", headers=headers, data=edxml.build_document(_message(
+            sender=edxml.Organ("000.00.09.H99", "Kẻ mạo danh"), recipients=[edxml.Organ(DEMO_ORGAN_ID)],
+            business=edxml.BUSINESS_RECALL, document_id=first["document_id"], attachments=[]),
+        now=datetime(2023, 4, 11)))
+    unknown = client.post("/api/v1/exchange/messages", headers=headers,
+                          data=_from_party("99", [], business=edxml.BUSINESS_RECALL))
+    assert (forged.status_code, unknown.status_code) == (422, 422)
+    assert "nơi gửi không khớp" in forged.get_json()["error"]["message"]
+    assert "Không tìm thấy văn bản đến 99/CV/HU" in unknown.get_json()["error"]["message"]
+    assert _kept(app) == count
+
+
+def test_the_http_transport_delivers_to_another_installation_over_loopback(dropbox, app, client, demo, plan, other):
+    """A sends through HttpTransport to B's real API, served by a real HTTP server on 127.0.0.1 (B's token as the
+    transport's token); with a wrong token the send fails, kept as failed with B's answer."""
+    from edoc.accounts.models import Role
+
+    server = make_server("127.0.0.1", 0, other, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings = app.config["EDOC"]
+    try:
+        with other.app_context():
+            clerk = _b_user("vanthu_hu", {Role.CLERK})
+            db.session.commit()
+        token = api_token(other, clerk)["Authorization"].removeprefix("Bearer ")
+        url = f"http://127.0.0.1:{server.server_port}/api/v1/exchange/messages"
+        headers = api_token(app, demo["vanthu"])
+        app.config["EDOC"] = dataclasses.replace(settings, exchange_transport="http", exchange_http_url=url,
+                                                 exchange_http_token="not-a-token")
+        refused = client.post(f"/api/v1/exchange/documents/{plan}/send", json={}, headers=headers)
+        [line] = [m for m in refused.get_json()["messages"] if m["peer"] == PARTY]
+        assert line["state"] == "failed" and "401" in line["note"]
+        app.config["EDOC"] = dataclasses.replace(app.config["EDOC"], exchange_http_token=token)
+        with app.app_context():
+            service.deliver([line["id"]])  # sent again, now with B's token
+        [line] = _messages(app, id=line["id"])
+        assert (line.state, line.note) == ("sent", url)
+    finally:
+        app.config["EDOC"] = settings
+        server.shutdown()
+    [received] = _messages(other, direction="in")
+    assert (received.kind, received.peer_organ_id, received.state) == ("document", DEMO_ORGAN_ID, "applied")
+    with other.app_context():
+        arrived = db.session.get(IncomingDocument, received.incoming_document_id)
+        assert (arrived.channel, arrived.status) == ("edxml", "received")
