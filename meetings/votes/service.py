@@ -142,10 +142,9 @@ class CastResult:
     channel: str
 
 
-def _shared_lock(vote_id: int) -> Vote:
-    return db.session.execute(
-        select(Vote).where(Vote.id == vote_id).with_for_update(read=True).execution_options(populate_existing=True)
-    ).scalar_one()
+def _shared_lock(vote_id: int) -> str:
+    """The vote's status, read under a shared lock (only the status: the hot path loads nothing it does not use)."""
+    return db.session.execute(select(Vote.status).where(Vote.id == vote_id).with_for_update(read=True)).scalar_one()
 
 
 def _insert_voter(values: dict[str, Any]) -> bool:
@@ -169,9 +168,9 @@ def _existing(vote_id: int, participant_id: int) -> VoteVoter | None:
 ALREADY_VOTED = "Bạn đã biểu quyết trong cuộc biểu quyết này; mỗi thành viên chỉ được biểu quyết một lần."
 
 
-def _replay(vote: Vote, previous: VoteVoter, key: str | None) -> CastResult:
+def _replay(vote_id: int, previous: VoteVoter, key: str | None) -> CastResult:
     if key is not None and previous.idempotency_key == key:
-        return CastResult(vote.id, True, None, previous.channel)
+        return CastResult(vote_id, True, None, previous.channel)
     if previous.channel == "paper":
         raise Conflict("Phiếu của bạn đã được ban kiểm phiếu nhập từ phiếu giấy; không thể biểu quyết lần nữa.")
     raise Conflict(ALREADY_VOTED)
@@ -188,34 +187,34 @@ def cast_vote(actor: User, vote_id: int, choice: Sequence[str], key: str | None,
         keys = rules.validate_choice(option_set_of(vote), choice)
     except rules.RuleError as exc:
         raise _rule_error(exc) from None
-    vote = _shared_lock(vote.id)
-    previous = _existing(vote.id, seat.member.id)
+    vote_id, meeting_id, secret = vote.id, meeting.id, vote.kind == "secret"  # read once: the commit expires them
+    status = _shared_lock(vote_id)
+    previous = _existing(vote_id, seat.member.id)
     if previous is not None:
-        return _replay(vote, previous, key)
-    if vote.status == "draft":
+        return _replay(vote_id, previous, key)
+    if status == "draft":
         raise ValidationFailed("Cuộc biểu quyết chưa mở.")
-    if vote.status != "open":
+    if status != "open":
         raise ValidationFailed("Cuộc biểu quyết đã kết thúc; phiếu này không được tính.")
     channel = presence.channel_of(meeting, seat)
     if channel is None:
         raise NotAllowed("Bạn chưa điểm danh nên chưa thể biểu quyết. Hãy điểm danh trước.")
     if channel == "remote" and not meeting.allow_remote_vote:
         raise NotAllowed("Cuộc họp không cho phép biểu quyết trực tuyến: hãy biểu quyết tại phòng họp.")
-    secret = vote.kind == "secret"
     inserted = _insert_voter({
-        "id": random_id(), "vote_id": vote.id, "participant_id": seat.member.id,
+        "id": random_id(), "vote_id": vote_id, "participant_id": seat.member.id,
         "cast_by_participant_id": seat.caster.id, "channel": channel, "idempotency_key": key,
         "choice": None if secret else ",".join(keys), "cast_at": utcnow(),
     })
     if not inserted:
-        previous = _existing(vote.id, seat.member.id)
+        previous = _existing(vote_id, seat.member.id)
         if previous is None:  # cannot be: the conflict was this very pair
             raise Conflict(ALREADY_VOTED)
-        return _replay(vote, previous, key)
-    receipt = _add_ballot(vote.id, keys) if secret else None
+        return _replay(vote_id, previous, key)
+    receipt = _add_ballot(vote_id, keys) if secret else None
     commit()
-    events.turnout_soon(vote.id, meeting.id)
-    return CastResult(vote.id, False, receipt, channel)
+    events.turnout_soon(vote_id, meeting_id)
+    return CastResult(vote_id, False, receipt, channel)
 
 
 def _add_ballot(vote_id: int, keys: Sequence[str]) -> str:
