@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.calendar.service import calendar_for
+from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
 from edoc.documents import policy as document_policy
@@ -134,6 +135,32 @@ def related(user: User, doc: OutgoingDocument) -> list[tuple[str, str]]:
         subject = describe(task.subject_id)
         lines.append((f"Thực hiện: {subject.title}", subject.link))
     return lines
+
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    task: Task
+    subject: Subject
+    late_days: int
+    """Working days past the deadline (0 or less: not late)."""
+
+
+def board(user: User) -> tuple[list[BoardLine], list[BoardLine]]:
+    """Open tasks from conclusions, (overdue, due within two working days), soonest first: the organisation's for
+    those who follow them (``policy.sees_all_meeting_tasks``), else the user's own and their unit's."""
+    where = Task.subject_kind == SUBJECT
+    if not policy.sees_all_meeting_tasks(user):
+        where = and_(where, tasks.assigned_to(user))
+    calendar = calendar_for(user.organisation_id)
+    today = vietnam_today()
+
+    def lines(overdue: bool) -> list[BoardLine]:
+        found = tasks.open_tasks(user.organisation_id, where=where, overdue=overdue, today=today)
+        return [BoardLine(t, describe(t.subject_id), calendar.working_days_between(t.deadline, today)
+                          if t.deadline else 0) for t in found if t.role != "inform"]
+
+    return lines(True), lines(False)
 
 
 register_subject(SUBJECT, describe)

@@ -12,7 +12,7 @@ of the meeting's own gate (``meetings.meeting.policy``).
 
 from __future__ import annotations
 
-from edoc.accounts.models import User
+from edoc.accounts.models import Role, User
 from edoc.core.errors import NotAllowed
 from meetings.attendance.models import Participant
 from meetings.meeting import policy as meeting_policy
@@ -52,3 +52,12 @@ def can_download_file(user: User, meeting: Meeting) -> bool:
 def require(allowed: bool, message: str) -> None:
     if not allowed:
         raise NotAllowed(message)
+
+
+BOARD_ROLES = frozenset({Role.LEADER, Role.SECRETARY, Role.CLERK, Role.ADMIN})
+
+
+def sees_all_meeting_tasks(user: User) -> bool:
+    """The board of tasks from meetings' conclusions: leaders, meeting secretaries and the office see the
+    organisation's; everyone else the tasks given to them or to their unit."""
+    return bool(user.roles & BOARD_ROLES)

@@ -109,6 +109,15 @@ def show(meeting_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("meeting_minutes.show", meeting_id=meeting_id))
 
 
+@bp.route("/tasks")
+@login_required
+def task_board() -> str:
+    """Việc từ kết luận cuộc họp: overdue and due soon."""
+    overdue, due = conclusions.board(me())
+    return render_template("meetings/minutes/tasks.html", overdue=overdue, due=due,
+                           everyone=policy.sees_all_meeting_tasks(me()))
+
+
 @bp.route("/<int:meeting_id>/minutes/ho-so.zip")
 @login_required
 def meeting_file(meeting_id: int) -> Response | tuple[str, int]:

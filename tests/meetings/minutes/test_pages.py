@@ -1,6 +1,7 @@
 """The minutes page through HTTP as the forms post it: the secretary drafts the minutes; bad input (a correction with
 no reason, a wrong PIN, a task due before the meeting) gets its message on the page with a 4xx and
-nothing saved; the meeting file downloads as a ZIP."""
+nothing saved; a task due on the meeting's day shows overdue on the board of tasks from conclusions;
+the meeting file downloads as a ZIP."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from edoc.core.clock import vietnam_today
 from edoc.core.db import db
 from meetings.attendance.models import Participant
 from meetings.minutes.models import FactCorrection, ItemMinutes, Minutes
-from tests.meetings.minutes.conftest import days_left_text, items_of
+from tests.meetings.minutes.conftest import DAY, days_left_text, items_of
 from tests.support.web import login, post_form
 
 
@@ -52,6 +53,11 @@ def test_minutes_page(app: Flask, client: FlaskClient, demo: dict[str, int],
     early = post_form(client, path, {"action": "assign", "conclusion_id": conclusion_id, "role": "lead",
                                      "user_id": demo["chuyenvien"], "deadline": "2020-01-01"})
     assert early.status_code == 400 and "trước ngày họp" in early.get_data(as_text=True)
+    # due on the meeting's day (yesterday): on the board of tasks from conclusions, overdue
+    assert post_form(client, path, {"action": "assign", "conclusion_id": conclusion_id, "role": "lead",
+                                    "user_id": demo["chuyenvien"], "deadline": DAY.isoformat()}).status_code == 302
+    board = client.get("/meetings/tasks").get_data(as_text=True)
+    assert "Quá hạn (1)" in board and "Kết luận về Báo cáo kết quả hoạt động năm 2026" in board
     with app.app_context():
         assert db.session.execute(db.select(FactCorrection.id)).first() is None
         minutes = db.session.execute(db.select(Minutes).where(Minutes.meeting_id == meeting_id)).scalar_one()
