@@ -502,7 +502,8 @@ def return_to_sender(actor: User, doc: IncomingDocument, reason: str) -> Incomin
         for clerk in _clerks(doc.sender_organisation_id):
             notify(clerk.id, "incoming", text,
                    f"/documents/{doc.source_document_id}" if doc.source_document_id else "")
-    if doc.sender_email:
+    # not to an e-mail sender the intake could not verify (a forged From): the mail would go to someone else
+    if doc.sender_email and (doc.mail is None or doc.mail.sender_trusted):
         mail_after_commit(db.session, doc.sender_email, f"Trả lại văn bản {doc.original_reference}", text)
     return doc
 

@@ -22,6 +22,7 @@ from edoc.incoming import mail_intake, mailbox, service
 from edoc.incoming.imap import TAKEN
 from edoc.incoming.mail_models import IncomingMail, IncomingMailbox
 from edoc.incoming.models import IncomingDocument
+from edoc.notifications import mail as notification_mail
 from tests.incoming.conftest import data, text_pdf
 from tests.incoming.test_intake import _signed_pdf
 from tests.support import dovecot
@@ -216,6 +217,14 @@ def test_hostile_and_bad_mail_is_recorded_with_its_reason_and_never_stops_the_po
     assert all(m["To"] == SENDER for m in smtp.messages) and len(told) == 6, told
     assert all(s.startswith("Chưa tiếp nhận được") for s in told)
     assert len(docs(app)) == 2 and {d.sender_name for d in docs(app)} == {SENDER, "LĐLĐ thành phố Hà Nội"}
+    forged_ids = [d.id for d in docs(app)]
+    with app.app_context():  # returned by the clerk: no mail to the forged address either
+        clerk = db.session.get(User, demo["vanthu"])
+        for doc_id in forged_ids:
+            service.return_to_sender(clerk, db.session.get(IncomingDocument, doc_id), "Không rõ nơi gửi")
+        db.session.commit()
+        notification_mail.wait(app)
+    assert len(smtp.messages) == 6
     assert poll(app, box_id).taken == 0 and len(mails(app)) == 8
 
 
