@@ -21,8 +21,8 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from edoc.accounts.models import User
 from edoc.audit.service import verify_chain
 from edoc.core.db import db
-from edoc.core.errors import NotAllowed, ValidationFailed
-from edoc.documents import hooks, review
+from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
+from edoc.documents import drafting, hooks, review
 from edoc.documents.actions import issue_document
 from edoc.documents.models import OutgoingDocument
 from edoc.files.service import read_verified
@@ -241,3 +241,29 @@ def test_minutes_refused_before_the_end_and_changes_after_signing_need_a_new_sig
         with pytest.raises(ValidationFailed, match="ý kiến bằng văn bản phải gửi trước cuộc họp"):
             opinions.send_opinion(_user(demo, "daibieu"), meeting, first.id, "Gửi muộn")
         db.session.rollback()
+
+
+def test_issue_refused_for_minutes_signed_by_another_leader(app: Flask, demo: dict[str, int],
+                                                          make_meeting: Callable[..., int]) -> None:
+    """The generic document editor hands the Biên bản to another leader, who approves and signs it: the clerk's
+    issue is refused by the minutes' issue hook, with the reasons, and no number is taken."""
+    meeting_id = make_meeting()
+    with app.app_context():
+        meeting, secretary = get(meeting_id), _user(demo, "thuky")
+        deputy_chair, clerk = _user(demo, "phochutich"), _user(demo, "vanthu")
+        minutes = service.draft_minutes(secretary, meeting)
+        db.session.commit()
+        doc = minutes.document
+        data = drafting.draft_data_of(doc)
+        data.signer_id, data.signer_title = deputy_chair.id, "PHÓ CHỦ TỊCH"
+        drafting.update_draft(secretary, doc, data, source="pdf")  # the editor keeps the version's PDF source
+        doc.current_version.pdf_file_id = doc.versions[-2].pdf_file_id
+        review.submit(secretary, doc)
+        review.approve(deputy_chair, doc)
+        sign_one(deputy_chair, doc, PIN)
+        db.session.commit()
+        with pytest.raises(Conflict, match="người ký không phải chủ tọa cuộc họp .*bản thư ký .* đã ký"):
+            issue_document(clerk, doc)
+        db.session.rollback()
+        doc = db.session.get(OutgoingDocument, doc.id)
+        assert doc is not None and doc.status == "approved" and doc.number is None
