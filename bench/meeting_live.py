@@ -125,6 +125,8 @@ class Target:
     cookies: list[str]
     join: tuple[str, dict[str, Any]] | None
     trigger: Callable[[int], tuple[int, float]]
+    acks: list[float] = field(default_factory=list)
+    """How long each action took to be acknowledged (edoc: the chair's transaction), when known."""
 
 
 @dataclass
@@ -137,6 +139,7 @@ class Figures:
     every_page: list[float] = field(default_factory=list)
     lost: int = 0
     sample: dict[str, Any] | None = None
+    acks: list[float] = field(default_factory=list)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -168,7 +171,7 @@ def measure(target: Target, delegates: int, *, actions: int, interval: float, pe
             connected += count
             failed += failure_count
             failures.extend(first_failures)
-        figures = Figures(target.name, delegates, connected, failures[:3])
+        figures = Figures(target.name, delegates, connected, failures[:3], acks=target.acks)
         time.sleep(1.0)  # the last joins settle before the first action
         started: dict[int, float] = {}
         for i in range(actions):
@@ -323,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
                                     per_process=args.per_process))
             for row in rows:
                 print(line(row), flush=True)
+                if row.acks:
+                    print(f"{'':<24} the chair's acknowledgement (its transaction): p50 {pct(row.acks, 50):.0f} ms,"
+                          f" p95 {pct(row.acks, 95):.0f} ms", flush=True)
                 for failure in row.failures:
                     print(f"{'':<24} connection failed: {failure}", flush=True)
                 ok = ok and row.lost == 0 and row.connected == delegates
@@ -450,18 +456,20 @@ def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str) -
             if not joined.get("ok"):
                 raise RuntimeError(f"the chair could not join: {joined}")
             base_seq = int(joined["seq"])
+            acks: list[float] = []
 
             def trigger(i: int) -> tuple[int, float]:
                 t0 = time.monotonic()
                 answer = chair.call("meeting.agenda.open", {"meeting_id": seated.meeting_id,
                                                             "item_id": seated.items[i % 2]}, timeout=60)
+                acks.append(time.monotonic() - t0)
                 if not answer.get("ok"):
                     raise RuntimeError(f"the chair's action was refused: {answer}")
                 return base_seq + i + 1, t0
 
             try:
                 yield Target("edoc (meeting room)", base, seated.cookies,
-                             ("meeting.join", {"meeting_id": seated.meeting_id}), trigger)
+                             ("meeting.join", {"meeting_id": seated.meeting_id}), trigger, acks)
             finally:
                 chair.disconnect()
 

@@ -34,11 +34,16 @@ def meeting_room(meeting_id: int) -> str:
 
 
 def state_for_update(meeting_id: int) -> LiveState:
-    """The meeting's live row, made if missing, locked for the rest of the transaction."""
+    """The meeting's live row, made if missing, locked for the rest of the transaction. (Locked first: the row
+    exists after a meeting's first event, and the insert-if-missing is one more round trip per action.)"""
+    query = (select(LiveState).where(LiveState.meeting_id == meeting_id).with_for_update()
+             .execution_options(populate_existing=True))
+    found = db.session.execute(query).scalar_one_or_none()
+    if found is not None:
+        return found
     insert_ignore(LiveState, {"meeting_id": meeting_id, "seq": 0, "updated_at": utcnow()},
                   conflict_columns=["meeting_id"])
-    return db.session.execute(select(LiveState).where(LiveState.meeting_id == meeting_id).with_for_update()
-                              .execution_options(populate_existing=True)).scalar_one()
+    return db.session.execute(query).scalar_one()
 
 
 def state_of(meeting_id: int) -> LiveState | None:
