@@ -285,18 +285,21 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
               f"p50 {pct(reached, 50):.0f} ms  p95 {pct(reached, 95):.0f} ms  every page {pct(reached, 100):.0f} ms"
               " (goal ≤ 2000)", flush=True)
 
-        accepted = {r["token"] for r in first if r["status"] == 201}
-        replayed_ok = all(r["status"] == 200 and r["replayed"] for r in resends if r["status"] is not None)
+        # a delegate's ballot is acknowledged when either of its sends was answered 201 (a resend after a first
+        # send that got no answer or a 503 is then the one that counted) or 200 (a resend of a counted ballot)
+        accepted = {r["token"]: r["option"] for r in results if r["status"] in (201, 200)}
+        replayed_ok = all(r["replayed"] for r in resends if r["status"] == 200) and not any(
+            r["status"] == 201 for r in resends if any(f["token"] == r["token"] and f["status"] == 201 for f in first))
         counted = vote["result"]["valid"]
         registered = _registered(env, prepared.vote_id)
         lost = len(accepted) - counted
         double = registered - len(accepted)
         by_option = {ln["key"]: ln["votes"] for ln in vote["result"]["lines"]}
         sent: dict[str, int] = {}
-        for r in first:
-            if r["status"] == 201:
-                sent[r["option"]] = sent.get(r["option"], 0) + 1
-        print(f"counted {counted}, register {registered}, acknowledged {len(accepted)}: lost {lost}, counted twice "
+        for option in accepted.values():
+            sent[option] = sent.get(option, 0) + 1
+        print(f"counted {counted}, register {registered}, delegates acknowledged {len(accepted)}: lost {lost}, "
+              f"counted twice "
               f"{double}; per option {by_option} (sent {sent}); resends answered as resends: {replayed_ok}",
               flush=True)
         errors = [r for r in results if r["status"] is None or r["status"] >= 500]
