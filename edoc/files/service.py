@@ -21,6 +21,7 @@ import storage
 from edoc import jobs
 from edoc.accounts.models import User
 from edoc.audit.service import record
+from edoc.core import db as database
 from edoc.core.db import db
 from edoc.core.errors import DomainError, NotFound, TooLarge, ValidationFailed
 from edoc.core.text import has_control_chars, nfc
@@ -154,7 +155,7 @@ def store_upload(
         record("file.upload", row, actor=uploader,
                changes={"name": name, "sha256": stored.sha256, "size": stored.size, "media_type": media_type})
         if commit:
-            commit()
+            database.commit()  # the parameter shadows edoc.core.db.commit here
         else:
             db.session.flush()
     except BaseException:
