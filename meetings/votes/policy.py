@@ -16,7 +16,7 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed
-from meetings.attendance.models import Participant, ParticipantRole
+from meetings.attendance.models import Answer, Participant, ParticipantRole
 from meetings.meeting.models import Meeting
 from meetings.meeting.policy import can_chair, participant_of
 
@@ -66,7 +66,8 @@ def seat_of(user: User, meeting: Meeting) -> Seat:
         return Seat(member, me)
     if not entitled(me):
         raise NotAllowed(NO_VOTE)
-    if deputy_of(me) is not None:
+    # only a member who answered "deputy" can have one (a second seat is refused by the register anyway)
+    if me.answer == Answer.DEPUTY.value and deputy_of(me) is not None:
         raise NotAllowed(REPLACED)
     return Seat(me, me)
 

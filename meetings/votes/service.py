@@ -189,18 +189,22 @@ def cast_vote(actor: User, vote_id: int, choice: Sequence[str], key: str | None,
         raise _rule_error(exc) from None
     vote_id, meeting_id, secret = vote.id, meeting.id, vote.kind == "secret"  # read once: the commit expires them
     status = _shared_lock(vote_id)
-    previous = _existing(vote_id, seat.member.id)
-    if previous is not None:
-        return _replay(vote_id, previous, key)
-    if status == "draft":
-        raise ValidationFailed("Cuộc biểu quyết chưa mở.")
+    refusal = None
     if status != "open":
-        raise ValidationFailed("Cuộc biểu quyết đã kết thúc; phiếu này không được tính.")
-    channel = presence.channel_of(meeting, seat)
-    if channel is None:
-        raise NotAllowed("Bạn chưa điểm danh nên chưa thể biểu quyết. Hãy điểm danh trước.")
+        refusal = ValidationFailed("Cuộc biểu quyết chưa mở." if status == "draft"
+                                   else "Cuộc biểu quyết đã kết thúc; phiếu này không được tính.")
+    channel = presence.channel_of(meeting, seat) if refusal is None else None
+    if refusal is None and channel is None:
+        refusal = NotAllowed("Bạn chưa điểm danh nên chưa thể biểu quyết. Hãy điểm danh trước.")
     if channel == "remote" and not meeting.allow_remote_vote:
-        raise NotAllowed("Cuộc họp không cho phép biểu quyết trực tuyến: hãy biểu quyết tại phòng họp.")
+        refusal = NotAllowed("Cuộc họp không cho phép biểu quyết trực tuyến: hãy biểu quyết tại phòng họp.")
+    if refusal is not None:
+        # a resend of a ballot already counted gets its first answer, even after the close or a check-out
+        previous = _existing(vote_id, seat.member.id)
+        if previous is not None:
+            return _replay(vote_id, previous, key)
+        raise refusal
+    # the common case goes straight to the insert: the unique (vote, member) pair finds an earlier ballot
     inserted = _insert_voter({
         "id": random_id(), "vote_id": vote_id, "participant_id": seat.member.id,
         "cast_by_participant_id": seat.caster.id, "channel": channel, "idempotency_key": key,
