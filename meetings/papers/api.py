@@ -72,18 +72,18 @@ def api_agenda_add(meeting_id: int) -> tuple[Response, int]:
     return jsonify(item_json(item, service.numbering(service.items_of(meeting))[item.id])), 201
 
 
-@bp.route("/meetings/<int:meeting_id>/agenda/items/<int:item_id>", methods=["PUT"])
-def api_agenda_edit(meeting_id: int, item_id: int) -> Response:
+@bp.route("/meetings/<int:meeting_id>/agenda/items/<int:item>", methods=["PUT"])
+def api_agenda_edit(meeting_id: int, item: int) -> Response:
     meeting = get_meeting_for(api_user(), meeting_id)
-    item = service.update_item(api_user(), meeting, service.get_item(meeting, item_id),
-                               service.parse_item(json_object()))
-    return jsonify(item_json(item, service.numbering(service.items_of(meeting))[item.id]))
+    edited = service.update_item(api_user(), meeting, service.get_item(meeting, item),
+                                 service.parse_item(json_object()))
+    return jsonify(item_json(edited, service.numbering(service.items_of(meeting))[edited.id]))
 
 
-@bp.route("/meetings/<int:meeting_id>/agenda/items/<int:item_id>", methods=["DELETE"])
-def api_agenda_delete(meeting_id: int, item_id: int) -> tuple[str, int]:
+@bp.route("/meetings/<int:meeting_id>/agenda/items/<int:item>", methods=["DELETE"])
+def api_agenda_delete(meeting_id: int, item: int) -> tuple[str, int]:
     meeting = get_meeting_for(api_user(), meeting_id)
-    service.delete_item(api_user(), meeting, service.get_item(meeting, item_id))
+    service.delete_item(api_user(), meeting, service.get_item(meeting, item))
     return "", 204
 
 
@@ -135,32 +135,32 @@ def api_paper_add(meeting_id: int) -> tuple[Response, int]:
     return jsonify(paper_json(paper)), 201
 
 
-@bp.route("/meetings/<int:meeting_id>/papers/<int:paper_id>", methods=["DELETE"])
-def api_paper_delete(meeting_id: int, paper_id: int) -> tuple[str, int]:
+@bp.route("/meetings/<int:meeting_id>/papers/<int:paper>", methods=["DELETE"])
+def api_paper_delete(meeting_id: int, paper: int) -> tuple[str, int]:
     meeting = get_meeting_for(api_user(), meeting_id)
-    papers.remove_paper(api_user(), meeting, papers.get_paper(meeting, paper_id))
+    papers.remove_paper(api_user(), meeting, papers.get_paper(meeting, paper))
     return "", 204
 
 
-@bp.route("/meetings/<int:meeting_id>/papers/<int:paper_id>/readers", methods=["PUT"])
-def api_paper_readers(meeting_id: int, paper_id: int) -> Response:
+@bp.route("/meetings/<int:meeting_id>/papers/<int:paper>/readers", methods=["PUT"])
+def api_paper_readers(meeting_id: int, paper: int) -> Response:
     meeting = get_meeting_for(api_user(), meeting_id)
     body = json_object()
     ids = body.get("participant_ids")
     if ids is not None and not isinstance(ids, list):
         raise ValidationFailed("“participant_ids” là mảng mã đại biểu, hoặc null để bỏ giới hạn.",
                                field="participant_ids")
-    paper = papers.get_paper(meeting, paper_id)
-    papers.set_readers(api_user(), meeting, paper,
+    found = papers.get_paper(meeting, paper)
+    papers.set_readers(api_user(), meeting, found,
                        None if ids is None else [parse_id(i, field="participant_ids") for i in ids])
-    return jsonify(paper_json(paper))
+    return jsonify(paper_json(found))
 
 
-@bp.route("/meetings/<int:meeting_id>/papers/<int:paper_id>/file", methods=["GET"])
-def api_paper_file(meeting_id: int, paper_id: int) -> Response:
+@bp.route("/meetings/<int:meeting_id>/papers/<int:paper>/file", methods=["GET"])
+def api_paper_file(meeting_id: int, paper: int) -> Response:
     meeting = get_meeting_for(api_user(), meeting_id)
-    paper = policy.readable_paper(api_user(), meeting, paper_id)
-    delivered = papers.deliver(api_user(), meeting, paper)
+    found = policy.readable_paper(api_user(), meeting, paper)
+    delivered = papers.deliver(api_user(), meeting, found)
     if delivered.data is None:
         return send_stored(delivered.version.file)
     response = Response(delivered.data, mimetype="application/pdf")
@@ -169,24 +169,24 @@ def api_paper_file(meeting_id: int, paper_id: int) -> Response:
     return response
 
 
-@bp.route("/meetings/<int:meeting_id>/papers/<int:paper_id>/comments", methods=["GET"])
-def api_paper_comments(meeting_id: int, paper_id: int) -> Response:
+@bp.route("/meetings/<int:meeting_id>/papers/<int:paper>/comments", methods=["GET"])
+def api_paper_comments(meeting_id: int, paper: int) -> Response:
     meeting = get_meeting_for(api_user(), meeting_id)
-    paper = policy.readable_paper(api_user(), meeting, paper_id)
-    return jsonify({"comments": [comment_json(c) for c in papers.comments_for(api_user(), meeting, paper)]})
+    found = policy.readable_paper(api_user(), meeting, paper)
+    return jsonify({"comments": [comment_json(c) for c in papers.comments_for(api_user(), meeting, found)]})
 
 
-@bp.route("/meetings/<int:meeting_id>/papers/<int:paper_id>/comments", methods=["POST"])
-def api_paper_comment(meeting_id: int, paper_id: int) -> tuple[Response, int]:
+@bp.route("/meetings/<int:meeting_id>/papers/<int:paper>/comments", methods=["POST"])
+def api_paper_comment(meeting_id: int, paper: int) -> tuple[Response, int]:
     meeting = get_meeting_for(api_user(), meeting_id)
-    paper = policy.readable_paper(api_user(), meeting, paper_id)
+    found = policy.readable_paper(api_user(), meeting, paper)
     body = json_object()
-    current = paper.current
+    current = found.current
     version_id = body.get("version_id", current.id if current else None)
     page = body.get("page")
     if isinstance(page, bool) or not isinstance(page, int):
         raise ValidationFailed("“page” là số trang (số nguyên).", field="page")
-    comment = papers.add_comment(api_user(), meeting, paper, parse_id(version_id, field="version_id"), page,
+    comment = papers.add_comment(api_user(), meeting, found, parse_id(version_id, field="version_id"), page,
                                  body.get("body"))
     return jsonify(comment_json(comment)), 201
 
