@@ -277,7 +277,12 @@
       }
       queue.appendChild(li);
     });
+    const speaking = !!floor && floor.user_id === state.me.user_id;
     $("withdraw").classList.toggle("hidden", !mineQueued);
+    // Asking for the floor: participants only, not while queued already or speaking.
+    $("speak-buttons").classList.toggle("hidden", !state.me.participant_id);
+    $("ask-speak").classList.toggle("hidden", mineQueued || speaking);
+    $("ask-order").classList.toggle("hidden", mineQueued || speaking);
     document.querySelectorAll(".lead-only").forEach((n) => n.classList.toggle("hidden", !state.me.can_lead || !floor));
     const spoken = $("spoken");
     spoken.replaceChildren();
