@@ -78,3 +78,21 @@ def test_meetings_through_the_api(app, client, demo, room):
     for path in ("/meetings", "/meetings/{meeting_id}", "/meetings/{meeting_id}/participants",
                  "/meetings/{meeting_id}/answer", "/meetings/rooms", "/meetings/{meeting_id}/announce"):
         assert path in paths
+
+
+def test_a_meeting_that_requires_approval_is_announced_only_after_the_office_approves(app, client, demo, room):
+    secretary, clerk = api_token(app, demo["thuky"]), api_token(app, demo["vanthu"])
+    made = client.post("/api/v1/meetings", json=_body(demo, room, requires_approval=True), headers=secretary)
+    base = f"/api/v1/meetings/{made.get_json()['id']}"
+    client.post(f"{base}/participants", json={"user_ids": [demo["daibieu"]]}, headers=secretary)
+    early = client.post(f"{base}/announce", json={}, headers=secretary)
+    assert early.status_code == 409 and "cần văn phòng duyệt" in early.get_json()["error"]["message"]
+    assert client.post(f"{base}/approve", json={}, headers=clerk).status_code == 409  # not sent yet
+    assert client.post(f"{base}/submit", headers=secretary).get_json()["status"] == "pending_approval"
+    assert client.post(f"{base}/approve", json={}, headers=secretary).status_code == 403  # not the office
+    no_reason = client.post(f"{base}/approve", json={"approved": False}, headers=clerk)
+    assert no_reason.status_code == 400 and no_reason.get_json()["error"]["field"] == "note"
+    approved = client.post(f"{base}/approve", json={"approved": True}, headers=clerk).get_json()
+    assert approved["status"] == "approved"
+    with app.app_context():
+        assert db.session.get(Meeting, approved["id"]).approved_by_id == demo["vanthu"]
