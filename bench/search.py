@@ -266,10 +266,6 @@ def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> N
         sqlite = db.engine.dialect.name == "sqlite"
         if sqlite:
             _before_0023(db.session)
-            # the build went through the write-ahead log: read from the database file, as a server does
-            db.session.commit()
-            db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-            db.session.commit()
         qs = _queries(queries)
         for q in qs[:10]:  # warm the caches, as a running server's are
             search(clerk, q)
