@@ -26,8 +26,18 @@ from pathlib import Path
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 
-from signing.devca import KEY_TYPES
+from signing.appearance import SealImage, SignerImage, attachment_stamp
+from signing.devca import KEY_TYPES, DevCA, create_ca
+from signing.devservices import DevServices
 from signing.errors import SigningError
+from signing.keys import export_encrypted_pkcs12, load_pkcs12
+from signing.placement import Placement, box_above_name
+from signing.record import check_record
+from signing.sign import ATTACHMENT_FIELD, SEAL_FIELD, SIGNER_FIELD, add_document_timestamp, sign_pdf
+from signing.timestamps import http_timestamper
+from signing.tokens import open_token
+from signing.trust import validation_context
+from signing.validate import validate_pdf
 
 
 def load_certificates(paths: Sequence[str]) -> list[asn1_x509.Certificate]:
@@ -55,20 +65,14 @@ def _secret(value: str | None, file: str | None, what: str) -> str:
 
 def _key(args: argparse.Namespace) -> object:
     if args.pkcs11_module:
-        from signing.tokens import open_token
-
         return open_token(args.pkcs11_module, pin=_secret(args.pin, args.pin_file, "pin"),
                           token_label=args.token_label, key_label=args.key_label)
     if not args.pkcs12:
         raise SigningError("cần --pkcs12 (tệp khóa) hoặc --pkcs11-module (thiết bị ký số)")
-    from signing.keys import load_pkcs12
-
     return load_pkcs12(Path(args.pkcs12).read_bytes(), _secret(args.password, args.password_file, "password"))
 
 
 def _placement(args: argparse.Namespace, pdf: bytes) -> object:
-    from signing.placement import Placement, box_above_name
-
     if args.box:
         try:
             page, x, y, width, height = (float(v) for v in args.box.split(","))
@@ -84,18 +88,12 @@ def _placement(args: argparse.Namespace, pdf: bytes) -> object:
 
 
 def _context(args: argparse.Namespace, revocation: str) -> object:
-    from signing.trust import validation_context
-
     if not args.trust:
         raise SigningError("cần --trust (chứng thư gốc tin cậy) để kiểm tra chứng thư số và thông tin thu hồi")
     return validation_context(load_certificates(args.trust), revocation=revocation, fetch=True)
 
 
 def cmd_sign(args: argparse.Namespace) -> int:
-    from signing.appearance import SealImage, SignerImage, attachment_stamp
-    from signing.sign import ATTACHMENT_FIELD, SEAL_FIELD, SIGNER_FIELD, sign_pdf
-    from signing.timestamps import http_timestamper
-
     if (args.ltv or args.lta) and not args.tsa_url:
         raise SigningError("--ltv/--lta (PAdES B-LT/B-LTA) cần máy chủ dấu thời gian: thêm --tsa-url")
     if sum(bool(v) for v in (args.image, args.seal_image, args.attachment_stamp)) > 1:
@@ -134,9 +132,6 @@ def cmd_sign(args: argparse.Namespace) -> int:
 
 
 def cmd_timestamp(args: argparse.Namespace) -> int:
-    from signing.sign import add_document_timestamp
-    from signing.timestamps import http_timestamper
-
     context = _context(args, args.revocation or "soft") if args.trust else None
     out = add_document_timestamp(Path(args.input).read_bytes(), http_timestamper(args.tsa_url),
                                  validation_context=context)  # type: ignore[arg-type]
@@ -146,8 +141,6 @@ def cmd_timestamp(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from signing.validate import validate_pdf
-
     report = validate_pdf(Path(args.input).read_bytes(), trust_roots=load_certificates(args.trust or []),
                           revocation=args.revocation or args.revocation_mode,
                           fetch=bool(args.fetch or args.allow_fetching))
@@ -175,15 +168,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     """The meeting record embedded in signed minutes, recomputed and compared with the signed text; with
     --trust, the signatures are validated as ``validate`` does."""
-    from signing.record import check_record
-
     pdf = Path(args.input).read_bytes()
     log = Path(args.event_log).read_bytes().splitlines() if args.event_log else None
     report = check_record(pdf, event_log=[line for line in log if line.strip()] if log is not None else None)
     valid = True
     if args.trust:
-        from signing.validate import validate_pdf
-
         valid = validate_pdf(pdf, trust_roots=load_certificates(args.trust), revocation=args.revocation).all_valid
         if not valid:
             report.problems.append("chữ ký số không hợp lệ (xem: python -m signing validate)")
@@ -199,8 +188,6 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_devca_init(args: argparse.Namespace) -> int:
-    from signing.devca import create_ca
-
     folder = Path(args.folder)
     if (folder / "ca-key.pem").exists():
         raise SigningError(f"{folder} đã có một CA; không ghi đè")
@@ -211,9 +198,6 @@ def cmd_devca_init(args: argparse.Namespace) -> int:
 
 
 def cmd_devca_issue(args: argparse.Namespace) -> int:
-    from signing.devca import DevCA
-    from signing.keys import export_encrypted_pkcs12
-
     ca = DevCA.load(Path(args.folder), _secret(args.password, args.password_file, "password"))
     kind = args.key_type or ("rsa" if args.rsa else "ec")
     if args.organisation_cert:
@@ -228,8 +212,6 @@ def cmd_devca_issue(args: argparse.Namespace) -> int:
 
 
 def cmd_devca_revoke(args: argparse.Namespace) -> int:
-    from signing.devca import DevCA
-
     folder = Path(args.folder)
     password = _secret(args.password, args.password_file, "password")
     ca = DevCA.load(folder, password)
@@ -243,9 +225,6 @@ def cmd_devca_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_devca_serve(args: argparse.Namespace) -> int:
-    from signing.devca import DevCA
-    from signing.devservices import DevServices
-
     ca = DevCA.load(Path(args.folder), _secret(args.password, args.password_file, "password"))
     port = args.port
     if port is None and ca.base_url:
