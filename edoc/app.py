@@ -1,4 +1,9 @@
-"""The application factory: explicit configuration, checked dependencies, registered packages."""
+"""The application factory: explicit configuration, checked dependencies, registered packages.
+
+The one module that gathers every package (and the one place edoc imports meetings). Some modules are imported
+for what importing them does (``noqa: F401``): a package's models put its tables on the metadata (Alembic,
+``create_all``), its api module attaches its routes to the API blueprint, ``incoming.ocr`` and ``tasks.jobs``
+register their jobs with the queue."""
 
 from __future__ import annotations
 
@@ -10,15 +15,46 @@ from pathlib import Path
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import Flask, Response, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import edoc.accounts.models
+import edoc.audit.models
+import edoc.calendar.models
+import edoc.contacts.api
+import edoc.contacts.models
+import edoc.documents.api
+import edoc.exchange.api
+import edoc.exchange.models
+import edoc.files.models
+import edoc.incoming.api
+import edoc.incoming.models
+import edoc.incoming.ocr
+import edoc.jobs.models
+import edoc.notifications.models
+import edoc.organisations.models
+import edoc.registers.api
+import edoc.registers.models
+import edoc.search.api
 import edoc.search.models as search_models
+import edoc.signatures.api
+import edoc.signatures.models
+import edoc.tasks.jobs
+import edoc.tasks.models  # noqa: F401
 import storage
 from edoc import jobs
 from edoc.accounts import sessions
+from edoc.accounts.models import ROLE_LABELS, Role, User
+from edoc.accounts.policy import register_file_rules
+from edoc.accounts.views import bp as accounts_bp
+from edoc.admin.views import bp as admin_bp
+from edoc.api import bp as api_bp
+from edoc.calendar.views import bp as calendar_bp
+from edoc.commands import register_commands
 from edoc.config import Settings, templates_folder
+from edoc.contacts.views import bp as contacts_bp
 from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import configure_engine_events, db
 from edoc.core.errors import ConfigError
@@ -26,7 +62,29 @@ from edoc.core.forms import IdConverter
 from edoc.core.headers import register_security_headers
 from edoc.core.http import SIGN_IN_FIRST, error_response, register_error_handlers, wants_json
 from edoc.core.serving import WholeBodies, configure_signing_loops
+from edoc.documents.files import register_rules
+from edoc.documents.indexing import register_indexer
+from edoc.documents.views import bp as documents_bp
+from edoc.exchange import incoming as exchange_incoming
+from edoc.exchange.cli import exchange_group
+from edoc.exchange.views import bp as exchange_bp
 from edoc.extensions import babel, csrf, login_manager, migrate
+from edoc.files.views import bp as files_bp
+from edoc.home.views import bp as home_bp
+from edoc.incoming.delivery import register_hooks as register_incoming_hooks
+from edoc.incoming.files import register_rules as register_incoming_rules
+from edoc.incoming.indexing import register_indexer as register_incoming_indexer
+from edoc.incoming.views import bp as incoming_bp
+from edoc.notifications.service import unread_count
+from edoc.notifications.views import bp as notifications_bp
+from edoc.realtime.server import create_socketio
+from edoc.registers.views import bp as registers_bp
+from edoc.search import index as search_index
+from edoc.search.cli import search_group
+from edoc.search.views import bp as search_bp
+from edoc.signatures.labels import in_vietnamese
+from edoc.signatures.views import bp as signatures_bp
+from meetings import init_app as init_meetings
 
 TEMPLATES = templates_folder()
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -84,7 +142,6 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
     app.extensions["edoc_store"] = build_store(settings)
     jobs.init_app(app, settings)
 
-    from edoc.realtime.server import create_socketio
 
     create_socketio(app, message_queue=settings.redis_url, channel=settings.socketio_channel,
                     async_mode=async_mode or settings.async_mode)
@@ -99,7 +156,6 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,  # type: ignore[method-assign]
                                 x_proto=settings.trusted_proxies)
 
-    _register_models()
     _register_blueprints(app)
     register_error_handlers(app)
     register_security_headers(app, hsts=settings.hsts)
@@ -200,8 +256,6 @@ def _select_locale() -> str:
 
 
 def _init_login(app: Flask) -> None:
-    from edoc.accounts.models import User
-
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "basic"
@@ -221,55 +275,11 @@ def _init_login(app: Flask) -> None:
         return sessions.load(user_id)
 
 
-def _register_models() -> None:
-    # Importing the model modules registers their tables on the metadata (Alembic and create_all need them).
-    import edoc.accounts.models
-    import edoc.audit.models
-    import edoc.calendar.models
-    import edoc.contacts.models
-    import edoc.exchange.models
-    import edoc.files.models
-    import edoc.incoming.models
-    import edoc.jobs.models
-    import edoc.notifications.models
-    import edoc.organisations.models
-    import edoc.registers.models
-    import edoc.search.models
-    import edoc.signatures.models
-    import edoc.tasks.models  # noqa: F401
-
-
 def _register_blueprints(app: Flask) -> None:
-    from edoc.accounts.views import bp as accounts_bp
-    from edoc.admin.views import bp as admin_bp
-    from edoc.api import bp as api_bp
-    from edoc.calendar.views import bp as calendar_bp
-    from edoc.contacts.views import bp as contacts_bp
-    from edoc.documents.files import register_rules
-    from edoc.documents.indexing import register_indexer
-    from edoc.documents.views import bp as documents_bp
-    from edoc.exchange import incoming as exchange_incoming
-    from edoc.exchange.cli import exchange_group
-    from edoc.exchange.views import bp as exchange_bp
-    from edoc.files.views import bp as files_bp
-    from edoc.home.views import bp as home_bp
-    from edoc.incoming.delivery import register_hooks as register_incoming_hooks
-    from edoc.incoming.files import register_rules as register_incoming_rules
-    from edoc.incoming.indexing import register_indexer as register_incoming_indexer
-    from edoc.incoming.views import bp as incoming_bp
-    from edoc.notifications.views import bp as notifications_bp
-    from edoc.registers.views import bp as registers_bp
-    from edoc.search import index as search_index
-    from edoc.search.cli import search_group
-    from edoc.search.views import bp as search_bp
-    from edoc.signatures.views import bp as signatures_bp
-
     register_rules()
     search_index.install()
     exchange_incoming.install()
     register_indexer()
-    from edoc.accounts.policy import register_file_rules
-
     register_file_rules()
     register_incoming_rules()
     register_incoming_indexer()
@@ -277,42 +287,22 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
                signatures_bp, calendar_bp, search_bp, incoming_bp, exchange_bp):
         app.register_blueprint(bp)
-    import edoc.contacts.api
-    import edoc.documents.api
-    import edoc.exchange.api
-    import edoc.incoming.api
-    import edoc.incoming.ocr  # registers the incoming.ocr job
-    import edoc.registers.api
-    import edoc.search.api
-    import edoc.signatures.api
-    import edoc.tasks.jobs  # noqa: F401  (registers the periodic tasks.remind job)
 
     # The one place edoc imports meetings: it registers its pages and attaches its API routes to edoc's API
     # blueprint, so before that registers.
-    from meetings import init_app as init_meetings
-
     init_meetings(app)
     csrf.exempt(api_bp)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api_bp)
-
-    from edoc.cli import register_commands
-
     register_commands(app)
     app.cli.add_command(search_group)
     app.cli.add_command(exchange_group)
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_login import current_user
-
-    from edoc.accounts.models import ROLE_LABELS, Role
-
     @app.context_processor
     def _globals() -> dict[str, object]:
         unread = 0
         if current_user.is_authenticated:
-            from edoc.notifications.service import unread_count
-
             unread = unread_count(current_user.id)
         return {"Role": Role, "ROLE_LABELS": ROLE_LABELS, "unread_notifications": unread}
 
@@ -326,6 +316,5 @@ def _register_template_helpers(app: Flask) -> None:
                 return value
         return "" if value is None else vietnam_time(value).strftime(fmt)
 
-    from edoc.signatures.labels import in_vietnamese
 
     app.add_template_filter(in_vietnamese, "vi")

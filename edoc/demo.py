@@ -9,10 +9,21 @@ from sqlalchemy import select
 
 from edoc.accounts import passwords
 from edoc.accounts.models import Role, User
-from edoc.audit.service import record
-from edoc.core.db import commit, db
-from edoc.organisations.models import Organisation, Unit
 from edoc.organisations.service import OrganisationData, create_organisation, save_unit
+from edoc.audit.service import record
+from edoc.contacts.service import contacts_of, create_contact
+from edoc.core.db import commit, db
+from edoc.documents import actions, drafting, review, sources
+from edoc.documents.models import OutgoingDocument
+from edoc.files.service import store_bytes
+from edoc.organisations.models import Organisation, Unit
+from edoc.registers.models import RegisterKind
+from edoc.registers.service import create_register, ensure_default_registers, registers_of
+from edoc.rendering.samples import sample_text
+from edoc.signatures.credentials import active_credential, save_credential
+from edoc.signatures.devca import DEMO_PIN, load_or_create_ca, seal_png, signature_png
+from edoc.signatures.service import sign_one
+from edoc.signatures.trust import add_trusted_root
 
 DEMO_PASSWORD = "GiaLam@2023"
 DEMO_ORGAN_ID = "000.00.00.H26"
@@ -100,10 +111,6 @@ def load_demo_parent(password: str = DEMO_PASSWORD) -> DemoResult:
     CA, so the plan's signatures validate there too. Idempotent."""
     from cryptography.hazmat.primitives import serialization
 
-    from edoc.registers.service import ensure_default_registers
-    from edoc.signatures.devca import load_or_create_ca
-    from edoc.signatures.trust import add_trusted_root
-
     org = db.session.execute(select(Organisation).where(Organisation.organ_id == PARENT_ORGAN_ID)
                              ).scalar_one_or_none()
     created = org is None
@@ -146,10 +153,6 @@ CONTACTS = [
 
 
 def _demo_registers_and_contacts(org: Organisation) -> None:
-    from edoc.contacts.service import contacts_of, create_contact
-    from edoc.registers.models import RegisterKind
-    from edoc.registers.service import create_register, ensure_default_registers, registers_of
-
     ensure_default_registers(org)
     if not any(r.kind == RegisterKind.ADVISORY.value for r in registers_of(org.id)):
         create_register(None, org, RegisterKind.ADVISORY.value, "Sổ văn bản Hội đồng Thi đua - Khen thưởng",
@@ -164,11 +167,6 @@ def _demo_signatures(org: Organisation, users: list[User]) -> None:
     """Development certificates (NOT legal) for the leaders and the organisation, signature and seal images,
     and the development CA in the trust store. The leaders' signing PIN is printed by ``edoc demo``."""
     from cryptography.hazmat.primitives import serialization
-
-    from edoc.files.service import store_bytes
-    from edoc.signatures.credentials import active_credential, save_credential
-    from edoc.signatures.devca import DEMO_PIN, load_or_create_ca, seal_png, signature_png
-    from edoc.signatures.trust import add_trusted_root
 
     ca = load_or_create_ca()
     add_trusted_root(None, org, ca.certificate.public_bytes(serialization.Encoding.DER),
@@ -216,13 +214,6 @@ def load_demo_documents(org: Organisation) -> list[str]:
     organisation with no document yet, so a second run adds nothing. Returns one line per document made, for
     ``edoc demo`` to print. With SMTP configured, the plan's e-mail to its external recipient is a queued job
     (``edoc.documents.dispatch``): a caller about to exit runs it first (``jobs.drain``)."""
-    from edoc.contacts.service import contacts_of
-    from edoc.documents import actions, drafting, review, sources
-    from edoc.documents.models import OutgoingDocument
-    from edoc.rendering.samples import sample_text
-    from edoc.signatures.devca import DEMO_PIN
-    from edoc.signatures.service import sign_one
-
     if db.session.execute(select(OutgoingDocument.id).where(OutgoingDocument.organisation_id == org.id)).first():
         return []
     people = {u.username: u for u in db.session.execute(select(User).where(User.organisation_id == org.id))

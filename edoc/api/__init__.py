@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, g, request
 
+from edoc.accounts.service import user_for_token
 from edoc.core.errors import DomainError, ValidationFailed
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -115,8 +116,6 @@ def _json_kind(value: object) -> str:
 def _authenticate() -> None:
     if request.endpoint in {"api.openapi"}:
         return
-    from edoc.accounts.service import user_for_token
-
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from edoc.core.db import is_busy
+from edoc.core.db import db, is_busy
 from edoc.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,6 @@ def _size(limit: int) -> str:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from edoc.core.db import db
-
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> tuple[Response | str, int]:
         db.session.rollback()
