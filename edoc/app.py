@@ -62,6 +62,7 @@ from edoc.core.forms import IdConverter
 from edoc.core.headers import register_security_headers
 from edoc.core.http import SIGN_IN_FIRST, error_response, register_error_handlers, wants_json
 from edoc.core.serving import WholeBodies, configure_signing_loops
+from edoc.documents import register_rows
 from edoc.documents.files import register_rules
 from edoc.documents.indexing import register_indexer
 from edoc.documents.views import bp as documents_bp
@@ -280,6 +281,7 @@ def _register_blueprints(app: Flask) -> None:
     search_index.install()
     exchange_incoming.install()
     register_indexer()
+    register_rows.install()
     register_file_rules()
     register_incoming_rules()
     register_incoming_indexer()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from edoc.accounts import passwords
 from edoc.accounts.models import Role, User
-from edoc.organisations.service import OrganisationData, create_organisation, save_unit
+from edoc.admin.organisations import OrganisationData, create_organisation, save_unit
 from edoc.audit.service import record
 from edoc.contacts.service import contacts_of, create_contact
 from edoc.core.db import commit, db

@@ -17,11 +17,11 @@ from edoc.accounts import service as accounts
 from edoc.accounts.forms import SignatureImageForm, UserForm
 from edoc.accounts.models import Role, User
 from edoc.accounts.policy import require_admin_of
+from edoc.admin import organisations
 from edoc.admin.forms import OrganisationForm, UnitForm
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import options, parse_optional_id
-from edoc.organisations import service as organisations
 from edoc.organisations.models import Organisation, Unit
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

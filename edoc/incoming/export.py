@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from edoc.incoming.registers import Row, cell_text
+from edoc.rendering.pdf import font_faces
 
 
 def to_xlsx(organisation: str, title: str, year: int, columns: list[str], rows: list[Row]) -> bytes:
@@ -55,7 +56,6 @@ def to_pdf(organisation: str, title: str, year: int, columns: list[str], rows: l
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from edoc.rendering.pdf import font_faces
 
     html = render_template("incoming/print.html", organisation=organisation, title=title, year=year,
                            columns=columns, rows=rows, cell_text=cell_text, font_faces=Markup(font_faces()))

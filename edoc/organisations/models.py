@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -9,6 +10,9 @@ from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.core.db import UTCDateTime, db, utcnow
+
+# Abbreviations go into ký hiệu (445/KH-LĐLĐ): capital letters (Vietnamese included) and digits only.
+ABBREVIATION_RE = re.compile(r"^[A-ZĐÀ-Ỹ0-9]{1,32}$")
 
 
 class Organisation(db.Model):

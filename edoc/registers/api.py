@@ -6,34 +6,23 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from edoc.accounts.policy import require_admin_of
 from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Bool, Obj, Str, json_body, read_body
 from edoc.core.db import commit
-from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.errors import ValidationFailed
 from edoc.core.forms import YEAR_MAX, YEAR_MIN, parse_int, parse_year
+from edoc.registers import policy
+from edoc.registers.entries import COLUMNS, outgoing_entries
 from edoc.registers.models import RegisterKind
-from edoc.registers.service import (
-    COLUMNS,
-    REGISTERS_ARE_FOR,
-    can_read_registers,
-    create_register,
-    get_register_in,
-    outgoing_entries,
-    readable_register,
-    register_json,
-    registers_of,
-    update_register,
-)
+from edoc.registers.service import create_register, register_json, registers_of, update_register
 
 
 @bp.route("/registers", methods=["GET"])
 def api_registers() -> Response:
     user = api_user()
-    if not can_read_registers(user):
-        raise NotAllowed(REGISTERS_ARE_FOR)
+    policy.require_reader(user)
     return jsonify({"registers": [register_json(r) for r in registers_of(user.organisation_id)]})
 
 
@@ -61,8 +50,7 @@ def api_create_register() -> tuple[Response, int]:
 def api_update_register(register_id: int) -> Response:
     """Only the fields sent change."""
     user = api_user()
-    require_admin_of(user, user.organisation)
-    register = get_register_in(user.organisation_id, register_id)
+    register = policy.managed_register(user, register_id)
     body = read_body(REGISTER_CHANGES)
     update_register(user, register, name=body.get("name", register.name), active=body.get("active", register.active),
                     issuer_abbreviation=body.get("issuer_abbreviation", register.issuer_abbreviation or ""),
@@ -81,7 +69,7 @@ def entry_json(e: Any) -> dict[str, Any]:
 @bp.route("/registers/<int:register_id>/entries", methods=["GET"])
 def api_register_entries(register_id: int) -> Response:
     user = api_user()
-    register = readable_register(user, register_id)
+    register = policy.readable_register(user, register_id)
     if "year" not in request.args:
         raise ValidationFailed("Tham số year (năm) là bắt buộc, ví dụ ?year=2026.", field="year")
     year = parse_year(request.args.get("year"))

@@ -10,8 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from edoc.registers.entries import COLUMNS, OutgoingEntry
 from edoc.registers.models import Register
-from edoc.registers.service import COLUMNS, OutgoingEntry
+from edoc.rendering.pdf import font_faces
 
 _WIDTHS = [16, 12, 60, 22, 40, 18, 9, 12, 12, 24]
 
@@ -58,7 +59,6 @@ def to_pdf(register: Register, year: int, entries: list[OutgoingEntry]) -> bytes
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from edoc.rendering.pdf import font_faces
 
     html = render_template("registers/print.html", register=register, year=year, entries=entries, columns=COLUMNS,
                            font_faces=Markup(font_faces()))

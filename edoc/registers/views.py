@@ -7,25 +7,15 @@ from urllib.parse import quote
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from edoc.accounts.policy import require_admin_of
+from edoc.admin.organisations import set_numbering_options
 from edoc.core.clock import vietnam_today
 from edoc.core.db import commit
-from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_int, parse_year
-from edoc.organisations.service import set_numbering_options
-from edoc.registers import export
+from edoc.registers import export, policy
+from edoc.registers.entries import COLUMNS, outgoing_entries
 from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
-from edoc.registers.service import (
-    COLUMNS,
-    REGISTERS_ARE_FOR,
-    can_read_registers,
-    create_register,
-    get_register_in,
-    outgoing_entries,
-    readable_register,
-    registers_of,
-    update_register,
-)
+from edoc.registers.service import create_register, registers_of, update_register
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
@@ -47,14 +37,13 @@ def _month() -> int | None:
 @bp.route("/")
 @login_required
 def index() -> str:
-    if not can_read_registers(current_user):
-        raise NotAllowed(REGISTERS_ARE_FOR)
+    policy.require_reader(current_user)
     return render_template("registers/index.html", registers=registers_of(current_user.organisation_id),
                            year=vietnam_today().year)
 
 
 def _entries(register_id: int) -> tuple:
-    register = readable_register(current_user, register_id)
+    register = policy.readable_register(current_user, register_id)
     if register.kind_enum is RegisterKind.INCOMING:
         raise ValidationFailed("Sổ văn bản đến chưa có trong phiên bản này.")
     year, month, query = _year(), _month(), request.args.get("q", "").strip()[:200]
@@ -98,7 +87,7 @@ def manage() -> Response | str:
     """Registers of the organisation: add one (general, secret, an advisory body's, copies, incoming), and the
     organisation's numbering options."""
     actor, org = current_user._get_current_object(), current_user.organisation
-    require_admin_of(actor, org)
+    policy.require_manager(actor, org)
     if request.method == "POST":
         if request.form.get("action") == "options":
             set_numbering_options(actor, org, cong_van_with_unit=request.form.get("cong_van_with_unit") == "1")
@@ -119,7 +108,7 @@ def manage() -> Response | str:
 @login_required
 def edit(register_id: int) -> Response:
     actor = current_user._get_current_object()
-    register = get_register_in(actor.organisation_id, register_id)
+    register = policy.managed_register(actor, register_id)
     update_register(actor, register, name=request.form.get("name", ""), active=request.form.get("active") == "1",
                     issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
                     issuer_name=request.form.get("issuer_name", ""))

@@ -191,8 +191,8 @@ def test_signer_must_be_a_leader_of_the_organisation(app, demo):
 
 
 def test_recipient_from_another_organisations_private_list_is_refused(app, demo):
+    from edoc.admin.organisations import OrganisationData, create_organisation
     from edoc.contacts.service import create_contact
-    from edoc.organisations.service import OrganisationData, create_organisation
 
     with app.app_context():
         other = create_organisation(OrganisationData(name="CĐ KHÁC", parent_name="", abbreviation="CĐK",

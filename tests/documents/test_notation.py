@@ -14,8 +14,8 @@ from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.documents import actions, issuing, sources
 from edoc.organisations.models import Organisation
+from edoc.registers.entries import outgoing_entries
 from edoc.registers.models import Register, RegisterCounter
-from edoc.registers.service import outgoing_entries
 from tests.documents.conftest import get_doc, pdf_text
 from tests.support.web import login
 

@@ -13,7 +13,7 @@ from edoc.core.errors import ValidationFailed
 from edoc.documents import actions, drafting
 from edoc.documents.spec import spec_for
 from edoc.organisations.models import Unit
-from edoc.registers.service import outgoing_entries
+from edoc.registers.entries import outgoing_entries
 from tests.documents.conftest import api_token, get_doc
 from tests.support.web import csrf_token, login
 

@@ -20,8 +20,9 @@ from edoc.core.db import db
 from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.documents import actions, copies, drafting, issuing, recall, review
 from edoc.organisations.models import Unit
+from edoc.registers.entries import COLUMNS, outgoing_entries
 from edoc.registers.models import Register
-from edoc.registers.service import COLUMNS, DEFAULT_REGISTERS, KIND_FOR_TYPE, outgoing_entries
+from edoc.registers.service import DEFAULT_REGISTERS, KIND_FOR_TYPE
 from edoc.registers.types import get_type
 from tests.documents.conftest import api_token, get_doc, numbered, signed_on_paper, statements
 from tests.support.components import require_tool

@@ -62,7 +62,7 @@ def plan(dropbox, app, demo) -> int:
 @pytest.fixture
 def other(sqlite_template, dropbox, tmp_path):
     """Installation B: Huyện ủy Gia Lâm on its own database and store, sharing the drop box."""
-    from edoc.organisations.service import OrganisationData, create_organisation
+    from edoc.admin.organisations import OrganisationData, create_organisation
 
     base = tmp_path / "other"
     base.mkdir()

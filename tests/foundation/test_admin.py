@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from edoc.accounts.models import Role, User
+from edoc.admin.organisations import save_unit
 from edoc.core.db import db
 from edoc.organisations.models import Organisation, Unit
-from edoc.organisations.service import save_unit
 from tests.support.orgs import other_organisation
 from tests.support.web import login, post_form
 

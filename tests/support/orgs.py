@@ -6,9 +6,9 @@ from flask import Flask
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
+from edoc.admin.organisations import OrganisationData, create_organisation
 from edoc.core.db import db
 from edoc.organisations.models import Organisation
-from edoc.organisations.service import OrganisationData, create_organisation
 
 
 def other_organisation(app: Flask, *, username: str | None = None, role: Role | None = None) -> int:

@@ -1,4 +1,7 @@
-"""Changes to an organisation and its units, each validated, authorised and audited."""
+"""Changes to an organisation and its units, each validated, authorised and audited.
+
+Here beside the admin's pages rather than in ``edoc.organisations``: the organisation's models sit below
+accounts (a person belongs to one), while changing them needs accounts (who may: its admins)."""
 
 from __future__ import annotations
 
@@ -13,10 +16,7 @@ from edoc.audit.service import diff, record
 from edoc.core.db import commit, db
 from edoc.core.errors import Conflict, NotFound, ValidationFailed
 from edoc.core.text import clean
-from edoc.organisations.models import Organisation, Unit
-
-# Abbreviations go into ký hiệu (445/KH-LĐLĐ): capital letters (Vietnamese included) and digits only.
-ABBREVIATION_RE = re.compile(r"^[A-ZĐÀ-Ỹ0-9]{1,32}$")
+from edoc.organisations.models import ABBREVIATION_RE, Organisation, Unit
 
 
 @dataclass
