@@ -48,6 +48,7 @@ from edoc import jobs
 from edoc.accounts import sessions
 from edoc.accounts.models import ROLE_LABELS, Role, User
 from edoc.accounts.policy import register_file_rules
+from edoc.accounts.views import add_to_profile
 from edoc.accounts.views import bp as accounts_bp
 from edoc.admin.views import bp as admin_bp
 from edoc.api import bp as api_bp
@@ -83,6 +84,7 @@ from edoc.registers.views import bp as registers_bp
 from edoc.search import index as search_index
 from edoc.search.cli import search_group
 from edoc.search.views import bp as search_bp
+from edoc.signatures import credentials
 from edoc.signatures.labels import in_vietnamese
 from edoc.signatures.views import bp as signatures_bp
 from meetings import init_app as init_meetings
@@ -283,6 +285,7 @@ def _register_blueprints(app: Flask) -> None:
     register_indexer()
     register_rows.install()
     register_file_rules()
+    add_to_profile(credentials.profile_part)
     register_incoming_rules()
     register_incoming_indexer()
     register_incoming_hooks()

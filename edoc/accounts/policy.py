@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from edoc.accounts.models import Role, User
 from edoc.core.errors import NotAllowed
+from edoc.files.models import StoredFile
+from edoc.files.policy import register_fallback_rule, register_reader_rule
 from edoc.organisations.models import Organisation
-
-if TYPE_CHECKING:
-    from edoc.files.models import StoredFile
 
 SIGNATURE_IMAGE = "signature-image"
 
@@ -36,7 +33,11 @@ def can_read_signature_image(user: User, file: StoredFile) -> bool:
     return user.signature_file_id == file.id or user.has_role(Role.ADMIN)
 
 
-def register_file_rules() -> None:
-    from edoc.files.policy import register_reader_rule
+def can_read_unowned_file(user: User, file: StoredFile) -> bool:
+    """A file no domain owns (a plain upload) is read by its uploader and the organisation's admins."""
+    return user.has_role(Role.ADMIN)
 
+
+def register_file_rules() -> None:
     register_reader_rule(SIGNATURE_IMAGE, can_read_signature_image)
+    register_fallback_rule(can_read_unowned_file)

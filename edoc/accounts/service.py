@@ -21,6 +21,9 @@ from edoc.audit.service import diff, record
 from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
 from edoc.core.text import clean
+from edoc.files.images import transparent_png
+from edoc.files.service import store_upload
+from edoc.files.sniff import PNG
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
 from edoc.realtime.events import end_sessions_after_commit
@@ -228,8 +231,6 @@ SIGNATURE_MAX_PIXELS = (3000, 1500)
 def check_signature_png(data: bytes) -> None:
     """A handwritten-signature image: a real PNG of a sensible size with a transparent background, drawn in blue
     ink as Appendix I of Decree 30 asks."""
-    from edoc.files.images import transparent_png
-
     transparent_png(data, what="Ảnh chữ ký", field="image", max_bytes=SIGNATURE_MAX_BYTES, min_size=(20, 10),
                     max_size=SIGNATURE_MAX_PIXELS, ink="blue")
 
@@ -237,9 +238,6 @@ def check_signature_png(data: bytes) -> None:
 def replace_signature_image(actor: User, user: User, stream: BinaryIO, filename: str | None) -> StoredFile:
     """Store a new handwritten-signature PNG for ``user`` (themselves, or an admin of their organisation) and
     point the account at it. The previous image stays stored: documents signed with it keep their history."""
-    from edoc.files.service import store_upload
-    from edoc.files.sniff import PNG
-
     if actor.id != user.id:
         require_admin_of(actor, user.organisation)
     data = stream.read(SIGNATURE_MAX_BYTES + 1)

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from edoc.accounts import service, sessions
 from edoc.accounts.forms import LoginForm, PasswordChangeForm, SignatureImageForm, TokenForm
-from edoc.accounts.models import ApiToken
+from edoc.accounts.models import ApiToken, User
 from edoc.core.db import db
 from edoc.core.errors import DomainError
 from edoc.core.forms import parse_id
 from edoc.core.http import SIGN_IN_FIRST, local_path
 
 bp = Blueprint("auth", __name__)
+
+ProfilePart = Callable[[User], dict[str, object]]
+_profile_parts: list[ProfilePart] = []
+
+
+def add_to_profile(part: ProfilePart) -> None:
+    """What a package above accounts shows on one's profile page (signatures: the signing credential) is handed
+    to the template through this hook, installed by the app factory: accounts never imports those packages."""
+    if part not in _profile_parts:
+        _profile_parts.append(part)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -82,8 +94,6 @@ def profile() -> Response | str:
             flash("Đã thu hồi mã truy cập.", "info")
             return redirect(url_for("auth.profile"))
     tokens = db.session.query(ApiToken).filter_by(user_id=user.id).order_by(ApiToken.id.desc()).all()
-    from edoc.signatures.credentials import active_credential
-
+    parts = {name: value for part in _profile_parts for name, value in part(user).items()}
     return render_template("auth/profile.html", user=user, password_form=password_form, token_form=token_form,
-                           credential=active_credential(user.organisation_id, user.id),
-                           signature_form=signature_form, tokens=tokens, new_token=new_token)
+                           signature_form=signature_form, tokens=tokens, new_token=new_token, **parts)

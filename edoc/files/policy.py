@@ -1,26 +1,44 @@
 """Who may read a stored file, decided in one place.
 
 Domain packages that attach files to their objects (documents, meetings) register a reader rule for their
-``purpose``; a file with no rule is readable only by its uploader and the organisation's admins. Where a rule
-exists, it alone decides for everyone but the uploader.
+``purpose``; a file with no rule is readable only by its uploader and whom the fallback rule lets in (accounts
+registers it: the organisation's admins). Where a rule exists, it alone decides for everyone but the uploader.
+
+Files sit below accounts (accounts store signature images here): a reader is anything with the attributes a
+signed-in person has (``Person``), and what a role may do is accounts' rule, registered, never imported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
-from edoc.accounts.models import Role, User
 from edoc.files.models import StoredFile
 
-ReaderRule = Callable[[User, StoredFile], bool]
+
+class Person(Protocol):
+    """Who uploads or asks to read a file: a signed-in person (``edoc.accounts.models.User``)."""
+
+    id: int
+    organisation_id: int
+    is_authenticated: bool
+
+
+ReaderRule = Callable[[Any, StoredFile], bool]
 _rules: dict[str, ReaderRule] = {}
+_fallback: list[ReaderRule] = []
 
 
 def register_reader_rule(purpose: str, rule: ReaderRule) -> None:
     _rules[purpose] = rule
 
 
-def can_read(user: User, file: StoredFile) -> bool:
+def register_fallback_rule(rule: ReaderRule) -> None:
+    """Who besides the uploader reads a file no domain owns (accounts: the organisation's admins)."""
+    _fallback[:] = [rule]
+
+
+def can_read(user: Person, file: StoredFile) -> bool:
     if not user.is_authenticated or file.organisation_id != user.organisation_id:
         return False
     if file.purpose == "credential":
@@ -31,4 +49,4 @@ def can_read(user: User, file: StoredFile) -> bool:
     if rule is not None:
         # The owning domain decides alone: an admin must not read a secret document's file by role.
         return rule(user, file)
-    return user.has_role(Role.ADMIN)
+    return bool(_fallback) and _fallback[0](user, file)

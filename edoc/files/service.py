@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 import storage
 from edoc import jobs
-from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core import db as database
 from edoc.core.db import db
@@ -27,6 +26,7 @@ from edoc.core.errors import DomainError, NotFound, TooLarge, ValidationFailed
 from edoc.core.text import has_control_chars, nfc
 from edoc.files import sniff
 from edoc.files.models import StoredFile
+from edoc.files.policy import Person
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def store_upload(
     stream: BinaryIO,
     filename: str | None,
     *,
-    uploader: User,
+    uploader: Person,
     purpose: str = "upload",
     allowed: frozenset[str] | None = None,
     max_size: int | None = None,
@@ -164,7 +164,7 @@ def store_upload(
     return row
 
 
-def store_bytes(data: bytes, filename: str, *, uploader: User | None, purpose: str, media_type: str,
+def store_bytes(data: bytes, filename: str, *, uploader: Person | None, purpose: str, media_type: str,
                 organisation_id: int | None = None) -> StoredFile:
     """Store bytes the system produced itself (rendered or signed PDFs) in the caller's transaction. The file
     belongs to the uploader's organisation, or to ``organisation_id`` with no uploader (a document delivered to

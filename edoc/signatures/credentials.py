@@ -31,10 +31,11 @@ from edoc.files.models import StoredFile
 from edoc.files.service import delete_after_commit, read_verified, store_bytes
 from edoc.organisations.models import Organisation
 from edoc.signatures.models import SigningCredential
-from edoc.signatures.trust import check_certificate
+from edoc.signatures.trust import check_certificate, require_admin
 from signing.errors import BadPassword, SigningError
 from signing.keys import SignerKey, export_kept_key, is_kept_key, load_kept_key, load_pkcs12
 from signing.keys import SigningCredential as SigningKey
+from signing.tokens import open_token
 
 MIN_PIN = 6
 MAX_PIN_FAILURES = 5
@@ -144,8 +145,6 @@ def import_pkcs12(actor: User, data: bytes, p12_password: str, pin: str) -> Sign
 
 def import_organisation_pkcs12(actor: User, data: bytes, p12_password: str) -> SigningCredential:
     """The organisation's own certificate (the e-seal), brought by an admin."""
-    from edoc.signatures.trust import require_admin
-
     require_admin(actor)
     key = _read_p12(data, p12_password)
     check_certificate(actor.organisation_id, key)
@@ -162,8 +161,6 @@ def _pkcs11_module() -> str:
 def register_token_key(actor: User, token_label: str, key_label: str, pin: str) -> SigningCredential:
     """A key on the server's token or HSM becomes the person's credential; the PIN opens the token once to
     read the certificate and is not kept."""
-    from signing.tokens import open_token
-
     token_label, key_label = token_label.strip(), key_label.strip()
     if not token_label:
         raise ValidationFailed("Nhập nhãn (label) của thiết bị ký số.", field="token_label")
@@ -259,8 +256,6 @@ def _retire(blob: StoredFile) -> None:
 def personal_key(user: User, pin: str) -> Iterator[SigningKey]:
     """The person's signing key, unlocked with their PIN, for the duration of the block (a token's session
     stays open for a whole batch)."""
-    from signing.tokens import open_token
-
     credential = active_credential(user.organisation_id, user.id)
     if credential is None:
         raise SigningRefused("Bạn chưa có chứng thư số. Hãy nhập chứng thư số ở trang “Chứng thư số của tôi”.")
@@ -296,3 +291,8 @@ def organisation_key(organisation: Organisation) -> SignerKey | None:
     except BadPassword:
         raise SigningRefused("Không mở được chứng thư số của cơ quan: khóa bí mật của máy chủ (EDOC_SECRET_KEY) "
                              "đã thay đổi; quản trị viên cần nhập lại chứng thư số của cơ quan.") from None
+
+
+def profile_part(user: User) -> dict[str, object]:
+    """The signing credential shown on one's profile page (``edoc.accounts.views.add_to_profile``)."""
+    return {"credential": active_credential(user.organisation_id, user.id)}
