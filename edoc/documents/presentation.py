@@ -14,6 +14,9 @@ from edoc.core.db import db
 from edoc.documents import policy
 from edoc.documents.models import Delivery, OutgoingDocument, RecipientKind, RecipientPurpose, Status
 from edoc.documents.recall import replaced_by
+from edoc.organisations.models import Unit
+from edoc.registers.models import Register
+from edoc.registers.types import get_type
 
 PURPOSE_LABELS = {RecipientPurpose.ACT.value: "Thực hiện (Kính gửi)",
                   RecipientPurpose.INFO.value: "Để biết, báo cáo, giám sát",
@@ -135,10 +138,6 @@ class DraftDifference:
 
 def _shown(key: str, value: Any) -> str:
     """A draft field's value as a person reads it: names for ids, the type's name, recipients' labels."""
-    from edoc.organisations.models import Unit
-    from edoc.registers.models import Register
-    from edoc.registers.types import get_type
-
     if value in (None, "", []):
         return "—"
     if key == "type_code":

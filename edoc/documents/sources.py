@@ -19,12 +19,16 @@ from edoc.core.errors import Conflict, TooLarge, ValidationFailed
 from edoc.documents import drafting, policy
 from edoc.documents.drafting import DraftData
 from edoc.documents.models import OutgoingDocument
+from edoc.documents.spec import spec_for
 from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
-from edoc.rendering import placeholders
+from edoc.rendering import placeholders, render_pdf
+from edoc.rendering.convert import ConversionError, docx_to_pdf
+from edoc.rendering.dates import day_str, month_str, number_str
 from edoc.rendering.merge import MergeError, join
 from edoc.signatures.digitised import sign_digitised
-from edoc.signatures.service import validate_entering
+from edoc.signatures.service import seal_attachments, seal_issued, validate_entering
+from signing.forms import PADDING, field_boxes, fill_text_fields
 
 log = logging.getLogger(__name__)
 SOURCE_TYPES = frozenset({sniff.PDF, sniff.DOCX})
@@ -51,8 +55,6 @@ def read_upload(stream: BinaryIO, filename: str | None) -> Upload:
     conversion takes up to a minute, and the read transaction is ended first so that it holds no lock (on SQLite
     every transaction holds the write lock, see docs/decisions.md) while LibreOffice works. Nothing is stored
     here, so a refused file leaves nothing behind."""
-    from edoc.rendering.convert import ConversionError, docx_to_pdf
-
     name = validate_filename(filename)
     limit = int(current_app.config["MAX_CONTENT_LENGTH"])
     data = stream.read(limit + 1)
@@ -151,9 +153,6 @@ def _pdf_name(name: str) -> str:
 
 def render_version(doc: OutgoingDocument) -> None:
     """Render the current version to PDF when it was typed in the page (uploads already have their PDF)."""
-    from edoc.documents.spec import spec_for
-    from edoc.rendering import render_pdf
-
     version = doc.current_version
     if version is None or version.source != "structured":
         return
@@ -166,10 +165,6 @@ def render_version(doc: OutgoingDocument) -> None:
 def finalise_issued(actor: User, doc: OutgoingDocument) -> None:
     """Fill the number and date into the approved PDF, in an incremental update that keeps earlier
     signatures valid, and keep the result as the issued file (same transaction as the issue)."""
-    from edoc.rendering.dates import day_str, month_str, number_str
-    from edoc.signatures.service import seal_attachments, seal_issued
-    from signing.forms import PADDING, field_boxes, fill_text_fields
-
     assert doc.number is not None and doc.issued_on is not None, "finalise_issued follows service.issue"
     version = doc.current_version
     if version is None or version.pdf_file is None:

@@ -18,11 +18,13 @@ from edoc.documents import actions, boxes, drafting, hooks, issuing, paper, poli
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
+from edoc.files.views import send_stored
 from edoc.notifications.service import mark_link_read
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
 from edoc.registers.types import get_type
 from edoc.search import service as search_service
+from edoc.signatures import service as signing
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -154,8 +156,6 @@ def document_page(doc: OutgoingDocument, *, status: int = 200, failed: str | Non
                   message: str | None = None) -> tuple[str, int]:
     """The document's page; after a refused action (``failed``, e.g. "recall"), with ``message`` beside that
     action's form and what was typed into it kept, answered with the refusal's status."""
-    from edoc.signatures import service as signing
-
     comments = db.session.execute(select(ReviewComment).where(ReviewComment.document_id == doc.id)
                                   .order_by(ReviewComment.id)).scalars().all()
     recipients, status_shown = presentation.recipient_statuses(me(), doc)
@@ -195,8 +195,6 @@ def act(doc_id: int, action: str) -> Response | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
     try:
         if action == "sign":
-            from edoc.signatures import service as signing
-
             signing.sign_one(me(), doc, request.form.get("pin", ""))
             commit()
             doc, message = doc, "Đã ký số văn bản."
@@ -242,8 +240,6 @@ def attach(doc_id: int) -> Response | tuple[str, int]:
 @bp.route("/<int:doc_id>/pdf")
 @login_required
 def pdf(doc_id: int) -> Response:
-    from edoc.files.views import send_stored
-
     doc = policy.viewable(me(), doc_id)
     row = doc.issued_file if doc.issued_file is not None else (
         doc.current_version.pdf_file if doc.current_version else None)

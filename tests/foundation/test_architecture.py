@@ -46,9 +46,7 @@ DEBT_CYCLES: list[set[str]] = [
     # points at the meeting; meetings' owners mend it
     {"meetings.attendance", "meetings.meeting"},
 ]
-DEBT_LATE_IMPORTS: dict[str, int] = {
-    "edoc/documents/presentation.py": 3, "edoc/documents/sources.py": 6, "edoc/documents/views.py": 3,
-}
+DEBT_LATE_IMPORTS: dict[str, int] = {}
 DEBT_SESSION_COMMITS: dict[str, int] = {
     # edoc/exchange and edoc/search were being reworked by another change when the helper came
     "edoc/exchange/api.py": 2, "edoc/exchange/service.py": 2, "edoc/exchange/views.py": 1,
