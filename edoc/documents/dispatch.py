@@ -39,6 +39,7 @@ from edoc.audit.service import record
 from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import NotAllowed
 from edoc.documents import policy
+from edoc.documents.events import DOCUMENT_DISPATCH
 from edoc.documents.models import OutgoingDocument, Recipient, RecipientKind, Status
 from edoc.documents.recall import replaced_by
 from edoc.files import sniff
@@ -182,7 +183,7 @@ def _record(doc_id: int, kind: str, column: str, recipient_id: int, status: str,
         r.dispatched_at = utcnow()
     record("document.dispatch", doc, changes={"kind": kind, "recipient": recipient_id, "status": status})
     for uid in {doc.drafter_id, doc.issued_by_id} - {None}:
-        emit_after_commit(db.session, "document.dispatch", {"document_id": doc_id}, room=user_room(uid))
+        emit_after_commit(db.session, DOCUMENT_DISPATCH, {"document_id": doc_id}, room=user_room(uid))
     commit()
 
 

@@ -14,6 +14,7 @@ from edoc.core.db import db, locked, utcnow
 from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
 from edoc.documents import paper, policy
 from edoc.documents.drafting import draft_register
+from edoc.documents.events import DOCUMENT_READ
 from edoc.documents.models import Delivery, OutgoingDocument, RecipientKind, Status
 from edoc.documents.recall import lock_replaced, notify_recipients
 from edoc.notifications.service import notify
@@ -121,6 +122,6 @@ def mark_read(user: User, doc: OutgoingDocument) -> bool:
     # to those who see the recipients' status (policy.can_see_delivery): the drafter, the signer, the clerks
     watchers = {doc.drafter_id, doc.signer_id, doc.issued_by_id} - {None, user.id}
     for uid in watchers:
-        emit_after_commit(db.session, "document.read", {"document_id": doc.id, "user_id": user.id},
+        emit_after_commit(db.session, DOCUMENT_READ, {"document_id": doc.id, "user_id": user.id},
                           room=user_room(uid))  # type: ignore[arg-type]
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from edoc.core.db import commit, db, utcnow
+from edoc.notifications.events import NOTIFICATION, NOTIFICATION_COUNT
 from edoc.notifications.models import Notification
 from edoc.realtime.events import emit_after_commit, user_room
 
@@ -16,7 +17,7 @@ def notify(user_id: int, kind: str, text: str, link: str = "") -> Notification:
     db.session.flush()
     emit_after_commit(
         db.session,
-        "notification",
+        NOTIFICATION,
         {"id": note.id, "kind": kind, "text": text, "link": link, "unread": unread_count(user_id)},
         room=user_room(user_id),
     )
@@ -67,5 +68,5 @@ def mark_link_read(user_id: int, link: str) -> int:
     for row in rows:
         row.read_at = now
     db.session.flush()
-    emit_after_commit(db.session, "notification.count", {"unread": unread_count(user_id)}, room=user_room(user_id))
+    emit_after_commit(db.session, NOTIFICATION_COUNT, {"unread": unread_count(user_id)}, room=user_room(user_id))
     return len(rows)

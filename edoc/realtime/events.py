@@ -26,6 +26,9 @@ class PendingEmit:
     namespace: str = "/"
 
 
+SESSION_ENDED = "session.ended"
+"""The page's sign-in ended (logout, password changed, account deactivated): the page goes to the sign-in form."""
+
 SESSION_ROOM_PREFIX = "session:"
 
 
@@ -48,14 +51,14 @@ def end_sessions_after_commit(session: Session, user_id: int, session_ids: list[
     their connections leave the personal room, which the next sign-in joins again, and the connections of each
     ended sign-in (``session_ids``) are disconnected. Without this, a page opened before would keep receiving the
     user's notifications until it was reloaded."""
-    emit_after_commit(session, "session.ended", {}, room=user_room(user_id))
+    emit_after_commit(session, SESSION_ENDED, {}, room=user_room(user_id))
     session.info.setdefault(_CLOSING, []).extend([user_room(user_id), *map(session_room, session_ids)])
 
 
 def end_session_after_commit(session: Session, session_id: int) -> None:
     """One sign-in ends (logout): once that commits, its pages are told so and its connections are disconnected
     in every process; the user's other sign-ins are not touched."""
-    emit_after_commit(session, "session.ended", {}, room=session_room(session_id))
+    emit_after_commit(session, SESSION_ENDED, {}, room=session_room(session_id))
     session.info.setdefault(_CLOSING, []).append(session_room(session_id))
 
 

@@ -41,6 +41,7 @@ from edoc.signatures.credentials import (
     organisation_key,
     personal_key,
 )
+from edoc.signatures.events import SIGNING_DONE, SIGNING_PROGRESS
 from edoc.signatures.labels import in_vietnamese
 from edoc.signatures.models import ValidationRecord
 from edoc.signatures.trust import revocation_mode, timestamper, trust_roots, validation_context
@@ -333,10 +334,10 @@ def _report(context: jobs.JobContext, user_id: int | None, doc_id: int, error: s
     done = int(db.session.execute(select(func.coalesce(func.sum(jobs.Job.progress_done), 0))
                                   .where(jobs.Job.batch == context.batch)).scalar_one())
     room = user_room(user_id)
-    emit_after_commit(db.session, "signing.progress", {"batch": context.batch, "done": done, "total": total,
+    emit_after_commit(db.session, SIGNING_PROGRESS, {"batch": context.batch, "done": done, "total": total,
                                                        "document_id": doc_id, "error": error}, room=room)
     if done >= total:
-        emit_after_commit(db.session, "signing.done", {"batch": context.batch}, room=room)
+        emit_after_commit(db.session, SIGNING_DONE, {"batch": context.batch}, room=room)
     commit()
 
 

@@ -8,6 +8,7 @@ Each test names what breaks a rule by file and line, so a failure says what to m
 - no import of a first-party module inside a function: a late import is how a cycle hides;
 - ``storage/`` and ``signing/`` import neither edoc, meetings, Flask nor SQLAlchemy;
 - edoc imports meetings only in the app factory (``edoc/app.py``), which registers its blueprints;
+- edoc's realtime event names are constants of the package's events module, queued by ``emit_after_commit``;
 - a transaction is committed through ``edoc.core.db.commit()`` only, and only by a boundary: a view, an API
   route, a socket handler, a CLI command or a job ends the unit of work it began; service functions write in
   their caller's transaction (so they compose) and never commit.
@@ -354,6 +355,23 @@ def test_only_boundaries_commit():
     problems = _over_debt(found, DEBT_SERVICE_COMMITS, "commits outside a view, route, command or job")
     assert not problems, "a service function commits: let the view, route, command or job that called it " \
         "commit (a job's own steps go in the package's jobs module):\n" + "\n".join(problems)
+
+
+def test_realtime_event_names_are_constants_and_leave_after_commit():
+    """In edoc, an event is queued with ``emit_after_commit`` under a name from its package's events module, and
+    only ``edoc/realtime`` emits (meetings' live package keeps its own names and sequence numbers)."""
+    literal, direct = [], []
+    for src in SOURCES:
+        if src.module.split(".")[0] != "edoc":
+            continue
+        for call in _calls(src.tree):
+            name = ast.unparse(call.func)
+            if name.endswith("emit_after_commit") and len(call.args) > 1 and isinstance(call.args[1], ast.Constant):
+                literal.append(f"{src.rel}:{call.lineno}: {ast.unparse(call.args[1])}")
+            if name.endswith(".emit") and not src.rel.startswith("edoc/realtime/"):
+                direct.append(f"{src.rel}:{call.lineno}: {name}()")
+    assert not literal, "name the event in the package's events module:\n" + "\n".join(literal)
+    assert not direct, "emit through edoc.realtime.events.emit_after_commit:\n" + "\n".join(direct)
 
 
 def test_the_debt_check_fails_both_ways():
