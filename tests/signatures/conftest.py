@@ -1,0 +1,3 @@
+"""Signatures sign outgoing documents: their tests make documents with documents' own fixture."""
+
+from tests.documents.conftest import make_document  # noqa: F401
