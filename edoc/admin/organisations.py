@@ -124,4 +124,5 @@ def set_numbering_options(actor: User, org: Organisation, *, cong_van_with_unit:
         record("organisation.update", org, actor=actor, organisation_id=org.id,
                changes={"cong_van_with_unit": [org.cong_van_with_unit, cong_van_with_unit]})
         org.cong_van_with_unit = cong_van_with_unit
+    commit()
     return org

@@ -10,13 +10,12 @@ from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Bool, Obj, Str, json_body, read_body
-from edoc.core.db import commit
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import YEAR_MAX, YEAR_MIN, parse_int, parse_year
 from edoc.registers import policy
 from edoc.registers.entries import COLUMNS, outgoing_entries
 from edoc.registers.models import RegisterKind
-from edoc.registers.service import create_register, register_json, registers_of, update_register
+from edoc.registers.service import add_register, register_json, registers_of, update_register
 
 
 @bp.route("/registers", methods=["GET"])
@@ -40,9 +39,8 @@ REGISTER_CHANGES = Obj({**REGISTER_FIELDS, "active": Bool()}, partial=True)
 def api_create_register() -> tuple[Response, int]:
     user = api_user()
     body = read_body(NEW_REGISTER)
-    register = create_register(user, user.organisation, body["kind"], body["name"],
-                               issuer_abbreviation=body["issuer_abbreviation"], issuer_name=body["issuer_name"])
-    commit()
+    register = add_register(user, user.organisation, body["kind"], body["name"],
+                            issuer_abbreviation=body["issuer_abbreviation"], issuer_name=body["issuer_name"])
     return jsonify(register_json(register)), 201
 
 
@@ -55,7 +53,6 @@ def api_update_register(register_id: int) -> Response:
     update_register(user, register, name=body.get("name", register.name), active=body.get("active", register.active),
                     issuer_abbreviation=body.get("issuer_abbreviation", register.issuer_abbreviation or ""),
                     issuer_name=body.get("issuer_name", register.issuer_name or ""))
-    commit()
     return jsonify(register_json(register))
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from edoc.accounts.models import User
 from edoc.audit.service import record
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import ValidationFailed
 from edoc.core.text import clean
 from edoc.organisations.models import ABBREVIATION_RE, Organisation
@@ -21,8 +21,19 @@ DEFAULT_REGISTERS = [
 ]
 
 
+def add_register(actor: User, org: Organisation, kind: str, name: str, *, issuer_abbreviation: str = "",
+                 issuer_name: str = "") -> Register:
+    """An admin adds a register to their organisation (the page's and the API's change of state)."""
+    register = create_register(actor, org, kind, name, issuer_abbreviation=issuer_abbreviation,
+                               issuer_name=issuer_name)
+    commit()
+    return register
+
+
 def create_register(actor: User | None, org: Organisation, kind: str, name: str, *,
                     issuer_abbreviation: str = "", issuer_name: str = "") -> Register:
+    """Write a new register in the caller's transaction (``add_register``, and the default registers an
+    organisation is set up with)."""
     if actor is not None:
         policy.require_manager(actor, org)
     try:
@@ -75,6 +86,7 @@ def update_register(actor: User, register: Register, *, name: str, active: bool,
     changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
     if changes:
         record("register.update", register, actor=actor, changes=changes)
+    commit()
     return register
 
 

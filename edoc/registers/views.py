@@ -9,13 +9,12 @@ from flask_login import current_user, login_required
 
 from edoc.admin.organisations import set_numbering_options
 from edoc.core.clock import vietnam_today
-from edoc.core.db import commit
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_int, parse_year
 from edoc.registers import export, policy
 from edoc.registers.entries import COLUMNS, outgoing_entries
 from edoc.registers.models import REGISTER_KIND_LABELS, RegisterKind
-from edoc.registers.service import create_register, registers_of, update_register
+from edoc.registers.service import add_register, registers_of, update_register
 
 bp = Blueprint("registers", __name__, url_prefix="/registers")
 
@@ -93,11 +92,10 @@ def manage() -> Response | str:
             set_numbering_options(actor, org, cong_van_with_unit=request.form.get("cong_van_with_unit") == "1")
             message = "Đã lưu cách ghi ký hiệu công văn."
         else:
-            register = create_register(actor, org, request.form.get("kind", ""), request.form.get("name", ""),
-                                       issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
-                                       issuer_name=request.form.get("issuer_name", ""))
+            register = add_register(actor, org, request.form.get("kind", ""), request.form.get("name", ""),
+                                    issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
+                                    issuer_name=request.form.get("issuer_name", ""))
             message = f"Đã tạo “{register.name}”."
-        commit()
         flash(message, "success")
         return redirect(url_for("registers.manage"))
     return render_template("registers/manage.html", registers=registers_of(org.id), org=org,
@@ -112,6 +110,5 @@ def edit(register_id: int) -> Response:
     update_register(actor, register, name=request.form.get("name", ""), active=request.form.get("active") == "1",
                     issuer_abbreviation=request.form.get("issuer_abbreviation", ""),
                     issuer_name=request.form.get("issuer_name", ""))
-    commit()
     flash(f"Đã lưu “{register.name}”.", "success")
     return redirect(url_for("registers.manage"))
