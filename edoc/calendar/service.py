@@ -11,7 +11,7 @@ from edoc.audit.service import record
 from edoc.calendar.models import CalendarSwap, SwapKind
 from edoc.calendar.policy import can_manage_calendar
 from edoc.calendar.workdays import WorkCalendar, public_holidays
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean
 
@@ -60,6 +60,7 @@ def add_swap(actor: User, day: date, kind: str, note: str = "") -> CalendarSwap:
     db.session.add(swap)
     db.session.flush()
     record("calendar.swap_add", swap, actor=actor, changes={"day": day.isoformat(), "kind": kind_enum.value})
+    commit()
     return swap
 
 
@@ -71,6 +72,7 @@ def remove_swap(actor: User, swap_id: int) -> None:
         raise NotAllowed(CALENDAR_IS_FOR_ADMINS)
     record("calendar.swap_remove", swap, actor=actor, changes={"day": swap.day.isoformat(), "kind": swap.kind})
     db.session.delete(swap)
+    commit()
 
 
 def holidays_of(year: int) -> list[tuple[date, str]]:

@@ -12,7 +12,7 @@ from edoc.calendar.models import SWAP_LABELS
 from edoc.calendar.policy import can_manage_calendar
 from edoc.calendar.service import CALENDAR_IS_FOR_ADMINS, add_swap, holidays_of, remove_swap, swaps_of
 from edoc.core.clock import vietnam_today
-from edoc.core.db import commit, db
+from edoc.core.db import db
 from edoc.core.errors import DomainError, NotAllowed, ValidationFailed
 from edoc.core.forms import parse_id
 
@@ -55,7 +55,6 @@ def index() -> Response | tuple[str, int]:
             swap = add_swap(actor, day, request.form.get("kind", ""), request.form.get("note", ""))
             message = f"Đã thêm ngày {swap.day:%d/%m/%Y}: {swap.kind_label}."
             year = swap.day.year
-        commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")

@@ -9,8 +9,7 @@ from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Bool, Obj, Str, json_body, read_body
 from edoc.contacts.models import Contact
-from edoc.contacts.service import contacts_of, create_contact, get_contact_in, update_contact
-from edoc.core.db import commit
+from edoc.contacts.service import add_contact, contacts_of, get_contact_in, update_contact
 
 
 def contact_json(contact: Contact) -> dict[str, object]:
@@ -38,9 +37,8 @@ CONTACT_CHANGES = Obj({**CONTACT_FIELDS, "active": Bool()}, partial=True)
 def api_create_contact() -> tuple[Response, int]:
     user = api_user()
     body = read_body(NEW_CONTACT)
-    contact = create_contact(user, user.organisation_id, body["name"], short_name=body["short_name"],
-                             organ_id=body["organ_id"], email=body["email"])
-    commit()
+    contact = add_contact(user, user.organisation_id, body["name"], short_name=body["short_name"],
+                          organ_id=body["organ_id"], email=body["email"])
     return jsonify(contact_json(contact)), 201
 
 
@@ -54,7 +52,6 @@ def api_update_contact(contact_id: int) -> Response:
                    short_name=body.get("short_name", contact.short_name),
                    organ_id=body.get("organ_id", contact.organ_id), email=body.get("email", contact.email),
                    active=body.get("active", contact.active))
-    commit()
     return jsonify(contact_json(contact))
 
 

@@ -11,7 +11,7 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.contacts.models import Contact
 from edoc.contacts.policy import can_manage
-from edoc.core.db import db
+from edoc.core.db import commit, db
 from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean
 
@@ -34,8 +34,18 @@ def _checked(name: str, short_name: str, organ_id: str, email: str) -> tuple[str
     return name, short_name, organ_id, email
 
 
+def add_contact(actor: User, organisation_id: int, name: str, *, short_name: str = "", organ_id: str = "",
+                email: str = "") -> Contact:
+    """A clerk or admin adds an organisation to the directory (the page's and the API's change of state)."""
+    contact = create_contact(actor, organisation_id, name, short_name=short_name, organ_id=organ_id, email=email)
+    commit()
+    return contact
+
+
 def create_contact(actor: User | None, organisation_id: int, name: str, *, short_name: str = "",
                    organ_id: str = "", email: str = "") -> Contact:
+    """Write a new directory entry in the caller's transaction (``add_contact``; an incoming document naming a
+    new sender; the demo)."""
     _require_manager(actor, organisation_id)
     name, short_name, organ_id, email = _checked(name, short_name, organ_id, email)
     contact = Contact(organisation_id=organisation_id, name=name, short_name=short_name, organ_id=organ_id,
@@ -59,6 +69,7 @@ def update_contact(actor: User, contact: Contact, *, name: str, short_name: str,
     changes = {k: [before[k], v] for k, v in after.items() if before[k] != v}
     if changes:
         record("contact.update", contact, actor=actor, changes=changes)
+    commit()
     return contact
 
 
