@@ -18,7 +18,7 @@ from edoc.accounts import passwords, sessions
 from edoc.accounts.models import USERNAME_MAX, ApiToken, LoginAttempt, Role, User
 from edoc.accounts.policy import SIGNATURE_IMAGE, require_admin_of
 from edoc.audit.service import diff, record
-from edoc.core.db import commit, db, utcnow
+from edoc.core.db import commit, db, get_in, utcnow
 from edoc.core.errors import Conflict, NotFound, Throttled, ValidationFailed
 from edoc.core.text import clean
 from edoc.files.images import transparent_png
@@ -254,10 +254,7 @@ def replace_signature_image(actor: User, user: User, stream: BinaryIO, filename:
 
 
 def get_user_in(organisation_id: int, user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or user.organisation_id != organisation_id:
-        raise NotFound("Không tìm thấy người dùng.")
-    return user
+    return get_in(User, user_id, organisation_id, "Không tìm thấy người dùng.")
 
 
 # --- API tokens ----------------------------------------------------------------------------------------

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from edoc.accounts.models import User
 from edoc.accounts.policy import require_admin_of
 from edoc.audit.service import diff, record
-from edoc.core.db import commit, db
-from edoc.core.errors import Conflict, NotFound, ValidationFailed
+from edoc.core.db import commit, db, get_in
+from edoc.core.errors import Conflict, ValidationFailed
 from edoc.core.text import clean
 from edoc.organisations.models import ABBREVIATION_RE, Organisation, Unit
 
@@ -109,10 +109,7 @@ def save_unit(actor: User | None, org: Organisation, name: str, abbreviation: st
 
 
 def get_unit_in(org: Organisation, unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None or unit.organisation_id != org.id:
-        raise NotFound("Không tìm thấy đơn vị.")
-    return unit
+    return get_in(Unit, unit_id, org.id, "Không tìm thấy đơn vị.")
 
 
 def set_numbering_options(actor: User, org: Organisation, *, cong_van_with_unit: bool) -> Organisation:

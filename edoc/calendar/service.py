@@ -11,8 +11,8 @@ from edoc.audit.service import record
 from edoc.calendar.models import CalendarSwap, SwapKind
 from edoc.calendar.policy import can_manage_calendar
 from edoc.calendar.workdays import WorkCalendar, public_holidays
-from edoc.core.db import commit, db
-from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from edoc.core.db import commit, db, get_in
+from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
 from edoc.core.text import clean
 
 CALENDAR_IS_FOR_ADMINS = "Chỉ quản trị viên của cơ quan được sửa lịch ngày làm việc."
@@ -65,9 +65,7 @@ def add_swap(actor: User, day: date, kind: str, note: str = "") -> CalendarSwap:
 
 
 def remove_swap(actor: User, swap_id: int) -> None:
-    swap = db.session.get(CalendarSwap, swap_id)
-    if swap is None or swap.organisation_id != actor.organisation_id:
-        raise NotFound("Không tìm thấy ngày này trong lịch.")
+    swap = get_in(CalendarSwap, swap_id, actor.organisation_id, "Không tìm thấy ngày này trong lịch.")
     if not can_manage_calendar(actor, swap.organisation_id):
         raise NotAllowed(CALENDAR_IS_FOR_ADMINS)
     record("calendar.swap_remove", swap, actor=actor, changes={"day": swap.day.isoformat(), "kind": swap.kind})

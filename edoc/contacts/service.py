@@ -11,8 +11,8 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.contacts.models import Contact
 from edoc.contacts.policy import can_manage
-from edoc.core.db import commit, db
-from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
+from edoc.core.db import commit, db, get_in
+from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.core.text import clean
 
 
@@ -75,10 +75,7 @@ def update_contact(actor: User, contact: Contact, *, name: str, short_name: str,
 
 def get_contact_in(organisation_id: int, contact_id: int) -> Contact:
     """Another organisation's directory entry is unknown here, like one that does not exist."""
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.organisation_id != organisation_id:
-        raise NotFound("Không tìm thấy nơi nhận trong danh bạ.")
-    return contact
+    return get_in(Contact, contact_id, organisation_id, "Không tìm thấy nơi nhận trong danh bạ.")
 
 
 def contacts_of(organisation_id: int, *, include_inactive: bool = False) -> list[Contact]:

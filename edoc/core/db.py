@@ -17,6 +17,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
+from edoc.core.errors import NotFound
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -56,6 +58,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+
+
+def get_in(model: type[M], row_id: int, organisation_id: int | None, message: str) -> M:
+    """The row ``row_id`` of ``model`` if it belongs to ``organisation_id``, else a 404 saying ``message``:
+    another organisation's row is unknown here, exactly like one that does not exist (ids cannot be probed)."""
+    row = db.session.get(model, row_id)
+    if row is None or row.organisation_id != organisation_id:  # type: ignore[attr-defined]
+        raise NotFound(message)
+    return row
+
+
 def commit() -> None:
     """End the session's transaction: the one place edoc commits (tests/foundation/test_architecture.py).
 
@@ -88,10 +103,6 @@ def insert_ignore(model: type[Base], values: dict[str, Any], *, conflict_columns
     if insert is None:
         raise NotImplementedError(f"insert_ignore: no insert-or-ignore for the {dialect} dialect")
     db.session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_columns))
-
-
-T = TypeVar("T")
-M = TypeVar("M", bound=Base)
 
 
 def locked(row: M) -> M:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.policy import require_admin_of
-from edoc.core.db import db
-from edoc.core.errors import NotAllowed, NotFound
+from edoc.core.db import get_in
+from edoc.core.errors import NotAllowed
 from edoc.organisations.models import Organisation
 from edoc.registers.models import Register, RegisterKind
 
@@ -26,9 +26,7 @@ def require_reader(user: User) -> None:
 def readable_register(user: User, register_id: int) -> Register:
     """The register ``register_id`` of the user's organisation, if they may read it (404 for another
     organisation's, 403 for a reader without the role, and for the secret register to anyone but a clerk)."""
-    register = db.session.get(Register, register_id)
-    if register is None or register.organisation_id != user.organisation_id:
-        raise NotFound("Không tìm thấy sổ đăng ký.")
+    register = get_in(Register, register_id, user.organisation_id, "Không tìm thấy sổ đăng ký.")
     require_reader(user)
     if register.kind_enum is RegisterKind.SECRET and not user.has_role(Role.CLERK):
         raise NotAllowed("Sổ văn bản mật chỉ văn thư được xem.")
@@ -43,7 +41,5 @@ def require_manager(user: User, org: Organisation) -> None:
 def managed_register(user: User, register_id: int) -> Register:
     """The register ``register_id`` of the user's organisation, for an admin of it to change (404 otherwise)."""
     require_manager(user, user.organisation)
-    register = db.session.get(Register, register_id)
-    if register is None or register.organisation_id != user.organisation_id:
-        raise NotFound("Không tìm thấy sổ đăng ký.")
+    register = get_in(Register, register_id, user.organisation_id, "Không tìm thấy sổ đăng ký.")
     return register

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
 from edoc.audit.service import record
-from edoc.core.db import db
-from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
+from edoc.core.db import db, get_in
+from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.organisations.models import Organisation
 from edoc.signatures.models import TrustedRoot
 from signing.errors import CertificateNotUsable, SigningError
@@ -128,9 +128,7 @@ def add_trusted_root(actor: User | None, organisation: Organisation, data: bytes
 
 def remove_trusted_root(actor: User, root_id: int) -> None:
     require_admin(actor)
-    root = db.session.get(TrustedRoot, root_id)
-    if root is None or root.organisation_id != actor.organisation_id:
-        raise NotFound("Không tìm thấy chứng thư gốc.")
+    root = get_in(TrustedRoot, root_id, actor.organisation_id, "Không tìm thấy chứng thư gốc.")
     record("trust.remove", root, actor=actor, changes={"name": root.name, "fingerprint": root.fingerprint})
     db.session.delete(root)
 

@@ -17,8 +17,8 @@ from edoc.audit.service import record
 from edoc.calendar.service import calendar_for
 from edoc.calendar.workdays import WorkCalendar
 from edoc.core.clock import vietnam_time, vietnam_today
-from edoc.core.db import db, utcnow
-from edoc.core.errors import NotAllowed, NotFound, ValidationFailed
+from edoc.core.db import db, get_in, utcnow
+from edoc.core.errors import NotAllowed, ValidationFailed
 from edoc.core.text import clean
 from edoc.notifications.mail import mail_after_commit
 from edoc.notifications.service import notify
@@ -118,10 +118,7 @@ def assign(actor: User, organisation_id: int, subject_kind: str, subject_id: int
 
 
 def get_task(user: User, task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None or task.organisation_id != user.organisation_id:
-        raise NotFound("Không tìm thấy việc được giao.")
-    return task
+    return get_in(Task, task_id, user.organisation_id, "Không tìm thấy việc được giao.")
 
 
 def pass_on(actor: User, task: Task, user_id: int, instructions: str, deadline: date | None) -> Task:
