@@ -337,6 +337,20 @@ def test_only_the_commit_helper_commits_the_session():
     assert not problems, "commit with edoc.core.db.commit():\n" + "\n".join(problems)
 
 
+def test_commit_is_the_helper_where_it_is_called():
+    """``commit()`` must be ``edoc.core.db.commit``: a parameter named ``commit`` (``store_upload(commit=True)``)
+    turned the call into calling a bool, and the linter removed the unused import without a word."""
+    wrong = []
+    for src in SOURCES:
+        for fn in ast.walk(src.tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            params = {a.arg for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
+            if "commit" in params and any(ast.unparse(c.func) == "commit" for c in _calls(fn)):
+                wrong.append(f"{src.rel}:{fn.lineno}: {fn.name}(commit=...) calls commit()")
+    assert not wrong, "\n".join(wrong)
+
+
 def _is_handler(src: Source) -> bool:
     last = src.module.split(".")[-1]
     return last in HANDLER_MODULES or last.rsplit("_", 1)[-1] in HANDLER_MODULES
