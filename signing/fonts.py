@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,27 +80,16 @@ class TrueTypeFont:
         chars = sorted(set(text))
         for c in chars:
             self._glyph(c)
-        font = TTFont(str(self.path))
-        options = subset.Options()
-        options.layout_features = []  # no shaping here: drop GSUB/GPOS
-        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep copyright and licence-relevant names
-        options.notdef_outline = True
-        options.drop_tables += ["FFTM"]  # FontForge timestamps: fontTools cannot subset them and warns
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=[ord(c) for c in chars])
-        subsetter.subset(font)
-        program = io.BytesIO()
-        font.save(program)
+        font, program, gids = subset_font(self.path, chars)
         cmap = font.getBestCmap()
-        gids = {c: font.getGlyphID(cmap[ord(c)]) for c in chars}
         advances = font["hmtx"].metrics
         widths = {gids[c]: round(advances[cmap[ord(c)]][0] * 1000 / self.units_per_em) for c in chars}
         # subset tag: six capitals, stable for the same text (ISO 32000-1 9.6.4)
         tag = "".join(chr(65 + b % 26) for b in hashlib.sha256(text.encode()).digest()[:6])
         base_font = pdf_name(f"/{tag}+{self.postscript_name}")
 
-        font_file = generic.StreamObject({pdf_name("/Length1"): generic.NumberObject(len(program.getvalue()))},
-                                         stream_data=program.getvalue())
+        font_file = generic.StreamObject({pdf_name("/Length1"): generic.NumberObject(len(program))},
+                                         stream_data=program)
         font_file.compress()
         descriptor = generic.DictionaryObject({
             pdf_name("/Type"): pdf_name("/FontDescriptor"), pdf_name("/FontName"): base_font,
@@ -128,7 +118,7 @@ class TrueTypeFont:
             pdf_name("/W"): w_array,
             pdf_name("/CIDToGIDMap"): pdf_name("/Identity"),
         })
-        to_unicode = generic.StreamObject(stream_data=_to_unicode_cmap(gids))
+        to_unicode = generic.StreamObject(stream_data=to_unicode_cmap(gids))
         to_unicode.compress()
         type0 = generic.DictionaryObject({
             pdf_name("/Type"): pdf_name("/Font"), pdf_name("/Subtype"): pdf_name("/Type0"),
@@ -156,7 +146,27 @@ class EmbeddedFont:
             raise AppearanceError(f"ký tự {exc} không có trong phông chữ đã nhúng") from None
 
 
-def _to_unicode_cmap(gids: dict[str, int]) -> bytes:
+def subset_font(path: Path, chars: Sequence[str]) -> tuple[TTFont, bytes, dict[str, int]]:
+    """The font at ``path`` cut down to ``chars`` (no shaping tables: NFC Vietnamese needs none), its program to
+    embed as /FontFile2, and each character's glyph id in it. Shared by every PDF writer of the house (pyHanko's
+    here, pikepdf's for the meeting papers' watermark)."""
+    font = TTFont(str(path))
+    options = subset.Options()
+    options.layout_features = []  # no shaping here: drop GSUB/GPOS
+    options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep copyright and licence-relevant names
+    options.notdef_outline = True
+    options.drop_tables += ["FFTM"]  # FontForge timestamps: fontTools cannot subset them and warns
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars])
+    subsetter.subset(font)
+    program = io.BytesIO()
+    font.save(program)
+    cmap = font.getBestCmap()
+    return font, program.getvalue(), {c: font.getGlyphID(cmap[ord(c)]) for c in chars}
+
+
+def to_unicode_cmap(gids: dict[str, int]) -> bytes:
+    """The /ToUnicode CMap of an Identity-H font: text drawn with it can be searched and copied."""
     pairs = [f"<{gid:04X}> <{char.encode('utf-16-be').hex().upper()}>\n"
              for char, gid in sorted(gids.items(), key=lambda item: item[1])]
     # at most 100 entries per bfchar block (PDF CMap syntax)

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pikepdf
-from fontTools import subset
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, Rectangle
+
+from signing.fonts import subset_font, to_unicode_cmap
 
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
@@ -56,22 +57,11 @@ class _Font:
             chars = [c for c in chars if c not in missing]
         units = font["head"].unitsPerEm
         advance = {c: font["hmtx"].metrics[cmap[ord(c)]][0] * 1000 / units for c in chars}
-        options = subset.Options()
-        options.layout_features = []  # no shaping: NFC Vietnamese needs none
-        options.notdef_outline = True
-        options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # keep the copyright and licence names
-        options.drop_tables += ["FFTM"]
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=[ord(c) for c in chars])
-        subsetter.subset(font)
-        program = io.BytesIO()
-        font.save(program)
-        sub_cmap = font.getBestCmap()
-        self.gids = {c: font.getGlyphID(sub_cmap[ord(c)]) for c in chars}
+        _subset, program, self.gids = subset_font(path, chars)
         self.advance = advance
         name = Name("/EDOCWM+" + str(font["name"].getDebugName(6) or "Font").replace(" ", ""))
-        file_stream = pikepdf.Stream(pdf, program.getvalue())
-        file_stream[Name.Length1] = len(program.getvalue())
+        file_stream = pikepdf.Stream(pdf, program)
+        file_stream[Name.Length1] = len(program)
         descriptor = pdf.make_indirect(Dictionary(
             Type=Name.FontDescriptor, FontName=name, Flags=32,
             FontBBox=Array([round(v * 1000 / units) for v in (font["head"].xMin, font["head"].yMin,
@@ -87,7 +77,7 @@ class _Font:
             CIDSystemInfo=Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
                                      Supplement=0),
             FontDescriptor=descriptor, DW=0, W=widths, CIDToGIDMap=Name.Identity))
-        to_unicode = pikepdf.Stream(pdf, _to_unicode(self.gids))
+        to_unicode = pikepdf.Stream(pdf, to_unicode_cmap(self.gids))
         self.ref = pdf.make_indirect(Dictionary(
             Type=Name.Font, Subtype=Name.Type0, BaseFont=name, Encoding=Name("/Identity-H"),
             DescendantFonts=Array([cid_font]), ToUnicode=pdf.make_indirect(to_unicode)))
@@ -97,18 +87,6 @@ class _Font:
 
     def encode(self, text: str) -> bytes:
         return b"<" + "".join(f"{self.gids[c]:04X}" for c in text if c in self.gids).encode() + b">"
-
-
-def _to_unicode(gids: dict[str, int]) -> bytes:
-    pairs = [f"<{gid:04X}> <{char.encode('utf-16-be').hex().upper()}>\n"
-             for char, gid in sorted(gids.items(), key=lambda item: item[1])]
-    blocks = "".join(f"{len(pairs[i:i + 100])} beginbfchar\n{''.join(pairs[i:i + 100])}endbfchar\n"
-                     for i in range(0, len(pairs), 100))
-    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
-            f"{blocks}endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n").encode()
 
 
 def _stamp(pdf: pikepdf.Pdf, font: _Font, gstate: pikepdf.Object, width: float, height: float,
