@@ -392,10 +392,10 @@ def seat_delegates(env: dict[str, str], delegates: int) -> Seated:
     from edoc.accounts.models import Role, User, UserSession
     from edoc.accounts.passwords import hash_password
     from edoc.accounts.sessions import SESSION_LIFETIME
+    from edoc.admin.organisations import OrganisationData, create_organisation
     from edoc.app import create_app
     from edoc.config import Settings
     from edoc.core.db import db, utcnow
-    from edoc.organisations.service import OrganisationData, create_organisation
     from meetings.agenda.models import AgendaItem
     from meetings.attendance.models import Participant
     from meetings.meeting.models import Meeting

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
+from edoc.admin.organisations import OrganisationData, create_organisation
 from edoc.core.db import db, utcnow
-from edoc.organisations.service import OrganisationData, create_organisation
 from meetings.agenda.models import AgendaItem
 from meetings.attendance.models import Participant
 from meetings.meeting.models import Meeting
