@@ -68,10 +68,10 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
     from edoc.accounts.models import ApiToken, Role, User, UserSession
     from edoc.accounts.service import TOKEN_PREFIX, _token_hash, create_api_token
     from edoc.accounts.sessions import SESSION_LIFETIME
+    from edoc.admin.organisations import OrganisationData, create_organisation
     from edoc.app import create_app
     from edoc.config import Settings
     from edoc.core.db import commit, db, utcnow
-    from edoc.organisations.service import OrganisationData, create_organisation
     from meetings.attendance.checkin import CheckIn
     from meetings.attendance.models import Participant
     from meetings.meeting.models import Meeting

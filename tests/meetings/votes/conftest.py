@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from edoc.accounts.models import Role, User
 from edoc.accounts.passwords import hash_password
+from edoc.admin.organisations import OrganisationData, create_organisation
 from edoc.core.db import db, utcnow
 from edoc.organisations.models import Organisation
-from edoc.organisations.service import OrganisationData, create_organisation
 from meetings.attendance.checkin import CheckIn
 from meetings.attendance.models import Participant
 from meetings.meeting.models import Meeting
