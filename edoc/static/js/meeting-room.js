@@ -68,6 +68,7 @@
         break;
       case "presenter.page":
         state.presenter = { paper_id: d.paper_id, page: d.page };
+        if (asked && asked.page === d.page) asked = null;  // caught up with what was asked
         if (following) myPage = d.page;
         break;
       case "checkin.changed": {
@@ -298,13 +299,22 @@
   }
 
   // --- actions -------------------------------------------------------------------------------------------------
-  $("page-prev").addEventListener("click", () => {
-    const p = (state.presenter.page || 1) - 1;
-    if (p >= 1) act("presenter.page", { page: p, paper_id: state.presenter.paper_id });
-  });
-  $("page-next").addEventListener("click", () => {
-    act("presenter.page", { page: (state.presenter.page || 0) + 1, paper_id: state.presenter.paper_id });
-  });
+  // The presenter's own clicks count from the page last asked for, not the last one heard back: two quick clicks
+  // on "next" go to page 2, not twice to page 1.
+  let asked = null;
+  function turnTo(page) {
+    if (page < 1) return;
+    asked = { item: state.current_item && state.current_item.id, page };
+    act("presenter.page", { page, paper_id: state.presenter.paper_id }).then((answer) => {
+      if (!answer || !answer.ok) asked = null;  // refused or lost: count from what the room shows
+    });
+  }
+  function presenterAt() {
+    const item = state.current_item && state.current_item.id;
+    return asked && asked.item === item ? asked.page : (state.presenter.page || 0);
+  }
+  $("page-prev").addEventListener("click", () => turnTo(presenterAt() - 1));
+  $("page-next").addEventListener("click", () => turnTo(presenterAt() + 1));
   function readAlone(delta) {  // the delegate leaves the presenter to read elsewhere
     following = false;
     myPage = Math.max(1, (myPage || state.presenter.page || 1) + delta);
