@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from edoc.accounts.models import Role, User
+from edoc.admin.organisations import OrganisationData, create_organisation
 from edoc.core.db import commit, db
 from edoc.core.errors import ValidationFailed
 from edoc.demo import load_demo_parent
-from edoc.organisations.service import OrganisationData, create_organisation
 from meetings.attendance import service as attendance
 from meetings.attendance.models import Participant
 from meetings.meeting import service
