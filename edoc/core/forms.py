@@ -5,7 +5,8 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 from werkzeug.routing.map import Map
 from wtforms.fields.choices import SelectChoice
 
@@ -73,3 +74,12 @@ class IdConverter(IntegerConverter):
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, signed=signed,
                          max=MAX_ID if max is None else builtins.min(max, MAX_ID))
+
+    def to_python(self, value: str) -> int:
+        # NotFound, not ValidationError: Werkzeug's router has already noted, before converting, the methods of
+        # other rules on the same path, so a ValidationError made GET on a path whose POST is a separate rule
+        # (meetings' APIs) a 405 instead of the 404 of an unknown id.
+        try:
+            return int(super().to_python(value))
+        except ValidationError:
+            raise NotFound() from None
