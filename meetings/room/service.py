@@ -92,7 +92,9 @@ def papers_by_item(user: User, meeting: Meeting) -> dict[str, list[dict[str, Any
         if papers_policy.can_read_paper(user, paper, meeting):
             found.setdefault(str(paper.agenda_item_id), []).append({
                 "id": paper.id, "title": paper.title,
-                "url": url_for("meeting_agenda.paper", meeting_id=meeting.id, paper_id=paper.id)})
+                "url": url_for("meeting_agenda.paper", meeting_id=meeting.id, paper_id=paper.id),
+                # read in the room's viewer: the same download as the paper's page (watermarked when unsigned)
+                "file": url_for("meeting_agenda.paper_file", meeting_id=meeting.id, paper_id=paper.id, inline=1)})
     return found
 
 

@@ -173,16 +173,38 @@
     $("current-presenter").textContent = item && item.presenter ? "Người trình bày: " + item.presenter : "";
     const papers = $("current-papers");
     papers.replaceChildren();
-    ((item && state.papers && state.papers[String(item.id)]) || []).forEach((paper) => {
+    const presents = state.me.can_lead || (item && item.presenter_user_id === state.me.user_id);
+    const itemPapers = (item && state.papers && state.papers[String(item.id)]) || [];
+    itemPapers.forEach((paper) => {
       const li = el("li");
+      li.dataset.paper = String(paper.id);
       const a = el("a", "Tài liệu: " + paper.title);
       a.href = paper.url;
       a.target = "_blank";
       a.rel = "noopener";
       li.appendChild(a);
+      if (presents) {  // the presenter puts a paper on everyone's screen, from its first page
+        const show = el("button", state.presenter.paper_id === paper.id ? "Đang trình chiếu" : "Trình chiếu",
+                        "show-paper");
+        show.type = "button";
+        show.addEventListener("click", () => {
+          asked = { item: item.id, page: 1 };
+          act("presenter.page", { paper_id: paper.id, page: 1 });
+        });
+        li.appendChild(show);
+      }
       papers.appendChild(li);
     });
-    const presents = state.me.can_lead || (item && item.presenter_user_id === state.me.user_id);
+    // The room's viewer (meeting-room-viewer.js) shows the presenter's paper at the page this reader is on:
+    // the presenter's while following, their own once they read alone.
+    const shown = itemPapers.find((paper) => paper.id === state.presenter.paper_id);
+    const viewer = $("room-viewer");
+    if (viewer) {
+      viewer.dataset.file = shown ? shown.file : "";
+      viewer.dataset.page = String((following ? state.presenter.page : myPage) || 1);
+      document.dispatchEvent(new CustomEvent("meeting:view", { detail: { file: viewer.dataset.file,
+                                                                         page: Number(viewer.dataset.page) } }));
+    }
     document.querySelectorAll(".presenter-only").forEach((b) => b.classList.toggle("hidden", !presents || !item));
     document.querySelectorAll(".reader-only").forEach((b) => b.classList.toggle("hidden", presents || !item));
     $("presenter-page").textContent = state.presenter.page || "–";

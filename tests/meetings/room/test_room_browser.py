@@ -5,12 +5,19 @@ comes back."""
 
 from __future__ import annotations
 
+import io
+from datetime import timedelta
 from pathlib import Path
 
+import pikepdf
 import pytest
 
 from edoc.app import create_app
 from edoc.config import Settings
+from edoc.core.db import utcnow
+from meetings.papers import service as papers
+from meetings.papers.files import read_upload
+from tests.documents.conftest import simple_pdf
 from tests.support.live import live_server
 from tests.support.meeting_room import make_live_room
 
@@ -35,9 +42,24 @@ def _text(page, selector: str, text: str) -> None:
                            arg=[selector, text], timeout=15_000)
 
 
+def _pages(count: int) -> bytes:
+    out = pikepdf.Pdf.new()
+    for n in range(1, count + 1):
+        out.pages.extend(pikepdf.Pdf.open(io.BytesIO(simple_pdf([f"Dự thảo phương hướng, trang {n}"]))).pages)
+    data = io.BytesIO()
+    out.save(data)
+    return data.getvalue()
+
+
 def test_chair_secretary_and_delegates_in_one_room(browser, served_env, tmp_path: Path):
     ARTIFACTS.mkdir(exist_ok=True)
-    room = make_live_room(create_app(Settings.from_env(served_env)))
+    app = create_app(Settings.from_env(served_env))
+    room = make_live_room(app)
+    with app.app_context():  # a three-page paper on the second item, released before the meeting
+        secretary, meeting = room.user("secretary"), room.meeting()
+        papers.add_upload(secretary, meeting, room.items[1], read_upload(io.BytesIO(_pages(3)), "du-thao.pdf"),
+                          title="Dự thảo phương hướng")
+        papers.set_release(secretary, meeting, utcnow() - timedelta(hours=2))
     with live_server(served_env, tmp_path / "server.log") as base:
         chair = _open(browser, base, "r-chair", room.meeting_id, viewport={"width": 1280, "height": 900})
         secretary = _open(browser, base, "r-secretary", room.meeting_id, viewport={"width": 1280, "height": 900})
@@ -74,6 +96,23 @@ def test_chair_secretary_and_delegates_in_one_room(browser, served_env, tmp_path
         assert phone.locator("#my-page").inner_text() == "3"  # unlocked: stays where the delegate reads
         phone.click("#follow")
         _text(phone, "#my-page", "1")
+
+        # the presenter puts the paper on screen: the phone's viewer (pdf.js) shows the presenter's page, then
+        # the page the delegate reads alone, then the presenter's again
+        presenter.click("#current-papers button.show-paper")
+        phone.wait_for_selector("#room-viewer[data-shown='1/3'] canvas", timeout=20_000)
+        presenter.click("#page-next")
+        phone.wait_for_selector("#room-viewer[data-shown='2/3']", timeout=15_000)
+        phone.click("#my-next")
+        phone.wait_for_selector("#room-viewer[data-shown='3/3']", timeout=15_000)
+        presenter.click("#page-next")
+        _text(phone, "#presenter-page", "3")
+        phone.click("#my-prev")
+        phone.wait_for_selector("#room-viewer[data-shown='2/3']", timeout=15_000)
+        assert phone.locator("#presenter-page").inner_text() == "3"  # unlocked: the viewer stays on the reader's
+        phone.click("#follow")
+        phone.wait_for_selector("#room-viewer[data-shown='3/3']", timeout=15_000)
+        phone.screenshot(path=str(ARTIFACTS / "meeting-room-viewer-390.png"), full_page=True)
 
         # speakers: the phone asks to speak, the presenter raises a point of order, which goes first
         phone.click("#ask-speak")
