@@ -183,7 +183,7 @@ def test_a_docx_is_converted_outside_any_transaction(app, demo, monkeypatch):
         seen.append(db.session().in_transaction())
         return real(data, **kwargs)
 
-    monkeypatch.setattr(convert, "docx_to_pdf", watched)
+    monkeypatch.setattr(sources, "docx_to_pdf", watched)  # sources imports the function itself (271fbcd)
     with app.app_context():
         drafter = db.session.get(User, demo["chuyenvien"])  # the request has read: a transaction is open
         assert db.session().in_transaction()
