@@ -36,7 +36,7 @@ def test_a_pdf_shown_inline_displays_under_the_policy(browser, served_env, tmp_p
     from edoc.core.db import db
     from edoc.files import sniff
     from edoc.files.service import store_bytes
-    from tests.documents.test_signatures import _report_pdf
+    from tests.signatures.test_signatures import _report_pdf
 
     app = create_app(Settings.from_env(served_env))
     with app.app_context():

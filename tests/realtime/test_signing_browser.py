@@ -71,7 +71,7 @@ def _uploaded_without_the_name(base_env: dict[str, str]) -> int:
     from edoc.files import sniff
     from edoc.files.service import store_bytes
     from tests.documents.conftest import draft_data
-    from tests.documents.test_signatures import _report_pdf
+    from tests.signatures.test_signatures import _report_pdf
 
     app = create_app(Settings.from_env(base_env))
     with app.app_context():
