@@ -18,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,13 +84,23 @@ class ImapServer:
     _count: int = 0
 
     def add_user(self, password: str = "mat-khau-dung") -> str:
-        """A new mailbox user (a line in the passwd-file, which Dovecot reads again when it changes)."""
+        """A new mailbox user (a line in the passwd-file, which Dovecot reads again when it changes), returned once
+        Dovecot lets it in: under load its auth process saw the file before the line was there (a fresh-clone run
+        refused the new user's first login), and a test's deliberate wrong password must be the only refusal."""
         with self._lock:
             self._count += 1
             name = f"vanthu{os.getpid()}x{self._count}"
             with (self.folder / "passwd").open("a") as out:
                 out.write(f"{name}:{{PLAIN}}{password}::::::\n")
-        return name
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.connect(name, password).logout()
+                return name
+            except imaplib.IMAP4.error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def connect(self, user: str, password: str = "mat-khau-dung") -> imaplib.IMAP4:
         client = imaplib.IMAP4(self.host, self.port, timeout=10)
