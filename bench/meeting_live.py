@@ -340,38 +340,12 @@ def main(argv: list[str] | None = None) -> int:
 
 @contextmanager
 def edoc_database(workdir: Path, *, sqlite: bool, postgres: str) -> Iterator[dict[str, str]]:
-    """A migrated, empty database of its own and the environment naming it (PostgreSQL's dropped at the end)."""
-    import uuid
+    """A migrated, empty database of its own and the environment naming it (PostgreSQL's dropped at the end):
+    bench/load.py's. Imported here, not at the top: the client processes import this module and need no app."""
+    from load import database
 
-    from flask_migrate import upgrade
-    from sqlalchemy import create_engine, text
-
-    from edoc.app import create_app
-    from edoc.config import Settings
-
-    env = {"EDOC_SECRET_KEY": "meeting-bench-key-" + "m" * 16, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
-           "EDOC_STORAGE_DIR": str(workdir / "files")}
-    name, admin = f"edoc_meeting_{uuid.uuid4().hex[:10]}", None
-    if sqlite:
-        env["EDOC_DATABASE_URL"] = f"sqlite:///{workdir / f'{name}.sqlite3'}"
-    else:
-        admin = create_engine(f"{postgres}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        env["EDOC_DATABASE_URL"] = f"{postgres}/{name}"
-    try:
-        app = create_app(Settings.from_env(env), check_schema=False)
-        with app.app_context():
-            upgrade()
-            from edoc.core.db import db
-
-            db.engine.dispose()
+    with database("sqlite" if sqlite else "postgresql", postgres, workdir) as env:
         yield env
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 @dataclass
