@@ -15,9 +15,14 @@ def is_admin_of(user: User, organisation: Organisation) -> bool:
     return user.is_authenticated and user.has_role(Role.ADMIN) and user.organisation_id == organisation.id
 
 
-def require_admin_of(user: User, organisation: Organisation) -> None:
+ADMINS_ONLY = "Chỉ quản trị viên của cơ quan mới được thực hiện thao tác này."
+
+
+def require_admin_of(user: User, organisation: Organisation, message: str = ADMINS_ONLY) -> None:
+    """The one rule for what only an organisation's admins do (accounts, registers, the organisation's signature
+    and trusted roots); ``message`` says which part of the work the refusal is about."""
     if not is_admin_of(user, organisation):
-        raise NotAllowed("Chỉ quản trị viên của cơ quan mới được thực hiện thao tác này.")
+        raise NotAllowed(message)
 
 
 def require_role(user: User, *roles: Role) -> None:

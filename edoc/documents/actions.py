@@ -1,23 +1,30 @@
 """The document's actions, as the page's buttons and the API's endpoints call them: the service function, the
-commit, then the work that must wait for the commit (e-mail to external recipients, the issued file's report)."""
+commit, then the work that must wait for the commit (e-mail to external recipients, the issued file's report).
+
+Each function here is the one a view or API route calls for its change, and it commits (docs/architecture.md,
+"Who commits"); the functions it calls (``sources.save_draft``, ``paper.record_scan``, ``copies.make_copy`` …)
+write in their caller's transaction, so another package can build them into a bigger change (the minutes'
+notice drafts a document inside its own)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from edoc.accounts.models import User
 from edoc.core.db import commit, db
 from edoc.core.errors import NotFound
 from edoc.core.forms import parse_int, parse_optional_id
-from edoc.documents import copies, dispatch, hooks, sources
-from edoc.documents.drafting import add_comment
-from edoc.documents.issuing import issue
+from edoc.documents import copies as copying
+from edoc.documents import dispatch, hooks, paper, sources
+from edoc.documents.drafting import DraftData, RecipientData, add_comment
+from edoc.documents.issuing import issue, mark_read
 from edoc.documents.models import OutgoingDocument
 from edoc.documents.recall import recall, start_replacement
 from edoc.documents.review import approve, return_draft, submit
+from edoc.notifications.service import mark_link_read
 from edoc.signatures.service import record_issued
 
 log = logging.getLogger(__name__)
@@ -99,11 +106,10 @@ def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str
         doc = start_replacement(actor, doc)
         message = "Đã tạo dự thảo thay thế. Hãy sửa nội dung rồi trình ký."
     elif action == "copy":
-        copy = copies.make_copy(actor, doc, str(fields.get("form") or "SY"),
+        copy = make_copy(actor, doc, str(fields.get("form") or "SY"),
                          signer_id=parse_optional_id(fields.get("signer_id"), field="signer_id"),
                          copies=parse_int(fields.get("copies") or 1, field="copies", minimum=1, maximum=1000,
                                           message="Số lượng bản phải từ 1 đến 1000."))
-        commit()
         return copy, f"Đã cấp số bản sao {copy.reference}."
     elif action == "dispatch":
         count = dispatch.retry(actor, doc)
@@ -113,3 +119,40 @@ def perform(actor: User, doc: OutgoingDocument, action: str, fields: Mapping[str
         raise NotFound("Không có thao tác này.")
     commit()
     return doc, message
+
+
+def save_draft(actor: User, data: DraftData, *, doc: OutgoingDocument | None = None,
+               upload: sources.Upload | None = None, expected_version: int | None = None) -> OutgoingDocument:
+    """A new draft or a new version (``sources.save_draft``), committed."""
+    doc = sources.save_draft(actor, data, doc=doc, upload=upload, expected_version=expected_version)
+    commit()
+    return doc
+
+
+def attach(actor: User, doc: OutgoingDocument, stream: BinaryIO, filename: str, title: str) -> None:
+    """A phụ lục in a separate file (``sources.add_attachment``), committed."""
+    sources.add_attachment(actor, doc, stream, filename, title)
+    commit()
+
+
+def keep_paper_scan(actor: User, doc: OutgoingDocument, name: str, scan: bytes) -> None:
+    """The scan of the signed paper original (read and checked by ``paper.read_scan``), committed."""
+    paper.record_scan(actor, doc, name, scan)
+    commit()
+
+
+def make_copy(actor: User, doc: OutgoingDocument, form: str, *, signer_id: int | None = None,
+              recipients: list[RecipientData] | None = None, copies: int = 1) -> OutgoingDocument:
+    """A numbered electronic copy of an issued document (``copies.make_copy``), committed."""
+    copy = copying.make_copy(actor, doc, form, signer_id=signer_id, recipients=recipients, copies=copies)
+    commit()
+    return copy
+
+
+def open_document(actor: User, doc: OutgoingDocument, *, link: str | None = None) -> None:
+    """A reader opened the document: their delivery marked read, and (on the page) the bell's items pointing at
+    ``link``; committed when either changed something, so a page view that changes nothing writes nothing."""
+    opened = mark_read(actor, doc)
+    cleared = mark_link_read(actor.id, link) if link is not None else 0
+    if opened or cleared:
+        commit()

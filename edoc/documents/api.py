@@ -11,9 +11,9 @@ from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Id, Int, List, Obj, Str, json_body, optional_json_body, read_body
-from edoc.core.db import commit, db
+from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import actions, boxes, copies, drafting, issuing, paper, policy, presentation, recall, sources
+from edoc.documents import actions, boxes, drafting, paper, policy, presentation, recall, sources
 from edoc.documents.models import Authority, RecipientKind, RecipientPurpose, Secrecy, Status, Urgency
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
@@ -80,16 +80,14 @@ def _recipients(rows: list[dict[str, Any]]) -> list[drafting.RecipientData]:
 
 @bp.route("/documents", methods=["POST"])
 def api_create_document() -> tuple[Response, int]:
-    doc = sources.save_draft(api_user(), _draft_data(read_body(DRAFT)))
-    commit()
+    doc = actions.save_draft(api_user(), _draft_data(read_body(DRAFT)))
     return jsonify(presentation.document_json(doc)), 201
 
 
 @bp.route("/documents/<int:doc_id>", methods=["GET"])
 def api_get_document(doc_id: int) -> Response:
     doc = policy.viewable(api_user(), doc_id)
-    if issuing.mark_read(api_user(), doc):
-        commit()
+    actions.open_document(api_user(), doc)
     return jsonify(presentation.document_json(doc))
 
 
@@ -104,10 +102,9 @@ def api_new_version(doc_id: int) -> tuple[Response, int]:
         doc = policy.viewable(user, doc_id)  # reading the upload ended the read transaction
         data = drafting.draft_data_of(doc)
         data.note = request.form.get("note", "")
-        sources.save_draft(user, data, doc=doc, upload=upload)
+        actions.save_draft(user, data, doc=doc, upload=upload)
     else:
-        sources.save_draft(user, _draft_data(read_body(DRAFT)), doc=doc)
-    commit()
+        actions.save_draft(user, _draft_data(read_body(DRAFT)), doc=doc)
     return jsonify(presentation.document_json(doc)), 201
 
 
@@ -171,8 +168,7 @@ def api_attach(doc_id: int) -> tuple[Response, int]:
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed("Thiếu phần “file” trong yêu cầu multipart.", field="file")
-    sources.add_attachment(api_user(), doc, upload.stream, upload.filename or "", request.form.get("title", ""))
-    commit()
+    actions.attach(api_user(), doc, upload.stream, upload.filename or "", request.form.get("title", ""))
     return jsonify({"document_id": doc.id, "attachments": [
         {"id": a.id, "title": a.title, "file_id": a.file_id} for a in doc.attachments]}), 201
 
@@ -231,8 +227,7 @@ def api_paper_scan(doc_id: int) -> tuple[Response, int]:
     if upload is None:
         raise ValidationFailed("Thiếu phần “file” (bản chụp PDF hoặc ảnh) trong yêu cầu multipart.", field="file")
     name, scan = paper.read_scan(upload.stream, upload.filename)
-    paper.record_scan(user, doc, name, scan)
-    commit()
+    actions.keep_paper_scan(user, doc, name, scan)
     return jsonify(presentation.document_json(doc)), 201
 
 
@@ -240,9 +235,8 @@ def api_paper_scan(doc_id: int) -> tuple[Response, int]:
 def api_copy(doc_id: int) -> tuple[Response, int]:
     user = api_user()
     body = read_body(COPY, required=False)
-    copy = copies.make_copy(user, policy.viewable(user, doc_id), body["form"], signer_id=body["signer_id"],
-                            recipients=_recipients(body["recipients"]), copies=body["copies"])
-    commit()
+    copy = actions.make_copy(user, policy.viewable(user, doc_id), body["form"], signer_id=body["signer_id"],
+                             recipients=_recipients(body["recipients"]), copies=body["copies"])
     return jsonify(presentation.document_json(copy)), 201
 
 

@@ -1,4 +1,4 @@
-"""Pages for outgoing documents: parse, call one service function, commit, render or redirect."""
+"""Pages for outgoing documents: parse, call one service function (which commits), render or redirect."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from werkzeug.wrappers import Response
 
 from edoc.accounts.models import Role, User
 from edoc.contacts.service import contacts_of
-from edoc.core.db import commit, db
+from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.documents import actions, boxes, drafting, hooks, issuing, paper, policy, presentation, recall, sources
+from edoc.documents import actions, boxes, drafting, hooks, paper, policy, presentation, recall, sources
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
 from edoc.files.views import send_stored
-from edoc.notifications.service import mark_link_read
 from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
 from edoc.registers.types import get_type
@@ -76,10 +75,8 @@ def _save(form: DraftForm, doc: OutgoingDocument | None) -> OutgoingDocument:
     upload = None
     if file is not None and getattr(file, "filename", ""):
         upload = sources.read_upload(file.stream, file.filename)  # before any write: it may convert a DOCX
-    doc = sources.save_draft(me(), data, doc=doc, upload=upload,
-                             expected_version=parse_version(form.base_version.data))
-    commit()
-    return doc
+    return actions.save_draft(me(), data, doc=doc, upload=upload,
+                              expected_version=parse_version(form.base_version.data))
 
 
 def parse_version(raw: object) -> int | None:
@@ -140,10 +137,7 @@ def edit(doc_id: int) -> Response | str | tuple[str, int]:
 @login_required
 def show(doc_id: int) -> str | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
-    opened = issuing.mark_read(me(), doc)
-    cleared = mark_link_read(me().id, url_for("documents.show", doc_id=doc.id))  # the bell's items about it
-    if opened or cleared:
-        commit()
+    actions.open_document(me(), doc, link=url_for("documents.show", doc_id=doc.id))  # the bell's items about it
     return document_page(doc)
 
 
@@ -196,15 +190,13 @@ def act(doc_id: int, action: str) -> Response | tuple[str, int]:
     try:
         if action == "sign":
             signing.sign_one(me(), doc, request.form.get("pin", ""))
-            commit()
             doc, message = doc, "Đã ký số văn bản."
         elif action == "paper":
             upload = request.files.get("scan")
             if upload is None or not upload.filename:
                 raise ValidationFailed(NO_SCAN, field="scan")
             name, scan = paper.read_scan(upload.stream, upload.filename)
-            paper.record_scan(me(), doc, name, scan)
-            commit()
+            actions.keep_paper_scan(me(), doc, name, scan)
             message = ("Đã lưu bản chụp bản gốc ký trên giấy. Kiểm tra bản chụp (đúng văn bản, đủ chữ ký và dấu) "
                        "rồi cấp số, ban hành.")
         else:
@@ -228,8 +220,7 @@ def attach(doc_id: int) -> Response | tuple[str, int]:
         if upload is None or not upload.filename:
             raise ValidationFailed("Chưa chọn tệp phụ lục: bấm “Chọn tệp” rồi chọn tệp PDF, DOCX, XLSX hoặc ODT.",
                                    field="file")
-        sources.add_attachment(me(), doc, upload.stream, upload.filename, request.form.get("title", ""))
-        commit()
+        actions.attach(me(), doc, upload.stream, upload.filename, request.form.get("title", ""))
     except DomainError as exc:
         db.session.rollback()
         return document_page(policy.viewable(me(), doc_id), status=exc.status, failed="attach", message=exc.message)

@@ -8,12 +8,9 @@ from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
 from edoc.api.schema import Int, Number, Obj, Str, json_body, read_body
-from edoc.core.db import commit
 from edoc.core.errors import ValidationFailed
 from edoc.documents import policy
 from edoc.documents.presentation import document_json
-from edoc.files import sniff
-from edoc.files.service import store_upload
 from edoc.signatures import service
 
 PLACEMENT = Obj({
@@ -32,7 +29,6 @@ def api_sign(doc_id: int) -> Response:
     spot = body["placement"]
     placement = service.chosen_placement(spot["page"] - 1, spot["x"], spot["y"]) if spot else None
     service.sign_one(api_user(), doc, body["pin"], placement=placement)
-    commit()
     return jsonify(document_json(doc))
 
 
@@ -41,10 +37,7 @@ def api_validate() -> Response:
     upload = request.files.get("file")
     if upload is None:
         raise ValidationFailed("Thiếu phần “file” trong yêu cầu multipart.", field="file")
-    row = store_upload(upload.stream, upload.filename, uploader=api_user(), allowed=frozenset({sniff.PDF}),
-                       commit=False)
-    report, record = service.validate_file(api_user(), row)
-    commit()
+    row, report, record = service.validate_upload(api_user(), upload.stream, upload.filename)
     return jsonify({"file_id": row.id, "record_id": record.id, **report.to_dict()})
 
 

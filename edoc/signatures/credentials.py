@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from edoc.accounts.models import User
+from edoc.accounts.policy import require_admin_of
 from edoc.audit.service import record
 from edoc.core.clock import vietnam_time
 from edoc.core.db import commit, db, utcnow
@@ -31,7 +32,7 @@ from edoc.files.models import StoredFile
 from edoc.files.service import delete_after_commit, read_verified, store_bytes
 from edoc.organisations.models import Organisation
 from edoc.signatures.models import SigningCredential
-from edoc.signatures.trust import check_certificate, require_admin
+from edoc.signatures.trust import TRUST_ADMINS_ONLY, check_certificate
 from signing.errors import BadPassword, SigningError
 from signing.keys import SignerKey, export_kept_key, is_kept_key, load_kept_key, load_pkcs12
 from signing.keys import SigningCredential as SigningKey
@@ -140,15 +141,19 @@ def import_pkcs12(actor: User, data: bytes, p12_password: str, pin: str) -> Sign
     organisation's trusted roots; it is kept wrapped with their PIN, the file's password is not kept."""
     key = _read_p12(data, p12_password)
     check_certificate(actor.organisation_id, key)
-    return save_credential(actor, actor.organisation, key, user=actor, pin=pin, source="pkcs12")
+    credential = save_credential(actor, actor.organisation, key, user=actor, pin=pin, source="pkcs12")
+    commit()
+    return credential
 
 
 def import_organisation_pkcs12(actor: User, data: bytes, p12_password: str) -> SigningCredential:
     """The organisation's own certificate (the e-seal), brought by an admin."""
-    require_admin(actor)
+    require_admin_of(actor, actor.organisation, TRUST_ADMINS_ONLY)
     key = _read_p12(data, p12_password)
     check_certificate(actor.organisation_id, key)
-    return save_credential(actor, actor.organisation, key, user=None, pin=None, source="pkcs12")
+    credential = save_credential(actor, actor.organisation, key, user=None, pin=None, source="pkcs12")
+    commit()
+    return credential
 
 
 def _pkcs11_module() -> str:
@@ -179,6 +184,7 @@ def register_token_key(actor: User, token_label: str, key_label: str, pin: str) 
     record("credential.add", credential, actor=actor, changes={
         "subject": credential.subject, "serial": credential.serial, "source": "pkcs11", "token": token_label,
         "owner": actor.username})
+    commit()
     return credential
 
 

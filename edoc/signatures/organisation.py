@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from asn1crypto import x509 as asn1_x509
 
 from edoc.accounts.models import User
+from edoc.accounts.policy import require_admin_of
 from edoc.audit.service import record
+from edoc.core.db import commit
 from edoc.core.errors import ValidationFailed
 from edoc.files import sniff
 from edoc.files.images import transparent_png
 from edoc.files.service import store_bytes
-from edoc.signatures.trust import require_admin, roots_of
+from edoc.signatures.trust import TRUST_ADMINS_ONLY, roots_of
 
 SEAL_MAX_BYTES = 2 * 1024 * 1024
 SEAL_MM_RANGE = (20.0, 60.0)
@@ -24,7 +26,7 @@ MAX_PIXELS = 4000
 
 def set_seal(actor: User, data: bytes, seal_mm: str) -> None:
     """The seal image used in the organisation's signature, and its real diameter in millimetres."""
-    require_admin(actor)
+    require_admin_of(actor, actor.organisation, TRUST_ADMINS_ONLY)
     try:
         size = float(seal_mm.replace(",", "."))
     except ValueError:
@@ -39,6 +41,7 @@ def set_seal(actor: User, data: bytes, seal_mm: str) -> None:
                                    media_type=sniff.PNG).id
     org.seal_mm = size
     record("organisation.seal", org, actor=actor, changes={"seal_mm": size, "file_id": org.seal_file_id})
+    commit()
 
 
 @dataclass(frozen=True)

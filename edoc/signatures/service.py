@@ -34,7 +34,7 @@ from edoc.files import sniff
 from edoc.files.active import active_content
 from edoc.files.images import check_ink
 from edoc.files.models import StoredFile
-from edoc.files.service import open_verified, read_verified, store_bytes
+from edoc.files.service import open_verified, read_verified, store_bytes, store_upload
 from edoc.realtime.events import emit_after_commit, user_room
 from edoc.signatures.credentials import (
     SigningRefused,
@@ -215,9 +215,17 @@ def sign_document(actor: User, doc: OutgoingDocument, key: SigningKey, *,
     _sign_with(_SignerSetup.of(actor), actor, doc, key, placement)
 
 
-def sign_one(actor: User, doc: OutgoingDocument, pin: str, *, placement: Placement | None = None) -> None:
+def sign_with_pin(actor: User, doc: OutgoingDocument, pin: str, *, placement: Placement | None = None) -> None:
+    """The signer's signature, their PIN unlocking the key, in the caller's transaction (the minutes' chair
+    signs inside the meeting's change); a wrong PIN is counted and committed by ``personal_key``."""
     with personal_key(actor, pin) as key:
         sign_document(actor, doc, key, placement=placement)
+
+
+def sign_one(actor: User, doc: OutgoingDocument, pin: str, *, placement: Placement | None = None) -> None:
+    """The signer signs one document from its page or the API: ``sign_with_pin``, committed."""
+    sign_with_pin(actor, doc, pin, placement=placement)
+    commit()
 
 
 BATCH_FAILURE = "Lỗi hệ thống khi ký văn bản này (đã ghi nhật ký); văn bản chưa được ký, hãy thử lại sau."
@@ -233,7 +241,7 @@ uses every core given to workers), each unlocking the key once."""
 def start_batch(actor: User, doc_ids: list[int], pin: str) -> str:
     """Sign several approved documents, as jobs: the PIN, the credential and the signature image are checked
     now (a wrong PIN is refused on the page, and counted), then the batch is written as jobs of ``BATCH_PART``
-    documents in the caller's transaction, the PIN sealed with each (``edoc.jobs``). Returns the batch's id;
+    documents, the PIN sealed with each (``edoc.jobs``), and committed. Returns the batch's id;
     progress goes to the signer's channel (``signing.progress``, then ``signing.done``) and ``batch_state``
     answers a page that reconnects."""
     if not doc_ids:
@@ -245,6 +253,7 @@ def start_batch(actor: User, doc_ids: list[int], pin: str) -> str:
     for first in range(0, len(ids), BATCH_PART):
         jobs.enqueue_after_commit(SIGN_JOB, {"user_id": actor.id, "document_ids": ids[first:first + BATCH_PART],
                                              "total": len(ids)}, requested_by=actor.id, batch=batch, secret=pin)
+    commit()
     return batch
 
 
@@ -461,9 +470,19 @@ def keep_report(actor: User | None, organisation_id: int, file: StoredFile, repo
 
 
 def validate_file(actor: User, file: StoredFile) -> tuple[ValidationReport, ValidationRecord]:
-    """A PDF a user uploaded to check: the report, kept with the file."""
+    """A PDF a user uploaded to check: the report, kept with the file (in the caller's transaction)."""
     report = validate_bytes(actor.organisation_id, read_verified(file))
     return report, keep_report(actor, actor.organisation_id, file, report, context="upload")
+
+
+def validate_upload(actor: User, stream: BinaryIO, filename: str | None
+                    ) -> tuple[StoredFile, ValidationReport, ValidationRecord]:
+    """A PDF a user sends to be checked (the validation page, the API): stored, its report kept with it,
+    committed."""
+    row = store_upload(stream, filename, uploader=actor, allowed=frozenset({sniff.PDF}), commit=False)
+    report, kept = validate_file(actor, row)
+    commit()
+    return row, report, kept
 
 
 def validate_entering(actor: User, doc: OutgoingDocument, file: StoredFile, *, context: str) -> None:

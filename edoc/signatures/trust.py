@@ -12,10 +12,11 @@ from flask import current_app
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
-from edoc.accounts.models import Role, User
+from edoc.accounts.models import User
+from edoc.accounts.policy import require_admin_of
 from edoc.audit.service import record
-from edoc.core.db import db, get_in
-from edoc.core.errors import NotAllowed, ValidationFailed
+from edoc.core.db import commit, db, get_in
+from edoc.core.errors import ValidationFailed
 from edoc.organisations.models import Organisation
 from edoc.signatures.models import TrustedRoot
 from signing.errors import CertificateNotUsable, SigningError
@@ -27,9 +28,8 @@ from signing.trust import validation_context as signing_context
 ROOT_MAX_BYTES = 256 * 1024
 
 
-def require_admin(actor: User) -> None:
-    if not actor.has_role(Role.ADMIN):
-        raise NotAllowed("Chỉ quản trị viên quản lý chứng thư số của cơ quan và chứng thư gốc tin cậy.")
+TRUST_ADMINS_ONLY = "Chỉ quản trị viên quản lý chứng thư số của cơ quan và chứng thư gốc tin cậy."
+"""The refusal of accounts' admin rule (``require_admin_of``) for the organisation's signature and roots."""
 
 
 ROOTS_PER_FILE = 100
@@ -87,9 +87,10 @@ class RootsAdded:
 def add_trusted_roots(actor: User | None, organisation: Organisation, data: bytes, name: str = "") -> RootsAdded:
     """Every certificate of a DER or PEM file becomes a trusted root, or none does: each must be a CA's
     (basicConstraints cA), since trusting a person's certificate as a root would make anything it signs look
-    vouched for. ``name`` labels them (with each one's common name when the file holds several)."""
+    vouched for. ``name`` labels them (with each one's common name when the file holds several). Written in the
+    caller's transaction (the demo's set-up adds its CA so)."""
     if actor is not None:
-        require_admin(actor)
+        require_admin_of(actor, organisation, TRUST_ADMINS_ONLY)
     certificates = parse_certificates(data)
     for _der, cert in certificates:
         if not cert.ca:
@@ -120,6 +121,13 @@ def add_trusted_roots(actor: User | None, organisation: Organisation, data: byte
     return RootsAdded(added, already)
 
 
+def upload_trusted_roots(actor: User, data: bytes, name: str = "") -> RootsAdded:
+    """An admin's file of root certificates for their organisation (``add_trusted_roots``), committed."""
+    result = add_trusted_roots(actor, actor.organisation, data, name)
+    commit()
+    return result
+
+
 def add_trusted_root(actor: User | None, organisation: Organisation, data: bytes, name: str = "") -> TrustedRoot:
     """One root certificate (the development CA of the demo): the new row, or the one already there."""
     result = add_trusted_roots(actor, organisation, data, name)
@@ -127,10 +135,11 @@ def add_trusted_root(actor: User | None, organisation: Organisation, data: bytes
 
 
 def remove_trusted_root(actor: User, root_id: int) -> None:
-    require_admin(actor)
+    require_admin_of(actor, actor.organisation, TRUST_ADMINS_ONLY)
     root = get_in(TrustedRoot, root_id, actor.organisation_id, "Không tìm thấy chứng thư gốc.")
     record("trust.remove", root, actor=actor, changes={"name": root.name, "fingerprint": root.fingerprint})
     db.session.delete(root)
+    commit()
 
 
 def roots_of(organisation_id: int) -> list[TrustedRoot]:

@@ -9,12 +9,11 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask_login import current_user, login_required
 
 from edoc.accounts.models import User
-from edoc.core.db import commit, db
+from edoc.accounts.policy import require_admin_of
+from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents import boxes, policy
-from edoc.files import sniff
-from edoc.files.service import store_upload
 from edoc.registers.types import get_type
 from edoc.signatures import credentials, organisation, service, trust
 from signing.placement import Placement
@@ -61,7 +60,6 @@ def sign_one(doc_id: int) -> Response | tuple[str, int]:
     doc = policy.viewable(me(), doc_id)
     try:
         service.sign_one(me(), doc, request.form.get("pin", ""), placement=_chosen_placement())
-        commit()
     except DomainError as exc:
         db.session.rollback()
         doc = policy.viewable(me(), doc_id)
@@ -107,7 +105,6 @@ def batch() -> tuple[Response, int]:
     The answer is the batch's state: finished (200) when the jobs ran at once, else under way (202)."""
     ids = [parse_id(x, field="ids") for x in request.form.getlist("ids")]
     batch_id = service.start_batch(me(), ids, request.form.get("pin", ""))
-    commit()
     state = service.batch_state(me(), batch_id)
     return jsonify(state.to_json()), 200 if state.finished else 202
 
@@ -134,7 +131,6 @@ def credential() -> str:
 def import_credential() -> Response:
     data = _upload_bytes("p12", credentials.P12_MAX_BYTES, "Chọn tệp chứng thư số (.p12 hoặc .pfx).")
     credentials.import_pkcs12(me(), data, request.form.get("p12_password", ""), request.form.get("pin", ""))
-    commit()
     flash("Đã lưu chứng thư số (khóa bí mật được mã hóa bằng mã PIN của bạn).", "success")
     return redirect(url_for("signatures.credential"))
 
@@ -144,7 +140,6 @@ def import_credential() -> Response:
 def register_token() -> Response:
     credentials.register_token_key(me(), request.form.get("token_label", ""), request.form.get("key_label", ""),
                                    request.form.get("pin", ""))
-    commit()
     flash("Đã đăng ký khóa trên thiết bị ký số.", "success")
     return redirect(url_for("signatures.credential"))
 
@@ -157,10 +152,7 @@ def validate() -> str:
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ValidationFailed("Chọn tệp PDF cần kiểm tra.", field="file")
-        row = store_upload(upload.stream, upload.filename, uploader=me(), purpose="upload",
-                           allowed=frozenset({sniff.PDF}), commit=False)
-        report, _record = service.validate_file(me(), row)
-        commit()
+        _row, report, _record = service.validate_upload(me(), upload.stream, upload.filename)
     return render_template("signatures/validate.html", report=report.to_dict() if report else None)
 
 
@@ -168,7 +160,7 @@ def validate() -> str:
 @login_required
 def trust_page() -> str:
     """The organisation's signature (credential and seal) and the roots signatures are trusted up to."""
-    trust.require_admin(me())
+    require_admin_of(me(), me().organisation, trust.TRUST_ADMINS_ONLY)
     org = me().organisation
     return render_template("signatures/trust.html", roots=organisation.roots_view(org.id), org=org,
                            credential=credentials.active_credential(org.id, None))
@@ -177,10 +169,9 @@ def trust_page() -> str:
 @bp.route("/trust", methods=["POST"])
 @login_required
 def add_root() -> Response:
-    trust.require_admin(me())
+    require_admin_of(me(), me().organisation, trust.TRUST_ADMINS_ONLY)
     data = _upload_bytes("file", trust.ROOT_MAX_BYTES, "Chọn tệp chứng thư gốc.")
-    result = trust.add_trusted_roots(me(), me().organisation, data, request.form.get("name", ""))
-    commit()
+    result = trust.upload_trusted_roots(me(), data, request.form.get("name", ""))
     added, already = len(result.added), len(result.already)
     if not added:
         flash(f"Không thêm chứng thư nào: {already} chứng thư trong tệp đã có trong danh sách tin cậy.", "info")
@@ -194,7 +185,6 @@ def add_root() -> Response:
 @login_required
 def remove_root(root_id: int) -> Response:
     trust.remove_trusted_root(me(), root_id)
-    commit()
     flash("Đã gỡ chứng thư gốc khỏi danh sách tin cậy.", "success")
     return redirect(url_for("signatures.trust_page"))
 
@@ -202,10 +192,9 @@ def remove_root(root_id: int) -> Response:
 @bp.route("/organisation/credential", methods=["POST"])
 @login_required
 def organisation_credential() -> Response:
-    trust.require_admin(me())
+    require_admin_of(me(), me().organisation, trust.TRUST_ADMINS_ONLY)
     data = _upload_bytes("p12", credentials.P12_MAX_BYTES, "Chọn tệp chứng thư số của cơ quan (.p12 hoặc .pfx).")
     credentials.import_organisation_pkcs12(me(), data, request.form.get("p12_password", ""))
-    commit()
     flash("Đã lưu chứng thư số của cơ quan.", "success")
     return redirect(url_for("signatures.trust_page"))
 
@@ -213,9 +202,8 @@ def organisation_credential() -> Response:
 @bp.route("/organisation/seal", methods=["POST"])
 @login_required
 def organisation_seal() -> Response:
-    trust.require_admin(me())
+    require_admin_of(me(), me().organisation, trust.TRUST_ADMINS_ONLY)
     data = _upload_bytes("seal", organisation.SEAL_MAX_BYTES, "Chọn ảnh con dấu (PNG nền trong suốt).")
     organisation.set_seal(me(), data, request.form.get("seal_mm", ""))
-    commit()
     flash("Đã lưu ảnh con dấu.", "success")
     return redirect(url_for("signatures.trust_page"))

@@ -40,7 +40,7 @@ from edoc.rendering import SignerBlock, render_pdf
 from edoc.rendering.html import COSIGNER_FIELD, SIGNATURE_FIELD
 from edoc.signatures.credentials import SigningRefused, personal_key
 from edoc.signatures.labels import in_vietnamese
-from edoc.signatures.service import sign_one
+from edoc.signatures.service import sign_with_pin
 from edoc.signatures.trust import revocation_mode, timestamper, validation_context
 from meetings.agenda.models import AgendaItem
 from meetings.attendance.checkin import CheckIn
@@ -553,7 +553,7 @@ def sign_as_chair(actor: User, meeting: Meeting, pin: str) -> Minutes:
         review.approve(actor, doc)
     elif doc.status_enum is not Status.APPROVED:
         raise ValidationFailed("Biên bản chưa được thư ký trình ký.")
-    sign_one(actor, doc, pin)
+    sign_with_pin(actor, doc, pin)
     record("meeting.minutes_chair_sign", minutes, actor=actor, organisation_id=meeting.organisation_id,
            changes={"document_id": doc.id})
     return minutes
