@@ -36,12 +36,16 @@ from edoc.app import create_app  # noqa: E402
 from edoc.config import Settings  # noqa: E402
 from edoc.core.db import db  # noqa: E402
 from edoc.demo import load_demo  # noqa: E402
-from edoc.documents import drafting, review, sources  # noqa: E402
+from edoc.documents import (  # noqa: E402
+    batch_signing,
+    drafting,
+    review,
+    sources,
+)
 from edoc.documents.models import OutgoingDocument  # noqa: E402
 from edoc.files import sniff  # noqa: E402
 from edoc.files.service import read_verified, store_bytes  # noqa: E402
 from edoc.organisations.models import Unit  # noqa: E402
-from edoc.signatures import service  # noqa: E402
 from edoc.signatures.devca import DEMO_PIN  # noqa: E402
 
 
@@ -115,7 +119,7 @@ def _timed_batch(app, env: dict[str, str], demo: dict[str, int], ids: list[int],
     try:
         with app.app_context():
             start = time.perf_counter()
-            service.start_batch(db.session.get(User, demo["chutich"]), ids, DEMO_PIN)
+            batch_signing.start_batch(db.session.get(User, demo["chutich"]), ids, DEMO_PIN)
             db.session.commit()
             db.session.remove()
         while _signed(app, ids) < len(ids):
@@ -150,7 +154,7 @@ def main() -> None:
     two = _timed_batch(app, env, demo, ids[args.batch:], 2, work)
     database = make_url(app.config["EDOC"].database_url).get_backend_name()
     queue = app.config["EDOC"].queue_url.split(":")[0]
-    print(f"batch of {args.batch} signatures as jobs of {service.BATCH_PART}, {os.cpu_count()} cores, database "
+    print(f"batch of {args.batch} signatures as jobs of {batch_signing.BATCH_PART}, {os.cpu_count()} cores, database "
           f"{database}, queue {queue}")
     print(f"{'1 worker process (one at a time)':40}{one:>8.2f} s   {args.batch / one:6.1f} signatures/s")
     print(f"{'2 worker processes':40}{two:>8.2f} s   {args.batch / two:6.1f} signatures/s")

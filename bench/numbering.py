@@ -82,8 +82,8 @@ def _signed_documents(app, count: int) -> tuple[list[int], int]:
     """Approved documents as the leader leaves them: rendered and digitally signed. One is rendered and signed for
     real; the others share its files (issue reads them, never changes them), so setting up stays quick."""
     from edoc.documents import sources
+    from edoc.documents.signing import sign_one
     from edoc.signatures.devca import DEMO_PIN
-    from edoc.signatures.service import sign_one
 
     ids, clerk_id = _approved_documents(app, count, on_paper=False)
     with app.app_context():

@@ -1,7 +1,7 @@
 """Signing benchmark, in one process. Figures only, never assertions on time.
 
 1. One document signed by the library (``signing.sign_pdf``, the key loaded once), and THROUGH THE SYSTEM
-   (``edoc.signatures.service.sign_one``: the leader's PIN unlocks
+   (``edoc.documents.signing.sign_one``: the leader's PIN unlocks
    their stored key, the trust and validity checks run, the approved PDF is read from the store and checked,
    the signed PDF is stored and its row, the document and the audit entry are committed), next to pyHanko
    signing the same PDF with the same key (loaded from the same PKCS#12) and the same image in the same field:
@@ -46,7 +46,8 @@ from edoc.app import create_app
 from edoc.config import Settings
 from edoc.core.db import db
 from edoc.demo import load_demo
-from edoc.documents import drafting, issuing, review, sources
+from edoc.documents import batch_signing, drafting, issuing, review, sources
+from edoc.documents import signing as document_signing
 from edoc.files.models import StoredFile
 from edoc.files.service import read_verified
 from edoc.signatures import service
@@ -186,7 +187,7 @@ def run(key_type: str, runs: int, batch: int) -> None:
     def system() -> None:
         with app.app_context():
             doc = db.session.get(OutgoingDocument, next(pending))
-            service.sign_one(db.session.get(User, demo["chutich"]), doc, DEMO_PIN)
+            document_signing.sign_one(db.session.get(User, demo["chutich"]), doc, DEMO_PIN)
             db.session.commit()
 
     system(), stock(), tuned(), library(), offloaded()  # warm-up (the first system call also fills caches)
@@ -202,10 +203,10 @@ def run(key_type: str, runs: int, batch: int) -> None:
     with app.app_context():
         start = time.perf_counter()
         leader = db.session.get(User, demo["chutich"])
-        batch_id = service.start_batch(leader, batch_ids, DEMO_PIN)
+        batch_id = batch_signing.start_batch(leader, batch_ids, DEMO_PIN)
         db.session.commit()
         batch_s = time.perf_counter() - start
-        state = service.batch_state(db.session.get(User, demo["chutich"]), batch_id)
+        state = batch_signing.batch_state(db.session.get(User, demo["chutich"]), batch_id)
         assert state.signed == args.batch, state.to_json()["errors"]
         clerk = db.session.get(User, demo["vanthu"])
         doc = issuing.issue(clerk, db.session.get(OutgoingDocument, batch_ids[0]))

@@ -66,6 +66,7 @@ from edoc.core.serving import WholeBodies, configure_signing_loops
 from edoc.documents import register_rows
 from edoc.documents.files import register_rules
 from edoc.documents.indexing import register_indexer
+from edoc.documents.signing_views import bp as signing_bp
 from edoc.documents.views import bp as documents_bp
 from edoc.exchange import incoming as exchange_incoming
 from edoc.exchange.cli import exchange_group
@@ -289,8 +290,8 @@ def _register_blueprints(app: Flask) -> None:
     register_incoming_rules()
     register_incoming_indexer()
     register_incoming_hooks()
-    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, registers_bp,
-               signatures_bp, calendar_bp, search_bp, incoming_bp, exchange_bp):
+    for bp in (home_bp, accounts_bp, admin_bp, files_bp, notifications_bp, contacts_bp, documents_bp, signing_bp,
+               registers_bp, signatures_bp, calendar_bp, search_bp, incoming_bp, exchange_bp):
         app.register_blueprint(bp)
 
     # The one place edoc imports meetings: it registers its pages and attaches its API routes to edoc's API

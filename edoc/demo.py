@@ -15,6 +15,7 @@ from edoc.contacts.service import contacts_of, create_contact
 from edoc.core.db import commit, db
 from edoc.documents import actions, drafting, review, sources
 from edoc.documents.models import OutgoingDocument
+from edoc.documents.signing import sign_one
 from edoc.files.service import store_bytes
 from edoc.organisations.models import Organisation, Unit
 from edoc.registers.models import RegisterKind
@@ -22,7 +23,6 @@ from edoc.registers.service import create_register, ensure_default_registers, re
 from edoc.rendering.samples import sample_text
 from edoc.signatures.credentials import active_credential, save_credential
 from edoc.signatures.devca import DEMO_PIN, load_or_create_ca, seal_png, signature_png
-from edoc.signatures.service import sign_one
 from edoc.signatures.trust import add_trusted_root
 
 DEMO_PASSWORD = "GiaLam@2023"

@@ -14,9 +14,9 @@ from edoc.core.clock import vietnam_today
 from edoc.core.db import commit, db
 from edoc.documents import actions, review
 from edoc.documents.models import OutgoingDocument
+from edoc.documents.signing import sign_one
 from edoc.organisations.models import Organisation
 from edoc.signatures.devca import DEMO_PIN
-from edoc.signatures.service import sign_one
 from meetings.agenda.models import AgendaItem
 from meetings.attendance import service as attendance
 from meetings.meeting import invitations, service

@@ -24,8 +24,8 @@ from edoc.documents.issuing import issue, mark_read
 from edoc.documents.models import OutgoingDocument
 from edoc.documents.recall import recall, start_replacement
 from edoc.documents.review import approve, return_draft, submit
+from edoc.documents.signature_reports import record_issued
 from edoc.notifications.service import mark_link_read
-from edoc.signatures.service import record_issued
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,21 @@ from sqlalchemy import select
 from edoc.api import bp
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
-from edoc.api.schema import Id, Int, List, Obj, Str, json_body, optional_json_body, read_body
+from edoc.api.schema import Id, Int, List, Number, Obj, Str, json_body, optional_json_body, read_body
 from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
-from edoc.documents import actions, boxes, drafting, paper, policy, presentation, recall, sources
+from edoc.documents import (
+    actions,
+    boxes,
+    drafting,
+    paper,
+    policy,
+    presentation,
+    recall,
+    signature_reports,
+    signing,
+    sources,
+)
 from edoc.documents.models import Authority, RecipientKind, RecipientPurpose, Secrecy, Status, Urgency
 from edoc.documents.spec import archive_line
 from edoc.organisations.models import Unit
@@ -58,6 +69,13 @@ ISSUE = Obj({"register_id": Id(description="sổ lấy số; mặc định sổ 
 NOTHING = Obj({})
 COPY = Obj({"form": Str(max_length=8, enum=tuple(FORMS), default="SY"), "signer_id": Id(),
             "copies": Int(1, 1000, default=1), "recipients": RECIPIENTS})
+PLACEMENT = Obj({
+    "page": Int(1, 10_000, description="trang, từ 1"),
+    "x": Number(0, 14_400, description="điểm PDF từ mép trái"),
+    "y": Number(0, 14_400, description="điểm PDF từ mép dưới"),
+}, required=("page", "x", "y"), nullable=True, description="tâm ô chữ ký, điểm PDF; chỉ cho tệp không có ô chữ ký")
+SIGN = Obj({"pin": Str(max_length=64, min_length=1, nullable=False, description="mã PIN ký số"),
+            "placement": PLACEMENT}, required=("pin",))
 ACTION_BODIES = {"submit": NOTHING, "approve": NOTHING, "return": REASON, "issue": ISSUE, "recall": REASON,
                  "dispatch": NOTHING}
 
@@ -240,6 +258,23 @@ def api_copy(doc_id: int) -> tuple[Response, int]:
     return jsonify(presentation.document_json(copy)), 201
 
 
+@bp.route("/documents/<int:doc_id>/sign", methods=["POST"])
+def api_sign(doc_id: int) -> Response:
+    body = read_body(SIGN)
+    doc = policy.viewable(api_user(), doc_id)
+    spot = body["placement"]
+    placement = signing.chosen_placement(spot["page"] - 1, spot["x"], spot["y"]) if spot else None
+    signing.sign_one(api_user(), doc, body["pin"], placement=placement)
+    return jsonify(presentation.document_json(doc))
+
+
+@bp.route("/documents/<int:doc_id>/signatures", methods=["GET"])
+def api_document_signatures(doc_id: int) -> Response:
+    doc = policy.viewable(api_user(), doc_id)
+    return jsonify({"reports": [{"file_id": row.file_id, "context": row.context, "checked_at": row.created_at,
+                                 **report} for row, report in signature_reports.reports_of(doc)]})
+
+
 _doc = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Document"}}}}
 _id = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 def _op(summary: str, ok: str = "200", codes: tuple[int, ...] = (400, 401, 403, 404, 409), **extra: Any
@@ -278,6 +313,15 @@ add_paths({
         "parameters": _id, "requestBody": {"content": {"multipart/form-data": {"schema": {
             "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}}}},
         "responses": {"201": {"description": "Đã lưu bản chụp"}, **errors(400, 401, 403, 404, 409, 413, 415)}}},
+    "/documents/{id}/sign": {"post": {
+        "summary": "Người ký ký số văn bản đã duyệt (mã PIN ký số; với tệp không có ô chữ ký: vị trí ký)",
+        "parameters": _id,
+        "requestBody": json_body(SIGN),
+        "responses": {"200": {"description": "Đã ký"}, **errors(400, 401, 403, 404, 429)}}},
+    "/documents/{id}/signatures": {"get": {
+        "summary": "Các báo cáo kiểm tra chữ ký đã lưu cùng văn bản (tệp tải lên, tệp ban hành)",
+        "parameters": _id,
+        "responses": {"200": {"description": "Báo cáo theo từng tệp"}, **errors(401, 404)}}},
     "/documents/{id}/recipients": {"get": {"summary": "Tình trạng nhận, đọc theo từng nơi nhận", "parameters": _id,
                                            "responses": {"200": {"description": "OK"}, **errors(401, 404)}}},
     "/documents/{id}/replacement": {"post": _op("Soạn văn bản thay thế (dự thảo mới tham chiếu văn bản cũ; ban hành "

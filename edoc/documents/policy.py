@@ -156,6 +156,13 @@ def can_decide(user: User, doc: OutgoingDocument) -> bool:
     return doc.signer_id == user.id and doc.status_enum is Status.SUBMITTED
 
 
+def can_sign(user: User, doc: OutgoingDocument) -> bool:
+    """The signer signs digitally the approved version, once; a document the clerk recorded as signed on paper
+    (its scan kept) has its signature already."""
+    return (doc.signer_id == user.id and doc.status_enum is Status.APPROVED and doc.signed_file_id is None
+            and doc.paper_scan_file_id is None)
+
+
 def can_issue(user: User, doc: OutgoingDocument) -> bool:
     return (user.has_role(Role.CLERK) and doc.status_enum is Status.APPROVED and can_view(user, doc)
             and user.organisation_id == doc.organisation_id)

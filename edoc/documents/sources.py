@@ -19,6 +19,8 @@ from edoc.core.errors import Conflict, TooLarge, ValidationFailed
 from edoc.documents import drafting, policy
 from edoc.documents.drafting import DraftData
 from edoc.documents.models import OutgoingDocument
+from edoc.documents.sealing import seal_attachments, seal_issued
+from edoc.documents.signature_reports import validate_entering
 from edoc.documents.spec import spec_for
 from edoc.files import sniff
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
@@ -27,7 +29,6 @@ from edoc.rendering.convert import ConversionError, docx_to_pdf
 from edoc.rendering.dates import day_str, month_str, number_str
 from edoc.rendering.merge import MergeError, join
 from edoc.signatures.digitised import sign_digitised
-from edoc.signatures.service import seal_attachments, seal_issued, validate_entering
 from signing.forms import PADDING, field_boxes, fill_text_fields
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,19 @@ from edoc.accounts.models import Role, User
 from edoc.contacts.service import contacts_of
 from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
-from edoc.documents import actions, boxes, drafting, hooks, paper, policy, presentation, recall, sources
+from edoc.documents import (
+    actions,
+    boxes,
+    drafting,
+    hooks,
+    paper,
+    policy,
+    presentation,
+    recall,
+    signature_reports,
+    signing,
+    sources,
+)
 from edoc.documents.forms import DraftForm
 from edoc.documents.models import OutgoingDocument, ReviewComment, Status
 from edoc.documents.spec import archive_line
@@ -23,7 +35,6 @@ from edoc.organisations.models import Unit
 from edoc.registers.service import registers_of
 from edoc.registers.types import get_type
 from edoc.search import service as search_service
-from edoc.signatures import service as signing
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -155,7 +166,8 @@ def document_page(doc: OutgoingDocument, *, status: int = 200, failed: str | Non
     recipients, status_shown = presentation.recipient_statuses(me(), doc)
     replaced_by = recall.replaced_by(doc) if doc.status == Status.REPLACED.value else None
     kept = {k: request.form.get(k, "") for k in KEPT_FIELDS} if failed else {}
-    return render_template("documents/show.html", doc=doc, policy=policy, signing=signing, user=me(),
+    return render_template("documents/show.html", doc=doc, policy=policy, user=me(),
+                           reports=signature_reports.reports_of(doc),
                            comments=comments, recipients=recipients, status_shown=status_shown,
                            archive_line=archive_line(doc), can_dispatch=policy.can_dispatch(me(), doc),
                            doc_type=get_type(doc.type_code), replaced_by=replaced_by,

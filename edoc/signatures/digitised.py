@@ -10,19 +10,13 @@ from __future__ import annotations
 from edoc.organisations.models import Organisation
 from edoc.signatures.credentials import SigningRefused, organisation_key
 from edoc.signatures.labels import in_vietnamese
-from edoc.signatures.trust import revocation_mode, timestamper, validation_context
+from edoc.signatures.options import signature_options
 from signing.errors import SigningError
 from signing.keys import SignerKey
 from signing.sign import PAPER_FIELD, sign_attachment, sign_copy
 
 NO_CREDENTIAL = ("Cơ quan chưa có chứng thư số để ký số {what} (Nghị định 30, Phụ lục I): quản trị viên cần cài đặt ở "
                  "trang “Chữ ký số của cơ quan” trước.")
-
-
-def _options(organisation_id: int) -> dict[str, object]:
-    stamper = timestamper()
-    return {"validation_context": validation_context(organisation_id), "timestamper": stamper,
-            "embed_validation_info": stamper is not None and revocation_mode() != "off"}
 
 
 def _key(organisation: Organisation, what: str) -> SignerKey:
@@ -37,7 +31,7 @@ def sign_digitised(organisation: Organisation, pdf: bytes, *, reference: str) ->
     key = _key(organisation, "bản điện tử của văn bản ký trên giấy")
     try:
         signed = sign_attachment(pdf, key, number=reference, field=PAPER_FIELD, location=organisation.place_name,
-                                 **_options(organisation.id))
+                                 **signature_options(organisation.id))
     except SigningError as exc:
         raise SigningRefused(f"Không ký số của cơ quan được: {in_vietnamese(str(exc)).rstrip('.')}.") from None
     return signed
@@ -48,6 +42,6 @@ def sign_electronic_copy(organisation: Organisation, pdf: bytes, *, form: str) -
     key = _key(organisation, "bản sao điện tử")
     try:
         return sign_copy(pdf, key, form=form, organisation=organisation.name, location=organisation.place_name,
-                         **_options(organisation.id))
+                         **signature_options(organisation.id))
     except SigningError as exc:
         raise SigningRefused(f"Không ký số bản sao được: {in_vietnamese(str(exc)).rstrip('.')}.") from None

@@ -1,22 +1,16 @@
-"""Pages for digital signatures: sign one (choosing the place on an uploaded PDF), sign a batch with live
-progress, the person's certificate, the organisation's signature and trusted roots, validation."""
+"""Pages for digital signatures that know no document: the person's certificate, the organisation's signature
+(credential and seal) and trusted roots, validation of a PDF. Signing documents is
+``edoc.documents.signing_views`` (its addresses stay under /signatures/)."""
 
 from __future__ import annotations
 
-import math
-
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from edoc.accounts.models import User
 from edoc.accounts.policy import require_admin_of
-from edoc.core.db import db
-from edoc.core.errors import DomainError, ValidationFailed
-from edoc.core.forms import parse_id
-from edoc.documents import boxes, policy
-from edoc.registers.types import get_type
+from edoc.core.errors import ValidationFailed
 from edoc.signatures import credentials, organisation, service, trust
-from signing.placement import Placement
 
 bp = Blueprint("signatures", __name__, url_prefix="/signatures")
 
@@ -33,87 +27,6 @@ def _upload_bytes(name: str, limit: int, message: str) -> bytes:
     if len(data) > limit:
         raise ValidationFailed("Tệp quá lớn.", field=name)
     return data
-
-
-def _number(name: str) -> float:
-    try:
-        value = float(request.form.get(name, ""))
-    except ValueError:
-        raise ValidationFailed("Vị trí ký không hợp lệ.", field=name) from None
-    if not math.isfinite(value):
-        raise ValidationFailed("Vị trí ký không hợp lệ.", field=name)
-    return value
-
-
-def _chosen_placement() -> Placement | None:
-    if not request.form.get("page"):
-        return None
-    page = int(_number("page"))
-    return service.chosen_placement(page - 1, _number("x"), _number("y"))
-
-
-@bp.route("/sign/<int:doc_id>", methods=["POST"])
-@login_required
-def sign_one(doc_id: int) -> Response | tuple[str, int]:
-    """Sign at the place chosen on the page (the place page's form). A refusal (wrong PIN, a place off the page)
-    answers with the same page and the message, so the signer picks again or retypes the PIN."""
-    doc = policy.viewable(me(), doc_id)
-    try:
-        service.sign_one(me(), doc, request.form.get("pin", ""), placement=_chosen_placement())
-    except DomainError as exc:
-        db.session.rollback()
-        doc = policy.viewable(me(), doc_id)
-        if not service.can_sign(me(), doc):  # signed meanwhile, or no longer the signer's: the page can say why
-            flash(exc.message, "danger")
-            return redirect(url_for("documents.show", doc_id=doc.id))
-        return render_template("signatures/place.html", doc=doc, pages=service.page_sizes(doc),
-                               box_mm=service.SIGNATURE_BOX_MM, error=exc.message), exc.status
-    flash("Đã ký số văn bản.", "success")
-    return redirect(url_for("documents.show", doc_id=doc.id))
-
-
-@bp.route("/place/<int:doc_id>")
-@login_required
-def place(doc_id: int) -> str:
-    """Choose where the signature goes on a PDF that has no spot for it."""
-    doc = policy.viewable(me(), doc_id)
-    policy.require(service.can_sign(me(), doc), "Chỉ người ký được ký số văn bản đã duyệt và chưa ký.")
-    return render_template("signatures/place.html", doc=doc, pages=service.page_sizes(doc),
-                           box_mm=service.SIGNATURE_BOX_MM)
-
-
-@bp.route("/page/<int:doc_id>/<int:page>.png")
-@login_required
-def page_png(doc_id: int, page: int) -> Response:
-    doc = policy.viewable(me(), doc_id)
-    image = service.page_image(me(), doc, page - 1)
-    return Response(image, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
-
-
-@bp.route("/pending")
-@login_required
-def pending() -> str:
-    credential = credentials.active_credential(me().organisation_id, me().id)
-    return render_template("signatures/pending.html", documents=boxes.awaiting_signature(me()),
-                           credential=credential, get_type=get_type)
-
-
-@bp.route("/batch", methods=["POST"])
-@login_required
-def batch() -> tuple[Response, int]:
-    """Start signing the chosen documents as jobs; progress goes to the signer's own channel as each one is done.
-    The answer is the batch's state: finished (200) when the jobs ran at once, else under way (202)."""
-    ids = [parse_id(x, field="ids") for x in request.form.getlist("ids")]
-    batch_id = service.start_batch(me(), ids, request.form.get("pin", ""))
-    state = service.batch_state(me(), batch_id)
-    return jsonify(state.to_json()), 200 if state.finished else 202
-
-
-@bp.route("/batch/<batch_id>")
-@login_required
-def batch_status(batch_id: str) -> Response:
-    """Where a batch stands (a page that reconnected, or missed an event, asks again)."""
-    return jsonify(service.batch_state(me(), batch_id[:64]).to_json())
 
 
 @bp.route("/credential", methods=["GET"])

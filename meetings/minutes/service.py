@@ -32,6 +32,7 @@ from edoc.core.errors import Conflict, ValidationFailed
 from edoc.core.text import clean
 from edoc.documents import drafting, review
 from edoc.documents.models import OutgoingDocument, Status
+from edoc.documents.signing import sign_with_pin
 from edoc.documents.spec import spec_for
 from edoc.files import sniff
 from edoc.files.models import StoredFile
@@ -40,7 +41,6 @@ from edoc.rendering import SignerBlock, render_pdf
 from edoc.rendering.html import COSIGNER_FIELD, SIGNATURE_FIELD
 from edoc.signatures.credentials import SigningRefused, personal_key
 from edoc.signatures.labels import in_vietnamese
-from edoc.signatures.service import sign_with_pin
 from edoc.signatures.trust import revocation_mode, timestamper, validation_context
 from meetings.agenda.models import AgendaItem
 from meetings.attendance.checkin import CheckIn

@@ -390,19 +390,19 @@ def test_a_failing_signature_report_neither_undoes_the_issue_nor_holds_the_dispa
     """Keeping the issued file's validation report is the last step: if the validator fails, the document is
     issued all the same, its external recipients get it, the clerk is answered with its number, and the failure
     is logged. The validator is made to fail here: failure injection."""
-    from edoc.signatures import service as signatures
+    from edoc.documents import signature_reports, signing
     from edoc.signatures.devca import DEMO_PIN
     from edoc.signatures.models import ValidationRecord
 
     doc_id = make_document("approved", paper=False, recipients=_externals(app, demo))
     with app.app_context():
-        signatures.sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
+        signing.sign_one(db.session.get(User, demo["chutich"]), get_doc(doc_id), DEMO_PIN)
         db.session.commit()
 
     def broken_validator(pdf, roots):
         raise RuntimeError("validator unavailable")
 
-    monkeypatch.setattr(signatures, "_validate", broken_validator)
+    monkeypatch.setattr(signature_reports, "validate_with_roots", broken_validator)
     clerk = app.test_client()
     login(clerk, "vanthu")
     answer = clerk.post(f"/documents/{doc_id}/issue", data={"csrf_token": csrf_token(clerk, "/")})

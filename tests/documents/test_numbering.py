@@ -226,8 +226,8 @@ def test_concurrent_full_issues_fill_and_seal_exactly_01_to_n(app, demo, make_do
     """The clerk's whole action at once (``actions.issue_document``: number, fill the number and date into the
     leader-signed PDF, the organisation's signature, store the issued file, commit, keep the signature report):
     no error, numbers 01..N, and each issued PDF carries its own number."""
+    from edoc.documents.signing import sign_one
     from edoc.signatures.devca import DEMO_PIN
-    from edoc.signatures.service import sign_one
     docs = [make_document(paper=False) for _ in range(FULL_ISSUES)]
     with app.app_context():
         signer = db.session.get(User, demo["chutich"])

@@ -165,8 +165,8 @@ def test_same_installation_delivery_reaches_the_parent_at_issue(app, demo, make_
     from edoc.demo import load_demo_parent
     from edoc.documents.actions import issue_document
     from edoc.documents.drafting import RecipientData
+    from edoc.documents.signing import sign_one
     from edoc.signatures.devca import DEMO_PIN
-    from edoc.signatures.service import sign_one
     from tests.documents.conftest import get_doc
 
     with app.app_context():

@@ -130,8 +130,8 @@ def test_bad_fields_are_refused_before_the_files(app, demo):
 
 
 def _signed_pdf(app, demo, make_document) -> bytes:
+    from edoc.documents.signing import sign_one
     from edoc.signatures.devca import DEMO_PIN
-    from edoc.signatures.service import sign_one
 
     doc_id = make_document(paper=False)
     with app.app_context():

@@ -268,13 +268,13 @@ def _signed_count(app, ids: list[int]) -> int:
 
 def test_a_worker_killed_mid_batch_signs_each_document_once_after_a_restart(queue_app, queue_env, tmp_path):
     from edoc.audit.models import AuditEntry
+    from edoc.documents import batch_signing
     from edoc.files.models import StoredFile
-    from edoc.signatures import service
     from edoc.signatures.devca import DEMO_PIN
 
     demo, ids = approved_batch(queue_app, 24)
     with queue_app.app_context():
-        batch = service.start_batch(db.session.get(User, demo["chutich"]), ids, DEMO_PIN)
+        batch = batch_signing.start_batch(db.session.get(User, demo["chutich"]), ids, DEMO_PIN)
         db.session.commit()  # three parts of ten, eight and... queued: no consumer yet
         db.session.remove()
     log = tmp_path / "worker.log"
@@ -299,7 +299,7 @@ def test_a_worker_killed_mid_batch_signs_each_document_once_after_a_restart(queu
         _stop(second)
     with queue_app.app_context():
         leader = db.session.get(User, demo["chutich"])
-        state = service.batch_state(leader, batch)
+        state = batch_signing.batch_state(leader, batch)
         assert (state.finished, state.signed, state.total) == (True, len(ids), len(ids)), state.to_json()
         for doc_id in ids:  # one signature each: one audit entry, one signed file
             signs = db.session.execute(select(AuditEntry).where(AuditEntry.action == "document.sign",

@@ -561,10 +561,10 @@ def test_an_unexpected_failure_on_one_document_does_not_stop_the_batch(app, demo
     rolled back with its bytes, the other two are signed, and the page gets every outcome (200), not a 500."""
     import logging
 
-    from edoc.signatures import service
+    from edoc.documents import batch_signing, signing
 
     ids = [make_document("approved") for _ in range(3)]
-    real_store_bytes = service.store_bytes
+    real_store_bytes = signing.store_bytes
 
     def failing_store_bytes(data: bytes, filename: str, **kwargs: object):
         row = real_store_bytes(data, filename, **kwargs)  # the object is in the store when the failure comes
@@ -572,29 +572,29 @@ def test_an_unexpected_failure_on_one_document_does_not_stop_the_batch(app, demo
             raise OSError("injected: the object store went away")
         return row
 
-    monkeypatch.setattr(service, "store_bytes", failing_store_bytes)
+    monkeypatch.setattr(signing, "store_bytes", failing_store_bytes)
     before = stored(app)
     leader = app.test_client()
     login(leader, "chutich")
-    caplog.set_level(logging.ERROR, logger="edoc.signatures.service")
+    caplog.set_level(logging.ERROR, logger="edoc.documents.batch_signing")
     response = leader.post("/signatures/batch", headers={"Accept": "application/json"},
                            data={"ids": [str(i) for i in ids], "pin": "123456",
                                  "csrf_token": csrf_token(leader, "/signatures/pending")})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert (response.json["signed"], response.json["total"]) == (2, 3)
-    assert response.json["errors"] == [f"#{ids[1]}: {service.BATCH_FAILURE}"]
+    assert response.json["errors"] == [f"#{ids[1]}: {batch_signing.BATCH_FAILURE}"]
     assert [(r["document_id"], r["error"]) for r in response.json["results"]] == [
-        (ids[0], None), (ids[1], service.BATCH_FAILURE), (ids[2], None)]
-    assert "Lỗi hệ thống" in service.BATCH_FAILURE and "injected" not in response.get_data(as_text=True)
+        (ids[0], None), (ids[1], batch_signing.BATCH_FAILURE), (ids[2], None)]
+    assert "Lỗi hệ thống" in batch_signing.BATCH_FAILURE and "injected" not in response.get_data(as_text=True)
     with app.app_context():
         assert get_doc(ids[0]).signed_file_id and get_doc(ids[2]).signed_file_id
         assert get_doc(ids[1]).signed_file_id is None and get_doc(ids[1]).status == Status.APPROVED.value
     # two signed files kept (rows and objects); the failed document's object was deleted with its rollback
     assert stored(app) == (before[0] + 2, before[1] + 2)
-    [logged] = [r for r in caplog.records if r.name == "edoc.signatures.service"]
+    [logged] = [r for r in caplog.records if r.name == "edoc.documents.batch_signing"]
     assert str(ids[1]) in logged.getMessage() and logged.exc_info and "injected" in str(logged.exc_info[1])
     # the failed one is signed once the store is back
-    monkeypatch.setattr(service, "store_bytes", real_store_bytes)
+    monkeypatch.setattr(signing, "store_bytes", real_store_bytes)
     again = leader.post("/signatures/batch", headers={"Accept": "application/json"},
                         data={"ids": [str(ids[1])], "pin": "123456",
                               "csrf_token": csrf_token(leader, "/signatures/pending")})
@@ -1184,3 +1184,14 @@ def test_edoc_ca_issues_a_development_certificate_unlocked_by_the_chosen_pin(app
         assert (credential.source, credential.subject) == ("devca", "Phạm Quốc Bảo")
         with personal_key(specialist, "654321") as key:
             assert "NOT A LEGAL" in key.certificate.subject.human_friendly
+
+
+def test_the_batch_job_keeps_the_name_queued_rows_store():
+    """Batch signing moved from signatures to documents; a part queued before the move (its row and Huey's
+    message hold the job's name) must still find its handler."""
+    from edoc.documents import batch_signing
+    from edoc.jobs.registry import get
+
+    registered = get("signatures.sign")
+    assert batch_signing.SIGN_JOB == "signatures.sign"
+    assert registered is not None and registered.run is batch_signing._sign_part

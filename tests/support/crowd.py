@@ -58,9 +58,9 @@ def prepare(app: Flask, *, per_leader: int) -> Prepared:
     from edoc.demo import load_demo
     from edoc.documents import drafting, review, sources
     from edoc.documents.models import OutgoingDocument
+    from edoc.documents.signing import sign_one
     from edoc.files.service import read_verified
     from edoc.organisations.models import Unit
-    from edoc.signatures.service import sign_one
 
     with app.app_context():
         load_demo()

@@ -15,10 +15,10 @@ from edoc.core.errors import Conflict, ValidationFailed
 from edoc.demo import load_demo_parent
 from edoc.documents import actions, review
 from edoc.documents.models import OutgoingDocument
+from edoc.documents.signing import sign_one
 from edoc.incoming.models import IncomingDocument
 from edoc.organisations.models import Unit
 from edoc.signatures.devca import DEMO_PIN
-from edoc.signatures.service import sign_one
 from meetings.attendance import service as attendance
 from meetings.meeting import invitations
 from meetings.meeting.models import Invitation, Meeting

@@ -25,8 +25,9 @@ from edoc.core.errors import Conflict, NotAllowed, ValidationFailed
 from edoc.documents import drafting, hooks, review
 from edoc.documents.actions import issue_document
 from edoc.documents.models import OutgoingDocument
+from edoc.documents.signing import sign_one
 from edoc.files.service import read_verified
-from edoc.signatures.service import sign_one, validate_bytes
+from edoc.signatures.service import validate_bytes
 from edoc.tasks.models import Task
 from meetings.attendance import checkin
 from meetings.attendance.models import Participant
