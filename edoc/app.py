@@ -74,6 +74,7 @@ from edoc.exchange.views import bp as exchange_bp
 from edoc.extensions import babel, csrf, login_manager, migrate
 from edoc.files.views import bp as files_bp
 from edoc.home.views import bp as home_bp
+from edoc.incoming.cli import incoming_group
 from edoc.incoming.delivery import register_hooks as register_incoming_hooks
 from edoc.incoming.files import register_rules as register_incoming_rules
 from edoc.incoming.indexing import register_indexer as register_incoming_indexer
@@ -302,6 +303,7 @@ def _register_blueprints(app: Flask) -> None:
     register_commands(app)
     app.cli.add_command(search_group)
     app.cli.add_command(exchange_group)
+    app.cli.add_command(incoming_group)
 
 
 def _register_template_helpers(app: Flask) -> None:

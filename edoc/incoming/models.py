@@ -73,19 +73,24 @@ class IncomingDocument(db.Model):
         Index("ix_incoming_document_board", "organisation_id", "year", "lead_unit_id", "received_on", "status",
               "deadline", "finished_on", "number", "presented_to_id", "registered_by_id", "directed_by_id",
               "secrecy"),
+        # The board's exact parts beside its kept counts: the secret documents of a year (few), and what a leader
+        # sees without its being presented to them (registered or directed by them).
+        Index("ix_incoming_document_org_year_secrecy", "organisation_id", "year", "secrecy"),
+        Index("ix_incoming_document_registered_by", "registered_by_id", "presented_to_id"),
+        Index("ix_incoming_document_directed_by", "directed_by_id", "presented_to_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
-    status: Mapped[str] = mapped_column(String(16), default=IncomingStatus.RECEIVED.value)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), active_history=True)
+    status: Mapped[str] = mapped_column(String(16), default=IncomingStatus.RECEIVED.value, active_history=True)
     channel: Mapped[str] = mapped_column(String(16))
     register_id: Mapped[int | None] = mapped_column(ForeignKey("register.id"))
-    year: Mapped[int | None]
-    number: Mapped[int | None]
+    year: Mapped[int | None] = mapped_column(active_history=True)
+    number: Mapped[int | None] = mapped_column(active_history=True)
     """Số đến: one sequence per year, paper and electronic together (Article 22.2)."""
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     """Ngày đến."""
-    received_on: Mapped[date] = mapped_column(Date)
+    received_on: Mapped[date] = mapped_column(Date, active_history=True)
     """The Vietnam day it arrived: deadlines and the presentation rule count from it."""
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -104,7 +109,7 @@ class IncomingDocument(db.Model):
     type_code: Mapped[str] = mapped_column(String(8), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     signer_name: Mapped[str] = mapped_column(String(255), default="")
-    secrecy: Mapped[str] = mapped_column(String(16), default="")
+    secrecy: Mapped[str] = mapped_column(String(16), default="", active_history=True)
     urgency: Mapped[str] = mapped_column(String(16), default="")
     pages: Mapped[int | None]
     attachments_note: Mapped[str] = mapped_column(String(255), default="")
@@ -124,7 +129,8 @@ class IncomingDocument(db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """Receipt acknowledged to the sender (Article 21.2.c), where the channel allows."""
 
-    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    presented_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True,
+                                                        active_history=True)
     presented_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     presented_on: Mapped[date | None] = mapped_column(Date)
     presented_late: Mapped[bool] = mapped_column(default=False)
@@ -133,9 +139,9 @@ class IncomingDocument(db.Model):
     """Ý kiến chỉ đạo (bút phê)."""
     directed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     directed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    deadline: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date, active_history=True)
     """Thời hạn giải quyết: the lead's deadline."""
-    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), active_history=True)
     """The unit that leads its handling (đơn vị chủ trì): the lead task's unit, or the lead person's unit when it
     was assigned. Kept on the document so the leaders' board counts per unit without joining tasks and people."""
     term_text: Mapped[str] = mapped_column(String(255), default="")
@@ -143,7 +149,7 @@ class IncomingDocument(db.Model):
 
     result: Mapped[str] = mapped_column(Text, default="")
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    finished_on: Mapped[date | None] = mapped_column(Date)
+    finished_on: Mapped[date | None] = mapped_column(Date, active_history=True)
     reply_document_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"), index=True)
     """The outgoing document that answers it."""
     filed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -219,3 +225,37 @@ class IncomingReader(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     document: Mapped[IncomingDocument] = relationship(back_populates="readers")
+
+
+NO_DEADLINE = date(9999, 12, 31)
+"""A kept count's deadline when the document has none (or the state has none): after every today, so a handled
+document without a deadline is always "in progress", and the key's columns are never NULL (a unique key with a
+NULL in it would not stop a second row)."""
+
+
+class IncomingBoardCount(db.Model):
+    """The leaders' board kept as counts (``edoc.incoming.board_counts``): how many numbered documents of an
+    organisation's year have one key (month of arrival, lead unit, the leader presented to, secret or not, state and,
+    for those being handled, the deadline day). Kept in the transaction of every change of a document; "overdue" is
+    the handled ones whose deadline day is before today, summed when the board is read, so no nightly job."""
+
+    __tablename__ = "incoming_board_count"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "year", "month", "lead_unit_id", "presented_to_id", "secret", "state",
+                         "deadline", name="uq_incoming_board_count_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int]
+    year: Mapped[int]
+    month: Mapped[int]
+    lead_unit_id: Mapped[int]
+    """0: no lead unit (the board's "Chưa giao đơn vị")."""
+    presented_to_id: Mapped[int]
+    """0: not presented. A leader who is not a clerk sees what is presented to them: their board reads these."""
+    secret: Mapped[bool]
+    state: Mapped[str] = mapped_column(String(8))
+    """``open`` (numbered, not yet handled, returned or recalled), ``handling``, ``on_time``, ``late``, ``done``
+    (finished without a day: counted as received only, as the direct query does)."""
+    deadline: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(default=0)

@@ -2,7 +2,8 @@
 assign, finish (answered or closed), file, return to the sender; and the lists built on them.
 
 Each function validates, authorises and writes in the caller's transaction and appends its audit entry; the views
-commit. Notifications are pushed after the commit (``edoc.notifications``)."""
+commit. Notifications are pushed after the commit (``edoc.notifications``). The leaders' board's counts follow every
+change of a document by themselves (``board_counts``: a flush hook, so no function here can forget them)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from edoc.calendar.service import calendar_for
 from edoc.calendar.workdays import Term, suggest_deadline
 from edoc.contacts.service import create_contact, get_contact_in
 from edoc.core.clock import vietnam_time, vietnam_today
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, ValidationFailed
 from edoc.core.text import clean, fold
 from edoc.documents.models import OutgoingDocument, Secrecy, Urgency
@@ -28,7 +29,7 @@ from edoc.documents.policy import PUBLISHED_VALUES
 from edoc.documents.policy import can_view as can_view_outgoing
 from edoc.files import sniff
 from edoc.files.service import store_bytes
-from edoc.incoming import intake, policy
+from edoc.incoming import board_counts, intake, policy
 from edoc.incoming.models import Channel, IncomingAttachment, IncomingDocument, IncomingReader, IncomingStatus
 from edoc.incoming.ocr import request_ocr
 from edoc.notifications.mail import mail_after_commit
@@ -592,3 +593,11 @@ def answering(reply: OutgoingDocument) -> list[IncomingDocument]:
     """The incoming documents an outgoing one answers ("trả lời văn bản đến số …" on the outgoing side)."""
     return list(db.session.execute(select(IncomingDocument).where(IncomingDocument.reply_document_id == reply.id)
                                    .order_by(IncomingDocument.id)).scalars())
+
+
+def rebuild_board(organisation_id: int | None = None) -> int:
+    """Recount the board's kept counts from the documents (``edoc incoming rebuild-board``): after documents were
+    written around the ORM (a bulk load, a restore), or to check them. Returns the count rows kept."""
+    kept = board_counts.rebuild(organisation_id)
+    commit()
+    return kept
