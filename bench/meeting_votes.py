@@ -58,6 +58,8 @@ class Prepared:
     chair_token: str
     options: list[str]
     cookies: list[str]
+    chair_cookie: str = ""
+    items: tuple[int, ...] = ()
 
 
 def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
@@ -73,6 +75,7 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
     from edoc.config import Settings
     from edoc.core.db import commit, db, utcnow
     from meetings.attendance.checkin import CheckIn
+    from meetings.agenda.models import AgendaItem
     from meetings.attendance.models import Participant
     from meetings.meeting.models import Meeting
     from meetings.votes import service
@@ -116,6 +119,9 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
         db.session.flush()
         db.session.add_all([CheckIn(meeting_id=meeting.id, participant_id=p.id, status="in_room", reason="",
                                     method="qr", by_user_id=p.user_id, at=now) for p in parts])
+        items = [AgendaItem(meeting_id=meeting.id, position=i, title=f"Nội dung {i}: báo cáo và thảo luận")
+                 for i in (1, 2)]
+        db.session.add_all(items)
         # bearer tokens made here in one go (create_api_token audits and commits each: minutes for 1,000)
         tokens = []
         for u in people:
@@ -138,8 +144,13 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
                                    option_set="tan_thanh")
         service.open_vote(chair, vote, meeting)
         options = [o.key for o in vote.options]
+        key = secrets.token_urlsafe(32)
+        db.session.add(UserSession(user_id=chair.id, key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                                   remember=False, created_at=now, expires_at=now + SESSION_LIFETIME))
+        chair_cookie = "edoc_session=" + serializer.dumps(
+            {"_user_id": f"{chair.id}:{chair.session_version}:{key}", "_fresh": True})
         prepared = Prepared(meeting.id, vote.id, tokens, [u.username for u in people], chair_token, options,
-                            cookies)
+                            cookies, chair_cookie, tuple(i.id for i in items))
         commit()
         db.engine.dispose()
     return prepared
@@ -196,17 +207,7 @@ async def _casts(spec: CastSpec) -> list[dict[str, Any]]:
 # --- the run ---------------------------------------------------------------------------------------------------
 
 def run(args: argparse.Namespace, workdir: Path) -> bool:
-    if args.sqlite:
-        database = f"sqlite:///{workdir / 'edoc.sqlite3'}"
-    else:
-        from sqlalchemy import create_engine, text
-
-        name = f"edoc_bench_votes_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        database = f"{args.postgres}/{name}"
+    database = _database(args, workdir)
     env = {"EDOC_SECRET_KEY": "bench-secret-key-" + "x" * 20, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
            "EDOC_DATABASE_URL": database, "EDOC_STORAGE_DIR": str(workdir / "files")}
     t = time.monotonic()
@@ -313,6 +314,108 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
                 and by_option == {k: sent.get(k, 0) for k in by_option})
 
 
+def profile(args: argparse.Namespace, workdir: Path) -> bool:
+    """In one process, no server: what one cast (over the room's socket, and over the API) and one chair's action
+    (``meeting.agenda.open``) cost: SQL statements sent and wall time each, through Flask-SocketIO's test client
+    (the handlers, the session's user, the policy, the service and its commit; no network)."""
+    import threading
+
+    from sqlalchemy import event
+
+    from edoc.app import create_app
+    from edoc.config import Settings
+    from edoc.core.db import db
+
+    database = _database(args, workdir)
+    env = {"EDOC_SECRET_KEY": "bench-secret-key-" + "x" * 20, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
+           "EDOC_DATABASE_URL": database, "EDOC_STORAGE_DIR": str(workdir / "files")}
+    prepared = prepare(env, args.delegates, args.kind)
+    app = create_app(Settings.from_env(env), check_services=False)
+    server = app.extensions["socketio"]
+    counted = {"n": 0}
+    statements: list[str] = []
+    me = threading.get_ident()
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.get_ident() == me:  # the turnout's background sender is not the cast's cost
+            counted["n"] += 1
+            statements.append(" ".join(statement.split())[:160])
+
+    def socket_of(cookie: str) -> Any:
+        http = app.test_client()
+        name, value = cookie.split("=", 1)
+        http.set_cookie(name, value)
+        client = server.test_client(app, flask_test_client=http)
+        assert client.emit("meeting.join", {"meeting_id": prepared.meeting_id}, callback=True)["ok"]
+        return client
+
+    def measured(fn: Any) -> tuple[int, float, Any]:
+        counted["n"] = 0
+        statements.clear()
+        t0 = time.perf_counter()
+        answer = fn()
+        return counted["n"], time.perf_counter() - t0, answer
+
+    half = args.delegates // 2
+    sockets = [socket_of(c) for c in prepared.cookies[:half]]
+    rows: dict[str, list[tuple[int, float]]] = {"socket cast": [], "API cast (bearer token)": [],
+                                                "chair agenda.open": []}
+    ok = True
+    for i, client in enumerate(sockets):
+        queries, seconds, answer = measured(lambda c=client, i=i: c.emit("meeting.vote.cast", {
+            "meeting_id": prepared.meeting_id, "vote_id": prepared.vote_id, "choice": [prepared.options[i % 3]],
+            "idempotency_key": uuid.uuid4().hex}, callback=True))
+        ok = ok and bool(answer.get("ok"))
+        rows["socket cast"].append((queries, seconds))
+    shown = {"socket cast": list(statements)}
+    http = app.test_client()
+    url = f"/api/v1/meetings/{prepared.meeting_id}/votes/{prepared.vote_id}/cast"
+    for i, token in enumerate(prepared.tokens[half:]):
+        queries, seconds, answer = measured(lambda t=token, i=i: http.post(
+            url, json={"choice": [prepared.options[i % 3]], "idempotency_key": uuid.uuid4().hex},
+            headers={"Authorization": f"Bearer {t}"}))
+        ok = ok and answer.status_code == 201
+        rows["API cast (bearer token)"].append((queries, seconds))
+    shown["API cast (bearer token)"] = list(statements)
+    chair = socket_of(prepared.chair_cookie)
+    for i in range(args.actions):
+        queries, seconds, answer = measured(lambda i=i: chair.emit("meeting.agenda.open", {
+            "meeting_id": prepared.meeting_id, "item_id": prepared.items[i % 2]}, callback=True))
+        ok = ok and bool(answer.get("ok"))
+        rows["chair agenda.open"].append((queries, seconds))
+    shown["chair agenda.open"] = list(statements)
+    print(f"in-process, {'SQLite' if args.sqlite else 'PostgreSQL'}, {args.kind} vote, one at a time:", flush=True)
+    for name, values in rows.items():
+        queries = sorted(q for q, _s in values)
+        times = [s for _q, s in values]
+        print(f"  {name:<26} {len(values):>5} × : SQL statements per call {queries[0]}-{queries[-1]}"
+              f" (median {queries[len(queries) // 2]}); ms p50 {pct(times, 50):.1f}  p95 {pct(times, 95):.1f}",
+              flush=True)
+        if args.show_sql:
+            for statement in shown[name]:
+                print(f"      {statement}", flush=True)
+    with app.app_context():
+        db.engine.dispose()
+    return ok
+
+
+def _database(args: argparse.Namespace, workdir: Path) -> str:
+    if args.sqlite:
+        return f"sqlite:///{workdir / 'edoc.sqlite3'}"
+    from sqlalchemy import create_engine, text
+
+    name = f"edoc_bench_votes_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{args.postgres}/{name}"
+
+
 def _scalar(env: dict[str, str], sql: str, **params: Any) -> Any:
     from sqlalchemy import create_engine, text
 
@@ -342,13 +445,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resend", type=float, default=0.05, help="share of ballots sent twice with the same key")
     parser.add_argument("--casters", type=int, default=4, help="casting processes")
     parser.add_argument("--per-process", type=int, default=250, help="socket connections per client process")
+    parser.add_argument("--profile", action="store_true",
+                        help="in one process, no server: SQL statements and time per cast and per chair's action")
+    parser.add_argument("--actions", type=int, default=20, help="--profile: the chair's actions")
+    parser.add_argument("--show-sql", action="store_true", help="--profile: the statements of the last call of each")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432"))
     args = parser.parse_args(argv)
     print_cores()
     with tempfile.TemporaryDirectory() as tmp:
-        ok = run(args, Path(tmp))
+        ok = profile(args, Path(tmp)) if args.profile else run(args, Path(tmp))
     print("OK" if ok else "FAILED: see above", flush=True)
     return 0 if ok else 1
 

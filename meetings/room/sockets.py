@@ -16,16 +16,21 @@ from typing import Any
 from flask import Flask
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from edoc.accounts.models import User
-from edoc.core.db import db
+from edoc.core.db import db, is_busy
 from edoc.core.errors import DomainError
+from edoc.core.http import BUSY_MESSAGE
 from meetings.attendance import checkin
 from meetings.live import events
 from meetings.meeting import policy as meeting_policy
 from meetings.meeting.models import Meeting
 from meetings.room import policy, service
 from meetings.speakers import service as speakers
+from meetings.votes import actions as votes
+from meetings.votes import forms as vote_forms
 
 BAD_PAYLOAD = "Dữ liệu gửi lên không hợp lệ."
 SIGNED_OUT = "Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."
@@ -56,6 +61,13 @@ def _guarded(handler: Callable[[object], dict[str, Any]]) -> Callable[[object], 
         except DomainError as exc:
             db.session.rollback()  # nothing half-written stays in the session
             return refused(exc.message)
+        except (PoolTimeout, DBAPIError) as exc:
+            # the HTTP doors' 503 "đang bận": nothing was written, the page sends the same thing again (a ballot
+            # with the same key); any other database error is a fault and propagates to the log
+            if not isinstance(exc, PoolTimeout) and not is_busy(exc):
+                raise
+            db.session.rollback()
+            return {**refused(BUSY_MESSAGE), "retry": True}
     return run
 
 
@@ -124,6 +136,16 @@ def _end(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
     return {"request_id": row.id, "seconds": row.seconds}
 
 
+def _cast(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
+    """A delegate's ballot over the room's socket (the page's first choice; HTTP when the socket is down): the
+    same checks, service function and answer as ``POST .../votes/<id>/cast``."""
+    vote_id = data.get("vote_id")
+    if isinstance(vote_id, bool) or not isinstance(vote_id, int) or not 0 < vote_id < 2**31:
+        raise DomainError("Cuộc biểu quyết không hợp lệ.")
+    answer, _status = votes.cast_checked(user, meeting.id, vote_id, vote_forms.CAST.check(data))
+    return answer
+
+
 action("agenda.open", _open_item)
 action("presenter.page", _turn_page)
 action("checkin", _check_in)
@@ -132,6 +154,7 @@ action("speakers.withdraw", _withdraw)
 action("speakers.reorder", _reorder)
 action("speakers.give", _give)
 action("speakers.end", _end)
+action("vote.cast", _cast)
 
 
 def init_app(app: Flask) -> None:

@@ -3,11 +3,16 @@
 // the vote (the result for everyone at the close, no request needed), vote.turnout the number who have voted.
 // A ballot is kept in localStorage with its idempotency key until the server answers: a page that lost the
 // network, or was reloaded, sends the same ballot with the same key again, and the server counts it once.
+// A ballot goes over the room's socket ("meeting.vote.cast", answered through the acknowledgement: no HTTP
+// request, no second sign-in check); when the socket is down or does not answer in time, over HTTP
+// (POST .../cast) with the same key: whichever door it took first, it is counted once.
 (function () {
   "use strict";
   const root = document.getElementById("meeting-votes");
   if (!root) return;
   const base = root.dataset.base;
+  const meetingId = Number(root.dataset.meeting);
+  const SOCKET_WAIT = 8000;  // ms for the socket's acknowledgement before the same ballot goes over HTTP
   const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
   const list = root.querySelector(".mv-list");
   const status = root.querySelector(".mv-status");
@@ -262,6 +267,28 @@
   // The room's snapshot (first load, or a page that missed too much) has the votes as this person sees them.
   document.addEventListener("meeting:snapshot", (e) => { if (e.detail && e.detail.votes) show(e.detail.votes); });
 
+  // One send of a pending ballot: {ok, retry, data} (data as the HTTP answer's body), or a thrown error when
+  // neither door reached the server.
+  function overSocket(voteId, pending) {
+    const socket = window.edocSocket;
+    if (!socket || !socket.connected || !meetingId) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      socket.timeout(SOCKET_WAIT).emit("meeting.vote.cast",
+        { meeting_id: meetingId, vote_id: voteId, choice: pending.choice, idempotency_key: pending.key },
+        (err, answer) => resolve(err || !answer ? null : answer));
+    });
+  }
+  async function sendOnce(voteId, pending) {
+    const answer = await overSocket(voteId, pending);
+    if (answer) {
+      if (answer.ok) return { ok: true, retry: false, data: answer };
+      return { ok: false, retry: !!answer.retry, data: { error: { message: answer.error } } };
+    }
+    // the socket is down or did not answer: HTTP, same key (a ballot the socket did deliver is answered as a resend)
+    const r = await call("POST", `${base}/${voteId}/cast`, { choice: pending.choice, idempotency_key: pending.key });
+    return { ok: r.ok, retry: r.status >= 500, data: r.ok ? r.data : { error: { message: errorText(r) } } };
+  }
+
   async function submit(voteId) {
     const raw = localStorage.getItem(pendingKey(voteId));
     if (!raw) return;
@@ -269,13 +296,13 @@
     say("Đang gửi phiếu…");
     let r;
     try {
-      r = await call("POST", `${base}/${voteId}/cast`, { choice: pending.choice, idempotency_key: pending.key });
+      r = await sendOnce(voteId, pending);
     } catch (err) {
       say("Mất kết nối: phiếu sẽ được gửi lại khi có mạng (chỉ được tính một lần).", true);
       setTimeout(() => submit(voteId), 3000);
       return;
     }
-    if (r.status >= 500) { setTimeout(() => submit(voteId), 3000); say(errorText(r), true); return; }
+    if (r.retry) { setTimeout(() => submit(voteId), 1000 + Math.random() * 2000); say(r.data.error.message, true); return; }
     localStorage.removeItem(pendingKey(voteId));
     const vote = votes.get(voteId);
     if (r.ok) {
@@ -283,7 +310,7 @@
       say(r.data.message);
       if (vote) { vote.my_vote = { channel: r.data.channel, choice: vote.kind === "secret" ? null : pending.choice }; render(vote); }
     } else {
-      say(errorText(r), true);
+      say(r.data.error.message, true);
       if (vote) render(vote);
     }
   }

@@ -101,7 +101,7 @@ SHAPES: list[tuple[Any, str]] = [
 ]
 EVENT_NAMES = ["meeting.join", "meeting.leave", "meeting.agenda.open", "meeting.presenter.page", "meeting.checkin",
                "meeting.speakers.request", "meeting.speakers.withdraw", "meeting.speakers.reorder",
-               "meeting.speakers.give", "meeting.speakers.end"]
+               "meeting.speakers.give", "meeting.speakers.end", "meeting.vote.cast"]
 
 
 def _resolve(live_room, payload: dict[str, Any]) -> dict[str, Any]:
