@@ -103,13 +103,57 @@ async def _clients(spec: ClientSpec, conn: Connection) -> None:
     await asyncio.gather(*(one(i, c) for i, c in enumerate(spec.cookies)))
     loop = asyncio.get_running_loop()
     conn.send(("ready", len(clients), failures[:3], len(failures)))
-    command, expected, deadline_s = await loop.run_in_executor(None, conn.recv)
-    if command == "collect":
-        deadline = time.monotonic() + deadline_s
-        while time.monotonic() < deadline and not all(expected <= arrivals[i].keys() for i, _c in clients):
-            await asyncio.sleep(0.05)
+    while True:
+        command, *args = await loop.run_in_executor(None, conn.recv)
+        if command == "cast":  # bench/meeting_votes.py: each connection casts its ballot over its socket
+            conn.send(("cast", await _cast_all(clients, *args)))
+            continue
+        if command == "collect":
+            expected, deadline_s = args
+            deadline = time.monotonic() + deadline_s
+            while time.monotonic() < deadline and not all(expected <= arrivals[i].keys() for i, _c in clients):
+                await asyncio.sleep(0.05)
+        break
     conn.send(("arrivals", [arrivals[i] for i, _c in clients], sample[:1]))  # the connected ones only
     await asyncio.gather(*(c.disconnect() for _i, c in clients), return_exceptions=True)
+
+
+async def _cast_all(clients: list[tuple[int, Any]], event: str, ballots: dict[int, tuple[dict[str, Any], bool]],
+                    start_at: float, window: float) -> list[dict[str, Any]]:
+    """Connection ``i`` sends ``ballots[i]`` (the payload, and whether to send it again with the same key after
+    the answer, as a page does after a reconnect) as ``event`` at a random moment of the window, as the room page
+    does: a "busy" answer (``retry``) is sent again after 1-3 s with the same key; the acknowledgement time is
+    from the first send to the answer that settled it."""
+    import random
+
+    results: list[dict[str, Any]] = []
+
+    async def send(client: Any, payload: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                answer = await client.call(event, payload, timeout=120)
+            except Exception as exc:  # no answer: counted as such
+                return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:200], "none": True}, tries
+            if not (isinstance(answer, dict) and answer.get("retry")) or tries >= 20:
+                return answer if isinstance(answer, dict) else {"ok": False, "error": repr(answer)}, tries
+            await asyncio.sleep(1 + 2 * random.random())
+
+    async def one(i: int, client: Any) -> None:
+        if i not in ballots:
+            return
+        payload, resend = ballots[i]
+        await asyncio.sleep(max(0.0, start_at + random.uniform(0, window) - time.time()))
+        for again in (False, True) if resend else (False,):
+            t0 = time.monotonic()
+            answer, tries = await send(client, payload)
+            results.append({"i": i, "payload": payload, "ok": bool(answer.get("ok")), "error": answer.get("error"),
+                            "none": bool(answer.get("none")), "replayed": answer.get("replayed"),
+                            "seconds": time.monotonic() - t0, "tries": tries, "resend": again})
+
+    await asyncio.gather(*(one(i, c) for i, c in clients))
+    return results
 
 
 # --- the driver -------------------------------------------------------------------------------------------------

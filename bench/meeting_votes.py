@@ -74,8 +74,8 @@ def prepare(env: dict[str, str], delegates: int, kind: str) -> Prepared:
     from edoc.app import create_app
     from edoc.config import Settings
     from edoc.core.db import commit, db, utcnow
-    from meetings.attendance.checkin import CheckIn
     from meetings.agenda.models import AgendaItem
+    from meetings.attendance.checkin import CheckIn
     from meetings.attendance.models import Participant
     from meetings.meeting.models import Meeting
     from meetings.votes import service
@@ -234,24 +234,11 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
                 print(f"  connection failed: {failure}", flush=True)
         print(f"{connected}/{len(cookies)} pages in the meeting's room", flush=True)
 
-        url = f"{base}/api/v1/meetings/{prepared.meeting_id}/votes/{prepared.vote_id}/cast"
-        ballots = [(token, random.choice(prepared.options), uuid.uuid4().hex, random.random() < args.resend)
-                   for token in prepared.tokens]
-        per = max(1, len(ballots) // args.casters)
         start_at = time.time() + 3.0
-        casters = []
-        for i in range(0, len(ballots), per):
-            ours, theirs = context.Pipe()
-            p = context.Process(target=cast_process, args=(CastSpec(base, url, ballots[i:i + per], args.window,
-                                                                      start_at), theirs), daemon=True)
-            p.start()
-            casters.append((p, ours))
-        results: list[dict[str, Any]] = []
-        for p, pipe in casters:
-            if not pipe.poll(args.window + 300):
-                raise RuntimeError("a caster did not finish")
-            results.extend(pipe.recv())
-            p.join(10)
+        if args.door == "socket":
+            results = _cast_over_sockets(args, prepared, listeners, chunks, start_at)
+        else:
+            results = _cast_over_api(args, prepared, base, context, start_at)
         first = [r for r in results if not r["resend"]]
         resends = [r for r in results if r["resend"]]
         statuses: dict[str, int] = {}
@@ -303,7 +290,7 @@ def run(args: argparse.Namespace, workdir: Path) -> bool:
               f"counted twice "
               f"{double}; per option {by_option} (sent {sent}); resends answered as resends: {replayed_ok}",
               flush=True)
-        errors = [r for r in results if r["status"] is None or r["status"] >= 500]
+        errors = [r for r in results if not isinstance(r["status"], int) or r["status"] >= 500]
         if errors:
             log = (workdir / "server.log").read_text(errors="replace")
             shown = [block for block in log.split("Traceback")[1:]][:2]
@@ -416,6 +403,62 @@ def _database(args: argparse.Namespace, workdir: Path) -> str:
     return f"{args.postgres}/{name}"
 
 
+def _cast_over_api(args: argparse.Namespace, prepared: Prepared, base: str, context: Any,
+                   start_at: float) -> list[dict[str, Any]]:
+    """Each delegate casts through the API (bearer token) from ``--casters`` processes."""
+    url = f"{base}/api/v1/meetings/{prepared.meeting_id}/votes/{prepared.vote_id}/cast"
+    ballots = [(token, random.choice(prepared.options), uuid.uuid4().hex, random.random() < args.resend)
+               for token in prepared.tokens]
+    per = max(1, len(ballots) // args.casters)
+    casters = []
+    for i in range(0, len(ballots), per):
+        ours, theirs = context.Pipe()
+        p = context.Process(target=cast_process, args=(CastSpec(base, url, ballots[i:i + per], args.window,
+                                                                  start_at), theirs), daemon=True)
+        p.start()
+        casters.append((p, ours))
+    results: list[dict[str, Any]] = []
+    for p, pipe in casters:
+        if not pipe.poll(args.window + 300):
+            raise RuntimeError("a caster did not finish")
+        results.extend(pipe.recv())
+        p.join(10)
+    return results
+
+
+def _cast_over_sockets(args: argparse.Namespace, prepared: Prepared, listeners: list[tuple[Any, Connection]],
+                       chunks: list[list[str]], start_at: float) -> list[dict[str, Any]]:
+    """Each delegate's page casts over its own room socket (``meeting.vote.cast``), as the room page does; the
+    answers in the API runs' shape (201 counted, 200 a resend answered as such, the refusal's text otherwise)."""
+    for (_p, pipe), chunk in zip(listeners, chunks, strict=True):
+        ballots = {}
+        for i in range(len(chunk)):
+            payload = {"meeting_id": prepared.meeting_id, "vote_id": prepared.vote_id,
+                       "choice": [random.choice(prepared.options)], "idempotency_key": uuid.uuid4().hex}
+            ballots[i] = (payload, random.random() < args.resend)
+        pipe.send(("cast", "meeting.vote.cast", ballots, start_at, args.window))
+    results: list[dict[str, Any]] = []
+    for n, (_p, pipe) in enumerate(listeners):
+        if not pipe.poll(args.window + 600):
+            raise RuntimeError("a client process did not finish casting")
+        _cast, answers = pipe.recv()
+        for a in answers:
+            status: int | str | None
+            if a["ok"]:
+                status = 200 if a["replayed"] else 201
+            elif a["none"]:
+                status = None
+            else:
+                status = f"refused ({a['error'][:60]})"
+            results.append({"token": f"{n}:{a['i']}", "option": a["payload"]["choice"][0], "status": status,
+                            "seconds": a["seconds"], "replayed": a["replayed"], "resend": a["resend"],
+                            "tries": a["tries"]})
+    tried = [r["tries"] for r in results if not r["resend"]]
+    print(f"socket casts: {sum(t > 1 for t in tried)} sent more than once after a busy answer "
+          f"(most {max(tried, default=0)} sends)", flush=True)
+    return results
+
+
 def _scalar(env: dict[str, str], sql: str, **params: Any) -> Any:
     from sqlalchemy import create_engine, text
 
@@ -443,7 +486,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=10.0, help="seconds over which the casts are spread")
     parser.add_argument("--kind", choices=("open", "named", "secret"), default="secret")
     parser.add_argument("--resend", type=float, default=0.05, help="share of ballots sent twice with the same key")
-    parser.add_argument("--casters", type=int, default=4, help="casting processes")
+    parser.add_argument("--door", choices=("socket", "api"), default="socket",
+                        help="socket: each page casts over its room socket; api: POST with a bearer token")
+    parser.add_argument("--casters", type=int, default=4, help="--door api: casting processes")
     parser.add_argument("--per-process", type=int, default=250, help="socket connections per client process")
     parser.add_argument("--profile", action="store_true",
                         help="in one process, no server: SQL statements and time per cast and per chair's action")
