@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from multiprocessing.connection import Connection
@@ -207,7 +209,11 @@ async def _casts(spec: CastSpec) -> list[dict[str, Any]]:
 # --- the run ---------------------------------------------------------------------------------------------------
 
 def run(args: argparse.Namespace, workdir: Path) -> bool:
-    database = _database(args, workdir)
+    with _database(args, workdir) as database:
+        return _run(args, workdir, database)
+
+
+def _run(args: argparse.Namespace, workdir: Path, database: str) -> bool:
     env = {"EDOC_SECRET_KEY": "bench-secret-key-" + "x" * 20, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
            "EDOC_DATABASE_URL": database, "EDOC_STORAGE_DIR": str(workdir / "files")}
     t = time.monotonic()
@@ -305,6 +311,11 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
     """In one process, no server: what one cast (over the room's socket, and over the API) and one chair's action
     (``meeting.agenda.open``) cost: SQL statements sent and wall time each, through Flask-SocketIO's test client
     (the handlers, the session's user, the policy, the service and its commit; no network)."""
+    with _database(args, workdir) as database:
+        return _profile(args, workdir, database)
+
+
+def _profile(args: argparse.Namespace, workdir: Path, database: str) -> bool:
     import threading
 
     from sqlalchemy import event
@@ -313,7 +324,6 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
     from edoc.config import Settings
     from edoc.core.db import db
 
-    database = _database(args, workdir)
     env = {"EDOC_SECRET_KEY": "bench-secret-key-" + "x" * 20, "EDOC_INSTANCE_PATH": str(workdir / "instance"),
            "EDOC_DATABASE_URL": database, "EDOC_STORAGE_DIR": str(workdir / "files")}
     prepared = prepare(env, args.delegates, args.kind)
@@ -340,11 +350,14 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
         assert client.emit("meeting.join", {"meeting_id": prepared.meeting_id}, callback=True)["ok"]
         return client
 
-    def measured(fn: Any) -> tuple[int, float, Any]:
+    cpu: dict[str, list[float]] = {}
+
+    def measured(fn: Any, name: str) -> tuple[int, float, Any]:
         counted["n"] = 0
         statements.clear()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         answer = fn()
+        cpu.setdefault(name, []).append(time.thread_time() - c0)  # this thread's CPU: less noisy than the wall
         return counted["n"], time.perf_counter() - t0, answer
 
     half = args.delegates // 2
@@ -355,7 +368,7 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
     for i, client in enumerate(sockets):
         queries, seconds, answer = measured(lambda c=client, i=i: c.emit("meeting.vote.cast", {
             "meeting_id": prepared.meeting_id, "vote_id": prepared.vote_id, "choice": [prepared.options[i % 3]],
-            "idempotency_key": uuid.uuid4().hex}, callback=True))
+            "idempotency_key": uuid.uuid4().hex}, callback=True), "socket cast")
         ok = ok and bool(answer.get("ok"))
         rows["socket cast"].append((queries, seconds))
     shown = {"socket cast": list(statements)}
@@ -364,14 +377,14 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
     for i, token in enumerate(prepared.tokens[half:]):
         queries, seconds, answer = measured(lambda t=token, i=i: http.post(
             url, json={"choice": [prepared.options[i % 3]], "idempotency_key": uuid.uuid4().hex},
-            headers={"Authorization": f"Bearer {t}"}))
+            headers={"Authorization": f"Bearer {t}"}), "API cast (bearer token)")
         ok = ok and answer.status_code == 201
         rows["API cast (bearer token)"].append((queries, seconds))
     shown["API cast (bearer token)"] = list(statements)
     chair = socket_of(prepared.chair_cookie)
     for i in range(args.actions):
         queries, seconds, answer = measured(lambda i=i: chair.emit("meeting.agenda.open", {
-            "meeting_id": prepared.meeting_id, "item_id": prepared.items[i % 2]}, callback=True))
+            "meeting_id": prepared.meeting_id, "item_id": prepared.items[i % 2]}, callback=True), "chair agenda.open")
         ok = ok and bool(answer.get("ok"))
         rows["chair agenda.open"].append((queries, seconds))
     shown["chair agenda.open"] = list(statements)
@@ -380,7 +393,8 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
         queries = sorted(q for q, _s in values)
         times = [s for _q, s in values]
         print(f"  {name:<26} {len(values):>5} × : SQL statements per call {queries[0]}-{queries[-1]}"
-              f" (median {queries[len(queries) // 2]}); ms p50 {pct(times, 50):.1f}  p95 {pct(times, 95):.1f}",
+              f" (median {queries[len(queries) // 2]}); wall ms p50 {pct(times, 50):.1f}  p95 {pct(times, 95):.1f};"
+              f" CPU ms p50 {pct(cpu[name], 50):.1f}",
               flush=True)
         if args.show_sql:
             for statement in shown[name]:
@@ -390,17 +404,24 @@ def profile(args: argparse.Namespace, workdir: Path) -> bool:
     return ok
 
 
-def _database(args: argparse.Namespace, workdir: Path) -> str:
+@contextmanager
+def _database(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
+    """The run's own database (PostgreSQL's dropped at the end: the server is shared)."""
     if args.sqlite:
-        return f"sqlite:///{workdir / 'edoc.sqlite3'}"
+        yield f"sqlite:///{workdir / 'edoc.sqlite3'}"
+        return
     from sqlalchemy import create_engine, text
 
     name = f"edoc_bench_votes_{uuid.uuid4().hex[:8]}"
     admin = create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{args.postgres}/{name}"
+    try:
+        yield f"{args.postgres}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _cast_over_api(args: argparse.Namespace, prepared: Prepared, base: str, context: Any,

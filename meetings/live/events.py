@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select, update
 
 from edoc.accounts.models import User
 from edoc.core.db import db, insert_ignore, utcnow
@@ -51,24 +51,67 @@ def state_of(meeting_id: int) -> LiveState | None:
 
 
 def publish(meeting_id: int, type_: str, data: dict[str, Any], *, actor: User | None = None,
-            state: LiveState | None = None) -> MeetingEvent:
+            state: LiveState | None = None, set_state: dict[str, Any] | None = None) -> MeetingEvent:
     """Append the event ``type_`` (e.g. ``agenda.opened``, ``vote.closed``) with ``data`` to the meeting's log in
     the caller's transaction, with the meeting's next sequence number, and send it to the meeting's room once that
     transaction commits. The caller has authorised and validated the change and commits it.
 
     ``data`` must be JSON and fit for every participant's eyes: it is sent to the whole room and kept in the log.
-    ``state``: the meeting's live row when the caller already locked it (``state_for_update``), saving a query.
+    ``state``: the meeting's live row when the caller already locked and changed it (``state_for_update``).
+    Otherwise the number is taken by one ``UPDATE … RETURNING`` (the update locks the row as ``FOR UPDATE`` did),
+    which also sets ``set_state``'s columns of the live row (the item on screen, the presenter's page), and on
+    PostgreSQL the event row is written by the same statement: one round trip for the chair's whole change.
     """
-    if state is None or state.meeting_id != meeting_id:
-        state = state_for_update(meeting_id)
-    state.seq += 1
-    state.updated_at = utcnow()
-    event = MeetingEvent(meeting_id=meeting_id, seq=state.seq, type=type_, data=data,
-                         actor_id=actor.id if actor is not None else None, created_at=state.updated_at)
-    db.session.add(event)
-    db.session.flush()
+    if state is not None and state.meeting_id == meeting_id:
+        if set_state:
+            for column, value in set_state.items():
+                setattr(state, column, value)
+        state.seq += 1
+        state.updated_at = utcnow()
+        event = MeetingEvent(meeting_id=meeting_id, seq=state.seq, type=type_, data=data,
+                             actor_id=actor.id if actor is not None else None, created_at=state.updated_at)
+        db.session.add(event)
+        db.session.flush()
+    else:
+        event = _append(meeting_id, type_, data, actor.id if actor is not None else None, set_state or {})
     emit_after_commit(db.session, EVENT, event.payload(), room=meeting_room(meeting_id))
     return event
+
+
+def _append(meeting_id: int, type_: str, data: dict[str, Any], actor_id: int | None,
+            set_state: dict[str, Any]) -> MeetingEvent:
+    db.session.flush()  # the caller's pending changes go first, as an ORM flush would have sent them
+    now = utcnow()
+    bump = (update(LiveState).where(LiveState.meeting_id == meeting_id)
+            .values(seq=LiveState.seq + 1, updated_at=now, **set_state).returning(LiveState.seq))
+    event = MeetingEvent(meeting_id=meeting_id, type=type_, data=data, actor_id=actor_id, created_at=now)
+    for _attempt in range(2):
+        if db.session.get_bind(mapper=LiveState).dialect.name == "postgresql":
+            step = bump.cte("bump")
+            columns = MeetingEvent.__table__.c
+            row = db.session.execute(
+                insert(MeetingEvent).from_select(
+                    ["meeting_id", "seq", "type", "data", "actor_id", "created_at"],
+                    select(literal(meeting_id, columns.meeting_id.type), step.c.seq,
+                           literal(type_, columns.type.type), literal(data, columns.data.type),
+                           literal(actor_id, columns.actor_id.type), literal(now, columns.created_at.type)))
+                .returning(MeetingEvent.seq)).first()
+        else:  # SQLite has no UPDATE inside a WITH: two statements under its one write lock
+            row = db.session.execute(bump).first()
+            if row is not None:
+                db.session.execute(insert(MeetingEvent).values(
+                    meeting_id=meeting_id, seq=row[0], type=type_, data=data, actor_id=actor_id, created_at=now))
+        if row is not None:
+            event.seq = row[0]
+            # the ORM's copy of the live row (if the session holds one) is out of date now
+            held = db.session.identity_map.get(db.session.identity_key(LiveState, meeting_id))
+            if held is not None:
+                db.session.expire(held)
+            return event
+        # the meeting's first event: make its live row, then number again
+        insert_ignore(LiveState, {"meeting_id": meeting_id, "seq": 0, "updated_at": now},
+                      conflict_columns=["meeting_id"])
+    raise RuntimeError(f"meeting {meeting_id}: no live row to number the event")
 
 
 def last_seq(meeting_id: int) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 from sqlalchemy.exc import DBAPIError
@@ -34,15 +34,18 @@ from meetings.votes import forms as vote_forms
 
 BAD_PAYLOAD = "Dữ liệu gửi lên không hợp lệ."
 SIGNED_OUT = "Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập lại."
+JOINED = "meeting_rooms"
+"""The connection's session key: the meetings whose rooms it joined (the policy said yes)."""
 Action = Callable[[User, Meeting, dict[str, Any]], dict[str, Any] | None]
 _ACTIONS: dict[str, Action] = {}
+_SEATED: set[Action] = set()
 
 
 def refused(message: str) -> dict[str, Any]:
     return {"ok": False, "error": message}
 
 
-def _meeting(data: object) -> tuple[User, Meeting]:
+def _meeting_id(data: object) -> tuple[User, int]:
     if not current_user.is_authenticated:
         raise DomainError(SIGNED_OUT)
     if not isinstance(data, dict):
@@ -50,7 +53,23 @@ def _meeting(data: object) -> tuple[User, Meeting]:
     meeting_id = data.get("meeting_id")
     if isinstance(meeting_id, bool) or not isinstance(meeting_id, int) or not 0 < meeting_id < 2**31:
         raise DomainError("Cuộc họp không hợp lệ.")
-    user: User = current_user._get_current_object()
+    return current_user._get_current_object(), meeting_id
+
+
+def _meeting(data: object) -> tuple[User, Meeting]:
+    user, meeting_id = _meeting_id(data)
+    return user, meeting_policy.get_meeting_for(user, meeting_id)
+
+
+def _joined_meeting(data: object) -> tuple[User, Meeting]:
+    """The meeting for an action whose service decides who may do it from fresh rows (a ballot: the seat):
+    a connection the meeting's policy let into the meeting's room (``join``) is not asked again on every event
+    (that is a query per ballot, a thousand ballots in ten seconds); any other is."""
+    user, meeting_id = _meeting_id(data)
+    if meeting_id in session.get(JOINED, ()):
+        meeting = db.session.get(Meeting, meeting_id)
+        if meeting is not None:
+            return user, meeting
     return user, meeting_policy.get_meeting_for(user, meeting_id)
 
 
@@ -75,24 +94,34 @@ def join(data: object = None) -> dict[str, Any]:
     user, meeting = _meeting(data)
     meeting_policy.require(policy.can_join(user, meeting))
     join_room(events.meeting_room(meeting.id))
+    # kept on this connection's own session (Flask-SocketIO's per-connection copy, never a cookie): it ends with
+    # the connection, and a sign-in that ends disconnects its connections
+    session[JOINED] = sorted({*session.get(JOINED, ()), meeting.id})
     return {"ok": True, "seq": events.last_seq(meeting.id)}
 
 
 def leave(data: object = None) -> dict[str, Any]:
     _user, meeting = _meeting(data)
     leave_room(events.meeting_room(meeting.id))
+    session[JOINED] = [m for m in session.get(JOINED, ()) if m != meeting.id]
     return {"ok": True}
 
 
-def action(name: str, fn: Action) -> None:
+def action(name: str, fn: Action, *, seated: bool = False) -> None:
     """Register the room action ``name`` (Socket.IO event ``meeting.<name>``): ``fn(user, meeting, payload)``
-    calls one service function; what it returns is added to the acknowledgement."""
+    calls one service function; what it returns is added to the acknowledgement. ``seated``: the service
+    authorises from the person's fresh participant row itself (a ballot), so a connection that joined the
+    meeting's room is not asked the meeting's policy again (``_joined_meeting``)."""
     _ACTIONS[name] = fn
+    if seated:
+        _SEATED.add(fn)
 
 
 def _dispatch(fn: Action) -> Callable[[object], dict[str, Any]]:
+    find = _joined_meeting if fn in _SEATED else _meeting
+
     def handler(data: object = None) -> dict[str, Any]:
-        user, meeting = _meeting(data)
+        user, meeting = find(data)
         assert isinstance(data, dict)
         return {"ok": True, **(fn(user, meeting, data) or {})}
     return _guarded(handler)
@@ -101,7 +130,7 @@ def _dispatch(fn: Action) -> Callable[[object], dict[str, Any]]:
 # --- the room's actions: payload → one service function -------------------------------------------------------
 
 def _open_item(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
-    return {"item_id": service.open_item(user, meeting, data.get("item_id")).id}
+    return {"item_id": service.open_item(user, meeting, data.get("item_id"))}
 
 
 def _turn_page(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +171,7 @@ def _cast(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
     vote_id = data.get("vote_id")
     if isinstance(vote_id, bool) or not isinstance(vote_id, int) or not 0 < vote_id < 2**31:
         raise DomainError("Cuộc biểu quyết không hợp lệ.")
-    answer, _status = votes.cast_checked(user, meeting.id, vote_id, vote_forms.CAST.check(data))
+    answer, _status = votes.cast_checked(user, meeting, vote_id, vote_forms.CAST.check(data))
     return answer
 
 
@@ -154,7 +183,7 @@ action("speakers.withdraw", _withdraw)
 action("speakers.reorder", _reorder)
 action("speakers.give", _give)
 action("speakers.end", _end)
-action("vote.cast", _cast)
+action("vote.cast", _cast, seated=True)
 
 
 def init_app(app: Flask) -> None:

@@ -59,10 +59,15 @@ def cast(user: User, meeting_id: int, vote_id: int) -> tuple[dict[str, Any], int
     return cast_checked(user, meeting_id, vote_id, read_body(forms.CAST))
 
 
-def cast_checked(user: User, meeting_id: int, vote_id: int, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """A ballot whose body ``forms.CAST`` has checked, from any door (HTTP, or the room's socket): the answer and
-    its HTTP status (201 counted now, 200 a resend of a ballot counted before)."""
-    result = service.cast_vote(user, vote_id, body["choice"], body["idempotency_key"], meeting_id=meeting_id)
+def cast_checked(user: User, meeting: int | Meeting, vote_id: int,
+                 body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """A ballot whose body ``forms.CAST`` has checked, from any door: the answer and its HTTP status (201 counted
+    now, 200 a resend of a ballot counted before). ``meeting``: its id (HTTP: found and checked by the service),
+    or the meeting the room's socket already found for ``user``."""
+    if isinstance(meeting, Meeting):
+        result = service.cast_vote(user, vote_id, body["choice"], body["idempotency_key"], meeting=meeting)
+    else:
+        result = service.cast_vote(user, vote_id, body["choice"], body["idempotency_key"], meeting_id=meeting)
     message = ("Phiếu của bạn đã được ghi nhận trước đó; lần gửi lại này không được tính thêm." if result.replayed
                else "Đã ghi nhận phiếu biểu quyết của bạn.")
     return ({"vote_id": vote_id, "accepted": True, "replayed": result.replayed, "receipt": result.receipt,

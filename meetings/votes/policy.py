@@ -53,6 +53,13 @@ def entitled(participant: Participant) -> bool:
 def seat_of(user: User, meeting: Meeting) -> Seat:
     """The seat ``user`` votes for, or NotAllowed saying why not."""
     me = participant_of(user, meeting)
+    member = db.session.get(Participant, me.deputy_for_id) if me is not None and me.deputy_for_id else None
+    return decide_seat(me, member)
+
+
+def decide_seat(me: Participant | None, member: Participant | None) -> Seat:
+    """The seat of the participant ``me`` (None: not invited), given ``member``, the participant a deputy stands
+    for (None for anyone else): read by ``seat_of``, or by the cast's one statement (``presence.seat_and_channel``)."""
     if me is None:
         raise NotAllowed(NOT_A_PARTICIPANT)
     if me.role == ParticipantRole.GUEST.value or me.is_guest:
@@ -60,8 +67,8 @@ def seat_of(user: User, meeting: Meeting) -> Seat:
     if me.deputy_for_id is not None:
         if me.deputy_approved is not True:
             raise NotAllowed(DEPUTY_NOT_APPROVED)
-        member = db.session.get(Participant, me.deputy_for_id)
-        if member is None or member.meeting_id != meeting.id or not entitled(member):
+        if member is None or member.id != me.deputy_for_id or member.meeting_id != me.meeting_id \
+                or not entitled(member):
             raise NotAllowed(NO_VOTE)
         return Seat(member, me)
     if not entitled(me):

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy.orm import aliased
 
+from edoc.accounts.models import User
 from edoc.core.db import db
+from edoc.core.errors import NotAllowed
 from meetings.attendance.checkin import CheckIn, Presence
 from meetings.attendance.models import Participant
 from meetings.meeting.models import Meeting
-from meetings.votes.policy import Seat, entitled
+from meetings.votes.policy import NOT_A_PARTICIPANT, Seat, decide_seat, entitled
 
 CHANNELS = {Presence.IN_ROOM.value: "room", Presence.ONLINE.value: "remote"}
 """Check-in status → how the ballot arrived, as the minutes' record names it."""
@@ -28,11 +31,27 @@ def voting_members(meeting: Meeting) -> list[Participant]:
     return [p for p in rows if entitled(p)]
 
 
-def channel_of(meeting: Meeting, seat: Seat) -> str | None:
-    """``room`` or ``remote`` when the seat is checked in (the member, or their deputy for them), else None."""
-    status = db.session.execute(select(CheckIn.status).where(
-        CheckIn.meeting_id == meeting.id, CheckIn.participant_id == seat.member.id)).scalar_one_or_none()
-    return CHANNELS.get(status or "")
+_MEMBER = aliased(Participant)
+_SEAT = (select(Participant, _MEMBER, CheckIn.status)
+         .outerjoin(_MEMBER, _MEMBER.id == Participant.deputy_for_id)
+         .outerjoin(CheckIn, and_(CheckIn.meeting_id == Participant.meeting_id,
+                                  CheckIn.participant_id == func.coalesce(Participant.deputy_for_id, Participant.id)))
+         .where(Participant.meeting_id == bindparam("meeting_id"), Participant.user_id == bindparam("user_id")))
+"""Built once: an alias made per call cost more Python than the query itself (SQLAlchemy adapts its columns)."""
+
+
+def seat_and_channel(user: User, meeting: Meeting) -> tuple[Seat, str | None]:
+    """The seat ``user`` votes for (``policy.decide_seat``: NotAllowed saying why not) and how it is checked in
+    (``CHANNELS``), read fresh by one statement: the person's participant row, the member a deputy stands for,
+    and that seat's check-in row. The cast's hot path: a deputy the chair refuses during the meeting, or a check-out,
+    counts from the very next ballot."""
+    if not user.is_authenticated:
+        raise NotAllowed(NOT_A_PARTICIPANT)
+    row = db.session.execute(_SEAT, {"meeting_id": meeting.id, "user_id": user.id}).first()
+    if row is None:
+        return decide_seat(None, None), None  # raises
+    me, stands_for, status = row
+    return decide_seat(me, stands_for), CHANNELS.get(status or "")
 
 
 def electorate(meeting: Meeting, voted: Set[int]) -> tuple[int, int]:

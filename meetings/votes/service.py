@@ -33,7 +33,7 @@ from meetings.meeting.models import Meeting, MeetingStatus
 from meetings.meeting.policy import get_meeting_for
 from meetings.votes import events, presence, rules
 from meetings.votes.models import Vote, VoteBallot, VoteOption, VotePaperCount, VoteVoter, random_id
-from meetings.votes.policy import Seat, entitled, require_manager, seat_of
+from meetings.votes.policy import Seat, entitled, require_manager
 
 NOT_FOUND = "Không tìm thấy cuộc biểu quyết."
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
@@ -142,9 +142,33 @@ class CastResult:
     channel: str
 
 
-def _shared_lock(vote_id: int) -> str:
-    """The vote's status, read under a shared lock (only the status: the hot path loads nothing it does not use)."""
-    return db.session.execute(select(Vote.status).where(Vote.id == vote_id).with_for_update(read=True)).scalar_one()
+@dataclass(frozen=True)
+class _Head:
+    """What a cast reads of its vote, under the shared lock: one statement, the options with it."""
+
+    meeting_id: int
+    status: str
+    kind: str
+    options: rules.OptionSet
+
+
+def _locked_head(vote_id: int) -> _Head | None:
+    """The vote's status, kind and options, read under a shared lock on the vote's row (PostgreSQL ``FOR SHARE OF
+    vote``: casts do not wait for each other, a close waits for them) in one statement: the hot path loads
+    nothing it does not use."""
+    rows = db.session.execute(
+        select(Vote.meeting_id, Vote.status, Vote.kind, Vote.option_set, Vote.seats, VoteOption.key,
+               VoteOption.label, VoteOption.approves)
+        .join(VoteOption, VoteOption.vote_id == Vote.id).where(Vote.id == vote_id).order_by(VoteOption.position)
+        .with_for_update(read=True, of=Vote)
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    options = tuple(rules.Option(r.key, r.label, r.approves) for r in rows)
+    return _Head(first.meeting_id, first.status, first.kind,
+                 rules.OptionSet(first.option_set, options, election=first.option_set == "election",
+                                 seats=first.seats))
 
 
 def _insert_voter(values: dict[str, Any]) -> bool:
@@ -177,41 +201,50 @@ def _replay(vote_id: int, previous: VoteVoter, key: str | None) -> CastResult:
 
 
 def cast_vote(actor: User, vote_id: int, choice: Sequence[str], key: str | None,
-              meeting_id: int | None = None) -> CastResult:
-    vote, meeting = get_vote_for(actor, vote_id, meeting_id)
+              meeting_id: int | None = None, *, meeting: Meeting | None = None) -> CastResult:
+    """One ballot of ``actor`` (for their seat: themselves, or the member they stand in for as an approved
+    deputy). ``key``: the page's idempotency key; the same key again gets the first answer.
+
+    ``meeting``: the vote's meeting when the caller's door already found it for ``actor`` through the meeting's
+    policy (the room's socket, whose connection the policy let into the meeting's room); otherwise it is found and
+    checked here. Either way the seat is read and decided here, fresh, on every ballot."""
+    head = _locked_head(vote_id)
+    if head is None or (meeting_id is not None and head.meeting_id != meeting_id) or (
+            meeting is not None and head.meeting_id != meeting.id):
+        raise NotFound(NOT_FOUND)
+    if meeting is None:
+        meeting = get_meeting_for(actor, head.meeting_id)
     if key is not None and not KEY_PATTERN.fullmatch(key):
         raise ValidationFailed("Mã chống gửi lặp phải gồm 8–64 ký tự chữ, số, “-” hoặc “_”.",
                                field="idempotency_key")
-    seat = seat_of(actor, meeting)
+    seat, channel = presence.seat_and_channel(actor, meeting)
     try:
-        keys = rules.validate_choice(option_set_of(vote), choice)
+        keys = rules.validate_choice(head.options, choice)
     except rules.RuleError as exc:
         raise _rule_error(exc) from None
-    vote_id, meeting_id, secret = vote.id, meeting.id, vote.kind == "secret"  # read once: the commit expires them
-    status = _shared_lock(vote_id)
+    meeting_id, secret, member = meeting.id, head.kind == "secret", seat.member.id  # the commit expires them
     refusal = None
-    if status != "open":
-        refusal = ValidationFailed("Cuộc biểu quyết chưa mở." if status == "draft"
+    if head.status != "open":
+        refusal = ValidationFailed("Cuộc biểu quyết chưa mở." if head.status == "draft"
                                    else "Cuộc biểu quyết đã kết thúc; phiếu này không được tính.")
-    channel = presence.channel_of(meeting, seat) if refusal is None else None
-    if refusal is None and channel is None:
+    elif channel is None:
         refusal = NotAllowed("Bạn chưa điểm danh nên chưa thể biểu quyết. Hãy điểm danh trước.")
-    if channel == "remote" and not meeting.allow_remote_vote:
+    elif channel == "remote" and not meeting.allow_remote_vote:
         refusal = NotAllowed("Cuộc họp không cho phép biểu quyết trực tuyến: hãy biểu quyết tại phòng họp.")
     if refusal is not None:
         # a resend of a ballot already counted gets its first answer, even after the close or a check-out
-        previous = _existing(vote_id, seat.member.id)
+        previous = _existing(vote_id, member)
         if previous is not None:
             return _replay(vote_id, previous, key)
         raise refusal
     # the common case goes straight to the insert: the unique (vote, member) pair finds an earlier ballot
     inserted = _insert_voter({
-        "id": random_id(), "vote_id": vote_id, "participant_id": seat.member.id,
+        "id": random_id(), "vote_id": vote_id, "participant_id": member,
         "cast_by_participant_id": seat.caster.id, "channel": channel, "idempotency_key": key,
         "choice": None if secret else ",".join(keys), "cast_at": utcnow(),
     })
     if not inserted:
-        previous = _existing(vote_id, seat.member.id)
+        previous = _existing(vote_id, member)
         if previous is None:  # cannot be: the conflict was this very pair
             raise Conflict(ALREADY_VOTED)
         return _replay(vote_id, previous, key)
