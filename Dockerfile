@@ -23,6 +23,6 @@ RUN useradd --system --home /var/lib/edoc edoc && mkdir -p /var/lib/edoc && chow
 WORKDIR /var/lib/edoc
 USER edoc
 EXPOSE 8000
-# One gevent worker per container (edoc-serve's default): Socket.IO needs sticky sessions across workers; scale
-# with more containers sharing Redis (EDOC_REDIS_URL) behind a sticky load balancer.
+# edoc-serve runs a gevent worker per core (at most 4; EDOC_WORKERS) when EDOC_REDIS_URL is set, Socket.IO then
+# WebSocket only and its events shared through Redis; more containers can share that Redis behind any load balancer.
 CMD ["sh", "-c", "edoc db upgrade && exec edoc-serve"]

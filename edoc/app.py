@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
 
     create_socketio(app, message_queue=settings.redis_url, channel=settings.socketio_channel,
-                    async_mode=async_mode or settings.async_mode)
+                    async_mode=async_mode or settings.async_mode, transports=settings.socket_transports)
 
     # Around Socket.IO and the app: nothing runs (and nothing is locked) until the request body has arrived.
     app.wsgi_app = WholeBodies(app.wsgi_app, max_bytes=app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]
@@ -172,11 +172,12 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
 
 def _engine_options(settings: Settings) -> dict[str, object]:
-    """The connection pool: 40 connections (+10 at peaks), opened as needed. Each request holds one from its first
-    query to its end, and one process serves every concurrent request (gunicorn's gevent worker, or ``edoc run``'s
-    threads): with SQLAlchemy's default 5 + 10, a crowd of 100 waited past the pool's 30 s and got 500s on both
-    servers. ``EDOC_DB_POOL_SIZE`` sets it (mind PostgreSQL's max_connections across processes and servers)."""
-    return {"pool_pre_ping": True, "pool_size": settings.db_pool_size or 40, "max_overflow": 10}
+    """The connection pool, opened as needed: one process's share of the server's connections
+    (``Settings.db_pool``: 40 + 10 for one process). Each request holds one from its first query to its end, and one
+    process serves every concurrent request (gunicorn's gevent worker, or ``edoc run``'s threads): with
+    SQLAlchemy's default 5 + 10, a crowd of 100 waited past the pool's 30 s and got 500s on both servers."""
+    pool_size, max_overflow = settings.db_pool()
+    return {"pool_pre_ping": True, "pool_size": pool_size, "max_overflow": max_overflow}
 
 
 def build_store(settings: Settings) -> storage.ObjectStore:

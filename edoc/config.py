@@ -89,8 +89,16 @@ class Settings:
     sqlite_busy_timeout_ms: int = 10_000
     """How long a request waits for SQLite's write lock before it gets a 503 "hệ thống đang bận"."""
     db_pool_size: int | None = None
-    """Database connections a process may keep open (plus 10 more at peaks; default 40): one process serves every
-    concurrent request, each holding a connection from its first query to its end."""
+    """Database connections one process keeps open (plus 10 more at peaks). Unset: its share of
+    ``db_connections`` (see ``db_pool``). Each request holds a connection from its first query to its end."""
+    db_connections: int = 50
+    """Connections the web server's worker processes may hold together (EDOC_DB_CONNECTIONS), split evenly
+    among the ``workers``; chosen so that the server, the job workers and an operator's psql stay under
+    PostgreSQL's max_connections (100 by default; the arithmetic is in docs/production.md)."""
+    workers: int = 1
+    """Worker processes serving this app on this server (EDOC_WORKERS; ``scripts/serve`` sets it). More than
+    one: Socket.IO takes WebSocket only (long-polling would need every request of a client to reach the same
+    process) and events cross processes through Redis, so EDOC_REDIS_URL is required."""
     secure_cookies: bool = False
     hsts: bool = False
     """Send Strict-Transport-Security (a year): on by default with secure cookies, as both mean "behind HTTPS"."""
@@ -180,6 +188,8 @@ class Settings:
             max_upload_mb=_int(env, "EDOC_MAX_UPLOAD_MB", 200),
             sqlite_busy_timeout_ms=_int(env, "EDOC_SQLITE_BUSY_TIMEOUT_MS", 10_000),
             db_pool_size=_int(env, "EDOC_DB_POOL_SIZE", 0) or None,
+            db_connections=_int(env, "EDOC_DB_CONNECTIONS", 50, minimum=2),
+            workers=_int(env, "EDOC_WORKERS", 1),
             secure_cookies=_bool(env, "EDOC_SECURE_COOKIES", False),
             hsts=_bool(env, "EDOC_HSTS", _bool(env, "EDOC_SECURE_COOKIES", False)),
             login_max_failures=_int(env, "EDOC_LOGIN_MAX_FAILURES", 5),
@@ -239,7 +249,27 @@ class Settings:
             raise ConfigError(f"EDOC_PKCS11_MODULE={settings.pkcs11_module!r}: no such library file")
         if settings.redis_url and not settings.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError(f"EDOC_REDIS_URL={settings.redis_url!r} is not a redis:// URL")
+        if settings.workers > 1 and not settings.redis_url:
+            raise ConfigError(f"EDOC_WORKERS={settings.workers} needs EDOC_REDIS_URL: an event one worker process "
+                              f"emits reaches the pages connected to the others only through Redis "
+                              f"(set EDOC_REDIS_URL=redis://host:6379/0, or EDOC_WORKERS=1)")
         return settings
+
+    @property
+    def socket_transports(self) -> list[str]:
+        """Socket.IO transports the server accepts and the pages use: WebSocket only with several worker
+        processes, since a long-polling client's requests would land on different processes that do not know
+        its session; with one process long-polling stays as the fallback for networks that block WebSocket."""
+        return ["websocket"] if self.workers > 1 else ["websocket", "polling"]
+
+    def db_pool(self) -> tuple[int, int]:
+        """(pool_size, max_overflow) of one process's database pool: EDOC_DB_POOL_SIZE (+10) if set, else this
+        process's share of ``db_connections``, a fifth of it kept for peaks: 1 worker 40 + 10 (what one process
+        needed for 100 users at once), 2 workers 20 + 5 each, 4 workers 10 + 2 each."""
+        if self.db_pool_size:
+            return self.db_pool_size, 10
+        share = max(2, self.db_connections // self.workers)
+        return share - share // 5, share // 5
 
     def resolve_secret_key(self) -> str:
         """The configured key, or one generated once and kept in the instance folder (embedded default)."""

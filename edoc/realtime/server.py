@@ -48,15 +48,50 @@ class _RedisManager(_SessionRoomsDisconnect, socketio.RedisManager):
     pass
 
 
+WEBSOCKET_ONLY = (
+    "Socket.IO: this server accepts the WebSocket transport only (it runs several worker processes, and "
+    "long-polling would need every request of a client to reach the same one): connect with "
+    "transports: ['websocket']."
+)
+
+
+class _RefusePolling:
+    """WSGI middleware before Socket.IO's: a long-polling request gets a 400 saying why and what to do (engineio
+    alone would answer a bare "Invalid transport"). A polling client's requests would be spread over the worker
+    processes, and all but the one holding its session would refuse it."""
+
+    def __init__(self, app: Any, path: str) -> None:
+        self.app = app
+        self.path = "/" + path.strip("/") + "/"
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if (environ.get("PATH_INFO", "").rstrip("/") + "/").startswith(self.path) and \
+                "transport=polling" in environ.get("QUERY_STRING", ""):
+            body = WEBSOCKET_ONLY.encode()
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                               ("Content-Length", str(len(body)))])
+            return [body]
+        return self.app(environ, start_response)
+
+
 def create_socketio(app: Flask, *, message_queue: str | None, channel: str = "edoc",
-                    async_mode: str | None = None) -> SocketIO:
+                    async_mode: str | None = None, transports: list[str] | None = None) -> SocketIO:
+    """The app's Socket.IO server. ``transports``: what it accepts (``Settings.socket_transports``: WebSocket
+    only under several worker processes); the pages read the same list from ``<body data-socket-transports>``,
+    since the CSP forbids the inline script that could otherwise hand it over."""
+    transports = transports or ["websocket", "polling"]
     manager = _RedisManager(message_queue, channel=channel) if message_queue else _LocalManager()
     server = SocketIO(
         app,
         client_manager=manager,
         async_mode=async_mode,
+        transports=transports,
         logger=False,
         engineio_logger=False,
     )
     server.on_event("connect", _on_connect)
+    if "polling" not in transports:
+        app.wsgi_app = _RefusePolling(app.wsgi_app, "socket.io")  # type: ignore[method-assign]
+    joined = ",".join(transports)
+    app.context_processor(lambda: {"socket_transports": joined})
     return server

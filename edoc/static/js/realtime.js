@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   if (typeof io === "undefined") return;
-  const socket = io({ transports: ["websocket", "polling"] });
+  // WebSocket only when the server runs several worker processes (it says so on <body>): polling needs stickiness.
+  const socket = io({ transports: (document.body.dataset.socketTransports || "websocket,polling").split(",") });
   window.edocSocket = socket;
   const badge = document.getElementById("unread-count");
 
