@@ -13,8 +13,12 @@ figures are for comparing the two servers side by side, not capacity planning.
 Figures only; the exit status is 1 if any request answered 5xx or got no answer, so CI can run it on a small
 budget (``--users 20 --seconds 5``).
 
-    .venv/bin/python bench/load.py [--users 20 100] [--seconds 15] [--sqlite]
+    .venv/bin/python bench/load.py [--users 20 100] [--seconds 15] [--sqlite] [--workers 1 2]
                                    [--postgres postgresql+psycopg://postgres@127.0.0.1:5432]
+                                   [--redis redis://127.0.0.1:6379/0]
+
+The production server runs ``--workers`` gevent worker processes (one run per count; several share events
+through Redis, WebSocket only, as ``scripts/serve`` does with EDOC_REDIS_URL).
 """
 
 from __future__ import annotations
@@ -130,12 +134,21 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def run(server_kind: str, db_kind: str, users: int, seconds: float, postgres: str) -> bool:
+def run(server_kind: str, db_kind: str, users: int, seconds: float, postgres: str, *, workers: int = 1,
+        redis: str = "") -> bool:
     with tempfile.TemporaryDirectory() as tmp, database(db_kind, postgres, Path(tmp)) as env:
         # approved documents for the rounds users get through (a round without one goes on without signing)
         per_leader = max(20, min(users * 2, int(users * seconds / 4)))
         prepared = prepare(create_app(Settings.from_env(env)), per_leader=per_leader)
-        with serve(env, Path(tmp) / "server.log", kind=server_kind) as server:
+        served = dict(env)
+        if server_kind == "production":
+            # several workers share events through Redis; the job queue stays a file of its own (no consumer
+            # runs under gunicorn, as before), so nothing is left in Redis
+            served["EDOC_WORKERS"] = str(workers)
+            if workers > 1:
+                served.update(EDOC_REDIS_URL=redis, EDOC_SOCKETIO_CHANNEL=f"edoc-load-{uuid.uuid4().hex[:8]}",
+                              EDOC_QUEUE_URL=f"sqlite:///{Path(tmp) / 'queue.sqlite3'}")
+        with serve(served, Path(tmp) / "server.log", kind=server_kind) as server:
             started = time.perf_counter()
             outcomes = crowd(server.base, prepared, users, seconds)
             elapsed = time.perf_counter() - started
@@ -147,7 +160,7 @@ def run(server_kind: str, db_kind: str, users: int, seconds: float, postgres: st
     by_name: dict[str, list[float]] = {}
     for o in outcomes:
         by_name.setdefault(o.name, []).append(o.seconds)
-    label = f"{'gunicorn+gevent' if server_kind == 'production' else 'edoc run (dev)'} / {db_kind}"
+    label = f"{f'gunicorn+gevent ×{workers}' if server_kind == 'production' else 'edoc run (dev)'} / {db_kind}"
     print(f"{label:<28} {users:>5} {len(outcomes):>8} {len(outcomes) / elapsed:>8.1f} "
           f"{statistics.median(latencies) * 1000 if latencies else float('nan'):>8.0f} "
           f"{p95(latencies) * 1000:>8.0f} {errors:>5} {lost:>6} {timeouts:>8}", flush=True)
@@ -172,6 +185,11 @@ def main() -> int:
     parser.add_argument("--servers", nargs="+", choices=["production", "dev"], default=["production", "dev"])
     parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432"))
+    parser.add_argument("--workers", type=int, nargs="+", default=[min(os.cpu_count() or 1, 4)],
+                        help="worker processes of the production server, one run each (default: scripts/serve's "
+                             "with Redis: one per core, at most 4)")
+    parser.add_argument("--redis", default=os.environ.get("EDOC_TEST_REDIS", "redis://127.0.0.1:6379/0"),
+                        help="Redis for several workers' events")
     args = parser.parse_args()
     from argon2 import profiles
 
@@ -186,7 +204,10 @@ def main() -> int:
     for users in args.users:
         for db_kind in databases:
             for server_kind in args.servers:
-                ok &= run(server_kind, db_kind, users, args.seconds, args.postgres)
+                for workers in (args.workers if server_kind == "production" else [1]):
+                    ok &= run(server_kind, db_kind, users, args.seconds, args.postgres, workers=workers,
+                              redis=args.redis)
+                    print(f"{'':<28} load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     return 0 if ok else 1
 
 
