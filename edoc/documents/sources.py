@@ -23,9 +23,10 @@ from edoc.documents.sealing import seal_attachments, seal_issued
 from edoc.documents.signature_reports import validate_entering
 from edoc.documents.spec import spec_for
 from edoc.files import sniff
+from edoc.files.conversion import docx_to_pdf  # on the job queue (issue 9)
 from edoc.files.service import read_verified, store_bytes, store_upload, validate_filename
 from edoc.rendering import placeholders, render_pdf
-from edoc.rendering.convert import ConversionError, docx_to_pdf
+from edoc.rendering.convert import ConversionError
 from edoc.rendering.dates import day_str, month_str, number_str
 from edoc.rendering.merge import MergeError, join
 from edoc.signatures.digitised import sign_digitised

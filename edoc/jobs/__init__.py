@@ -9,10 +9,19 @@ from edoc.jobs.models import DONE, FAILED, QUEUED, RUNNING, Job
 from edoc.jobs.queue import JobQueue, init_app, queue_of
 from edoc.jobs.registry import Handler, JobContext, Outcome, handler, periodic, register
 from edoc.jobs.runner import record_progress
-from edoc.jobs.service import drain, enqueue_after_commit, jobs_of_batch, open_count, wait
+from edoc.jobs.service import (
+    Ended,
+    JobUnanswered,
+    drain,
+    enqueue_after_commit,
+    jobs_of_batch,
+    open_count,
+    run_and_wait,
+    wait,
+)
 
 __all__ = [
-    "DONE", "FAILED", "QUEUED", "RUNNING", "Handler", "Job", "JobContext", "JobQueue", "Outcome", "drain",
-    "enqueue_after_commit", "handler", "init_app", "jobs_of_batch", "open_count", "periodic", "queue_of",
-    "record_progress", "register", "wait",
+    "DONE", "FAILED", "QUEUED", "RUNNING", "Ended", "Handler", "Job", "JobContext", "JobQueue", "JobUnanswered",
+    "Outcome", "drain", "enqueue_after_commit", "handler", "init_app", "jobs_of_batch", "open_count", "periodic",
+    "queue_of", "record_progress", "register", "run_and_wait", "wait",
 ]

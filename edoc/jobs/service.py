@@ -6,17 +6,20 @@ dies before the hand-over, the sweep (``edoc.jobs.runner``) hands it over later.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
-from edoc.core.db import db
+from edoc.core.db import commit, db, utcnow
 from edoc.jobs import registry, secrets
-from edoc.jobs.models import OPEN, Job
+from edoc.jobs.models import FAILED, OPEN, QUEUED, Job
 from edoc.jobs.queue import queue_of, wait_until
 from edoc.jobs.runner import sweep
 
@@ -91,3 +94,48 @@ def drain(app: Flask, timeout: float = 120) -> bool:
     finally:
         if started:
             queue.stop_consumer()
+
+
+class JobUnanswered(Exception):
+    """No worker ended the job within the time the caller would wait (every worker down or busy)."""
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How a job waited for ended: ``done`` with the result its handler kept, or ``failed``."""
+
+    status: str
+    result: dict[str, Any] = field(default_factory=dict)
+    outcome: str = ""
+
+
+def run_and_wait(name: str, payload: dict[str, Any], *, timeout: float, interval: float = 0.25,
+                 requested_by: int | None = None) -> Ended:
+    """Ask for job ``name`` now and wait, at most ``timeout`` seconds, for a worker to end it: work a request
+    needs done before it answers but that must run where the workers' limits hold (a conversion).
+
+    The job's row commits in a transaction of its own, so call this before the request writes anything (a
+    session with pending writes is refused rather than committed half-way). The wait polls the row with short
+    transactions and sleeps between polls: under gevent the sleep is a greenlet switch, so the worker serves
+    others meanwhile, and no transaction stays open. A job still queued at ``timeout`` is withdrawn (``failed``),
+    so that a worker coming back later does not do work no one waits for; one already running is left to end.
+    Raises ``JobUnanswered`` then. In tests' immediate mode the job has run when its row commits."""
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("run_and_wait commits its job's row: call it before the request writes anything")
+    job_id = enqueue_after_commit(name, payload, requested_by=requested_by).id
+    commit()  # handed to the queue here
+    deadline = time.monotonic() + timeout
+    while True:
+        status, result, outcome = db.session.execute(
+            select(Job.status, Job.result, Job.outcome).where(Job.id == job_id)).one()
+        commit()  # a read: ends the snapshot (and, on SQLite, the write turn every transaction takes)
+        if status not in OPEN:
+            return Ended(status, json.loads(result or "{}"), outcome)
+        if time.monotonic() >= deadline:
+            db.session.execute(update(Job).where(Job.id == job_id, Job.status == QUEUED).values(
+                status=FAILED, finished_at=utcnow(), error=f"no worker took it within {timeout:g} s",
+                outcome="Không ai chờ kết quả nữa: đã thôi.").execution_options(synchronize_session=False))
+            commit()
+            raise JobUnanswered(f"job {job_id} ({name}) not ended within {timeout:g} s")
+        time.sleep(interval)
