@@ -16,8 +16,9 @@ from edoc.core.db import end_read_transaction
 from edoc.core.errors import TooLarge, ValidationFailed
 from edoc.files import sniff
 from edoc.files.active import active_content
+from edoc.files.conversion import docx_to_pdf  # on the job queue (issue 9)
 from edoc.files.service import validate_filename
-from edoc.rendering.convert import ConversionError, docx_to_pdf
+from edoc.rendering.convert import ConversionError
 
 ACCEPTED = frozenset({sniff.PDF, sniff.DOCX})
 FIELD = "file"
