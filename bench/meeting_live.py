@@ -17,7 +17,10 @@ they do not plan capacity.
 
     .venv/bin/python bench/meeting_live.py [--delegates 500 1000 2000] [--actions 20] [--interval 0.5]
                                            [--sqlite | --postgres postgresql+psycopg://postgres@127.0.0.1:5432]
-                                           [--bare-only]
+                                           [--bare-only] [--workers 1]
+
+``--workers N``: edoc's scripts/serve and the bare baseline each with N gevent workers, their Socket.IO events
+through Redis (a channel of the run's own): the same fan-out path for both.
 """
 
 from __future__ import annotations
@@ -294,10 +297,26 @@ def gunicorn(command: list[str], env: dict[str, str], log_path: Path) -> Iterato
                     process.wait()
 
 
-def bare_command() -> list[str]:
-    """The baseline on the worker scripts/serve uses, with the same gunicorn settings."""
+REDIS = os.environ.get("EDOC_TEST_REDIS", "redis://127.0.0.1:6379/13")
+"""Several worker processes talk through Redis: a database index of the benches' own on the shared server."""
+
+
+def server_env(workers: int) -> dict[str, str]:
+    """What scripts/serve (and the bare baseline) need for ``workers`` processes: one alone needs nothing; more
+    share their Socket.IO events through Redis, on a channel of this run's own (the Redis server is shared), and a
+    smaller database pool each (the shared PostgreSQL's connections)."""
+    if workers <= 1:
+        return {"EDOC_WORKERS": "1"}
+    channel = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    return {"EDOC_WORKERS": str(workers), "EDOC_REDIS_URL": REDIS, "EDOC_SOCKETIO_CHANNEL": channel,
+            "BARE_REDIS_URL": REDIS, "BARE_CHANNEL": channel + "-bare", "EDOC_DB_POOL_SIZE": "20"}
+
+
+def bare_command(workers: int = 1) -> list[str]:
+    """The baseline on the worker scripts/serve uses, with the same gunicorn settings (and as many workers, which
+    then broadcast through Redis as edoc's do)."""
     return [str(Path(sys.executable).parent / "gunicorn"), "--worker-class", WORKER, "--worker-connections", "5000",
-            "--workers", "1", "--bind", "{bind}", "bench.socketio_bare:app"]
+            "--workers", str(workers), "--bind", "{bind}", "bench.socketio_bare:app"]
 
 
 DEFAULT_PAYLOAD: dict[str, Any] = {"meeting_id": 1, "seq": 0, "type": "agenda.opened",
@@ -305,8 +324,8 @@ DEFAULT_PAYLOAD: dict[str, Any] = {"meeting_id": 1, "seq": 0, "type": "agenda.op
 
 
 @contextmanager
-def bare_target(workdir: Path, payload: dict[str, Any]) -> Iterator[Target]:
-    with gunicorn(bare_command(), {}, workdir / "bare.log") as base:
+def bare_target(workdir: Path, payload: dict[str, Any], workers: int = 1) -> Iterator[Target]:
+    with gunicorn(bare_command(workers), server_env(workers), workdir / "bare.log") as base:
         http = requests.Session()
 
         def trigger(i: int) -> tuple[int, float]:
@@ -344,11 +363,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interval", type=float, default=0.5)
     parser.add_argument("--per-process", type=int, default=250)
     parser.add_argument("--bare-only", action="store_true", help="only the bare Flask-SocketIO baseline")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server worker processes (edoc's and the baseline's; more than one: through Redis)")
     parser.add_argument("--sqlite", action="store_true", help="edoc on SQLite rather than PostgreSQL")
     parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432"))
     args = parser.parse_args(argv)
     print_cores()
+    print(f"server: {args.workers} worker process(es){', Socket.IO events through Redis' if args.workers > 1 else ''}",
+          flush=True)
     print("chair action → page, milliseconds (p50/p95/p99 over every action × page; 'all': the slowest page of "
           f"each action); {args.actions} actions {args.interval} s apart", flush=True)
     print(HEADER, flush=True)
@@ -361,11 +384,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.bare_only:
                 with ExitStack() as stack:
                     target = stack.enter_context(edoc_target(workdir, delegates, sqlite=args.sqlite,
-                                                             postgres=args.postgres))
+                                                             postgres=args.postgres, workers=args.workers))
                     rows.append(measure(target, delegates, actions=args.actions, interval=args.interval,
                                         per_process=args.per_process))
                 payload = rows[0].sample or payload
-            with bare_target(workdir, payload) as target:
+            with bare_target(workdir, payload, args.workers) as target:
                 rows.append(measure(target, delegates, actions=args.actions, interval=args.interval,
                                     per_process=args.per_process))
             for row in rows:
@@ -459,7 +482,8 @@ def seat_delegates(env: dict[str, str], delegates: int) -> Seated:
 
 
 @contextmanager
-def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str) -> Iterator[Target]:
+def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str,
+                workers: int = 1) -> Iterator[Target]:
     """edoc on scripts/serve; the chair's page (a Socket.IO client in this process, joined like the others) opens
     the meeting's two agenda items in turn through ``meeting.agenda.open``, as the room page does."""
     import socketio
@@ -467,7 +491,7 @@ def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str) -
     with edoc_database(workdir, sqlite=sqlite, postgres=postgres) as env:
         seated = seat_delegates(env, delegates)
         serve = ["sh", str(ROOT / "scripts" / "serve")]
-        with gunicorn(serve, env, workdir / f"edoc-{delegates}.log") as base:
+        with gunicorn(serve, {**env, **server_env(workers)}, workdir / f"edoc-{delegates}.log") as base:
             chair = socketio.Client(reconnection=False)
             chair.connect(base, headers={"Cookie": seated.chair_cookie}, transports=["websocket"], wait_timeout=30)
             joined = chair.call("meeting.join", {"meeting_id": seated.meeting_id}, timeout=30)

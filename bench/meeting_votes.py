@@ -5,17 +5,23 @@ with the gevent WebSocket worker) and PostgreSQL: figures only, loopback only.
    each with a bearer token; an open vote (open, or ``--kind secret``).
 2. N Socket.IO connections (separate client processes, bench/meeting_live.py's clients) sign in as the
    delegates and join the meeting's room with ``meeting.join``, as the room page does.
-3. The casts: N delegates cast through ``POST /api/v1/meetings/<id>/votes/<id>/cast`` from separate processes,
-   each at a random moment of the ``--window`` (10 s); ``--resend`` of them send the same ballot again with the
-   same idempotency key right after the answer, as a page does after a reconnect. Printed: acknowledgement
-   p50/p95/p99, answers by status.
+3. The casts: each delegate's page casts over its own room socket (``meeting.vote.cast``, answered through the
+   Socket.IO acknowledgement, as the room page does; ``--door api``: ``POST /api/v1/meetings/<id>/votes/<id>/cast``
+   with a bearer token from ``--casters`` processes), each at a random moment of the ``--window`` (10 s); a busy
+   answer is sent again after 1-3 s with the same key, as the page does; ``--resend`` of them send the same ballot
+   again with the same idempotency key right after the answer, as a page does after a reconnect. Printed:
+   acknowledgement p50/p95/p99, answers by status.
 4. The chair closes the vote: printed, the time from the close request to the result (``vote.closed``) on every
    page (p50/p95 over the pages, and the slowest page; goal ≤ 2 s).
-5. Checked from the database and the published result: 0 lost (every acknowledged ballot counted), 0 counted twice
-   (register rows = distinct acknowledged delegates; resends answered as resends).
+5. Checked from the database (the register's idempotency keys) and the published result: 0 lost (every
+   acknowledged ballot counted), 0 counted twice, the counts per option those of the ballots counted.
 
-    .venv/bin/python bench/meeting_votes.py [--delegates 1000] [--window 10] [--kind open|secret]
-                                            [--resend 0.05] [--postgres URL | --sqlite]
+``--workers N``: scripts/serve with N gevent workers, Socket.IO events through Redis. ``--profile``: no server;
+in one process, SQL statements, wall and CPU time per socket cast, API cast and chair's ``agenda.open``.
+
+    .venv/bin/python bench/meeting_votes.py [--delegates 1000] [--window 10] [--kind open|named|secret]
+                                            [--resend 0.05] [--door socket|api] [--workers 1]
+                                            [--postgres URL | --sqlite] [--profile [--show-sql]]
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import requests  # noqa: E402
-from meeting_live import ClientSpec, client_process, gunicorn, pct, print_cores  # noqa: E402
+from meeting_live import ClientSpec, client_process, gunicorn, pct, print_cores, server_env  # noqa: E402
 
 PASSWORD = "BauCu@2026"
 
@@ -195,12 +201,12 @@ async def _casts(spec: CastSpec) -> list[dict[str, Any]]:
         async def one(token: str, option: str, key: str, resend: bool) -> None:
             await asyncio.sleep(max(0.0, spec.start_at + random.uniform(0, spec.window) - time.time()))
             status, seconds, body = await post(token, option, key)
-            results.append({"token": token, "option": option, "status": status, "seconds": seconds,
+            results.append({"token": token, "option": option, "key": key, "status": status, "seconds": seconds,
                             "replayed": body.get("replayed"), "resend": False})
             if resend:
                 status, seconds, body = await post(token, option, key)
-                results.append({"token": token, "option": option, "status": status, "seconds": seconds,
-                                "replayed": body.get("replayed"), "resend": True})
+                results.append({"token": token, "option": option, "key": key, "status": status,
+                                "seconds": seconds, "replayed": body.get("replayed"), "resend": True})
 
         await asyncio.gather(*(one(*b) for b in spec.ballots))
     return results
@@ -220,7 +226,10 @@ def _run(args: argparse.Namespace, workdir: Path, database: str) -> bool:
     prepared = prepare(env, args.delegates, args.kind)
     print(f"prepared {args.delegates} delegates, tokens and check-ins in {time.monotonic() - t:.0f} s", flush=True)
     context = multiprocessing.get_context("spawn")
-    with gunicorn(["sh", str(ROOT / "scripts" / "serve")], env, workdir / "server.log") as base:
+    print(f"server: {args.workers} worker process(es){', Socket.IO events through Redis' if args.workers > 1 else ''}",
+          flush=True)
+    with gunicorn(["sh", str(ROOT / "scripts" / "serve")], {**env, **server_env(args.workers)},
+                  workdir / "server.log") as base:
         cookies = prepared.cookies
         join = ("meeting.join", {"meeting_id": prepared.meeting_id})
         chunks = [cookies[i:i + args.per_process] for i in range(0, len(cookies), args.per_process)]
@@ -281,21 +290,26 @@ def _run(args: argparse.Namespace, workdir: Path, database: str) -> bool:
 
         # a delegate's ballot is acknowledged when either of its sends was answered 201 (a resend after a first
         # send that got no answer or a 503 is then the one that counted) or 200 (a resend of a counted ballot)
-        accepted = {r["token"]: r["option"] for r in results if r["status"] in (201, 200)}
+        # by idempotency key: a ballot is acknowledged when any send of it was answered 201 (counted now) or 200
+        # (a resend of a counted ballot); the register keeps each counted ballot's key
+        option_of = {r["key"]: r["option"] for r in results}
+        acked = {r["key"] for r in results if r["status"] in (201, 200)}
         replayed_ok = all(r["replayed"] for r in resends if r["status"] == 200) and not any(
             r["status"] == 201 for r in resends if any(f["token"] == r["token"] and f["status"] == 201 for f in first))
         counted = vote["result"]["valid"]
-        registered = _registered(env, prepared.vote_id)
-        lost = len(accepted) - counted
-        double = registered - len(accepted)
+        rows = _register_keys(env, prepared.vote_id)
+        registered = set(rows)
+        lost = len(acked - registered)
+        double = len(rows) - len(registered)  # a key twice (a second row for a seat the UNIQUE pair refuses)
+        unanswered = len(registered - acked)
         by_option = {ln["key"]: ln["votes"] for ln in vote["result"]["lines"]}
-        sent: dict[str, int] = {}
-        for option in accepted.values():
-            sent[option] = sent.get(option, 0) + 1
-        print(f"counted {counted}, register {registered}, delegates acknowledged {len(accepted)}: lost {lost}, "
-              f"counted twice "
-              f"{double}; per option {by_option} (sent {sent}); resends answered as resends: {replayed_ok}",
-              flush=True)
+        expected: dict[str, int] = {}
+        for key in rows:
+            expected[option_of.get(key, "?")] = expected.get(option_of.get(key, "?"), 0) + 1
+        print(f"counted {counted}, register {len(rows)}, ballots acknowledged {len(acked)}: lost {lost}, counted "
+              f"twice {double}; counted but the answer never reached the page (dropped connection: the page "
+              f"resends and is answered as a resend) {unanswered}; per option {by_option} (sent {expected}); "
+              f"resends answered as resends: {replayed_ok}", flush=True)
         errors = [r for r in results if not isinstance(r["status"], int) or r["status"] >= 500]
         if errors:
             log = (workdir / "server.log").read_text(errors="replace")
@@ -303,8 +317,8 @@ def _run(args: argparse.Namespace, workdir: Path, database: str) -> bool:
             print(f"{len(errors)} casts without an answer or with a 5xx; the server's first errors:", flush=True)
             for block in shown:
                 print("Traceback" + block[:3000], flush=True)
-        return (lost == 0 and double == 0 and replayed_ok and not errors
-                and by_option == {k: sent.get(k, 0) for k in by_option})
+        return (lost == 0 and double == 0 and counted == len(rows) and replayed_ok and not errors
+                and by_option == {k: expected.get(k, 0) for k in by_option})
 
 
 def profile(args: argparse.Namespace, workdir: Path) -> bool:
@@ -471,7 +485,8 @@ def _cast_over_sockets(args: argparse.Namespace, prepared: Prepared, listeners: 
                 status = None
             else:
                 status = f"refused ({a['error'][:60]})"
-            results.append({"token": f"{n}:{a['i']}", "option": a["payload"]["choice"][0], "status": status,
+            results.append({"token": f"{n}:{a['i']}", "option": a["payload"]["choice"][0],
+                            "key": a["payload"]["idempotency_key"], "status": status,
                             "seconds": a["seconds"], "replayed": a["replayed"], "resend": a["resend"],
                             "tries": a["tries"]})
     tried = [r["tries"] for r in results if not r["resend"]]
@@ -497,8 +512,15 @@ def _close_seq(env: dict[str, str], meeting_id: int) -> int | None:
     return int(seq) if seq is not None else None
 
 
-def _registered(env: dict[str, str], vote_id: int) -> int:
-    return int(_scalar(env, "SELECT count(*) FROM vote_voter WHERE vote_id = :v", v=vote_id))
+def _register_keys(env: dict[str, str], vote_id: int) -> list[str]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(env["EDOC_DATABASE_URL"])
+    with engine.connect() as conn:
+        keys = [str(k) for k in conn.execute(text("SELECT idempotency_key FROM vote_voter WHERE vote_id = :v"),
+                                              {"v": vote_id}).scalars()]
+    engine.dispose()
+    return keys
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -515,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="in one process, no server: SQL statements and time per cast and per chair's action")
     parser.add_argument("--actions", type=int, default=20, help="--profile: the chair's actions")
     parser.add_argument("--show-sql", action="store_true", help="--profile: the statements of the last call of each")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server worker processes (more than one: Socket.IO events through Redis)")
     parser.add_argument("--sqlite", action="store_true")
     parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432"))

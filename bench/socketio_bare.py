@@ -19,7 +19,10 @@ ROOM = "bare"
 
 app = Flask(__name__)
 app.config["SECRET_KEY"] = os.environ.get("BARE_SECRET_KEY", "bare-socketio-baseline")
-socketio = SocketIO(app, async_mode="gevent", logger=False, engineio_logger=False)
+# several workers (bench --workers): an emit reaches the other workers' connections through Redis, as edoc's do
+socketio = SocketIO(app, async_mode="gevent", logger=False, engineio_logger=False,
+                    message_queue=os.environ.get("BARE_REDIS_URL") or None,
+                    channel=os.environ.get("BARE_CHANNEL", "flask-socketio"))
 
 
 @socketio.on("connect")
