@@ -7,7 +7,6 @@ from flask import Response, jsonify, request
 from edoc.api import RAW_BODY_ENDPOINTS, bp, json_object
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
-from edoc.core.db import db
 from edoc.core.errors import NotAllowed
 from edoc.documents import policy as documents_policy
 from edoc.exchange import policy, service
@@ -30,8 +29,6 @@ def api_exchange_send(doc_id: int) -> tuple[Response, int]:
     body = json_object(required=False)
     made = service.send_document(user, doc, business=str(body.get("business") or "new"),
                                  reason=str(body.get("reason") or ""))
-    db.session.commit()
-    service.deliver([m.id for m in made])
     return jsonify({"messages": [message_json(m) for m in made]}), 201
 
 
@@ -54,9 +51,8 @@ def api_exchange_receive() -> tuple[Response, int]:
     user = api_user()
     if not policy.can_receive(user):
         raise NotAllowed("Chỉ văn thư tiếp nhận gói tin edXML.")
-    received = service.receive(request.get_data(cache=False), only_organisation_id=user.organisation_id, actor=user)
-    db.session.commit()
-    service.deliver(service.pending_out(user.organisation_id))
+    received = service.receive_posted(request.get_data(cache=False), organisation_id=user.organisation_id,
+                                      actor=user)
     return jsonify({"repeated": received.repeated,
                     "messages": [message_json(m) for m in received.messages]}), 200 if received.repeated else 201
 

@@ -22,7 +22,7 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.config import Settings
 from edoc.core.clock import vietnam_time
-from edoc.core.db import db, utcnow
+from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from edoc.documents.models import OutgoingDocument, RecipientKind, Status
 from edoc.exchange import edxml, policy
@@ -132,8 +132,10 @@ def _business_for(doc: OutgoingDocument, business: str) -> int:
 
 def send_document(actor: User, doc: OutgoingDocument, *, business: str = "new", reason: str = ""
                   ) -> list[ExchangeMessage]:
-    """Make one message per external recipient with an OrganId and keep them (pending); ``deliver`` sends them
-    after the commit. A replacing document goes out as business 3 by default."""
+    """Gửi qua trục liên thông: make one message per external recipient with an OrganId, keep them (pending),
+    commit, then send them (``deliver``: a failed send is kept as failed with its reason, to be sent again by
+    ``edoc exchange poll``). A replacing document goes out as business 3 by default. The page and the API call
+    this one function; it ends the transaction (docs/architecture.md "Who commits")."""
     if not policy.can_send(actor, doc):
         raise NotAllowed("Chỉ văn thư gửi văn bản đã ban hành (không mật) qua trục liên thông.")
     if business == "new" and doc.replaces_id is not None:
@@ -163,6 +165,8 @@ def send_document(actor: User, doc: OutgoingDocument, *, business: str = "new", 
     db.session.flush()
     record("exchange.send", doc, actor=actor, changes={
         "business": BUSINESS_LABELS[code], "to": [m.peer_organ_id for m in made], "messages": [m.id for m in made]})
+    commit()
+    deliver([m.id for m in made])
     return made
 
 
@@ -182,7 +186,7 @@ def deliver(message_ids: list[int]) -> None:
             log.warning("edXML message %s to %s failed: %s", message.id, message.peer_organ_id, exc)
         else:
             message.state, message.note = "sent", where
-        db.session.commit()
+        commit()  # each outcome kept on its own: a later failure must not lose an earlier "sent"
 
 
 def message_bytes(message: ExchangeMessage) -> bytes:
@@ -256,6 +260,16 @@ def receive(data: bytes, *, only_organisation_id: int | None = None, actor: User
     for org_id, prepared in checked.items():
         kept[org_id] = _take(next(o for o in orgs if o.id == org_id), message, data, sha, actor, prepared)
     return Received([kept[o.id] for o in orgs], repeated=not checked)
+
+
+def receive_posted(data: bytes, *, organisation_id: int, actor: User) -> Received:
+    """A message posted to the API by ``actor`` (the clerk of ``organisation_id``): taken as ``receive`` takes
+    it (for that organisation only), committed, then the statuses it caused (01) and any other message waiting
+    for that organisation are sent."""
+    received = receive(data, only_organisation_id=organisation_id, actor=actor)
+    commit()
+    deliver(pending_out(organisation_id))
+    return received
 
 
 def _take(org: Organisation, message: DocumentMessage | StatusMessage, data: bytes, sha: str,
@@ -372,7 +386,7 @@ def poll_folder() -> PollResult:
                 continue
             try:
                 received = receive(item.read())
-                db.session.commit()
+                commit()
             except DomainError as exc:
                 db.session.rollback()
                 chosen.done(item, rejected=exc.message)

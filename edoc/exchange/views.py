@@ -1,4 +1,5 @@
-"""The document page's exchange panel (Gửi qua trục liên thông) and its actions: parse, call, commit, redirect.
+"""The document page's exchange panel (Gửi qua trục liên thông) and its actions: parse, call the service (it
+commits and sends), redirect.
 
 Documents never import exchange: the panel is a template global the document page includes when present."""
 
@@ -41,12 +42,10 @@ def send(doc_id: int) -> Response:
     try:
         made = service.send_document(me(), doc, business=request.form.get("business", "new"),
                                      reason=request.form.get("reason", ""))
-        db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("documents.show", doc_id=doc.id))  # type: ignore[return-value]
-    service.deliver([m.id for m in made])
     failed = [m.peer_name for m in made if m.state == "failed"]
     if failed:
         flash(f"Đã tạo gói tin edXML nhưng chưa gửi được tới: {', '.join(failed)} (xem ghi chú, gửi lại sau).",

@@ -16,7 +16,7 @@ from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from edoc.accounts.models import User
-from edoc.core.db import chunked, db
+from edoc.core.db import chunked, commit, db
 from edoc.core.errors import ValidationFailed
 from edoc.search import backends, registry
 from edoc.search.index import write_entries
@@ -225,7 +225,7 @@ def reindex(kinds: Iterable[str] | None = None, *, batch: int = 200,
             loaded = indexer.preload(part) if indexer.preload else []
             write_entries(session, [(indexer.kind, i) for i in part])
             del loaded
-            session.commit()
+            commit()  # each batch kept: a reindex stopped half-way keeps what it built
             done += len(part)
             if progress:
                 progress(len(part))
@@ -235,7 +235,7 @@ def reindex(kinds: Iterable[str] | None = None, *, batch: int = 200,
         for part in chunked(stale):
             session.execute(delete(SearchEntry).where(SearchEntry.kind == indexer.kind,
                                                       SearchEntry.object_id.in_(part)))
-        session.commit()
+        commit()
     return done
 
 

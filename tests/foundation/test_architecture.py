@@ -71,13 +71,9 @@ DEBT_CYCLES: list[set[str]] = [
     {"meetings.attendance", "meetings.meeting"},
 ]
 DEBT_LATE_IMPORTS: dict[str, int] = {}
-DEBT_SESSION_COMMITS: dict[str, int] = {
-    # edoc/exchange and edoc/search were being reworked by another change when the helper came
-    "edoc/exchange/api.py": 2, "edoc/exchange/service.py": 2, "edoc/exchange/views.py": 1,
-    "edoc/search/service.py": 2,
-}
+DEBT_SESSION_COMMITS: dict[str, int] = {}
 DEBT_VIEW_COMMITS: dict[str, int] = {
-    "edoc/exchange/api.py": 2, "edoc/exchange/views.py": 1, "edoc/incoming/api.py": 2,
+    "edoc/incoming/api.py": 2,
     "edoc/incoming/views.py": 2,
 }
 
