@@ -12,8 +12,11 @@ For each database it prints:
 - search p50/p95 over ~200 queries as users type them (1-3 words, without diacritics half the time, numbers
   such as ``445/KH`` and ``445``), as the page runs it: the first page of 20, ranked, access-checked in SQL, with
   the count (capped at 1000), searching as the clerk,
+- the window alone (the ids, số/ký hiệu and trích yếu of the newest 1001 readable matches, what is ranked), and on
+  SQLite the window's statement before migration 0026 (``bm25``, FTS5's own prefix search) for the same queries,
 - the baseline in the same run: a bare ``LIKE '%...%'`` over trích yếu and body (with the words as typed, so it
-  cannot even fold diacritics), first 20 and count.
+  cannot even fold diacritics), first 20 and count,
+- the machine's load average (figures are only comparable within a run).
 
 Figures only, no assertions on time. It takes a while: ~10-20 minutes for 100,000 documents on 2 busy cores.
 
@@ -24,6 +27,7 @@ Figures only, no assertions on time. It takes a while: ~10-20 minutes for 100,00
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
@@ -38,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, func, insert, or_, select, text
+from sqlalchemy import create_engine, func, insert, literal_column, or_, select, text
 
 from edoc.accounts.models import User
 from edoc.app import create_app
@@ -49,8 +53,8 @@ from edoc.documents.models import NamedReader, OutgoingDocument
 from edoc.search import backends
 from edoc.search.index import write_entries
 from edoc.search.models import SearchEntry
-from edoc.search.service import reindex, search
-from edoc.search.text import fold
+from edoc.search.service import Filters, _filtered, reindex, search
+from edoc.search.text import fold, parse_query
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "sample-documents"
 TYPES = [("KH", "Kế hoạch"), ("TB", "Thông báo"), ("BC", "Báo cáo"), ("QĐ", "Quyết định"), ("CV", "Công văn"),
@@ -184,34 +188,28 @@ def _like(session, q: str, *, count: bool) -> int:
                                .limit(20)).all())
 
 
-def _before_0023(session) -> None:
-    """SQLite: the FTS table as it was before migration 0023 (no prefix index), made beside it from the same
-    entries, so the search is measured both ways in one run."""
-    if session.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'search_fts_before'")).scalar_one():
-        return
-    folded = ", ".join(f"replace(replace({c}, 'đ', 'd'), 'Đ', 'D')" for c in ("reference", "title", "content"))
-    session.execute(text("CREATE VIRTUAL TABLE search_fts_before USING fts5(reference, title, content, "
-                         "content='', tokenize='unicode61 remove_diacritics 2')"))
-    session.execute(text(f"INSERT INTO search_fts_before(rowid, reference, title, content) SELECT id, {folded} "
-                         "FROM search_entry"))
-    session.commit()
+def _previous_sqlite(session, clerk: User, q: str) -> int:
+    """SQLite: the window as it was before migration 0026, in the same run: ``bm25`` over the newest 1001
+    matches, the last word left to FTS5's prefix search. Only the statement (the new one is timed alone too)."""
+    query = parse_query(q)
+    if query.empty:
+        return 0
+    where = _filtered(clerk, Filters())
+    fts = literal_column("search_fts")
+    table_ = backends._FTS
+    readable = select(SearchEntry.id).where(SearchEntry.id == table_.c.rowid, *where).exists()
+    match = " ".join(f'"{" ".join(p.terms)}"' + ("*" if p.prefix else "") for p in query.phrases)
+    stmt = (select(table_.c.rowid, func.bm25(fts, 10.0, 4.0, 1.0)).where(fts.op("MATCH")(match), readable)
+            .order_by(table_.c.rowid.desc()).limit(1001))
+    return len(session.execute(stmt).all())
 
 
-class _Before:
-    """While in use, the search reads ``search_fts_before``: the same statement on the table without prefixes."""
-
-    def __enter__(self) -> None:
-        self.matches = backends.matches
-
-        def before(*args, **kwargs):
-            statement = self.matches(*args, **kwargs)
-            sql = str(statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-            return text(sql.replace("search_fts", "search_fts_before"))
-
-        backends.matches = before
-
-    def __exit__(self, *exc: object) -> None:
-        backends.matches = self.matches
+def _window(session, clerk: User, q: str) -> int:
+    """The new window's statement(s) alone: the ids of the newest 1001 readable matches."""
+    query = parse_query(q)
+    if query.empty:
+        return 0
+    return len(backends.matching(session, query, _filtered(clerk, Filters()), limit=1001))
 
 
 def _p95(samples: list[float]) -> float:
@@ -264,15 +262,12 @@ def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> N
               flush=True)
         clerk = db.session.execute(select(User).where(User.username == "vanthu")).scalar_one()
         sqlite = db.engine.dialect.name == "sqlite"
-        if sqlite:
-            _before_0023(db.session)
         qs = _queries(queries)
         for q in qs[:10]:  # warm the caches, as a running server's are
             search(clerk, q)
             _like(db.session, q, count=False)
             if sqlite:
-                with _Before():
-                    search(clerk, q)
+                _previous_sqlite(db.session, clerk, q)
         timings: dict[str, list[float]] = defaultdict(list)
         hits = []
         for q in qs:
@@ -280,12 +275,13 @@ def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> N
             found = search(clerk, q)
             timings["search"].append(time.perf_counter() - t)
             hits.append(found.total + found.more_than)
+            t = time.perf_counter()
+            _window(db.session, clerk, q)
+            timings["window"].append(time.perf_counter() - t)
             if sqlite:
-                with _Before():
-                    t = time.perf_counter()
-                    before = search(clerk, q)
-                    timings["before"].append(time.perf_counter() - t)
-                assert [h.object_id for h in before.hits] == [h.object_id for h in found.hits], q
+                t = time.perf_counter()
+                _previous_sqlite(db.session, clerk, q)
+                timings["previous"].append(time.perf_counter() - t)
             t = time.perf_counter()
             _like(db.session, q, count=False)
             timings["like20"].append(time.perf_counter() - t)
@@ -293,17 +289,20 @@ def bench(name: str, url: str, workdir: Path, documents: int, queries: int) -> N
             _like(db.session, q, count=True)
             timings["likecount"].append(time.perf_counter() - t)
             db.session.rollback()
-        print(f"{len(qs)} queries (e.g. {', '.join(repr(q) for q in qs[2:7])})")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"{len(qs)} queries (e.g. {', '.join(repr(q) for q in qs[2:7])}); load average {load}")
         print(f"  search (the page: first 20, ranked, access in SQL, count ≤ 1000, passages highlighted): "
               f"{_percentiles(timings['search'])}   median matches {statistics.median(hits):.0f}, "
               f"no match {sum(1 for h in hits if h == 0)}")
+        print(f"  its window alone (ids of the newest 1001 readable matches): {_percentiles(timings['window'])}")
         if sqlite:
-            ratio = _p95(timings["before"]) / max(_p95(timings["search"]), 1e-9)
-            print(f"  the same before 0023 (FTS5 without prefix indexes):      {_percentiles(timings['before'])}   "
-                  f"p95 {ratio:.1f}x the current")
+            ratio = _p95(timings["previous"]) / max(_p95(timings["window"]), 1e-9)
+            print(f"  the window before 0026 (bm25, FTS5 prefix search):     {_percentiles(timings['previous'])}   "
+                  f"p95 {ratio:.1f}x the new window's")
         print(f"  LIKE '%...%' first 20 (baseline):                      {_percentiles(timings['like20'])}")
         print(f"  LIKE '%...%' count (baseline):                         {_percentiles(timings['likecount'])}",
               flush=True)
+        print(f"  load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
         db.session.remove()
         db.engine.dispose()
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 from edoc.core.db import insert_ignore, utcnow
 from edoc.files.models import StoredFile
 from edoc.search import registry
+from edoc.search.backends import add_terms
 from edoc.search.extract import extract_text
 from edoc.search.models import FileText, SearchAccess, SearchEntry, SearchEntryFile
 from edoc.search.registry import PENDING, EntryData
@@ -100,6 +101,8 @@ def write_entries(session: Session, keys: Sequence[tuple[str, int]]) -> int:
     if not rows:
         return len(gone)
     ids = _upsert(session, rows)
+    if session.get_bind(mapper=SearchEntry).dialect.name == "sqlite":
+        add_terms(session, (str(row[c]) for row in rows for c in ("reference", "title", "content")))
     entry_ids = list(ids.values())
     session.execute(delete(SearchAccess).where(SearchAccess.entry_id.in_(entry_ids)))
     session.execute(delete(SearchEntryFile).where(SearchEntryFile.entry_id.in_(entry_ids)))

@@ -21,12 +21,17 @@ from edoc.core.errors import ValidationFailed
 from edoc.search import backends, registry
 from edoc.search.index import write_entries
 from edoc.search.models import FileText, SearchAccess, SearchEntry, SearchEntryFile
-from edoc.search.text import MAX_QUERY_CHARS, Query, QueryTooLong, highlight, parse_query
+from edoc.search.text import MAX_QUERY_CHARS, Query, QueryTooLong, Ranker, highlight, parse_query
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000
 """Counted up to this many: "hơn 1000 kết quả" says enough, and counting every match of a common word costs."""
 SNIPPET_CHARS = 240
+RANK_WINDOW = COUNT_CAP + 1
+"""Ranked among at most this many matches, the most recently indexed first, which are also the count (plus one
+to say "more than"): ranking every match of a common word (90,000 of 100,000 documents) costs a read of them
+all, and such a query is too vague for its rank to matter. Filters and access are applied before the window, so
+it always holds what the user may read."""
 
 
 def user_keys(user: User) -> list[str]:
@@ -150,10 +155,9 @@ def run(user: User, query: Query, filters: Filters, *, offset: int = 0, limit: i
         count: bool = True) -> tuple[list[tuple[SearchEntry, float]], int]:
     """(entries with their rank, how many match up to ``COUNT_CAP`` + 1).
 
-    With words, one pass over the index: the (id, rank) of the newest ``COUNT_CAP`` + 1 readable matches
-    (``backends.matches``) are the count and the ranking window at once; the page is cut from them in Python and
-    only its entries are loaded."""
-    dialect = db.session.get_bind(mapper=SearchEntry).dialect.name
+    With words: the newest ``RANK_WINDOW`` readable matches (``backends.matching``: id, số/ký hiệu, trích yếu)
+    are the count and the ranking window at once; they are ranked in Python (``text.Ranker``), the page is cut
+    and only its entries are loaded whole."""
     where = _filtered(user, filters)
     if query.empty:
         ordered = (select(SearchEntry).where(*where)
@@ -164,10 +168,12 @@ def run(user: User, query: Query, filters: Filters, *, offset: int = 0, limit: i
             capped = select(SearchEntry.id).where(*where).limit(COUNT_CAP + 1).subquery()
             total = db.session.execute(select(func.count()).select_from(capped)).scalar_one()
         return [(entry, 0.0) for entry in entries], total
-    window = db.session.execute(backends.matches(dialect, query, where, limit=backends.RANK_WINDOW)).all()
-    ranked = sorted(((float(rank or 0.0), entry_id) for entry_id, rank in window), reverse=True)
-    page = [entry_id for _rank, entry_id in ranked[offset:offset + limit]]
-    ranks = {entry_id: rank for rank, entry_id in ranked}
+    window = backends.matching(db.session, query, where, limit=RANK_WINDOW)
+    ranks = Ranker(query).ranks(window)
+    newest = {entry_id: position for position, (entry_id, _ref, _title) in enumerate(window)}
+    # best first; ties newest first (the window is newest first)
+    ranked = sorted(ranks, key=lambda i: (-ranks[i], newest[i]))
+    page = ranked[offset:offset + limit]
     loaded = {e.id: e for e in db.session.execute(select(SearchEntry).where(SearchEntry.id.in_(page))).scalars()}
     return [(loaded[i], ranks[i]) for i in page if i in loaded], len(window)
 

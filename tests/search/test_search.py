@@ -292,3 +292,54 @@ def test_text_that_arrives_later_joins_the_entry(app, demo, make_document):
         assert set_file_text(scan_id, "Biên bản họp Biênbảnquét ngày 12/3") == 1
         db.session.commit()
     assert _found(app, demo, "chuyenvien", "bienbanquet") == [doc]
+
+
+def test_trich_yeu_ranks_before_the_body_then_newest(app, demo, make_document):
+    """Where the words are, then newest (text.Ranker): the trích yếu that says it first, though older."""
+    titled = make_document(render=False, status="draft", summary="Kế hoạch Hộinghịxếphạng năm nay", body="")
+    body_old = make_document(render=False, status="draft", summary="Thông báo",
+                             body="Tổ chức Hộinghịxếphạng tại hội trường.")
+    body_new = make_document(render=False, status="draft", summary="Báo cáo",
+                             body="Kết quả Hộinghịxếphạng.")
+    assert _found(app, demo, "chuyenvien", "hoinghixephang") == [titled, body_new, body_old]
+
+
+def test_a_long_last_word_is_a_prefix_through_the_vocabulary(app, demo, make_document):
+    """A last word of 4+ letters is expanded to the words it starts (SQLite: search_fts_terms, kept as entries are
+    written; PostgreSQL: its own prefix match): the same results on both."""
+    doc = make_document(render=False, status="draft", summary="Chương trình Doanhnghiệpvừa và nhỏ")
+    other = make_document(render=False, status="draft", summary="Doanhnghiệplớn")
+    assert sorted(_found(app, demo, "chuyenvien", "doanhnghiep")) == sorted([doc, other])
+    assert _found(app, demo, "chuyenvien", "doanhnghiepv") == [doc]
+    assert _found(app, demo, "chuyenvien", "chuong trinh doanhngh") == [doc]
+    assert _found(app, demo, "chuyenvien", "doanhnghiepx") == []
+    with app.app_context():
+        d = db.session.get(OutgoingDocument, other)
+        data = drafting.draft_data_of(d)
+        data.summary = "Doanhnghiệpmới thành lập"  # a word the vocabulary never held, known once saved
+        drafting.update_draft(_user(demo, "chuyenvien"), d, data)
+        db.session.commit()
+    assert _found(app, demo, "chuyenvien", "doanhnghiepm") == [other]
+
+
+def test_the_window_is_the_newest_matches_across_id_blocks(app, demo, monkeypatch):
+    """The window is the newest readable matches: entries far apart, a window of 3, the newest one secret and
+    not the clerk's to read (neither counted nor in the window)."""
+    with app.app_context():
+        clerk = _user(demo, "vanthu")
+        ids = [7, 1500, 5000, 40_000, 130_000, 131_000]
+        for entry_id in ids:
+            db.session.add(SearchEntry(id=entry_id, kind="blocktest", object_id=entry_id,
+                                       organisation_id=clerk.organisation_id, title="Khốikhốithử",
+                                       secret=entry_id == 131_000))
+            db.session.flush()
+            db.session.add(SearchAccess(entry_id=entry_id, key="u:0" if entry_id == 131_000 else "r:clerk"))
+        db.session.commit()
+        assert "r:clerk" in user_keys(clerk)
+        results = search(clerk, "khoikhoithu")
+        assert results.total == 5 and not results.more_than
+        monkeypatch.setattr("edoc.search.service.RANK_WINDOW", 3)
+        window = search(clerk, "khoikhoithu")
+        assert [h.object_id for h in window.hits] == [130_000, 40_000, 5000] and window.total == 3
+        db.session.execute(delete(SearchEntry).where(SearchEntry.kind == "blocktest"))
+        db.session.commit()
