@@ -18,8 +18,8 @@ from edoc.documents.signing import sign_one
 from edoc.organisations.models import Organisation
 from edoc.signatures.devca import DEMO_PIN
 from meetings.agenda.models import AgendaItem
-from meetings.attendance import service as attendance
 from meetings.meeting import invitations, service
+from meetings.meeting import participants as attendance
 from meetings.meeting.models import Meeting, Room
 
 TITLE = "Hội nghị Ban Thường vụ Liên đoàn Lao động huyện tháng 12 năm 2026"

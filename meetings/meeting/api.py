@@ -15,10 +15,9 @@ from edoc.api.routes import api_user
 from edoc.api.schema import Bool, Id, Int, List, Obj, Str, json_body, optional_json_body, read_body
 from edoc.core.clock import vietnam_today
 from edoc.core.errors import ValidationFailed
-from meetings.attendance import service as attendance
-from meetings.attendance.models import Answer, Participant
 from meetings.meeting import calendar, forms, invitations, policy, service
-from meetings.meeting.models import Invitation, Meeting, MeetingKind, MeetingMode, Room
+from meetings.meeting import participants as attendance
+from meetings.meeting.models import Answer, Invitation, Meeting, MeetingKind, MeetingMode, Participant, Room
 from meetings.meeting.quorum import QUORUM_LABELS
 
 

@@ -22,10 +22,9 @@ from edoc.documents import drafting, sources
 from edoc.documents.models import OutgoingDocument
 from edoc.notifications.service import notify
 from edoc.organisations.models import Organisation, Unit
-from meetings.attendance.models import Participant, ParticipantRole
-from meetings.attendance.service import link, participants_of
 from meetings.meeting import policy, service
-from meetings.meeting.models import Invitation, Meeting, MeetingStatus
+from meetings.meeting.models import Invitation, Meeting, MeetingStatus, Participant, ParticipantRole
+from meetings.meeting.participants import link, participants_of
 
 WEEKDAYS = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
 LIST_AT_MOST = 5

@@ -22,8 +22,7 @@ from edoc.contacts.models import Contact
 from edoc.core.db import db
 from edoc.core.errors import NotAllowed, NotFound
 from edoc.organisations.models import Organisation
-from meetings.attendance.models import Participant
-from meetings.meeting.models import Meeting, MeetingStatus, Room
+from meetings.meeting.models import Meeting, MeetingStatus, Participant, Room
 
 NOT_FOUND = "Không tìm thấy cuộc họp."
 CREATOR_ROLES = frozenset({Role.SECRETARY, Role.LEADER, Role.CLERK, Role.ADMIN})

@@ -24,16 +24,18 @@ from edoc.core.clock import VIETNAM, vietnam_time
 from edoc.core.db import commit, db, insert_ignore, utcnow
 from edoc.core.errors import Conflict, NotFound, ValidationFailed
 from edoc.core.text import clean, has_control_chars
-from meetings.attendance.models import Answer, Participant, ParticipantRole
 from meetings.meeting import policy
 from meetings.meeting.models import (
     BOOKING_VALUES,
+    Answer,
     BookingLock,
     FeedToken,
     Meeting,
     MeetingKind,
     MeetingMode,
     MeetingStatus,
+    Participant,
+    ParticipantRole,
     Room,
 )
 from meetings.meeting.quorum import QUORUM_LABELS

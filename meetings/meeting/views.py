@@ -20,10 +20,17 @@ from edoc.core.errors import DomainError
 from edoc.core.forms import parse_id, parse_optional_id
 from edoc.documents.models import OutgoingDocument
 from edoc.organisations.models import Organisation, Unit
-from meetings.attendance import service as attendance
-from meetings.attendance.models import ANSWER_LABELS, Answer, Participant
 from meetings.meeting import calendar, forms, invitations, policy, service
-from meetings.meeting.models import KIND_LABELS, MODE_LABELS, Meeting, MeetingStatus
+from meetings.meeting import participants as attendance
+from meetings.meeting.models import (
+    ANSWER_LABELS,
+    KIND_LABELS,
+    MODE_LABELS,
+    Answer,
+    Meeting,
+    MeetingStatus,
+    Participant,
+)
 from meetings.meeting.quorum import QUORUM_LABELS
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")

@@ -12,8 +12,8 @@ from edoc.admin.organisations import OrganisationData, create_organisation
 from edoc.core.db import commit, db
 from edoc.core.errors import ValidationFailed
 from edoc.demo import load_demo_parent
-from meetings.attendance import service as attendance
 from meetings.attendance.models import Participant
+from meetings.meeting import participants as attendance
 from meetings.meeting import service
 from meetings.meeting.models import Meeting
 from tests.documents.conftest import api_token

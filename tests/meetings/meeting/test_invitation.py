@@ -19,8 +19,8 @@ from edoc.documents.signing import sign_one
 from edoc.incoming.models import IncomingDocument
 from edoc.organisations.models import Unit
 from edoc.signatures.devca import DEMO_PIN
-from meetings.attendance import service as attendance
 from meetings.meeting import invitations
+from meetings.meeting import participants as attendance
 from meetings.meeting.models import Invitation, Meeting
 from tests.meetings.meeting.conftest import meeting_data
 

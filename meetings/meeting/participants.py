@@ -1,6 +1,7 @@
-"""Participants, one service function per change: invite people (of the organisation or of another one on the
-installation), a whole unit, an outside guest; change a role; remove; answer the invitation; send a deputy; the
-chair's consent to a deputy.
+"""Participants (thành phần tham dự), one service function per change: invite people (of the organisation or of
+another one on the installation), a whole unit, an outside guest; change a role; remove; answer the invitation;
+send a deputy; the chair's consent to a deputy. (Moved here from ``meetings.attendance.service``: the meeting's
+pages and invitations use them, and attendance depends on the meeting, not the other way round.)
 
 Each function validates, authorises (``meetings.meeting.policy``), writes with its audit entry and commits
 (``edoc.core.db.commit``); views and API routes only parse and render. People are told through edoc's
@@ -20,9 +21,8 @@ from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from edoc.core.text import clean, has_control_chars
 from edoc.notifications.service import notify
 from edoc.organisations.models import Unit
-from meetings.attendance.models import Answer, Participant, ParticipantRole
 from meetings.meeting import policy
-from meetings.meeting.models import Meeting, MeetingStatus
+from meetings.meeting.models import Answer, Meeting, MeetingStatus, Participant, ParticipantRole
 
 OPEN_FOR_ANSWERS = (MeetingStatus.ANNOUNCED,)
 INVITABLE_ROLES = (ParticipantRole.MEMBER.value, ParticipantRole.GUEST.value)
