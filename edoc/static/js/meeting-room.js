@@ -201,9 +201,10 @@
     const viewer = $("room-viewer");
     if (viewer) {
       viewer.dataset.file = shown ? shown.file : "";
+      viewer.dataset.paper = shown ? String(shown.id) : "";
       viewer.dataset.page = String((following ? state.presenter.page : myPage) || 1);
-      document.dispatchEvent(new CustomEvent("meeting:view", { detail: { file: viewer.dataset.file,
-                                                                         page: Number(viewer.dataset.page) } }));
+      document.dispatchEvent(new CustomEvent("meeting:view", { detail: {
+        file: viewer.dataset.file, page: Number(viewer.dataset.page), paper_id: viewer.dataset.paper } }));
     }
     document.querySelectorAll(".presenter-only").forEach((b) => b.classList.toggle("hidden", !presents || !item));
     document.querySelectorAll(".reader-only").forEach((b) => b.classList.toggle("hidden", presents || !item));

@@ -1,0 +1,302 @@
+// Private annotations on a meeting paper (chú thích riêng): ink, highlight and pinned notes drawn in an SVG laid
+// over each page the viewer drew. The vendored pdf.js build has the AnnotationEditor classes, but they are the
+// full viewer's (PDFViewer, its event bus, its UI manager) and save by writing the marks into the PDF; here the
+// shared file must never change, so the marks are our own JSON, stored per (person, paper version, page) by
+// /meetings/<id>/papers/<id>/annotations and drawn back over the page. Coordinates are fractions of the page.
+//
+// A change the server did not take because the network was down waits in localStorage (per page) and is sent
+// again when the browser is online, when the room's socket reconnects, and every 15 s meanwhile.
+const SVG = "http://www.w3.org/2000/svg";
+const COLORS = { yellow: "#f5c400", green: "#2e9d48", red: "#d93025", blue: "#1a5fd0" };
+const WIDTH = 1000;  // the overlay's viewBox width; its height follows the page's proportions
+
+function csrf() {
+  return document.querySelector('meta[name="csrf-token"]')?.content || "";
+}
+
+export function createAnnotator({ meetingId, paperId, tools, status, list }) {
+  const base = `/meetings/${meetingId}/papers/${paperId}/annotations`;
+  const pages = new Map();      // page number -> items
+  const overlays = new Map();   // page number -> { svg, height }
+  let version = null;
+  let mode = "none";
+  let color = "";
+  let noteAt = null;
+  let closed = false;
+  const ready = load();
+
+  function say(text, bad) {
+    if (!status) return;
+    status.textContent = text;
+    status.classList.toggle("bad", !!bad);
+  }
+  const key = (page) => `edoc-annot:${meetingId}:${paperId}:${version}:${page}`;
+
+  async function load() {
+    const r = await fetch(base, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!r.ok) throw new Error("Không tải được chú thích của bạn.");
+    const got = await r.json();
+    version = got.version;
+    Object.values(got.annotations).forEach((a) => pages.set(a.page, a.items));
+    // what was drawn offline and never reached the server wins over the server's older copy
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const k = localStorage.key(i);
+      const prefix = `edoc-annot:${meetingId}:${paperId}:${version}:`;
+      if (k && k.startsWith(prefix)) pages.set(Number(k.slice(prefix.length)), JSON.parse(localStorage.getItem(k)));
+    }
+    overlays.forEach((_, page) => draw(page));
+    flush();
+  }
+
+  function pending() {
+    const prefix = `edoc-annot:${meetingId}:${paperId}:${version}:`;
+    const out = [];
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith(prefix)) out.push(Number(k.slice(prefix.length)));
+    }
+    return out;
+  }
+
+  let flushing = false;
+  async function flush() {
+    if (flushing || version === null || closed) return;
+    flushing = true;
+    try {
+      for (const page of pending()) {
+        const items = JSON.parse(localStorage.getItem(key(page)) || "[]");
+        let r;
+        try {
+          r = await fetch(`${base}/${page}`, { method: "PUT", credentials: "same-origin",
+            headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+            body: JSON.stringify({ version, items }) });
+        } catch (e) {
+          say("Chưa gửi được chú thích (mất kết nối): sẽ tự gửi khi có kết nối lại.", true);
+          return;
+        }
+        if (r.ok) {
+          if (localStorage.getItem(key(page)) === JSON.stringify(items)) localStorage.removeItem(key(page));
+          say("Đã lưu chú thích (chỉ mình bạn xem được).");
+        } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
+          // refused for good (too large, bad data): keep the server's copy, say why
+          const body = await r.json().catch(() => ({}));
+          localStorage.removeItem(key(page));
+          say(body.error?.message || "Chú thích không được lưu.", true);
+        } else {
+          say("Máy chủ chưa lưu được chú thích: sẽ thử lại.", true);
+          return;
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  }
+  const onOnline = () => flush();
+  window.addEventListener("online", onOnline);
+  window.edocSocket?.on("connect", onOnline);
+  const timer = setInterval(() => { if (pending().length) flush(); }, 15000);
+
+  function save(page) {
+    const items = pages.get(page) || [];
+    localStorage.setItem(key(page), JSON.stringify(items));
+    draw(page);
+    say("Đang lưu chú thích…");
+    flush();
+  }
+
+  // --- drawing ---------------------------------------------------------------------------------------------------
+  function node(tag, attrs) {
+    const e = document.createElementNS(SVG, tag);
+    Object.entries(attrs).forEach(([k, v]) => e.setAttribute(k, String(v)));
+    return e;
+  }
+  function shape(item, height) {
+    const fill = COLORS[item.color] || COLORS.yellow;
+    if (item.type === "ink") {
+      const pts = item.points.map(([x, y]) => `${(x * WIDTH).toFixed(1)},${(y * height).toFixed(1)}`).join(" ");
+      return node("polyline", { points: pts, fill: "none", stroke: fill, "stroke-width": 3,
+                                "stroke-linecap": "round", "stroke-linejoin": "round", class: "mark-ink" });
+    }
+    if (item.type === "highlight") {
+      const [x, y, w, h] = item.rect;
+      return node("rect", { x: x * WIDTH, y: y * height, width: w * WIDTH, height: h * height, fill,
+                            "fill-opacity": 0.35, class: "mark-highlight" });
+    }
+    return null;
+  }
+  function draw(page) {
+    const overlay = overlays.get(page);
+    if (!overlay) return;
+    const { svg, height } = overlay;
+    svg.replaceChildren();
+    const items = pages.get(page) || [];
+    let n = 0;
+    items.forEach((item) => {
+      if (item.type === "note") {
+        n += 1;
+        const g = node("g", { class: "mark-note" });
+        const title = node("title", {});
+        title.textContent = item.text;
+        g.appendChild(title);
+        g.appendChild(node("circle", { cx: item.at[0] * WIDTH, cy: item.at[1] * height, r: 16,
+                                       fill: COLORS.yellow, stroke: "#7a5d00", "stroke-width": 2 }));
+        const label = node("text", { x: item.at[0] * WIDTH, y: item.at[1] * height + 6, "text-anchor": "middle",
+                                     "font-size": 18, "font-weight": 700, fill: "#3b2f00" });
+        label.textContent = String(n);
+        g.appendChild(label);
+        svg.appendChild(g);
+      } else {
+        const s = shape(item, height);
+        if (s) svg.appendChild(s);
+      }
+    });
+    svg.dataset.items = String(items.length);
+    if (list && overlays.size === 1 || list && list.dataset.page === String(page)) renderList(page);
+  }
+  function renderList(page) {
+    list.dataset.page = String(page);
+    list.replaceChildren();
+    (pages.get(page) || []).filter((i) => i.type === "note").forEach((item, i) => {
+      const li = document.createElement("li");
+      li.textContent = `${i + 1}. ${item.text}`;
+      list.appendChild(li);
+    });
+  }
+
+  function where(svg, height, event) {
+    const box = svg.getBoundingClientRect();
+    const x = Math.min(Math.max((event.clientX - box.left) / box.width, 0), 1);
+    const y = Math.min(Math.max((event.clientY - box.top) / box.height, 0), 1);
+    return [Math.round(x * 10000) / 10000, Math.round(y * 10000) / 10000];
+  }
+
+  // Lays the overlay over a drawn page: ``holder`` is positioned (relative) and holds the page's canvas.
+  function attach(page, holder, widthPx, heightPx) {
+    const height = Math.round(WIDTH * heightPx / widthPx);
+    holder.querySelector("svg.marks")?.remove();
+    const svg = node("svg", { viewBox: `0 0 ${WIDTH} ${height}`, class: "marks", "aria-hidden": "true" });
+    svg.dataset.page = String(page);
+    holder.appendChild(svg);
+    overlays.set(page, { svg, height });
+    if (list) list.dataset.page = String(page);
+    svg.dataset.mode = mode;
+    let stroke = null;
+    let start = null;
+    let preview = null;
+    svg.addEventListener("pointerdown", (event) => {
+      if (mode === "none") return;
+      event.preventDefault();
+      const p = where(svg, height, event);
+      if (mode === "note") {
+        noteAt = { page, at: p };
+        tools?.querySelector(".note-form")?.classList.remove("hidden");
+        tools?.querySelector(".note-form input")?.focus();
+        return;
+      }
+      svg.setPointerCapture(event.pointerId);
+      if (mode === "ink") {
+        stroke = { type: "ink", color: color || "red", points: [p] };
+        preview = shape(stroke, height);
+      } else {
+        start = p;
+        preview = shape({ type: "highlight", color: color || "yellow", rect: [p[0], p[1], 0, 0] }, height);
+      }
+      svg.appendChild(preview);
+    });
+    svg.addEventListener("pointermove", (event) => {
+      if (!preview) return;
+      const p = where(svg, height, event);
+      if (stroke) {
+        const last = stroke.points[stroke.points.length - 1];
+        if (Math.hypot(p[0] - last[0], p[1] - last[1]) < 0.004 || stroke.points.length >= 1000) return;
+        stroke.points.push(p);
+        preview.setAttribute("points", stroke.points.map(([x, y]) => `${x * WIDTH},${y * height}`).join(" "));
+      } else if (start) {
+        preview.setAttribute("x", Math.min(start[0], p[0]) * WIDTH);
+        preview.setAttribute("y", Math.min(start[1], p[1]) * height);
+        preview.setAttribute("width", Math.abs(p[0] - start[0]) * WIDTH);
+        preview.setAttribute("height", Math.abs(p[1] - start[1]) * height);
+      }
+    });
+    const finish = (event) => {
+      if (!preview) return;
+      const p = where(svg, height, event);
+      const items = pages.get(page) || [];
+      if (stroke) {
+        if (stroke.points.length === 1) stroke.points.push(p);
+        items.push(stroke);
+      } else if (start) {
+        const rect = [Math.min(start[0], p[0]), Math.min(start[1], p[1]),
+                      Math.abs(p[0] - start[0]), Math.abs(p[1] - start[1])].map((v) => Math.round(v * 10000) / 10000);
+        if (rect[2] > 0.005 && rect[3] > 0.005) items.push({ type: "highlight", color: color || "yellow", rect });
+      }
+      stroke = null;
+      start = null;
+      preview = null;
+      pages.set(page, items);
+      save(page);
+    };
+    svg.addEventListener("pointerup", finish);
+    svg.addEventListener("pointercancel", () => { stroke = null; start = null; preview = null; draw(page); });
+    ready.then(() => draw(page)).catch((e) => say(e.message, true));
+  }
+
+  // --- tools -----------------------------------------------------------------------------------------------------
+  function setMode(next) {
+    mode = mode === next ? "none" : next;
+    tools?.querySelectorAll("[data-tool]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.tool === mode)));
+    overlays.forEach(({ svg }) => { svg.dataset.mode = mode; });
+    if (mode !== "note") tools?.querySelector(".note-form")?.classList.add("hidden");
+  }
+  const currentPage = () => Number(list?.dataset.page) || [...overlays.keys()].pop() || 1;
+  const handlers = [];
+  function on(el, type, fn) {
+    if (!el) return;
+    el.addEventListener(type, fn);
+    handlers.push(() => el.removeEventListener(type, fn));
+  }
+  tools?.querySelectorAll("[data-tool]").forEach((b) => on(b, "click", () => setMode(b.dataset.tool)));
+  on(tools?.querySelector("select.mark-color"), "change", (e) => { color = e.target.value; });
+  on(tools?.querySelector(".mark-undo"), "click", () => {
+    const page = currentPage();
+    const items = pages.get(page) || [];
+    if (!items.length) return;
+    items.pop();
+    save(page);
+  });
+  on(tools?.querySelector(".mark-clear"), "click", () => {
+    const page = currentPage();
+    if (!(pages.get(page) || []).length) return;
+    pages.set(page, []);
+    save(page);
+  });
+  const noteForm = tools?.querySelector(".note-form");
+  on(noteForm, "submit", (event) => {
+    event.preventDefault();
+    const input = noteForm.querySelector("input");
+    const text = input.value.trim();
+    if (!noteAt || !text) return;
+    const items = pages.get(noteAt.page) || [];
+    items.push({ type: "note", at: noteAt.at, text });
+    pages.set(noteAt.page, items);
+    input.value = "";
+    noteForm.classList.add("hidden");
+    save(noteAt.page);
+    noteAt = null;
+  });
+
+  return {
+    attach,
+    ready,
+    flush,
+    close() {
+      closed = true;
+      clearInterval(timer);
+      window.removeEventListener("online", onOnline);
+      window.edocSocket?.off("connect", onOnline);
+      handlers.forEach((off) => off());
+      setMode("none");
+      overlays.clear();
+    },
+  };
+}
