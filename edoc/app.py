@@ -149,7 +149,8 @@ def create_app(settings: Settings | None = None, *, check_services: bool = True,
 
 
     create_socketio(app, message_queue=settings.redis_url, channel=settings.socketio_channel,
-                    async_mode=async_mode or settings.async_mode, transports=settings.socket_transports)
+                    async_mode=async_mode or settings.async_mode, transports=settings.socket_transports,
+                    ping=(settings.socketio_ping_interval, settings.socketio_ping_timeout))
 
     # Around Socket.IO and the app: nothing runs (and nothing is locked) until the request body has arrived.
     app.wsgi_app = WholeBodies(app.wsgi_app, max_bytes=app.config["MAX_CONTENT_LENGTH"])  # type: ignore[method-assign]

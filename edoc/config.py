@@ -83,6 +83,10 @@ class Settings:
     redis_url: str | None = None
     socketio_channel: str = "edoc"
     """Redis pub/sub channel shared by the processes of one deployment (channels are global to a Redis server)."""
+    socketio_ping_interval: int = 25
+    socketio_ping_timeout: int = 20
+    """Seconds between the server's pings, and how long it waits for the answer before it drops a connection
+    (Engine.IO's defaults). Tests of a network cut lower them, so a short cut outlasts the server's patience."""
     async_mode: str = "threading"
     """Socket.IO server mode: threading for ``edoc run``; gevent under gunicorn in production."""
     max_upload_mb: int = 200
@@ -184,6 +188,8 @@ class Settings:
             s3_public_url=(env.get("EDOC_S3_PUBLIC_URL") or "").strip().rstrip("/") or None,
             redis_url=env.get("EDOC_REDIS_URL") or None,
             socketio_channel=env.get("EDOC_SOCKETIO_CHANNEL") or "edoc",
+            socketio_ping_interval=_int(env, "EDOC_SOCKETIO_PING_INTERVAL", 25),
+            socketio_ping_timeout=_int(env, "EDOC_SOCKETIO_PING_TIMEOUT", 20),
             async_mode=(env.get("EDOC_ASYNC_MODE") or "threading").strip().lower(),
             max_upload_mb=_int(env, "EDOC_MAX_UPLOAD_MB", 200),
             sqlite_busy_timeout_ms=_int(env, "EDOC_SQLITE_BUSY_TIMEOUT_MS", 10_000),

@@ -75,10 +75,12 @@ class _RefusePolling:
 
 
 def create_socketio(app: Flask, *, message_queue: str | None, channel: str = "edoc",
-                    async_mode: str | None = None, transports: list[str] | None = None) -> SocketIO:
+                    async_mode: str | None = None, transports: list[str] | None = None,
+                    ping: tuple[int, int] = (25, 20)) -> SocketIO:
     """The app's Socket.IO server. ``transports``: what it accepts (``Settings.socket_transports``: WebSocket
     only under several worker processes); the pages read the same list from ``<body data-socket-transports>``,
-    since the CSP forbids the inline script that could otherwise hand it over."""
+    since the CSP forbids the inline script that could otherwise hand it over. ``ping``: Engine.IO's ping interval
+    and timeout in seconds (``Settings.socketio_ping_*``)."""
     transports = transports or ["websocket", "polling"]
     manager = _RedisManager(message_queue, channel=channel) if message_queue else _LocalManager()
     server = SocketIO(
@@ -88,6 +90,8 @@ def create_socketio(app: Flask, *, message_queue: str | None, channel: str = "ed
         transports=transports,
         logger=False,
         engineio_logger=False,
+        ping_interval=ping[0],
+        ping_timeout=ping[1],
     )
     server.on_event("connect", _on_connect)
     if "polling" not in transports:

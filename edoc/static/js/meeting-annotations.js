@@ -14,7 +14,64 @@ function csrf() {
   return document.querySelector('meta[name="csrf-token"]')?.content || "";
 }
 
-export function createAnnotator({ meetingId, paperId, tools, status, list }) {
+// Pages whose last change the server has not taken yet, for every paper of the meeting: sent again when the browser
+// is online, when the socket reconnects, every 15 s meanwhile, and after each change; whatever paper is on screen.
+let flushing = false;
+let rerun = false;
+let lastSay = () => {};
+async function flushPending(userId, meetingId, say) {
+  if (say) lastSay = say;
+  if (flushing) { rerun = true; return; }
+  flushing = true;
+  const prefix = `edoc-annot:${userId}:${meetingId}:`;
+  try {
+    const keys = [];
+    for (let i = 0; i < localStorage.length; i += 1) {
+      const k = localStorage.key(i);
+      if (k && k.startsWith(prefix)) keys.push(k);
+    }
+    for (const k of keys) {
+      const [paper, version, page] = k.slice(prefix.length).split(":");
+      const sent = localStorage.getItem(k);
+      let r;
+      try {
+        r = await fetch(`/meetings/${meetingId}/papers/${paper}/annotations/${page}`, { method: "PUT",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+          body: JSON.stringify({ version: Number(version), items: JSON.parse(sent || "[]") }) });
+      } catch (e) {
+        lastSay("Chưa gửi được chú thích (mất kết nối): được giữ trên máy này và tự gửi khi có kết nối lại.", true);
+        return;
+      }
+      if (r.ok) {
+        if (localStorage.getItem(k) === sent) localStorage.removeItem(k);
+        lastSay("Đã lưu chú thích (chỉ mình bạn xem được).");
+      } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
+        // refused for good (too large, bad data, the paper no longer readable): the server's copy stands
+        const body = await r.json().catch(() => ({}));
+        localStorage.removeItem(k);
+        lastSay(body.error?.message || "Chú thích không được lưu.", true);
+      } else {
+        lastSay("Máy chủ chưa lưu được chú thích: sẽ thử lại.", true);
+        return;
+      }
+    }
+  } finally {
+    flushing = false;
+    if (rerun) { rerun = false; flushPending(userId, meetingId); }
+  }
+}
+let watching = 0;
+function watch(userId, meetingId) {
+  if (watching === meetingId) return;
+  watching = meetingId;
+  const again = () => flushPending(userId, meetingId);
+  window.addEventListener("online", again);
+  window.edocSocket?.on("connect", again);
+  setInterval(again, 15000);
+}
+
+export function createAnnotator({ userId, meetingId, paperId, tools, status, list }) {
   const base = `/meetings/${meetingId}/papers/${paperId}/annotations`;
   const pages = new Map();      // page number -> items
   const overlays = new Map();   // page number -> { svg, height }
@@ -22,15 +79,17 @@ export function createAnnotator({ meetingId, paperId, tools, status, list }) {
   let mode = "none";
   let color = "";
   let noteAt = null;
-  let closed = false;
   const ready = load();
+  watch(userId, meetingId);
 
   function say(text, bad) {
     if (!status) return;
     status.textContent = text;
     status.classList.toggle("bad", !!bad);
   }
-  const key = (page) => `edoc-annot:${meetingId}:${paperId}:${version}:${page}`;
+  // per person too: a tablet in the room may be shared, and one person's unsent marks must never go as another's
+  const prefix = () => `edoc-annot:${userId}:${meetingId}:${paperId}:${version}:`;
+  const key = (page) => `${prefix()}${page}`;
 
   async function load() {
     const r = await fetch(base, { credentials: "same-origin", headers: { Accept: "application/json" } });
@@ -41,67 +100,18 @@ export function createAnnotator({ meetingId, paperId, tools, status, list }) {
     // what was drawn offline and never reached the server wins over the server's older copy
     for (let i = 0; i < localStorage.length; i += 1) {
       const k = localStorage.key(i);
-      const prefix = `edoc-annot:${meetingId}:${paperId}:${version}:`;
-      if (k && k.startsWith(prefix)) pages.set(Number(k.slice(prefix.length)), JSON.parse(localStorage.getItem(k)));
+      if (k && k.startsWith(prefix())) pages.set(Number(k.slice(prefix().length)), JSON.parse(localStorage.getItem(k)));
     }
     overlays.forEach((_, page) => draw(page));
-    flush();
+    flushPending(userId, meetingId, say);
   }
-
-  function pending() {
-    const prefix = `edoc-annot:${meetingId}:${paperId}:${version}:`;
-    const out = [];
-    for (let i = 0; i < localStorage.length; i += 1) {
-      const k = localStorage.key(i);
-      if (k && k.startsWith(prefix)) out.push(Number(k.slice(prefix.length)));
-    }
-    return out;
-  }
-
-  let flushing = false;
-  async function flush() {
-    if (flushing || version === null || closed) return;
-    flushing = true;
-    try {
-      for (const page of pending()) {
-        const items = JSON.parse(localStorage.getItem(key(page)) || "[]");
-        let r;
-        try {
-          r = await fetch(`${base}/${page}`, { method: "PUT", credentials: "same-origin",
-            headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
-            body: JSON.stringify({ version, items }) });
-        } catch (e) {
-          say("Chưa gửi được chú thích (mất kết nối): sẽ tự gửi khi có kết nối lại.", true);
-          return;
-        }
-        if (r.ok) {
-          if (localStorage.getItem(key(page)) === JSON.stringify(items)) localStorage.removeItem(key(page));
-          say("Đã lưu chú thích (chỉ mình bạn xem được).");
-        } else if (r.status >= 400 && r.status < 500 && r.status !== 408 && r.status !== 429) {
-          // refused for good (too large, bad data): keep the server's copy, say why
-          const body = await r.json().catch(() => ({}));
-          localStorage.removeItem(key(page));
-          say(body.error?.message || "Chú thích không được lưu.", true);
-        } else {
-          say("Máy chủ chưa lưu được chú thích: sẽ thử lại.", true);
-          return;
-        }
-      }
-    } finally {
-      flushing = false;
-    }
-  }
-  const onOnline = () => flush();
-  window.addEventListener("online", onOnline);
-  window.edocSocket?.on("connect", onOnline);
-  const timer = setInterval(() => { if (pending().length) flush(); }, 15000);
 
   function save(page) {
     const items = pages.get(page) || [];
     localStorage.setItem(key(page), JSON.stringify(items));
     draw(page);
     say("Đang lưu chú thích…");
-    flush();
+    flushPending(userId, meetingId, say);
   }
 
   // --- drawing ---------------------------------------------------------------------------------------------------
@@ -184,7 +194,7 @@ export function createAnnotator({ meetingId, paperId, tools, status, list }) {
     let start = null;
     let preview = null;
     svg.addEventListener("pointerdown", (event) => {
-      if (mode === "none") return;
+      if (mode === "none" || version === null) return;  // the reader's marks are not loaded yet
       event.preventDefault();
       const p = where(svg, height, event);
       if (mode === "note") {
@@ -288,12 +298,7 @@ export function createAnnotator({ meetingId, paperId, tools, status, list }) {
   return {
     attach,
     ready,
-    flush,
     close() {
-      closed = true;
-      clearInterval(timer);
-      window.removeEventListener("online", onOnline);
-      window.edocSocket?.off("connect", onOnline);
       handlers.forEach((off) => off());
       setMode("none");
       overlays.clear();

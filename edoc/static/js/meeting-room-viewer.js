@@ -39,7 +39,8 @@ async function show() {
     annotator = null;
     annotatorFile = file;
     if (file && paper) {
-      annotator = createAnnotator({ meetingId: Number(viewer.dataset.meeting), paperId: Number(paper), tools,
+      annotator = createAnnotator({ userId: Number(viewer.dataset.user), meetingId: Number(viewer.dataset.meeting),
+                                    paperId: Number(paper), tools,
                                     status: document.getElementById("mark-status"),
                                     list: document.getElementById("mark-notes") });
     }

@@ -19,11 +19,8 @@
   let again = false;
   let timer = null;
 
-  // A network cut: try again every second or two, not the default's up-to-five (the page recovers within ~3 s).
-  if (socket.io && socket.io.reconnectionDelayMax) {
-    socket.io.reconnectionDelay(500);
-    socket.io.reconnectionDelayMax(2000);
-  }
+  // A network cut: realtime.js reconnects every 0.5-2 s and at once on the browser's "online"; here the page says
+  // so, stays usable (the paper already loaded is in memory, notes wait in localStorage) and catches up on join.
 
   function showError(text) {
     const box = $("room-error");
@@ -34,6 +31,7 @@
     root.dataset.live = mode;
     $("room-conn").textContent = text;
     $("room-conn").className = "conn conn-" + mode;
+    $("room-offline").classList.toggle("hidden", mode !== "offline");
   }
   function api(path) {
     return fetch(`/meetings/${meetingId}/live/${path}`, { credentials: "same-origin",
@@ -135,8 +133,10 @@
     await catchUp();
     setConn("live", "Trực tiếp");
   }
-  socket.on("connect", join);
-  socket.on("disconnect", () => setConn("offline", "Mất kết nối, đang kết nối lại…"));
+  const OFFLINE = "Mất kết nối — đang kết nối lại…";
+  socket.on("connect", () => { join().then(sendNote); });
+  socket.on("disconnect", () => setConn("offline", OFFLINE));
+  window.addEventListener("offline", () => setConn("offline", OFFLINE));
   if (socket.connected) join();
 
   // --- rendering (textContent only: names and titles are user input) ---------------------------------------------
@@ -360,18 +360,47 @@
   $("withdraw").addEventListener("click", () => act("speakers.withdraw", {}));
   $("end-floor").addEventListener("click", () => act("speakers.end", {}));
 
-  // Private notes: over HTTP, never through the room.
+  // Private notes: over HTTP, never through the room. Text typed while the network is down (or whose save did
+  // not reach the server) waits in localStorage and is sent when the page is back; it wins over the server's copy
+  // when the page is reopened meanwhile.
   const noteBox = $("note-text");
-  fetch(`/meetings/${meetingId}/notes`, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? r.json() : null)).then((n) => { if (n) noteBox.value = n.text; }).catch(() => {});
-  $("note-save").addEventListener("click", async () => {
-    const token = document.querySelector('meta[name="csrf-token"]').content;
-    const r = await fetch(`/meetings/${meetingId}/notes`, { method: "PUT", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
-      body: JSON.stringify({ text: noteBox.value }) }).catch(() => null);
-    const body = r ? await r.json().catch(() => ({})) : {};
-    $("note-status").textContent = r && r.ok ? "Đã lưu." : (body.error?.message || "Chưa lưu được (mất kết nối?).");
+  const noteKey = `edoc-note:${root.dataset.user}:${meetingId}`;  // per person: a tablet may be shared
+  const noteSay = (text) => { $("note-status").textContent = text; };
+  function keepNote() {
+    localStorage.setItem(noteKey, noteBox.value);
+    noteSay("Chưa gửi được (mất kết nối): ghi chú được giữ trên máy này và tự gửi khi có kết nối lại.");
+  }
+  let noteSending = null;
+  async function sendNote() {
+    const text = localStorage.getItem(noteKey);
+    if (text === null || noteSending) return noteSending;
+    noteSending = (async () => {
+      const token = document.querySelector('meta[name="csrf-token"]').content;
+      const r = await fetch(`/meetings/${meetingId}/notes`, { method: "PUT", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token, Accept: "application/json" },
+        body: JSON.stringify({ text }) }).catch(() => null);
+      if (!r) { keepNote(); return; }
+      const body = await r.json().catch(() => ({}));
+      if (localStorage.getItem(noteKey) === text) localStorage.removeItem(noteKey);
+      noteSay(r.ok ? "Đã lưu." : (body.error?.message || "Không lưu được ghi chú."));
+    })();
+    try { await noteSending; } finally { noteSending = null; }
+  }
+  const pendingNote = localStorage.getItem(noteKey);
+  if (pendingNote !== null) {
+    noteBox.value = pendingNote;
+    sendNote();
+  } else {
+    fetch(`/meetings/${meetingId}/notes`, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((n) => { if (n && localStorage.getItem(noteKey) === null) noteBox.value = n.text; }).catch(() => {});
+  }
+  noteBox.addEventListener("input", () => { if (!navigator.onLine || !socket.connected) keepNote(); });
+  $("note-save").addEventListener("click", () => {
+    localStorage.setItem(noteKey, noteBox.value);
+    sendNote();
   });
+  window.addEventListener("online", sendNote);
 
   window.edocMeeting = { id: meetingId, emit: act, state: () => state, seq: () => seq };
 })();

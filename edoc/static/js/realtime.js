@@ -6,6 +6,23 @@
   // WebSocket only when the server runs several worker processes (it says so on <body>): polling needs stickiness.
   const socket = io({ transports: (document.body.dataset.socketTransports || "websocket,polling").split(",") });
   window.edocSocket = socket;
+  // Network cuts. Socket.IO's manager waits up to reconnectionDelayMax (5 s by default) between attempts, so a page
+  // could sit offline for seconds after the network is back: attempts every 0.5-2 s instead, and one at once when
+  // the browser says it is online again. A socket that still looks connected then may be dead (its pings went
+  // nowhere during the cut, and the server has dropped its session after its ping timeout): a fresh connection
+  // costs less than waiting for the client to notice. Pages (the meeting room) catch up on "connect".
+  if (socket.io && socket.io.reconnectionDelayMax) {
+    socket.io.reconnectionDelay(500);
+    socket.io.reconnectionDelayMax(2000);
+  }
+  window.addEventListener("offline", () => {
+    if (document.body.dataset.realtime !== "ended") document.body.dataset.realtime = "offline";
+  });
+  window.addEventListener("online", () => {
+    if (document.body.dataset.realtime === "ended" || document.body.dataset.realtime === "checking") return;
+    socket.disconnect();
+    socket.connect();
+  });
   const badge = document.getElementById("unread-count");
 
   function setUnread(n) {
