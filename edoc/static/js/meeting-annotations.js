@@ -71,7 +71,7 @@ function watch(userId, meetingId) {
   setInterval(again, 15000);
 }
 
-export function createAnnotator({ userId, meetingId, paperId, tools, status, list }) {
+export function createAnnotator({ userId, meetingId, paperId, version: asked, tools, status, list }) {
   const base = `/meetings/${meetingId}/papers/${paperId}/annotations`;
   const pages = new Map();      // page number -> items
   const overlays = new Map();   // page number -> { svg, height }
@@ -92,7 +92,8 @@ export function createAnnotator({ userId, meetingId, paperId, tools, status, lis
   const key = (page) => `${prefix()}${page}`;
 
   async function load() {
-    const r = await fetch(base, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    const r = await fetch(asked ? `${base}?v=${asked}` : base, { credentials: "same-origin",
+                                                            headers: { Accept: "application/json" } });
     if (!r.ok) throw new Error("Không tải được chú thích của bạn.");
     const got = await r.json();
     version = got.version;
@@ -124,7 +125,7 @@ export function createAnnotator({ userId, meetingId, paperId, tools, status, lis
     const fill = COLORS[item.color] || COLORS.yellow;
     if (item.type === "ink") {
       const pts = item.points.map(([x, y]) => `${(x * WIDTH).toFixed(1)},${(y * height).toFixed(1)}`).join(" ");
-      return node("polyline", { points: pts, fill: "none", stroke: fill, "stroke-width": 3,
+      return node("polyline", { points: pts, fill: "none", stroke: fill, "stroke-width": 5,
                                 "stroke-linecap": "round", "stroke-linejoin": "round", class: "mark-ink" });
     }
     if (item.type === "highlight") {
@@ -148,10 +149,10 @@ export function createAnnotator({ userId, meetingId, paperId, tools, status, lis
         const title = node("title", {});
         title.textContent = item.text;
         g.appendChild(title);
-        g.appendChild(node("circle", { cx: item.at[0] * WIDTH, cy: item.at[1] * height, r: 16,
+        g.appendChild(node("circle", { cx: item.at[0] * WIDTH, cy: item.at[1] * height, r: 24,
                                        fill: COLORS.yellow, stroke: "#7a5d00", "stroke-width": 2 }));
-        const label = node("text", { x: item.at[0] * WIDTH, y: item.at[1] * height + 6, "text-anchor": "middle",
-                                     "font-size": 18, "font-weight": 700, fill: "#3b2f00" });
+        const label = node("text", { x: item.at[0] * WIDTH, y: item.at[1] * height + 10, "text-anchor": "middle",
+                                     "font-size": 28, "font-weight": 700, fill: "#3b2f00" });
         label.textContent = String(n);
         g.appendChild(label);
         svg.appendChild(g);
@@ -298,6 +299,9 @@ export function createAnnotator({ userId, meetingId, paperId, tools, status, lis
   return {
     attach,
     ready,
+    focus(page) {  // the page being read, on a page that shows them all: its notes listed, undo and clear act on it
+      if (list && list.dataset.page !== String(page)) renderList(page);
+    },
     close() {
       handlers.forEach((off) => off());
       setMode("none");

@@ -1,6 +1,9 @@
 // Reading a meeting paper in the page with pdf.js (vendored from npm in static/vendor/pdfjs: no CDN, and under
 // the pages' CSP, script-src 'self': the library and its worker load from our own origin, eval is off).
-// Pages are drawn on canvases as they scroll into view; the comment form's page follows the page being read.
+// Pages are drawn on canvases as they scroll into view; the comment form's page follows the page being read. The
+// reader's private annotations (meeting-annotations.js) are laid over each page drawn.
+import { createAnnotator } from "./meeting-annotations.js";
+
 const viewer = document.getElementById("pdf-viewer");
 const status = document.getElementById("viewer-status");
 const pageField = document.getElementById("comment-page");
@@ -28,6 +31,12 @@ async function main() {
     standardFontDataUrl: viewer.dataset.fonts,
     enableXfa: false,
   }).promise;
+  const tools = document.getElementById("mark-tools");
+  const annotator = createAnnotator({ userId: Number(viewer.dataset.user), meetingId: Number(viewer.dataset.meeting),
+                                      paperId: Number(viewer.dataset.paper), version: Number(viewer.dataset.version),
+                                      tools, status: document.getElementById("mark-status"),
+                                      list: document.getElementById("mark-notes") });
+  tools?.classList.remove("hidden");
   let scale = 0;
   const pages = [];
   const first = await pdf.getPage(1);
@@ -63,8 +72,12 @@ async function main() {
     canvas.setAttribute("aria-label", `Trang ${entry.n}`);
     await page.render({ canvas, canvasContext: canvas.getContext("2d"), viewport,
                         transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : null }).promise;
-    const old = entry.box.querySelector("canvas");
-    if (old) old.replaceWith(canvas); else entry.box.appendChild(canvas);
+    const wrap = document.createElement("div");
+    wrap.className = "page-wrap";
+    wrap.appendChild(canvas);
+    annotator.attach(entry.n, wrap, viewport.width, viewport.height);
+    const old = entry.box.querySelector(".page-wrap");
+    if (old) old.replaceWith(wrap); else entry.box.appendChild(wrap);
     entry.box.classList.add("drawn");
   }
   function sizeBoxes() {
@@ -78,6 +91,7 @@ async function main() {
       const entry = pages[Number(e.target.dataset.page) - 1];
       draw(entry);
       if (pageField && e.intersectionRatio > 0.3) pageField.value = entry.n;
+      if (e.intersectionRatio > 0.3) annotator.focus(entry.n);
       say(`Trang ${entry.n}/${pdf.numPages}`);
     }
   }, { threshold: [0.01, 0.3] });

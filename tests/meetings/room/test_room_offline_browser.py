@@ -79,8 +79,9 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
     room = make_live_room(app)
     with app.app_context():
         secretary, meeting = room.user("secretary"), room.meeting()
-        papers.add_upload(secretary, meeting, room.items[1], read_upload(io.BytesIO(_pages(2)), "du-thao.pdf"),
-                          title="Dự thảo phương hướng")
+        paper_id = papers.add_upload(secretary, meeting, room.items[1], read_upload(io.BytesIO(_pages(2)),
+                                                                                     "du-thao.pdf"),
+                                     title="Dự thảo phương hướng").id
         papers.set_release(secretary, meeting, utcnow() - timedelta(hours=2))
     with live_server(env, tmp_path / "server.log") as base:
         chair = _open(browser, base, "r-chair", room.meeting_id, viewport={"width": 1280, "height": 900})
@@ -105,6 +106,13 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
         phone.reload()
         phone.wait_for_selector("#room-viewer svg.marks[data-items='2']", timeout=20_000)
         _text(phone, "#mark-notes", "Hỏi lại chỉ tiêu đoàn viên mới")
+        # the paper's own reading page shows the same marks over the same page
+        reading = phone.context.new_page()
+        reading.goto(f"{base}/meetings/{room.meeting_id}/papers/{paper_id}")
+        reading.wait_for_selector("#page-1 svg.marks[data-items='2']", timeout=20_000)
+        _text(reading, "#mark-notes", "Hỏi lại chỉ tiêu đoàn viên mới")
+        reading.screenshot(path=str(ARTIFACTS / "meeting-paper-marks-390.png"), full_page=True)
+        reading.close()
         # another delegate reading the same page sees none of it
         other = _open(browser, base, "r-m1", room.meeting_id, viewport={"width": 768, "height": 1024})
         other.wait_for_selector("#room-viewer[data-shown='1/2'] svg.marks[data-items='0']", timeout=20_000)
