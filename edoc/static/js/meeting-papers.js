@@ -85,16 +85,24 @@ async function main() {
     for (const entry of pages) entry.box.style.minHeight = `${Math.floor(viewport.height)}px`;
   }
   sizeBoxes();
+  // The page being read is the one most in view (a page wholly on screen beats the next page's top third), not
+  // the last one the observer happened to report: the comment form and the annotation tools act on it.
+  const shown = new Map();
   const seen = new IntersectionObserver((entries) => {
     for (const e of entries) {
-      if (!e.isIntersecting) continue;
       const entry = pages[Number(e.target.dataset.page) - 1];
+      if (!e.isIntersecting) { shown.delete(entry.n); continue; }
+      shown.set(entry.n, e.intersectionRatio);
       draw(entry);
-      if (pageField && e.intersectionRatio > 0.3) pageField.value = entry.n;
-      if (e.intersectionRatio > 0.3) annotator.focus(entry.n);
-      say(`Trang ${entry.n}/${pdf.numPages}`);
     }
-  }, { threshold: [0.01, 0.3] });
+    let reading = 0;
+    let best = 0.3;
+    shown.forEach((ratio, n) => { if (ratio > best || (ratio === best && n < reading)) { best = ratio; reading = n; } });
+    if (!reading) return;
+    if (pageField) pageField.value = reading;
+    annotator.focus(reading);
+    say(`Trang ${reading}/${pdf.numPages}`);
+  }, { threshold: [0.01, 0.3, 0.6, 0.9, 1] });
   pages.forEach((entry) => seen.observe(entry.box));
   await draw(pages[0]);
   say(`${pdf.numPages} trang`);
