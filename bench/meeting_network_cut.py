@@ -63,6 +63,16 @@ def main() -> int:
             chair.click(f"#agenda li[data-item='{room.items[1]}'] button")
             phone.wait_for_function("() => document.querySelector('#current-item').textContent.includes('Thảo luận')")
             sid = phone.evaluate("window.edocSocket.id")
+            # where the recovery's time goes: the browser's "online", the socket's connect, the room's live state
+            phone.evaluate("""() => {
+                window.__marks = [];
+                const mark = (what) => window.__marks.push([what, Math.round(performance.now())]);
+                window.addEventListener("online", () => mark("online"));
+                window.edocSocket.on("connect", () => mark("connect"));
+                window.edocSocket.io.on("reconnect_attempt", () => mark("attempt"));
+                new MutationObserver(() => mark("live=" + document.querySelector("#meeting-room").dataset.live))
+                    .observe(document.querySelector("#meeting-room"), { attributes: true, attributeFilter: ["data-live"] });
+            }""")
             phone.context.set_offline(True)
             cut = time.monotonic()
             time.sleep(min(5.0, args.cut / 2))
@@ -73,12 +83,16 @@ def main() -> int:
             time.sleep(max(0.0, args.cut - (time.monotonic() - cut)))
             shown_offline = phone.locator("#meeting-room").get_attribute("data-live")
             back = time.monotonic()
+            now = phone.evaluate("performance.now()")
             phone.context.set_offline(False)
             phone.wait_for_function(
                 "() => document.querySelector('#current-item').textContent.includes('Báo cáo kết quả công tác')"
                 " && (document.querySelector('.mv-card .mv-badge')?.textContent || '').includes('Đang biểu quyết')",
                 timeout=60_000, polling=50)
             recovered = time.monotonic() - back
+            marks = phone.evaluate("window.__marks")
+            print("after set_offline(False), ms:", ", ".join(f"{what} {at - now:+.0f}" for what, at in marks
+                                                           if at >= now - 1000))
             new_session = phone.evaluate("window.edocSocket.id") != sid
             browser.close()
         print(f"offline {time.monotonic() - cut - recovered:.0f} s; the page said '{shown_offline}' during the cut; "
