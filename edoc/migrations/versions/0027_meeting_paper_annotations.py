@@ -1,7 +1,7 @@
 """meetings: each delegate's private annotations on a page of a meeting paper's version
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-03 17:00:00
 
 One row per (person, paper version, page): the strokes, highlights and pinned notes as validated JSON. The
@@ -13,8 +13,8 @@ from alembic import op
 import edoc.core.db
 
 # revision identifiers, used by Alembic.
-revision = '0026'
-down_revision = '0025'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 
