@@ -70,8 +70,9 @@ def main() -> int:
                 window.addEventListener("online", () => mark("online"));
                 window.edocSocket.on("connect", () => mark("connect"));
                 window.edocSocket.io.on("reconnect_attempt", () => mark("attempt"));
-                new MutationObserver(() => mark("live=" + document.querySelector("#meeting-room").dataset.live))
-                    .observe(document.querySelector("#meeting-room"), { attributes: true, attributeFilter: ["data-live"] });
+                const room = document.querySelector("#meeting-room");
+                new MutationObserver(() => mark("live=" + room.dataset.live))
+                    .observe(room, { attributes: true, attributeFilter: ["data-live"] });
             }""")
             phone.context.set_offline(True)
             cut = time.monotonic()
