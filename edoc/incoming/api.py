@@ -10,7 +10,7 @@ from flask import Response, jsonify, request
 from edoc.api import bp, json_object
 from edoc.api.openapi import add_paths, errors
 from edoc.api.routes import api_user
-from edoc.core.db import commit, db
+from edoc.core.db import db
 from edoc.core.errors import ValidationFailed
 from edoc.core.forms import parse_id, parse_int, parse_year
 from edoc.files.models import StoredFile
@@ -84,7 +84,6 @@ def api_incoming_register() -> tuple[Response, int]:
     arrival = service.check_files(user.organisation_id, files, attachments)
     doc = service.register_arrival(user, data, arrival, channel=str(body.get("channel") or "upload"),
                                    allow_duplicate=allow)
-    commit()
     return jsonify(incoming_json(doc, full=True)), 201
 
 
@@ -94,7 +93,7 @@ def api_incoming_show(doc_id: int) -> Response:
 
 
 def _done(doc: IncomingDocument) -> Response:
-    commit()
+    """The document after the service function that changed it (and committed)."""
     return jsonify(incoming_json(doc, full=True))
 
 

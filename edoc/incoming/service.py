@@ -1,8 +1,8 @@
 """Incoming documents, one service function per change of state: register (with its số đến), present, direct and
 assign, finish (answered or closed), file, return to the sender; and the lists built on them.
 
-Each function validates, authorises and writes in the caller's transaction and appends its audit entry; the views
-commit. Notifications are pushed after the commit (``edoc.notifications``). The leaders' board's counts follow every
+Each function a page or the API calls validates, authorises, writes, appends its audit entry and commits (views and
+API routes never do). Notifications are pushed after the commit (``edoc.notifications``). The leaders' board's counts follow every
 change of a document by themselves (``board_counts``: a flush hook, so no function here can forget them)."""
 
 from __future__ import annotations
@@ -278,6 +278,7 @@ def register_arrival(actor: User, data: IncomingData, arrival: Arrival, *, chann
         "number": doc.number, "year": doc.year, "channel": channel, "sender": doc.sender_name,
         "reference": doc.original_reference, "verdict": doc.signature_verdict, "duplicate_allowed": allow_duplicate})
     _tell_flagged(doc)
+    commit()
     return doc
 
 
@@ -299,6 +300,7 @@ def register_received(actor: User, doc: IncomingDocument, data: IncomingData, *,
         "reference": doc.original_reference, "duplicate_allowed": allow_duplicate})
     for hook in _registered_hooks:
         hook(actor, doc)
+    commit()
     return doc
 
 
@@ -368,6 +370,7 @@ def present(actor: User, doc: IncomingDocument, leader_id: int) -> IncomingDocum
     text = f"Trình văn bản đến: {title(doc)}"
     notify(leader.id, "incoming", text, link(doc))
     mail_after_commit(db.session, leader.email, "[edoc] Văn bản đến chờ ý kiến chỉ đạo", f"{text}\n\n{link(doc)}")
+    commit()
     return doc
 
 
@@ -413,6 +416,7 @@ def direct(actor: User, doc: IncomingDocument, direction: str, assignees: Sequen
     record("incoming.direct", doc, actor=actor, changes={
         "direction": direction, "deadline": doc.deadline.isoformat() if doc.deadline else None,
         "tasks": [t.id for t in made]})
+    commit()
     return made
 
 
@@ -426,7 +430,9 @@ def pass_on(actor: User, doc: IncomingDocument, task: Task, user_id: int, instru
     _require_task_of(doc, task)
     if deadline is not None and deadline < doc.received_on:
         raise ValidationFailed("Hạn giải quyết trước ngày đến của văn bản.", field="deadline")
-    return tasks.pass_on(actor, task, user_id, instructions, deadline)
+    made = tasks.pass_on(actor, task, user_id, instructions, deadline)
+    commit()
+    return made
 
 
 def report(actor: User, doc: IncomingDocument, task: Task, *, progress: int, note: str, done: bool = False) -> None:
@@ -434,6 +440,7 @@ def report(actor: User, doc: IncomingDocument, task: Task, *, progress: int, not
     if doc.status_enum is not IncomingStatus.IN_PROGRESS:
         raise Conflict("Văn bản không còn trong thời gian giải quyết.")
     tasks.report(actor, task, progress=progress, note=note, done=done)
+    commit()
 
 
 def _require_task_of(doc: IncomingDocument, task: Task) -> None:
@@ -474,6 +481,7 @@ def finish(actor: User, doc: IncomingDocument, *, result: str, reply_document_id
     record("incoming.finish", doc, actor=actor, changes={"result": result, "reply": reply.id if reply else None})
     if doc.directed_by_id and doc.directed_by_id != actor.id:
         notify(doc.directed_by_id, "incoming", f"Đã giải quyết xong: {title(doc)}", link(doc))
+    commit()
     return doc
 
 
@@ -482,6 +490,7 @@ def file_document(actor: User, doc: IncomingDocument) -> IncomingDocument:
     doc = _lock(doc)
     doc.status, doc.filed_at = IncomingStatus.FILED.value, utcnow()
     record("incoming.file", doc, actor=actor)
+    commit()
     return doc
 
 
@@ -506,6 +515,7 @@ def return_to_sender(actor: User, doc: IncomingDocument, reason: str) -> Incomin
     # not to an e-mail sender the intake could not verify (a forged From): the mail would go to someone else
     if doc.sender_email and (doc.mail is None or doc.mail.sender_trusted):
         mail_after_commit(db.session, doc.sender_email, f"Trả lại văn bản {doc.original_reference}", text)
+    commit()
     return doc
 
 

@@ -1,4 +1,4 @@
-"""Pages for incoming documents under /incoming: parse, call one service function, commit, render or redirect.
+"""Pages for incoming documents under /incoming: parse, call one service function (which commits), render or redirect.
 A refusal is shown on the page the user was on, with the status it deserves."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from edoc.accounts.models import User
 from edoc.contacts.service import contacts_of
 from edoc.core.clock import vietnam_today
-from edoc.core.db import commit, db
+from edoc.core.db import db
 from edoc.core.errors import DomainError, ValidationFailed
 from edoc.core.forms import parse_id
 from edoc.documents.models import OutgoingDocument, Secrecy, Urgency
@@ -83,7 +83,6 @@ def new() -> Response | str | tuple[str, int]:
         arrival = service.check_files(user.organisation_id, _parts("file"), _parts("attachments"))
         doc = service.register_arrival(user, data, arrival, channel=request.form.get("channel", "paper"),
                                        allow_duplicate=allow_duplicate)
-        commit()
     except DomainError as exc:
         db.session.rollback()
         duplicate_of = getattr(exc, "existing_id", None)
@@ -121,8 +120,7 @@ def _act(doc_id: int, action: Any, message: str) -> Response | tuple[str, int]:
     """Run one action on a document the user can see; on refusal show the document again with the message."""
     doc = policy.viewable(me(), doc_id)
     try:
-        action(doc)
-        commit()
+        action(doc)  # the service function commits
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "danger")
