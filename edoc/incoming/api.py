@@ -81,7 +81,7 @@ def api_incoming_register() -> tuple[Response, int]:
     data = service.precheck(user, forms.incoming_data(body, _ids(body, "reader_ids")), allow_duplicate=allow)
     files = [_own_upload(user.id, i) for i in _ids(body, "file_ids")]
     attachments = [_own_upload(user.id, i) for i in _ids(body, "attachment_ids")]
-    arrival = service.check_files(user.organisation_id, files, attachments)
+    arrival = service.check_files(user.organisation_id, files, attachments, validate=False)
     doc = service.register_arrival(user, data, arrival, channel=str(body.get("channel") or "upload"),
                                    allow_duplicate=allow)
     return jsonify(incoming_json(doc, full=True)), 201

@@ -2,8 +2,8 @@
 assign, finish (answered or closed), file, return to the sender; and the lists built on them.
 
 Each function a page or the API calls validates, authorises, writes, appends its audit entry and commits (views and
-API routes never do). Notifications are pushed after the commit (``edoc.notifications``). The leaders' board's counts follow every
-change of a document by themselves (``board_counts``: a flush hook, so no function here can forget them)."""
+API routes never do). Notifications are pushed after the commit (``edoc.notifications``). The leaders' board's
+counts follow every change of a document by themselves (``board_counts``: a flush hook, so none can forget them)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from edoc.documents.policy import PUBLISHED_VALUES
 from edoc.documents.policy import can_view as can_view_outgoing
 from edoc.files import sniff
 from edoc.files.service import store_bytes
-from edoc.incoming import board_counts, intake, policy
+from edoc.incoming import board_counts, intake, policy, validation
 from edoc.incoming.models import Channel, IncomingAttachment, IncomingDocument, IncomingReader, IncomingStatus
 from edoc.incoming.ocr import request_ocr
 from edoc.notifications.mail import mail_after_commit
@@ -204,20 +204,24 @@ class Arrival:
     text: str
 
 
-def check_files(organisation_id: int, parts: list[intake.Part], attachment_parts: Sequence[intake.Part] = ()
-                ) -> Arrival:
+def check_files(organisation_id: int, parts: list[intake.Part], attachment_parts: Sequence[intake.Part] = (), *,
+                validate: bool = True) -> Arrival:
     """Read and check everything the clerk gave, and validate signatures, with nothing written yet: on SQLite a
-    write transaction holds the database's lock, which validation (OCSP, CRL) must not."""
+    write transaction holds the database's lock, which validation (OCSP, CRL) must not. ``validate=False`` (the
+    clerk's pages and API): a signed file is validated by a job once its registration commits (verdict
+    ``pending`` until then, ``edoc.incoming.validation``), so the clerk does not wait for the responders."""
     main = intake.prepare(parts)
     attachments = [intake.prepare_attachment(p) for p in attachment_parts if p.data]
     report, verdict = None, "" if main.made_from_images else "unsigned"
-    if main.signed:
+    if main.signed and not validate:
+        verdict = validation.PENDING
+    elif main.signed:
         try:
             report = validate_bytes(organisation_id, main.pdf)
             verdict = report.verdict  # type: ignore[attr-defined]
         except ValidationFailed:
             verdict = "invalid"  # signature structures pyHanko cannot even read: flagged, as a broken one
-    if main.broken:
+    if main.broken and verdict != validation.PENDING:  # a pending one carries it to its job
         verdict = "invalid"
     text = "" if main.made_from_images else intake.pdf_text(main.pdf)
     return Arrival(main, attachments, report, verdict, text)
@@ -236,6 +240,8 @@ def _store_files(actor: User, doc: IncomingDocument, arrival: Arrival) -> None:
         db.session.flush()
         doc.validation_id = kept.id
     doc.signature_verdict = arrival.verdict
+    if arrival.verdict == validation.PENDING:
+        validation.request_validation(doc, broken=arrival.main.broken)
     if intake.has_text(arrival.text):
         doc.text, doc.text_source, doc.ocr_status = clean(arrival.text), "pdf", ""
     else:
@@ -277,7 +283,7 @@ def register_arrival(actor: User, data: IncomingData, arrival: Arrival, *, chann
     record("incoming.register", doc, actor=actor, changes={
         "number": doc.number, "year": doc.year, "channel": channel, "sender": doc.sender_name,
         "reference": doc.original_reference, "verdict": doc.signature_verdict, "duplicate_allowed": allow_duplicate})
-    _tell_flagged(doc)
+    validation.tell_flagged(doc)
     commit()
     return doc
 
@@ -317,13 +323,6 @@ def on_registered(hook: Callable[[User, IncomingDocument], None]) -> None:
 def _lock(doc: IncomingDocument) -> IncomingDocument:
     return db.session.execute(select(IncomingDocument).where(IncomingDocument.id == doc.id).with_for_update()
                               .execution_options(populate_existing=True)).scalar_one()
-
-
-def _tell_flagged(doc: IncomingDocument) -> None:
-    if doc.signature_verdict == "invalid" and doc.registered_by_id:
-        notify(doc.registered_by_id, "incoming",
-               f"Chữ ký số của văn bản đến {doc.original_reference or doc.summary[:60]} không hợp lệ hoặc không "
-               f"tin cậy: kiểm tra, trả lại nơi gửi nếu cần", link(doc))
 
 
 def link(doc: IncomingDocument) -> str:

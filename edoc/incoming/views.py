@@ -80,7 +80,7 @@ def new() -> Response | str | tuple[str, int]:
     try:
         data = forms.incoming_data(request.form, request.form.getlist("reader_ids"))
         data = service.precheck(user, data, allow_duplicate=allow_duplicate)
-        arrival = service.check_files(user.organisation_id, _parts("file"), _parts("attachments"))
+        arrival = service.check_files(user.organisation_id, _parts("file"), _parts("attachments"), validate=False)
         doc = service.register_arrival(user, data, arrival, channel=request.form.get("channel", "paper"),
                                        allow_duplicate=allow_duplicate)
     except DomainError as exc:
