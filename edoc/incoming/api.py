@@ -178,6 +178,16 @@ def api_incoming_return(doc_id: int) -> Response:
     return _done(doc)
 
 
+@bp.route("/incoming/<int:doc_id>/files", methods=["POST"])
+def api_incoming_attach(doc_id: int) -> tuple[Response, int]:
+    user = api_user()
+    body = json_object()
+    doc = policy.viewable(user, doc_id)
+    parts = [_own_upload(user.id, i) for i in _ids(body, "file_ids")]
+    service.attach_files(user, doc, parts)
+    return jsonify(incoming_json(doc, full=True)), 201
+
+
 @bp.route("/incoming/registers/<kind>", methods=["GET"])
 def api_incoming_registers(kind: str) -> Response:
     user = api_user()
@@ -261,6 +271,12 @@ add_paths({
     "/incoming/{id}/finish": _action("Kết thúc xử lý: trả lời bằng văn bản đi đã ban hành, hoặc ghi kết quả",
                                      _body({"result": {"type": "string"}, "reply_document_id": {"type": "integer"}})),
     "/incoming/{id}/file": _action("Lưu hồ sơ (văn thư)", None),
+    "/incoming/{id}/files": {"post": {
+        "summary": "Đính kèm thêm tệp sau khi vào sổ (văn thư): tệp đã tải lên (POST /files), mỗi tệp một PDF hoặc "
+                   "ảnh; không nhận khi văn bản đã giải quyết xong, lưu hồ sơ, trả lại hoặc bị thu hồi (409)",
+        "parameters": [_id],
+        "requestBody": _body({"file_ids": {"type": "array", "items": {"type": "integer"}}}, ["file_ids"]),
+        "responses": {"201": {"description": "Đã đính kèm", **_doc}, **errors(400, 401, 403, 404, 409)}}},
     "/incoming/{id}/return": _action("Trả lại nơi gửi, có lý do", _body({"reason": {"type": "string"}},
                                                                          ["reason"])),
     "/incoming/registers/{kind}": {"get": {

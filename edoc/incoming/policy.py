@@ -187,6 +187,16 @@ def can_finish(user: User, doc: IncomingDocument) -> bool:
     return any(t.role == "lead" and t.is_open and task_policy.is_handler(user, t) for t in _tasks(doc))
 
 
+ATTACHABLE = {IncomingStatus.RECEIVED, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED, IncomingStatus.IN_PROGRESS}
+"""Files may still be added (a phụ lục sent separately, a page scanned late) until it is finished, filed, returned or
+recalled."""
+
+
+def can_attach(user: User, doc: IncomingDocument) -> bool:
+    """The clerks who see it attach files after registration."""
+    return is_clerk(user) and can_view(user, doc)
+
+
 def can_file(user: User, doc: IncomingDocument) -> bool:
     return is_clerk(user) and can_view(user, doc) and doc.status_enum is IncomingStatus.DONE
 

@@ -484,6 +484,37 @@ def finish(actor: User, doc: IncomingDocument, *, result: str, reply_document_id
     return doc
 
 
+MAX_ATTACH = 20
+
+
+def attach_files(actor: User, doc: IncomingDocument, parts: Sequence[intake.Part]) -> list[IncomingAttachment]:
+    """Attachments added after registration (đính kèm thêm): each a PDF or an image, all checked before any is
+    stored, so a bad one stores none; refused once the document is finished, filed, returned or recalled."""
+    policy.require(policy.can_attach(actor, doc), "Chỉ văn thư đính kèm tệp vào văn bản đến.")
+    if doc.status_enum not in policy.ATTACHABLE:
+        raise Conflict(f"Văn bản “{doc.status_label}”: không đính kèm thêm tệp.")
+    parts = [p for p in parts if p.data]
+    if not parts:
+        raise ValidationFailed("Chọn ít nhất một tệp để đính kèm.", field="attachments")
+    if len(parts) > MAX_ATTACH:
+        raise ValidationFailed(f"Đính kèm tối đa {MAX_ATTACH} tệp một lần.", field="attachments")
+    prepared = [intake.prepare_attachment(p) for p in parts]  # refuses a bad file before anything is stored
+    doc = _lock(doc)
+    if doc.status_enum not in policy.ATTACHABLE:
+        raise Conflict(f"Văn bản “{doc.status_label}”: không đính kèm thêm tệp.")
+    made = []
+    for att in prepared:
+        media = sniff.sniff(att.pdf[: sniff.HEAD_SIZE]) or "application/octet-stream"
+        row = store_bytes(att.pdf, att.name, uploader=actor, purpose="incoming", media_type=media)
+        made.append(IncomingAttachment(file_id=row.id, title=att.name[:255]))
+        doc.attachments.append(made[-1])
+    db.session.flush()
+    record("incoming.attach", doc, actor=actor, changes={"files": [a.file_id for a in made],
+                                                          "names": [a.title for a in made]})
+    commit()
+    return made
+
+
 def file_document(actor: User, doc: IncomingDocument) -> IncomingDocument:
     policy.require(policy.can_file(actor, doc), "Chỉ văn thư lưu hồ sơ văn bản đã giải quyết xong.")
     doc = _lock(doc)

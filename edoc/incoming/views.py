@@ -192,6 +192,12 @@ def finish(doc_id: int) -> Response | tuple[str, int]:
     return _act(doc_id, run, "Đã kết thúc xử lý văn bản.")
 
 
+@bp.route("/<int:doc_id>/attach", methods=["POST"])
+@login_required
+def attach(doc_id: int) -> Response | tuple[str, int]:
+    return _act(doc_id, lambda doc: service.attach_files(me(), doc, _parts("attachments")), "Đã đính kèm tệp.")
+
+
 @bp.route("/<int:doc_id>/file", methods=["POST"])
 @login_required
 def file(doc_id: int) -> Response | tuple[str, int]:
