@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -35,6 +37,22 @@ VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no DST since 1975:
 TEXT_SIZE = 10.0
 LINE_SPACING = 1.15
 _AIR = 1.0
+
+_FLOAT_OVERFLOW = re.compile(r"Content box width/height ([0-9.e+-]+) is too wide for container size ([0-9.e+-]+) ")
+
+
+class _RoundingNoise(logging.Filter):
+    """Drops pyHanko's "Content box … too wide" warning when the excess is float rounding: an image stretched to
+    fit its field comes out 102.00000000000001 wide for a 102 pt field, which pyHanko reports (and then places
+    exactly as it would have). Every seal and signature logged it, twice, drowning real warnings (and ``edoc
+    demo``'s printout). A real overflow is still reported."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = _FLOAT_OVERFLOW.match(record.getMessage())
+        return found is None or float(found.group(1)) - float(found.group(2)) > 1e-6
+
+
+logging.getLogger("pyhanko.pdf_utils.layout").addFilter(_RoundingNoise())
 
 
 @lru_cache(maxsize=8)

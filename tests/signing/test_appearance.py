@@ -7,6 +7,7 @@ signer's image. Positions are read back from the signed file, and the text throu
 from __future__ import annotations
 
 import io
+import logging
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -262,3 +263,14 @@ def test_seal_at_real_size_over_the_left_third_of_the_signers_image(plain_pdf, l
     assert SealImage(png, seal_mm).size_points() == pytest.approx((expected_mm * MM, expected_mm * MM), abs=0.01)
     report = validate_pdf(sealed, trust_roots=[leader.chain[-1]])
     assert report.all_valid and [s.field for s in report.signatures] == ["sig_signer", "sig_seal"]
+
+
+def test_pyhankos_rounding_warning_is_dropped_and_a_real_overflow_kept(caplog):
+    """A stretched image 102.00000000000001 pt wide in a 102 pt field is float noise (placed exactly as 102);
+    130 in 102 is a real overflow and stays in the log."""
+    log = logging.getLogger("pyhanko.pdf_utils.layout")
+    with caplog.at_level(logging.WARNING, logger="pyhanko.pdf_utils.layout"):
+        for inner in ("102.00000000000001", "130"):
+            log.warning(f"Content box width/height {inner} is too wide for container size 102 with margins (0, 0); "
+                        f"post_margin will be ignored")
+    assert [r.getMessage().split()[3] for r in caplog.records] == ["130"]
