@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -44,6 +43,7 @@ from edoc.documents.models import OutgoingDocument, Recipient, RecipientKind, St
 from edoc.documents.recall import replaced_by
 from edoc.files import sniff
 from edoc.files.service import get_store
+from edoc.notifications.mail import connect
 from edoc.realtime.events import emit_after_commit, user_room
 
 log = logging.getLogger(__name__)
@@ -214,13 +214,7 @@ class _Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         if self.smtp is None:
-            settings = current_app.config["EDOC"]
-            smtp = smtplib.SMTP(str(settings.smtp_host), int(settings.smtp_port), timeout=20)
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password or "")
-            self.smtp = smtp
+            self.smtp = connect(current_app.config["EDOC"])
         return self.smtp
 
     def send(self, address: str, subject: str, text: str, message_id: str) -> tuple[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 from email.message import EmailMessage
 
 from flask import current_app
@@ -25,6 +24,7 @@ from edoc.core.clock import vietnam_time
 from edoc.core.db import commit, db, end_read_transaction, utcnow
 from edoc.incoming.mail_models import AckState, IncomingMail, MailState
 from edoc.incoming.models import IncomingDocument
+from edoc.notifications.mail import send_messages
 from edoc.organisations.models import Organisation
 
 log = logging.getLogger(__name__)
@@ -123,12 +123,7 @@ def send(mail_id: int, token: str) -> str:
     address = mail.sender_email
     end_read_transaction()  # nothing held while the mail server talks
     try:
-        with smtplib.SMTP(str(settings.smtp_host), int(settings.smtp_port), timeout=20) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if settings.smtp_username:
-                smtp.login(settings.smtp_username, settings.smtp_password or "")
-            smtp.send_message(message)
+        send_messages(settings, [message])
     except (OSError, smtplib.SMTPException) as exc:
         log.warning("acknowledgement of incoming mail %s to %s not sent: %s", mail_id, address, exc)
         _finish(mail_id, AckState.FAILED.value, f"Gửi thư báo đã nhận lỗi: {exc}")

@@ -368,7 +368,7 @@ def present(actor: User, doc: IncomingDocument, leader_id: int) -> IncomingDocum
     record("incoming.present", doc, actor=actor, changes={"to": leader.id, "late": doc.presented_late})
     text = f"Trình văn bản đến: {title(doc)}"
     notify(leader.id, "incoming", text, link(doc))
-    mail_after_commit(db.session, leader.email, "[edoc] Văn bản đến chờ ý kiến chỉ đạo", f"{text}\n\n{link(doc)}")
+    mail_after_commit(leader.email, "[edoc] Văn bản đến chờ ý kiến chỉ đạo", f"{text}\n\n{link(doc)}")
     commit()
     return doc
 
@@ -544,7 +544,7 @@ def return_to_sender(actor: User, doc: IncomingDocument, reason: str) -> Incomin
                    f"/documents/{doc.source_document_id}" if doc.source_document_id else "")
     # not to an e-mail sender the intake could not verify (a forged From): the mail would go to someone else
     if doc.sender_email and (doc.mail is None or doc.mail.sender_trusted):
-        mail_after_commit(db.session, doc.sender_email, f"Trả lại văn bản {doc.original_reference}", text)
+        mail_after_commit(doc.sender_email, f"Trả lại văn bản {doc.original_reference}", text)
     commit()
     return doc
 

@@ -91,7 +91,7 @@ def _tell(task: Task, text: str) -> None:
     subject = describe(task.subject_kind, task.subject_id)
     for user in policy.handlers(task) if task.role != TaskRole.INFORM else _inform_people(task):
         notify(user.id, "task", f"{text}: {subject.title}", subject.link)
-        mail_after_commit(db.session, user.email, f"[edoc] {text}", f"{text}: {subject.title}\n\n{subject.link}")
+        mail_after_commit(user.email, f"[edoc] {text}", f"{text}: {subject.title}\n\n{subject.link}")
 
 
 def _inform_people(task: Task) -> list[User]:

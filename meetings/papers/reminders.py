@@ -123,7 +123,7 @@ def remind_meeting(meeting: Meeting, now: datetime) -> int:
                 email = user.email if user is not None else ""
             else:
                 email = participant.guest_email or ""
-            mail_after_commit(db.session, email, f"[edoc] {text}", f"{text}.\n\n{base}{link}")
+            mail_after_commit(email, f"[edoc] {text}", f"{text}.\n\n{base}{link}")
             sent += 1
     return sent
 
