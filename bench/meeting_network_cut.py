@@ -28,18 +28,7 @@ from edoc.config import Settings  # noqa: E402
 from tests.support.components import chromium_path  # noqa: E402
 from tests.support.live import live_server  # noqa: E402
 from tests.support.meeting_room import make_live_room  # noqa: E402
-
-
-def _open(browser, base: str, username: str, meeting_id: int, **options):
-    page = browser.new_context(locale="vi-VN", **options).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "GiaLam@2023")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    page.goto(f"{base}/meetings/{meeting_id}/room")
-    page.wait_for_selector("#meeting-room[data-live=live]", timeout=30_000)
-    return page
+from tests.support.room_browser import open_room  # noqa: E402
 
 
 def main() -> int:
@@ -57,9 +46,10 @@ def main() -> int:
         room = make_live_room(app)
         with live_server(env, Path(tmp) / "server.log") as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
-            chair = _open(browser, base, "r-chair", room.meeting_id, viewport={"width": 1280, "height": 900})
-            phone = _open(browser, base, "r-m2", room.meeting_id, viewport={"width": 390, "height": 844},
-                          is_mobile=True, has_touch=True)
+            chair = open_room(browser, base, "r-chair", room.meeting_id, timeout=30_000,
+                              viewport={"width": 1280, "height": 900})
+            phone = open_room(browser, base, "r-m2", room.meeting_id, timeout=30_000,
+                              viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
             chair.click(f"#agenda li[data-item='{room.items[1]}'] button")
             phone.wait_for_function("() => document.querySelector('#current-item').textContent.includes('Thảo luận')")
             sid = phone.evaluate("window.edocSocket.id")

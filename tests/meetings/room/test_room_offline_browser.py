@@ -10,7 +10,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pikepdf
 import pytest
 from sqlalchemy import select
 
@@ -20,40 +19,14 @@ from edoc.core.db import db, utcnow
 from meetings.notes.models import Note, PaperAnnotation
 from meetings.papers import service as papers
 from meetings.papers.files import read_upload
-from tests.documents.conftest import simple_pdf
 from tests.support.live import live_server
 from tests.support.meeting_room import make_live_room
+from tests.support.room_browser import open_room, paper_pdf, wait_for_text
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path("test-artifacts")
 PING = 2
 """The server's ping interval and ping timeout in this test (seconds): it drops a silent page after 2 + 2 s."""
-
-
-def _open(browser, base: str, username: str, meeting_id: int, **options):
-    page = browser.new_context(locale="vi-VN", **options).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "GiaLam@2023")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    page.goto(f"{base}/meetings/{meeting_id}/room")
-    page.wait_for_selector("#meeting-room[data-live=live]", timeout=20_000)
-    return page
-
-
-def _text(page, selector: str, text: str, timeout: int = 15_000) -> None:
-    page.wait_for_function("([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
-                           arg=[selector, text], timeout=timeout)
-
-
-def _pages(count: int) -> bytes:
-    out = pikepdf.Pdf.new()
-    for n in range(1, count + 1):
-        out.pages.extend(pikepdf.Pdf.open(io.BytesIO(simple_pdf([f"Dự thảo phương hướng, trang {n}"]))).pages)
-    data = io.BytesIO()
-    out.save(data)
-    return data.getvalue()
 
 
 def _box(page, selector: str) -> dict[str, float]:
@@ -79,13 +52,13 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
     room = make_live_room(app)
     with app.app_context():
         secretary, meeting = room.user("secretary"), room.meeting()
-        paper_id = papers.add_upload(secretary, meeting, room.items[1], read_upload(io.BytesIO(_pages(2)),
+        paper_id = papers.add_upload(secretary, meeting, room.items[1], read_upload(io.BytesIO(paper_pdf(2)),
                                                                                      "du-thao.pdf"),
                                      title="Dự thảo phương hướng").id
         papers.set_release(secretary, meeting, utcnow() - timedelta(hours=2))
     with live_server(env, tmp_path / "server.log") as base:
-        chair = _open(browser, base, "r-chair", room.meeting_id, viewport={"width": 1280, "height": 900})
-        phone = _open(browser, base, "r-m2", room.meeting_id, viewport={"width": 390, "height": 844},
+        chair = open_room(browser, base, "r-chair", room.meeting_id, viewport={"width": 1280, "height": 900})
+        phone = open_room(browser, base, "r-m2", room.meeting_id, viewport={"width": 390, "height": 844},
                       is_mobile=True, has_touch=True)
         chair.click(f"#agenda li[data-item='{room.items[1]}'] button")
         chair.click("#current-papers button.show-paper")
@@ -94,27 +67,27 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
         # a stroke and a pinned note on page 1, saved; back after a reload
         phone.click("#mark-tools [data-tool=ink]")
         _drag(phone, "#room-viewer svg.marks", [(0.2, 0.3), (0.5, 0.35), (0.7, 0.3)])
-        _text(phone, "#mark-status", "Đã lưu chú thích")
+        wait_for_text(phone, "#mark-status", "Đã lưu chú thích")
         phone.click("#mark-tools [data-tool=note]")
         box = _box(phone, "#room-viewer svg.marks")
         phone.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.15)
         phone.fill("#mark-tools .note-form input", "Hỏi lại chỉ tiêu đoàn viên mới")
         phone.click("#mark-tools .note-form button[type=submit]")
-        _text(phone, "#mark-notes", "1. Hỏi lại chỉ tiêu đoàn viên mới")
+        wait_for_text(phone, "#mark-notes", "1. Hỏi lại chỉ tiêu đoàn viên mới")
         phone.wait_for_function("() => !Object.keys(localStorage).some((k) => k.startsWith('edoc-annot:'))")
         phone.screenshot(path=str(ARTIFACTS / "meeting-room-marks-390.png"), full_page=True)
         phone.reload()
         phone.wait_for_selector("#room-viewer svg.marks[data-items='2']", timeout=20_000)
-        _text(phone, "#mark-notes", "Hỏi lại chỉ tiêu đoàn viên mới")
+        wait_for_text(phone, "#mark-notes", "Hỏi lại chỉ tiêu đoàn viên mới")
         # the paper's own reading page shows the same marks over the same page
         reading = phone.context.new_page()
         reading.goto(f"{base}/meetings/{room.meeting_id}/papers/{paper_id}")
         reading.wait_for_selector("#page-1 svg.marks[data-items='2']", timeout=20_000)
-        _text(reading, "#mark-notes", "Hỏi lại chỉ tiêu đoàn viên mới")
+        wait_for_text(reading, "#mark-notes", "Hỏi lại chỉ tiêu đoàn viên mới")
         reading.screenshot(path=str(ARTIFACTS / "meeting-paper-marks-390.png"), full_page=True)
         reading.close()
         # another delegate reading the same page sees none of it
-        other = _open(browser, base, "r-m1", room.meeting_id, viewport={"width": 768, "height": 1024})
+        other = open_room(browser, base, "r-m1", room.meeting_id, viewport={"width": 768, "height": 1024})
         other.wait_for_selector("#room-viewer[data-shown='1/2'] svg.marks[data-items='0']", timeout=20_000)
         assert other.locator("#mark-notes li").count() == 0
         other.screenshot(path=str(ARTIFACTS / "meeting-room-768.png"), full_page=True)
@@ -130,10 +103,10 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
         phone.wait_for_selector("#room-viewer[data-shown='2/2']", timeout=15_000)
         phone.click("#mark-tools [data-tool=highlight]")
         _drag(phone, "#room-viewer svg.marks", [(0.1, 0.1), (0.6, 0.2)])
-        _text(phone, "#mark-status", "Chưa gửi được chú thích")
+        wait_for_text(phone, "#mark-status", "Chưa gửi được chú thích")
         phone.fill("#note-text", "Ghi chú viết lúc mất mạng")
         phone.click("#note-save")
-        _text(phone, "#note-status", "Chưa gửi được")
+        wait_for_text(phone, "#note-status", "Chưa gửi được")
         phone.screenshot(path=str(ARTIFACTS / "meeting-room-offline-390.png"), full_page=True)
 
         # meanwhile the chair moves to the first item and opens a vote
@@ -141,7 +114,7 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
         chair.fill(".mv-create [name=title]", "Thông qua báo cáo kết quả công tác năm 2026")
         chair.click(".mv-create button[type=submit]")
         chair.click(".mv-card .mv-action")
-        _text(chair, ".mv-card .mv-badge", "Đang biểu quyết")
+        wait_for_text(chair, ".mv-card .mv-badge", "Đang biểu quyết")
         # longer than the server's ping interval + timeout: it has dropped the phone's session by now
         time.sleep(max(0.0, 3 * PING - (time.monotonic() - cut)))
         assert "Thảo luận" in phone.locator("#current-item").inner_text()  # it could not know yet
@@ -157,7 +130,7 @@ def test_annotations_and_a_network_cut_on_a_phone(browser, served_env, tmp_path:
         assert phone.locator("#meeting-room").get_attribute("data-live") == "live"
         assert phone.evaluate("window.edocSocket.id") != sid  # a new session: the old one was dropped
         assert phone.locator("#room-offline").is_hidden()
-        _text(phone, "#note-status", "Đã lưu.")
+        wait_for_text(phone, "#note-status", "Đã lưu.")
         phone.wait_for_function("() => !Object.keys(localStorage).some((k) => k.startsWith('edoc-annot:'))",
                                 timeout=15_000)
         phone.screenshot(path=str(ARTIFACTS / "meeting-room-back-390.png"), full_page=True)

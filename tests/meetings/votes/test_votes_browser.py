@@ -18,26 +18,11 @@ from meetings.votes.models import VoteBallot, VoteVoter
 from tests.realtime.conftest import browser, served_env  # noqa: F401
 from tests.support.live import live_server
 from tests.support.meeting_room import make_live_room
+from tests.support.room_browser import open_room, wait_for_text
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path("test-artifacts")
-
-
-def _open(browser, base: str, username: str, meeting_id: int, **options):  # noqa: F811
-    page = browser.new_context(locale="vi-VN", **options).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", "GiaLam@2023")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-    page.goto(f"{base}/meetings/{meeting_id}/room")
-    page.wait_for_selector("#meeting-votes[data-loaded='1']", timeout=20_000)
-    return page
-
-
-def _text(page, selector: str, text: str, timeout: int = 15_000) -> None:
-    page.wait_for_function("([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
-                           arg=[selector, text], timeout=timeout)
+VOTES_LOADED = "#meeting-votes[data-loaded='1']"
 
 
 def test_secret_vote_with_a_reconnect_and_the_result_on_every_page(browser, served_env, tmp_path):  # noqa: F811
@@ -51,10 +36,12 @@ def test_secret_vote_with_a_reconnect_and_the_result_on_every_page(browser, serv
                                    at=utcnow()))
         db.session.commit()
     with live_server(served_env, tmp_path / "server.log") as base:
-        chair = _open(browser, base, "r-chair", room.meeting_id, viewport={"width": 1280, "height": 900})
-        phone = _open(browser, base, "r-m1", room.meeting_id, viewport={"width": 390, "height": 844},
-                      is_mobile=True, has_touch=True)
-        laptop = _open(browser, base, "r-m2", room.meeting_id, viewport={"width": 1024, "height": 800})
+        chair = open_room(browser, base, "r-chair", room.meeting_id, ready=VOTES_LOADED,
+                          viewport={"width": 1280, "height": 900})
+        phone = open_room(browser, base, "r-m1", room.meeting_id, ready=VOTES_LOADED,
+                          viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        laptop = open_room(browser, base, "r-m2", room.meeting_id, ready=VOTES_LOADED,
+                           viewport={"width": 1024, "height": 800})
         everyone = (chair, phone, laptop)
         assert phone.locator(".mv-create").is_hidden() and chair.locator(".mv-create").is_visible()
 
@@ -63,29 +50,29 @@ def test_secret_vote_with_a_reconnect_and_the_result_on_every_page(browser, serv
         chair.click(".mv-create button[type=submit]")
         chair.click(".mv-card .mv-action")  # Mở biểu quyết
         for page in everyone:
-            _text(page, ".mv-card .mv-badge", "Đang biểu quyết")
+            wait_for_text(page, ".mv-card .mv-badge", "Đang biểu quyết")
 
         phone.click(".mv-option:has-text('Tán thành')")
         phone.click(".mv-send")
-        _text(phone, ".mv-card", "Bạn đã biểu quyết (phiếu kín)")
-        _text(phone, ".mv-card", "Mã phiếu của bạn")
-        _text(chair, ".mv-card .mv-count", "1")
+        wait_for_text(phone, ".mv-card", "Bạn đã biểu quyết (phiếu kín)")
+        wait_for_text(phone, ".mv-card", "Mã phiếu của bạn")
+        wait_for_text(chair, ".mv-card .mv-count", "1")
 
         # the laptop loses its network while sending: the ballot waits, then goes once, with the same key
         laptop.context.set_offline(True)
         laptop.click(".mv-option:has-text('Không tán thành')")
         laptop.click(".mv-send")
-        _text(laptop, ".mv-status", "Mất kết nối")
+        wait_for_text(laptop, ".mv-status", "Mất kết nối")
         laptop.context.set_offline(False)
-        _text(laptop, ".mv-card", "Bạn đã biểu quyết (phiếu kín)", timeout=30_000)
-        _text(chair, ".mv-card .mv-count", "2")
+        wait_for_text(laptop, ".mv-card", "Bạn đã biểu quyết (phiếu kín)", timeout=30_000)
+        wait_for_text(chair, ".mv-card .mv-count", "2")
         phone.screenshot(path=str(ARTIFACTS / "votes-open-390.png"), full_page=True)
 
         chair.once("dialog", lambda dialog: dialog.accept())
         chair.click(".mv-card .mv-action:has-text('Kết thúc')")
         for page in everyone:
-            _text(page, ".mv-card .mv-headline", "Không thông qua")  # 1 of 3 present for: not more than half
-            _text(page, ".mv-card .mv-reasons", "Tán thành: 1/3 thành viên có mặt")
+            wait_for_text(page, ".mv-card .mv-headline", "Không thông qua")  # 1 of 3 present for: not more than half
+            wait_for_text(page, ".mv-card .mv-reasons", "Tán thành: 1/3 thành viên có mặt")
         phone.screenshot(path=str(ARTIFACTS / "votes-result-390.png"), full_page=True)
         chair.screenshot(path=str(ARTIFACTS / "votes-result-desktop.png"), full_page=True)
     with app.app_context():
