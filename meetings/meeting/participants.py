@@ -74,6 +74,24 @@ def _tell(meeting: Meeting, user_id: int | None, text: str) -> None:
         notify(user_id, "meeting", text, link(meeting))
 
 
+def _invite(meeting: Meeting, people: Iterable[User], role: str, *, unit_id: int | None = None) -> list[Participant]:
+    """Those of ``people`` not yet invited become participants (in the caller's transaction), each told once the
+    meeting is announced; ``unit_id``: invited through that unit."""
+    present = set(db.session.execute(select(Participant.user_id).where(Participant.meeting_id == meeting.id))
+                  .scalars())
+    added = []
+    for user in people:
+        if user.id in present:
+            continue
+        p = Participant(meeting_id=meeting.id, user_id=user.id, role=role, votes=role == "member",
+                        unit_id=unit_id, answer=Answer.PENDING.value)
+        db.session.add(p)
+        added.append(p)
+        _tell(meeting, user.id, f"Giấy mời họp: {meeting.title[:100]}")
+    db.session.flush()
+    return added
+
+
 def add_people(actor: User, meeting: Meeting, user_ids: Iterable[int], role: str = "member") -> list[Participant]:
     """Invite people of the organisation or of another organisation the actor may invite from. Those already
     invited are left as they are; one person outside those organisations refuses the whole request."""
@@ -89,18 +107,7 @@ def add_people(actor: User, meeting: Meeting, user_ids: Iterable[int], role: str
         if user is None or user.organisation_id not in allowed or not user.active:
             raise ValidationFailed(OUTSIDE, field="user_ids")
         users.append(user)
-    present = set(db.session.execute(select(Participant.user_id).where(Participant.meeting_id == meeting.id))
-                  .scalars())
-    added = []
-    for user in users:
-        if user.id in present:
-            continue
-        p = Participant(meeting_id=meeting.id, user_id=user.id, role=role, votes=role == "member",
-                        answer=Answer.PENDING.value)
-        db.session.add(p)
-        added.append(p)
-        _tell(meeting, user.id, f"Giấy mời họp: {meeting.title[:100]}")
-    db.session.flush()
+    added = _invite(meeting, users, role)
     record("meeting.participants.add", meeting, actor=actor,
            changes={"user_ids": [p.user_id for p in added], "role": role})
     commit()
@@ -119,18 +126,7 @@ def add_unit(actor: User, meeting: Meeting, unit_id: int, role: str = "member") 
                                      .order_by(User.full_name)).scalars())
     if not people:
         raise ValidationFailed(f"Đơn vị “{unit.name}” chưa có người nào đang làm việc.", field="unit_id")
-    present = set(db.session.execute(select(Participant.user_id).where(Participant.meeting_id == meeting.id))
-                  .scalars())
-    added = []
-    for user in people:
-        if user.id in present:
-            continue
-        p = Participant(meeting_id=meeting.id, user_id=user.id, role=role, votes=role == "member",
-                        unit_id=unit.id, answer=Answer.PENDING.value)
-        db.session.add(p)
-        added.append(p)
-        _tell(meeting, user.id, f"Giấy mời họp: {meeting.title[:100]}")
-    db.session.flush()
+    added = _invite(meeting, people, role, unit_id=unit.id)
     record("meeting.participants.unit", meeting, actor=actor,
            changes={"unit_id": unit.id, "user_ids": [p.user_id for p in added]})
     commit()
