@@ -25,24 +25,13 @@ from edoc.incoming.models import IncomingDocument
 from tests.incoming.conftest import data, text_pdf
 from tests.incoming.test_intake import _signed_pdf
 from tests.support import dovecot
-from tests.support.components import free_port
+from tests.support.smtp import smtp_inbox
 from tests.support.web import csrf_token, login
 
 PASSWORD = "mat-khau-dung"
 SENDER = "vanthu@ldldhanoi.example.vn"
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 """What the PostgreSQL run adds (the unique key, the transactions) the first test covers on both databases."""
-
-
-class _Smtp:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        from email import message_from_bytes, policy
-
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +41,8 @@ def imap():
 
 @pytest.fixture
 def smtp(settings_env):
-    from aiosmtpd.controller import Controller
-
-    handler = _Smtp()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings_env.update({"EDOC_SMTP_HOST": "127.0.0.1", "EDOC_SMTP_PORT": str(controller.port),
-                         "EDOC_SMTP_SENDER": "edoc@ldldgialam.example.vn"})
-    yield handler
-    controller.stop()
+    with smtp_inbox(settings_env, "edoc@ldldgialam.example.vn") as handler:
+        yield handler
 
 
 def message(subject: str, *files: tuple[str, bytes, str], sender: str = f"LĐLĐ thành phố Hà Nội <{SENDER}>",

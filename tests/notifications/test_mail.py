@@ -5,37 +5,21 @@ nothing; a mail server that is down leaves the job to be tried again instead of 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from edoc import jobs
 from edoc.core.db import db
 from edoc.notifications import mail
 from tests.support.components import free_port
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
+from tests.support.smtp import Inbox, smtp_inbox
 
 
 @pytest.fixture
-def inbox(settings_env: dict[str, str]) -> Iterator[_Inbox]:
-    handler = _Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings_env.update({"EDOC_SMTP_HOST": "127.0.0.1", "EDOC_SMTP_PORT": str(controller.port),
-                         "EDOC_SMTP_SENDER": "vanthu@ldldgialam.example.vn"})
-    yield handler
-    controller.stop()
+def inbox(settings_env: dict[str, str]) -> Iterator[Inbox]:
+    with smtp_inbox(settings_env, "vanthu@ldldgialam.example.vn") as handler:
+        yield handler
 
 
 def _mail_jobs() -> list[jobs.Job]:
