@@ -14,4 +14,5 @@ Knows nothing of Flask or the database; ``python -m signing`` is the command lin
 - ``validate``: ``validate_pdf`` → ``ValidationReport`` (timestamped signatures judged at their timestamp)
 - ``errors``: every refusal, all ``SigningError``
 - ``forms``: text and signature fields in rendered documents
+- ``xmlsig``: XML signatures (XMLDSig) of whole documents: ``sign_enveloped``, ``verify_enveloped``, ``check_trust``
 """

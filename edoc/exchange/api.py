@@ -19,7 +19,8 @@ def message_json(m: ExchangeMessage) -> dict[str, object]:
             "peer_name": m.peer_name, "state": m.state, "note": m.note or None,
             "peer_status": m.peer_status or None, "peer_status_note": m.peer_status_note or None,
             "peer_status_at": m.peer_status_at.isoformat() if m.peer_status_at else None,
-            "incoming_document_id": m.incoming_document_id, "created_at": m.created_at.isoformat()}
+            "incoming_document_id": m.incoming_document_id, "created_at": m.created_at.isoformat(),
+            "signature": m.signature or None, "signature_note": m.signature_note or None}
 
 
 @bp.route("/exchange/documents/<int:doc_id>/send", methods=["POST"])
@@ -88,4 +89,7 @@ add_paths({
     "peer": {"type": "string"}, "peer_name": {"type": "string"}, "state": {"type": "string"},
     "note": {"type": ["string", "null"]}, "peer_status": {"type": ["string", "null"]},
     "peer_status_note": {"type": ["string", "null"]}, "peer_status_at": {"type": ["string", "null"]},
-    "incoming_document_id": {"type": ["integer", "null"]}, "created_at": {"type": "string"}}}})
+    "incoming_document_id": {"type": ["integer", "null"]}, "created_at": {"type": "string"},
+    "signature": {"type": ["string", "null"], "enum": ["signed", "unsigned", "valid", "untrusted", None],
+                  "description": "Chữ ký số XML của gói tin: signed/unsigned (gửi), valid/untrusted/unsigned (nhận)"},
+    "signature_note": {"type": ["string", "null"], "description": "Người ký, hoặc lý do không ký / không tin cậy"}}}})

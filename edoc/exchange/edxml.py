@@ -13,7 +13,7 @@ A document message::
                          ToPlaces, OtherInfo, ResponseFor*, SteeringType?, DocumentId
           TraceHeaderList: TraceHeader+ (OrganId, Timestamp), Bussiness (BussinessDocType 0 new, 1 recall,
                            2 update, 3 replace; BussinessDocReason; ReplacementInfoList for a replacement)
-          Signature? (XML signature of the envelope; not produced here: the PDF carries the signatures)
+          ds:Signature? (XMLDSig of the whole message, enveloped: ``sign`` adds it, ``parse`` verifies it)
         edXMLBody
           edXMLManifest: Reference+ (xlink:href="cid:…", Description, AttachmentName, ContentType, ContentId,
                          and edoc's Digest: the SHA-256 of the attachment, checked on arrival when present)
@@ -25,6 +25,13 @@ same envelope, in place of MessageHeader.
 
 Parsing is defused: no DTD at all (so no entity expansion, no external entity), a size limit before parsing, and
 base64 decoded only for attachments the manifest names.
+
+The XML signature (``signing.xmlsig``): the organisation's credential signs the whole message (``Reference
+URI=""``, enveloped, exclusive C14N, SHA-256, RSA-SHA256 or ECDSA-SHA256, the certificate in KeyInfo), the
+``ds:Signature`` element (namespace http://www.w3.org/2000/09/xmldsig#) placed in ``edXMLHeader`` after
+``TraceHeaderList``; one wrapped in an ``edXML:Signature`` element there is read too. ``parse`` verifies a signature
+on the bytes the defused parser accepted (a non-resolving lxml parser, DTD refused) and reads the message from
+what the signature covers, never from the tree around it.
 """
 
 from __future__ import annotations
@@ -38,8 +45,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.etree import ElementTree as ET  # building only; parsing goes through defusedxml
 
+from asn1crypto import x509 as asn1_x509
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as safe_fromstring
+from lxml import etree
+
+from signing import xmlsig
+from signing.errors import SigningError
+from signing.keys import SignerKey
 
 NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -54,8 +67,24 @@ STATUS_LABELS = {"01": "Đã đến", "02": "Từ chối tiếp nhận", "03": "
 DIGEST_ALGORITHM = "http://www.w3.org/2001/04/xmlenc#sha256"
 
 
+DS_SIGNATURE = f"{{{xmlsig.DS}}}Signature"
+
+
 class EdxmlError(ValueError):
     """A message that cannot be read or does not follow the standard; the text says why, in Vietnamese."""
+
+
+@dataclass
+class EnvelopeSignature:
+    """A message's XML signature that verified (intact, made with the key of ``certificate``); whether that
+    certificate is trusted is for the receiving organisation to say (``signing.xmlsig.check_trust``)."""
+
+    certificate: asn1_x509.Certificate
+    others: list[asn1_x509.Certificate]
+    """The other certificates KeyInfo carried (its chain), for building the path."""
+    signer: str
+    organisation: str
+    serial: str
 
 
 @dataclass
@@ -115,6 +144,8 @@ class DocumentMessage:
     """(OrganId, Timestamp) of each hop."""
     attachments: list[Attachment] = field(default_factory=list)
     document_id: str = ""
+    signature: EnvelopeSignature | None = None
+    """Set by ``parse`` when the message was signed and the signature verified."""
 
     def __post_init__(self) -> None:
         if not self.document_id:
@@ -136,6 +167,8 @@ class StatusMessage:
     timestamp: str = ""
     staff: str = ""
     department: str = ""
+    signature: EnvelopeSignature | None = None
+    """Set by ``parse`` when the message was signed and the signature verified."""
 
 
 PRIORITY_OF_URGENCY = {"": 0, "Khẩn": 1, "Thượng khẩn": 2, "Hỏa tốc": 3}
@@ -268,6 +301,18 @@ def build_status(msg: StatusMessage) -> bytes:
     return _serialise(root)
 
 
+def sign(data: bytes, key: SignerKey) -> bytes:
+    """The message ``data`` (as ``build_document`` or ``build_status`` made it) signed with ``key``: the
+    ``ds:Signature`` goes last in ``edXMLHeader`` and covers the whole message, attachments included.
+    ``SigningError`` when the key cannot sign (certificate outside its validity period, an unusable key)."""
+    root = xmlsig.parse(data)
+    header = root.find(f"{E}edXMLEnvelope/{E}edXMLHeader")
+    if header is None:
+        raise SigningError("gói tin không có edXMLHeader để đặt chữ ký")
+    xmlsig.placeholder(header)
+    return xmlsig.sign_enveloped(root, key)
+
+
 # --- structure ---------------------------------------------------------------------------------------------
 
 # element → {child: (min, max)}; max None = unbounded. Children not listed are refused (a typo or an element of
@@ -314,6 +359,8 @@ _TEXT_HERE = {"ResponseFor/Code", "ResponseFor/PromulgationDate", }
 """(parent/element) where a name that is structured elsewhere holds text (Status/ResponseFor/Code is "445/KH")."""
 _OPEN = {"Signature", "DigitalSignature", "BussinessDocumentInfo", "OrganIdList"}
 """Elements whose content is another schema's (XML signature) or left open by the standard."""
+_SIGNATURE_PARENTS = {"edXMLHeader"}
+"""Where a ``ds:Signature`` may stand as a child (else inside an ``edXML:Signature`` of the header)."""
 
 
 def _local(tag: str) -> str:
@@ -338,6 +385,8 @@ def validate(root: ET.Element) -> list[str]:
             return
         counts: dict[str, int] = {}
         for child in children:
+            if child.tag == DS_SIGNATURE and name in _SIGNATURE_PARENTS:
+                continue  # the XML signature: another schema's, verified by parse
             if not child.tag.startswith(E):
                 faults.append(f"{path}: phần tử {child.tag} không thuộc không gian tên edXML.")
                 continue
@@ -413,6 +462,9 @@ def parse(data: bytes, *, max_bytes: int) -> DocumentMessage | StatusMessage:
     faults = validate(root)
     if faults:
         raise EdxmlError("Gói tin không đúng cấu trúc edXML: " + " ".join(faults[:5]))
+    signature = None
+    if next(root.iter(DS_SIGNATURE), None) is not None:
+        root, signature = _verified(data, root)
     header = root.find(_qualified("edXMLEnvelope/edXMLHeader"))
     assert header is not None
     status = header.find(E + "Status")
@@ -423,7 +475,8 @@ def parse(data: bytes, *, max_bytes: int) -> DocumentMessage | StatusMessage:
             promulgation_date=parse_date(_text(status, "ResponseFor/PromulgationDate"), "PromulgationDate"),
             sender=_organ_of(status.find(E + "From")), status_code=_text(status, "StatusCode"),
             description=_text(status, "Description"), timestamp=_text(status, "Timestamp"),
-            staff=_text(status, "StaffInfo/Staff"), department=_text(status, "StaffInfo/Department"))
+            staff=_text(status, "StaffInfo/Staff"), department=_text(status, "StaffInfo/Department"),
+            signature=signature)
     mh = header.find(E + "MessageHeader")
     assert mh is not None
     promulgated = parse_date(_text(mh, "PromulgationInfo/PromulgationDate"), "PromulgationDate")
@@ -453,12 +506,43 @@ def parse(data: bytes, *, max_bytes: int) -> DocumentMessage | StatusMessage:
             _qualified("TraceHeaderList/Bussiness/ReplacementInfoList/ReplacementInfo"))],
         trace=[(_text(n, "OrganId"), _text(n, "Timestamp")) for n in header.findall(
             _qualified("TraceHeaderList/TraceHeader"))],
-        document_id=_text(mh, "DocumentId"),
+        document_id=_text(mh, "DocumentId"), signature=signature,
     )
     if not msg.sender.organ_id or not msg.subject:
         raise EdxmlError("Thiếu mã định danh nơi gửi (From/OrganId) hoặc trích yếu (Subject).")
     msg.attachments = _attachments(root)
     return msg
+
+
+def _verified(data: bytes, root: ET.Element) -> tuple[ET.Element, EnvelopeSignature]:
+    """The message's one XML signature verified, and the message as signed (read from what the signature covers,
+    so that nothing outside it is read), or EdxmlError saying why it is refused: several signatures, one out of
+    place, a signature that does not cover the whole message, or one that does not verify (changed since)."""
+    found = list(root.iter(DS_SIGNATURE))
+    if len(found) > 1:
+        raise EdxmlError(f"Gói tin có {len(found)} chữ ký số (Signature); chỉ được có một: gói tin không được nhận.")
+    header = root.find(_qualified("edXMLEnvelope/edXMLHeader"))
+    places = [] if header is None else [*header.findall(DS_SIGNATURE),
+                                        *header.findall(f"{E}Signature/{DS_SIGNATURE}")]
+    if not places:
+        raise EdxmlError("Chữ ký số (Signature) của gói tin phải nằm trong edXMLHeader: gói tin không được nhận.")
+    try:
+        # the same bytes the defused parser accepted (no DTD, so nothing to resolve), by a non-resolving parser:
+        # signxml needs lxml's tree, whose namespace prefixes canonicalisation depends on
+        verified = xmlsig.verify_enveloped(xmlsig.parse(data))
+    except SigningError as exc:
+        raise EdxmlError(f"Chữ ký số của gói tin không hợp lệ: {exc}. Gói tin không được nhận.") from None
+    try:
+        signed = safe_fromstring(etree.tostring(verified.signed, encoding="utf-8"), forbid_dtd=True,
+                                 forbid_entities=True, forbid_external=True)
+    except (DefusedXmlException, ET.ParseError):  # canonical XML from signxml: not expected
+        raise EdxmlError("Phần được ký của gói tin không đọc được.") from None
+    faults = validate(signed)
+    if faults:
+        raise EdxmlError("Phần được ký của gói tin không đúng cấu trúc edXML: " + " ".join(faults[:5]))
+    return signed, EnvelopeSignature(certificate=verified.certificate, others=verified.others,
+                                     signer=verified.signer, organisation=verified.organisation,
+                                     serial=verified.serial)
 
 
 def _attachments(root: ET.Element) -> list[Attachment]:

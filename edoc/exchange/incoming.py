@@ -91,7 +91,7 @@ def earlier_arrival(organisation_id: int, message: DocumentMessage, document_id:
             IncomingDocument.organisation_id == organisation_id, IncomingDocument.channel == Channel.EDXML.value,
             IncomingDocument.original_reference == code, IncomingDocument.original_date == day)
             .order_by(IncomingDocument.id.desc())).scalars().first()
-        source = _source_of(arrival_id) if arrival_id is not None else None
+        source = source_of(arrival_id) if arrival_id is not None else None
     if source is None or source.incoming_document_id is None:
         raise MessageRejected(f"Không tìm thấy văn bản đến {code or document_id}"
                               f"{f' ngày {day:%d/%m/%Y}' if day else ''} nhận qua trục liên thông để {action}: "
@@ -224,6 +224,8 @@ def _arrive(org: Organisation, kept: ExchangeMessage, message: DocumentMessage, 
         "verdict": arrived.signature_verdict, "business": message.business})
     flag = (" — chữ ký số không hợp lệ hoặc không tin cậy, kiểm tra trước khi vào sổ"
             if arrived.signature_verdict == "invalid" else "")
+    if kept.signature == "untrusted":
+        flag += " — chữ ký số của gói tin không được tin cậy"
     what = "Văn bản thay thế" if message.business == edxml.BUSINESS_REPLACE else "Văn bản đến"
     for clerk in clerks_of(org.id):
         notify(clerk.id, "incoming", f"{what} qua trục liên thông: {title(arrived)}{flag}", link(arrived))
@@ -268,7 +270,7 @@ def _update(org: Organisation, kept: ExchangeMessage, message: DocumentMessage, 
     return doc.id
 
 
-def _source_of(incoming_id: int) -> ExchangeMessage | None:
+def source_of(incoming_id: int) -> ExchangeMessage | None:
     """The message an arrival came as (not the recalls or updates applied to it later)."""
     return db.session.execute(select(ExchangeMessage).where(
         ExchangeMessage.incoming_document_id == incoming_id, ExchangeMessage.direction == "in",
@@ -293,7 +295,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 def _before_commit(session: Session) -> None:
     wanted = session.info.pop("edoc_exchange_statuses", [])
     for incoming_id, code in wanted:
-        source = _source_of(incoming_id)
+        source = source_of(incoming_id)
         if source is None:
             continue
         org = db.session.get(Organisation, source.organisation_id)

@@ -43,6 +43,13 @@ class ExchangeMessage(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     """out: pending, sent, failed; in: received, rejected, applied."""
     note: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(String(16), default="")
+    """The envelope's XML signature. out: signed (with the organisation's credential), unsigned (it has none, or
+    it could not be used: ``signature_note`` says why); in: valid (intact, certificate trusted by the receiving
+    organisation), untrusted (intact, certificate not trusted: ``signature_note`` says why), unsigned. A signature
+    that does not verify is never kept: the message is refused."""
+    signature_note: Mapped[str] = mapped_column(Text, default="")
+    """Who signed (name and serial of the certificate), and why not trusted or why unsigned."""
     peer_status: Mapped[str] = mapped_column(String(2), default="")
     """out documents: the last status the recipient sent back (01 arrived ... 06 done)."""
     peer_status_note: Mapped[str] = mapped_column(Text, default="")

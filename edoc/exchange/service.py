@@ -33,6 +33,10 @@ from edoc.files.models import StoredFile
 from edoc.files.service import read_verified, store_bytes
 from edoc.organisations.models import Organisation
 from edoc.registers.types import get_type
+from edoc.signatures.credentials import SigningRefused, organisation_key
+from edoc.signatures.trust import revocation_mode, trust_roots
+from signing import xmlsig
+from signing.errors import SigningError
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/xml"
@@ -72,6 +76,56 @@ def organ_of(org: Organisation) -> Organ:
         raise ValidationFailed("Cơ quan chưa có mã định danh (OrganId) để gửi, nhận văn bản điện tử qua trục liên "
                                "thông: quản trị viên cần khai báo.", field="organ_id")
     return Organ(organ_id=org.organ_id, name=org.name, in_charge=org.parent_name or org.name, email=org.email)
+
+
+# --- the envelope's signature ------------------------------------------------------------------------------
+
+NO_CREDENTIAL = ("Cơ quan chưa có chứng thư số (chữ ký số của cơ quan). Quản trị viên nhập chứng thư số của cơ "
+                 "quan tại trang “Chữ ký số của cơ quan”.")
+
+
+def sign_envelope(org: Organisation, data: bytes) -> tuple[bytes, str, str]:
+    """(the message, ``signed`` or ``unsigned``, who signed or why not): signed with the organisation's credential,
+    the one its PDFs are sealed with. Without one, or with one that cannot sign now (expired, unopenable), the
+    message goes unsigned and says why: the exchange must not stop for it (docs/search-and-exchange.md)."""
+    try:
+        key = organisation_key(org)
+    except SigningRefused as exc:
+        return data, "unsigned", exc.message
+    if key is None:
+        return data, "unsigned", NO_CREDENTIAL
+    try:
+        signed = edxml.sign(data, key)
+    except SigningError as exc:
+        log.warning("edXML message of organisation %s left unsigned: %s", org.id, exc)
+        text = str(exc).rstrip(".")
+        return data, "unsigned", f"Không ký được gói tin bằng chứng thư số của cơ quan: {text}."
+    return signed, "signed", f"{key.subject} (số hiệu chứng thư {key.serial})"
+
+
+@dataclass
+class EnvelopeVerdict:
+    verdict: str
+    """valid, untrusted, unsigned."""
+    note: str
+
+
+def envelope_verdict(organisation_id: int, message: DocumentMessage | StatusMessage) -> EnvelopeVerdict:
+    """A received message's signature (already verified intact by ``edxml.parse``) judged against the receiving
+    organisation's trust store, as its PDFs are: the certificate's path, validity and revocation
+    (``EDOC_SIGNING_REVOCATION``). Reads only: OCSP and CRL may be waited on, with no write lock held."""
+    signature = message.signature
+    if signature is None:
+        return EnvelopeVerdict("unsigned", "Gói tin không có chữ ký số.")
+    who = signature.signer + (f" — {signature.organisation}" if signature.organisation
+                              and signature.organisation != signature.signer else "")
+    who += f" (số hiệu chứng thư {signature.serial})"
+    mode = revocation_mode()
+    problem = xmlsig.check_trust(signature.certificate, signature.others, trust_roots(organisation_id),
+                                 revocation=mode, fetch=mode != "off")
+    if problem:
+        return EnvelopeVerdict("untrusted", f"{who}: {problem}")
+    return EnvelopeVerdict("valid", who)
 
 
 # --- out -------------------------------------------------------------------------------------------------------
@@ -152,19 +206,21 @@ def send_document(actor: User, doc: OutgoingDocument, *, business: str = "new", 
     for recipient in targets:
         assert recipient.contact is not None
         organ = Organ(organ_id=recipient.contact.organ_id, name=recipient.contact.name)
-        data = edxml.build_document(message_of(doc, [organ], business=code, reason=reason),
-                                    now=vietnam_time(utcnow()))
+        data, signed, signature_note = sign_envelope(doc.organisation, edxml.build_document(
+            message_of(doc, [organ], business=code, reason=reason), now=vietnam_time(utcnow())))
         row = store_bytes(data, f"edxml-{doc.id}-{organ.organ_id}.edxml", uploader=actor, purpose="edxml",
                           media_type=MEDIA_TYPE)
         message = ExchangeMessage(
             organisation_id=doc.organisation_id, direction="out", kind="document",
             edxml_document_id=edxml_document_id(doc), business=code, peer_organ_id=organ.organ_id,
-            peer_name=organ.name, outgoing_document_id=doc.id, file_id=row.id, sha256=row.sha256, state="pending")
+            peer_name=organ.name, outgoing_document_id=doc.id, file_id=row.id, sha256=row.sha256, state="pending",
+            signature=signed, signature_note=signature_note)
         db.session.add(message)
         made.append(message)
     db.session.flush()
     record("exchange.send", doc, actor=actor, changes={
-        "business": BUSINESS_LABELS[code], "to": [m.peer_organ_id for m in made], "messages": [m.id for m in made]})
+        "business": BUSINESS_LABELS[code], "to": [m.peer_organ_id for m in made], "messages": [m.id for m in made],
+        "signature": made[0].signature})
     commit()
     deliver([m.id for m in made])
     return made
@@ -248,6 +304,7 @@ def receive(data: bytes, *, only_organisation_id: int | None = None, actor: User
                                   f"quan nào trên hệ thống này.")
     kept: dict[int, ExchangeMessage] = {}
     checked: dict[int, list[object]] = {}
+    verdicts: dict[int, EnvelopeVerdict] = {}
     for org in orgs:  # reads only: a repeat is recognised, the new ones' files checked, before any write
         existing = db.session.execute(select(ExchangeMessage).where(
             ExchangeMessage.organisation_id == org.id, ExchangeMessage.direction == "in",
@@ -255,10 +312,12 @@ def receive(data: bytes, *, only_organisation_id: int | None = None, actor: User
         if existing is not None:
             kept[org.id] = existing
         else:
+            verdicts[org.id] = envelope_verdict(org.id, message)
             checked[org.id] = ([check(org.id, message) for check, _handler in _document_handlers]
                                if isinstance(message, DocumentMessage) else [])
     for org_id, prepared in checked.items():
-        kept[org_id] = _take(next(o for o in orgs if o.id == org_id), message, data, sha, actor, prepared)
+        kept[org_id] = _take(next(o for o in orgs if o.id == org_id), message, data, sha, actor, prepared,
+                             verdicts[org_id])
     return Received([kept[o.id] for o in orgs], repeated=not checked)
 
 
@@ -273,7 +332,7 @@ def receive_posted(data: bytes, *, organisation_id: int, actor: User) -> Receive
 
 
 def _take(org: Organisation, message: DocumentMessage | StatusMessage, data: bytes, sha: str,
-          actor: User | None, checked: list[object]) -> ExchangeMessage:
+          actor: User | None, checked: list[object], envelope: EnvelopeVerdict) -> ExchangeMessage:
     is_status = isinstance(message, StatusMessage)
     peer = message.sender
     row = store_bytes(data, f"edxml-in-{sha[:12]}.edxml", uploader=actor, purpose="edxml", media_type=MEDIA_TYPE,
@@ -282,7 +341,7 @@ def _take(org: Organisation, message: DocumentMessage | StatusMessage, data: byt
         organisation_id=org.id, direction="in", kind="status" if is_status else "document",
         edxml_document_id=message.document_id, business=0 if is_status else message.business,
         status_code=message.status_code if is_status else "", peer_organ_id=peer.organ_id, peer_name=peer.name,
-        file_id=row.id, sha256=sha, state="received")
+        file_id=row.id, sha256=sha, state="received", signature=envelope.verdict, signature_note=envelope.note)
     db.session.add(kept)
     db.session.flush()
     if isinstance(message, StatusMessage):
@@ -294,7 +353,7 @@ def _take(org: Organisation, message: DocumentMessage | StatusMessage, data: byt
         queue_status(org, kept, "01")
     record("exchange.receive", kept, actor=actor, organisation_id=org.id, changes={
         "kind": kept.kind, "from": peer.organ_id, "document_id": message.document_id,
-        "business": kept.business, "status": kept.status_code})
+        "business": kept.business, "status": kept.status_code, "signature": kept.signature})
     return kept
 
 
@@ -330,17 +389,17 @@ def queue_status(org: Organisation, about: ExchangeMessage, code: str, *, descri
         return None
     code_text = about.edxml_document_id.split(",", 2)[-1] if about.edxml_document_id.count(",") >= 2 else ""
     promulgated = _date_in(about.edxml_document_id)
-    data = edxml.build_status(StatusMessage(
+    data, signed, signature_note = sign_envelope(org, edxml.build_status(StatusMessage(
         responds_to_organ=about.peer_organ_id, document_id=about.edxml_document_id, code=code_text,
         promulgation_date=promulgated, sender=organ_of(org), status_code=code,
         description=description or edxml.STATUS_LABELS[code],
-        timestamp=f"{vietnam_time(utcnow()):%Y/%m/%d %H:%M:%S}", staff=staff, department=department))
+        timestamp=f"{vietnam_time(utcnow()):%Y/%m/%d %H:%M:%S}", staff=staff, department=department)))
     row = store_bytes(data, f"edxml-status-{code}.edxml", uploader=None, purpose="edxml", media_type=MEDIA_TYPE,
                       organisation_id=org.id)
     message = ExchangeMessage(
         organisation_id=org.id, direction="out", kind="status", edxml_document_id=about.edxml_document_id,
         status_code=code, peer_organ_id=about.peer_organ_id, peer_name=about.peer_name, file_id=row.id,
-        sha256=row.sha256, state="pending")
+        sha256=row.sha256, state="pending", signature=signed, signature_note=signature_note)
     db.session.add(message)
     db.session.flush()
     return message

@@ -14,7 +14,8 @@ from edoc.core.db import db
 from edoc.core.errors import DomainError
 from edoc.documents import policy as documents_policy
 from edoc.documents.models import OutgoingDocument
-from edoc.exchange import edxml, policy, service
+from edoc.exchange import edxml, incoming, policy, service
+from edoc.incoming.models import Channel, IncomingDocument
 
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 
@@ -32,7 +33,16 @@ def _panel() -> dict[str, object]:
         return Markup(render_template("exchange/_panel.html", doc=doc, messages=service.sent_for(user, doc),
                                       can_send=policy.can_send(user, doc), statuses=edxml.STATUS_LABELS,
                                       business=edxml.BUSINESS_LABELS))
-    return {"exchange_panel": exchange_panel}
+    def exchange_envelope(doc: IncomingDocument) -> Markup:
+        """The incoming document's page (which checked access): the verdict on the envelope it came in."""
+        if doc.channel != Channel.EDXML.value:
+            return Markup("")
+        source = incoming.source_of(doc.id)
+        if source is None:
+            return Markup("")
+        return Markup(render_template("exchange/_envelope.html", message=source))
+
+    return {"exchange_panel": exchange_panel, "exchange_envelope": exchange_envelope}
 
 
 @bp.route("/documents/<int:doc_id>/send", methods=["POST"])
@@ -46,6 +56,9 @@ def send(doc_id: int) -> Response:
         db.session.rollback()
         flash(exc.message, "danger")
         return redirect(url_for("documents.show", doc_id=doc.id))  # type: ignore[return-value]
+    unsigned = next((m for m in made if m.signature == "unsigned"), None)
+    if unsigned is not None:
+        flash(f"Gói tin gửi đi không có chữ ký số của cơ quan. {unsigned.signature_note}", "warning")
     failed = [m.peer_name for m in made if m.state == "failed"]
     if failed:
         flash(f"Đã tạo gói tin edXML nhưng chưa gửi được tới: {', '.join(failed)} (xem ghi chú, gửi lại sau).",

@@ -9,18 +9,14 @@ import dataclasses
 import shutil
 import threading
 from datetime import datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from edoc.accounts.models import User
-from edoc.app import create_app
+from edoc.accounts.models import Role, User
 from edoc.audit.models import AuditEntry
-from edoc.config import Settings
 from edoc.core.db import db
-from edoc.demo import DEMO_ORGAN_ID, load_demo_documents
+from edoc.demo import DEMO_ORGAN_ID
 from edoc.documents.models import OutgoingDocument
 from edoc.exchange import edxml, service
 from edoc.exchange.models import ExchangeMessage
@@ -30,59 +26,15 @@ from edoc.incoming import service as incoming
 from edoc.incoming.models import IncomingDocument
 from edoc.notifications.models import Notification
 from edoc.organisations.models import Organisation
+from edoc.signatures.credentials import save_credential
+from edoc.signatures.devca import load_or_create_ca
 from edoc.signatures.models import ValidationRecord
+from edoc.signatures.trust import add_trusted_root
 from tests.documents.conftest import api_token, simple_pdf
+from tests.exchange.conftest import PARTY
 from tests.exchange.test_edxml import _message
 from tests.incoming.test_intake import tamper
 from tests.support.web import login
-
-PARTY = "000.00.01.H26"
-"""Huyện ủy Gia Lâm: a recipient of the demo plan that is not on installation A (LĐLĐ Hà Nội is, since the
-demo adds it, and receives the plan on the system)."""
-
-
-@pytest.fixture
-def dropbox(settings_env, tmp_path) -> Path:
-    """The shared drop box; asked for before ``app`` so A is built with it."""
-    folder = tmp_path / "dropbox"
-    settings_env["EDOC_EXCHANGE_DIR"] = str(folder)
-    return folder
-
-
-@pytest.fixture
-def plan(dropbox, app, demo) -> int:
-    """The demo's issued plan (signed, numbered, sealed), addressed to LĐLĐ thành phố Hà Nội (an OrganId)."""
-    with app.app_context():
-        org = db.session.execute(select(Organisation).where(Organisation.organ_id == DEMO_ORGAN_ID)).scalar_one()
-        load_demo_documents(org)
-        db.session.commit()
-        return db.session.execute(select(OutgoingDocument.id).where(OutgoingDocument.status == "issued")).scalar_one()
-
-
-@pytest.fixture
-def other(sqlite_template, dropbox, tmp_path):
-    """Installation B: Huyện ủy Gia Lâm on its own database and store, sharing the drop box."""
-    from edoc.admin.organisations import OrganisationData, create_organisation
-
-    base = tmp_path / "other"
-    base.mkdir()
-    shutil.copy(sqlite_template, base / "edoc.sqlite3")
-    app = create_app(Settings.from_env({
-        "EDOC_SECRET_KEY": "other-secret-key-" + "y" * 16, "EDOC_INSTANCE_PATH": str(base / "instance"),
-        "EDOC_STORAGE_DIR": str(base / "files"), "EDOC_DATABASE_URL": f"sqlite:///{base / 'edoc.sqlite3'}",
-        "EDOC_EXCHANGE_DIR": str(dropbox)}))
-    with app.app_context():
-        from edoc.registers.service import ensure_default_registers
-
-        org = create_organisation(OrganisationData(name="HUYỆN ỦY GIA LÂM", parent_name="THÀNH ỦY HÀ NỘI",
-                                                   abbreviation="HU", place_name="Gia Lâm", organ_id=PARTY))
-        db.session.flush()
-        ensure_default_registers(org)
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def _messages(app, **where) -> list[ExchangeMessage]:
@@ -94,6 +46,18 @@ def _messages(app, **where) -> list[ExchangeMessage]:
 
 
 def test_two_installations_exchange_a_document_and_its_statuses(dropbox, app, client, demo, plan, other):
+    # B has its organisation's credential (from its own development CA), which A trusts; A's CA is not in B's
+    # trust store: each side signs every message it sends, and each judges the other's signature by its own store
+    with other.app_context():
+        b_ca = load_or_create_ca()
+        b_org = db.session.execute(select(Organisation).where(Organisation.organ_id == PARTY)).scalar_one()
+        save_credential(db.session.get(User, _b_user("quantri_hu", {Role.ADMIN})), b_org,
+                        b_ca.issue_organisation("HUYỆN ỦY GIA LÂM"), user=None, pin=None, source="devca")
+        db.session.commit()
+    with app.app_context():
+        a_org = db.session.execute(select(Organisation).where(Organisation.organ_id == DEMO_ORGAN_ID)).scalar_one()
+        add_trusted_root(None, a_org, b_ca.der(), "CA của Huyện ủy Gia Lâm")
+        db.session.commit()
     # A: the clerk sends the issued plan; the message lands in Hà Nội's drop box, valid, with the signed PDF
     sent = client.post(f"/api/v1/exchange/documents/{plan}/send", json={}, headers=api_token(app, demo["vanthu"]))
     assert sent.status_code == 201, sent.get_json()
@@ -114,6 +78,8 @@ def test_two_installations_exchange_a_document_and_its_statuses(dropbox, app, cl
     [received] = _messages(other, direction="in")
     assert (received.kind, received.peer_organ_id, received.edxml_document_id) == (
         "document", DEMO_ORGAN_ID, message.document_id)
+    assert out["signature"] == "signed" and message.signature is not None  # A signed it with its credential
+    assert received.signature == "untrusted" and "tin cậy" in received.signature_note  # B does not trust A's CA
     assert list((dropbox / DEMO_ORGAN_ID).glob("*.edxml")), "status 01 dropped for the sender"
     with other.app_context():  # validated against B's trust store, which does not hold A's CA: flagged
         arrived = db.session.get(IncomingDocument, received.incoming_document_id)
@@ -145,6 +111,10 @@ def test_two_installations_exchange_a_document_and_its_statuses(dropbox, app, cl
     assert line.peer_status_note == "Hoàn thành"
     sent_by_b = [m.status_code for m in _messages(other, direction="out", kind="status")]
     assert sent_by_b == ["01", "03", "04", "05", "06"]  # each once
+    assert {m.signature for m in _messages(other, direction="out", kind="status")} == {"signed"}
+    statuses_at_a = _messages(app, direction="in", kind="status")
+    assert len(statuses_at_a) == 5 and {m.signature for m in statuses_at_a} == {"valid"}  # A trusts B's CA
+    assert all("HUYỆN ỦY GIA LÂM" in m.signature_note for m in statuses_at_a)
     body = client.get(f"/api/v1/exchange/documents/{plan}", headers=api_token(app, demo["vanthu"])).get_json()
     assert next(m for m in body["messages"] if m["peer"] == PARTY)["peer_status"] == "06"
 
