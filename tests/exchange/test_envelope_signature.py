@@ -227,7 +227,7 @@ def test_documents_and_statuses_go_out_signed_and_unsigned_without_a_credential(
     assert plain["signature"] == "unsigned" and "chưa có chứng thư số" in plain["signature_note"]
     login(client, "vanthu")
     page = client.get(f"/documents/{plan}").get_data(as_text=True)
-    assert "Không ký: Cơ quan chưa có chứng thư số" in page and "Đã ký" in page
+    assert "Gói tin: Không ký: Cơ quan chưa có chứng thư số" in page and "Gói tin: Đã ký số" in page
     token = csrf_token(client, f"/documents/{plan}")
     done = client.post(f"/exchange/documents/{plan}/send", data={"business": "update", "csrf_token": token},
                        follow_redirects=True)
