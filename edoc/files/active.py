@@ -1,9 +1,9 @@
 """Active content in a PDF: what would run, launch, send or hide something when the file is opened or clicked.
 
-A PDF that enters with a document is refused when it carries any (``edoc.documents.signature_reports.validate_entering``):
-rewriting it would break the signatures it may carry and change the document its sender made
-(docs/hostile-input.md). Link annotations (``/URI`` a reader clicks) and ``/GoTo`` navigation are not active
-content: every exported document has them.
+A PDF that enters with a document is refused when it carries any
+(``edoc.documents.signature_reports.validate_entering``): rewriting it would break the signatures it may carry and
+change the document its sender made (docs/hostile-input.md). Link annotations (``/URI`` a reader clicks) and
+``/GoTo`` navigation are not active content: every exported document has them.
 """
 
 from __future__ import annotations
