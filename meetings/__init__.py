@@ -20,6 +20,7 @@ from meetings.minutes.views import bp as minutes_bp
 from meetings.notes.views import bp as notes_bp
 from meetings.papers import api as papers_api  # noqa: F401  (routes attach to edoc's /api/v1 blueprint)
 from meetings.papers.demo import demo_step as papers_demo_step
+from meetings.papers.indexing import register_indexer as register_paper_indexer
 from meetings.papers.service import register_rules as register_paper_rules
 from meetings.papers.views import bp as papers_bp
 from meetings.room import sockets as room_sockets
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     minutes_setup.install()
     app.register_blueprint(papers_bp)
     register_paper_rules()
+    register_paper_indexer()
     app.register_blueprint(room_bp)
     app.register_blueprint(notes_bp)
     room_sockets.init_app(app)

@@ -28,8 +28,8 @@ from edoc.incoming import policy as incoming_policy
 from edoc.incoming.models import IncomingDocument
 from meetings.agenda import policy as agenda_policy
 from meetings.agenda.models import AgendaItem
-from meetings.meeting.models import Meeting
-from meetings.meeting.policy import can_manage_meeting, can_view_meeting, participant_of
+from meetings.meeting.models import Meeting, Participant
+from meetings.meeting.policy import OFFICE_ROLES, can_manage_meeting, can_view_meeting, participant_of
 from meetings.papers.models import Paper, PaperReader, PaperRelease
 
 CLOSED = agenda_policy.CLOSED
@@ -87,6 +87,52 @@ def can_read_paper(user: User, paper: Paper, meeting: Meeting) -> bool:
         return db.session.execute(select(PaperReader.id).where(
             PaperReader.paper_id == paper.id, PaperReader.participant_id == participant.id)).first() is not None
     return True
+
+
+def reader_keys(paper: Paper, meeting: Meeting, now: datetime | None = None) -> set[str]:
+    """``can_read_paper`` as the keys search checks in SQL (``edoc.search``: ``u:<user id>``, ``r:<role>``,
+    within the meeting's organisation), at ``now``: the same rules, written for a whole index instead of one user.
+    ``tests/meetings/papers/test_search.py`` checks the two agree for every demo user and paper.
+
+    - the managers: chair, secretary, creator by name, the office (văn thư, quản trị) by role (search already
+      keeps to the meeting's organisation, which is what ``is_office`` asks);
+    - the presenters of the paper's item and of its parent;
+    - once released, the participants with an account whose seat the chair did not refuse (a deputy refused is
+      not invited) and, for a restricted paper, only those named on it;
+    - a paper that is a secret document: only those among the above whom the document's own policy lets read it.
+      Those keys are all people's (a secret document's ``reader_keys`` give no role), so the office's role key is
+      turned into the office's people who are among them.
+
+    Nobody reads a paper of a meeting they cannot see: before it is announced, only the managers and presenters
+    who are managers (a presenter alone does not see a draft meeting). A meeting's participants from another
+    organisation read its papers on the page but are not found by search, which keeps each user to their own
+    organisation's entries (``search.service``): fewer results, never more."""
+    announced = meeting.announced_at is not None
+    keys = {f"u:{i}" for i in (meeting.chair_id, meeting.secretary_id, meeting.created_by_id)}
+    keys.update(f"r:{role.value}" for role in OFFICE_ROLES)
+    seats = db.session.execute(select(Participant.id, Participant.user_id, Participant.deputy_approved).where(
+        Participant.meeting_id == meeting.id, Participant.user_id.is_not(None))).all()
+    invited = {user_id for _, user_id, approved in seats if approved is not False}
+    # a presenter reads the paper only if they see the meeting: as a manager, or as an invited participant
+    keys.update(f"u:{i}" for i in presenter_ids(paper) if announced and i in invited)
+    if announced and released(meeting, now):
+        if paper.restricted:
+            named = set(db.session.execute(select(PaperReader.participant_id).where(
+                PaperReader.paper_id == paper.id)).scalars())
+            keys.update(f"u:{user_id}" for seat_id, user_id, approved in seats
+                        if seat_id in named and approved is not False)
+        else:
+            keys.update(f"u:{i}" for i in invited)
+    secret = secret_document(paper)
+    if secret is None:
+        return keys
+    doc_keys = (document_policy.reader_keys(secret) if isinstance(secret, OutgoingDocument)
+                else incoming_policy.reader_keys(secret))
+    people = {int(k[2:]) for k in doc_keys if k.startswith("u:")}
+    office = set(db.session.execute(select(User.id).where(User.id.in_(people), User.organisation_id ==
+                                                          meeting.organisation_id)).scalars()) if people else set()
+    office = {i for i in office if db.session.get(User, i).roles & OFFICE_ROLES}
+    return {k for k in keys if k.startswith("u:") and k in doc_keys} | {f"u:{i}" for i in office}
 
 
 def readable_paper(user: User, meeting: Meeting, paper_id: int) -> Paper:
