@@ -5,8 +5,8 @@ item, the paper's title, the presenter, and the text of its current version's fi
 Registered by ``meetings.init_app``. Kept current in the transaction of the change: a paper added, a new version,
 removed, its readers changed; the release time changed; a participant added, removed or refused; the meeting or
 the item changed; and, for a paper that is a document, the document's readers changed (a secret document's
-paper follows its readers). One change needs no write: a release time that arrives. ``JOB`` (every minute)
-rebuilds the papers of meetings whose release has come since their entry was built; see ``rebuild_released``.
+paper follows its readers). One change needs no write: a release time that arrives. ``JOB`` (every five
+minutes) rebuilds the papers of meetings whose release has come since their entry was built (``rebuild_released``).
 
 The meeting itself is not an entry (decision, 3 December): its title, place and agenda are in each of its papers'
 entries already, and the meeting is found on the calendar and the meetings list, which its people open first;
@@ -39,6 +39,8 @@ KIND = "meeting_paper"
 LABEL = "Tài liệu họp"
 STATUSES = {"draft": "Dự thảo", "final": "Chính thức"}
 JOB = "meetings.papers.index_released"
+RECENT = timedelta(minutes=15)
+"""Releases this recent are looked at whatever their entries' stamps (for ``SETTLE``): three runs of ``JOB``."""
 SETTLE = timedelta(minutes=1)
 """An entry built less than this after the release is built again once more: the release may have come between
 ``build`` asking the policy and the entry's ``updated_at`` being stamped (a long file's text is extracted in
@@ -205,7 +207,7 @@ def rebuild_released(now: datetime | None = None) -> int:
         .outerjoin(SearchEntry, (SearchEntry.kind == KIND) & (SearchEntry.object_id == Paper.id))
         .where(PaperRelease.release_at <= now,
                or_(SearchEntry.id.is_(None), SearchEntry.updated_at <= PaperRelease.release_at,
-                   PaperRelease.release_at > now - SETTLE - timedelta(minutes=10)))).all()
+                   PaperRelease.release_at > now - SETTLE - RECENT))).all()
     stale = [paper_id for paper_id, release_at, updated_at in rows
              if updated_at is None or updated_at < release_at + SETTLE]
     for paper_id in stale:
@@ -228,4 +230,6 @@ def register_indexer() -> None:
                IncomingDocument: _incoming_doc, IncomingReader: _incoming_row, Task: _task}))
 
 
-jobs.periodic(JOB, _handle, minute="*")
+# every five minutes, as the reminders: each run is a row of the job table, kept, and a participant waiting a few
+# minutes more to *find* a released paper (its page shows it at once) is worth fewer rows
+jobs.periodic(JOB, _handle, minute="*/5")
