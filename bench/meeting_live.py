@@ -2,22 +2,29 @@
 server (``scripts/serve``: gunicorn with the gevent WebSocket worker), next to a bare Flask-SocketIO broadcast of
 the same payload on the same worker (bench/socketio_bare.py), in the same run. Figures only, loopback only.
 
-For each crowd size (default 500, 1,000 and 2,000 delegates), N Socket.IO connections are opened from separate
-client processes (``--per-process`` connections each, asyncio clients on the WebSocket transport), every one
-signed in as its own delegate of one meeting and joined to the meeting's room through the same ``meeting.join``
-the room page sends (the meeting's policy says yes first). Then the chair opens ``--actions`` agenda items one
-after the other, ``--interval`` seconds apart, through the same HTTP call the room page makes; each client notes
-when each event reached it (``time.monotonic()``, one clock for every process on the machine). The same crowd
-then connects to the bare server, which is told to broadcast the same payload the same number of times.
+For each crowd size (default 500, 1,000 and 2,000 delegates), N Socket.IO connections are opened to edoc from
+separate client processes (``--per-process`` connections each, asyncio clients on the WebSocket transport), every
+one signed in as its own delegate of one meeting and joined to the meeting's room through the same
+``meeting.join`` the room page sends (the meeting's policy says yes first); then as many to the bare server, which
+joins every connection to its room at connect. Both crowds stay connected; then, ``--actions`` times, the chair
+opens the next agenda item (``meeting.agenda.open`` over the chair's own room socket, as the room page does; its
+answer comes after the commit) and, ``--interval`` seconds later, the bare server is told over HTTP
+(``POST /emit``) to broadcast the payload the chair's action sent, and so on, ``--interval`` seconds apart: the
+two alternate, so each meets the machine as the other found it (other processes' load comes and goes within a
+run; ``--apart``: edoc's crowd and actions first, then the baseline's, as the runs before 3 December 2026, 20:00
+did). Each client notes when each event reached it (``time.monotonic()``, one clock for every process on the
+machine). The triggers differ (a socket event with an answer; an HTTP request): both take about a millisecond to
+reach their server's handler on loopback (measured: 1.0 and 1.3 ms at the median).
 
-Printed per crowd: connections made, events lost, p50/p95/p99 of chair-action-to-page over every (action, page)
-pair, p50/p95 of chair-action-to-every-page (the slowest page of each action), and the ratio of the p95s (goal:
-edoc ≤ 1.3× bare). The clients share the machine's cores with the server: the figures compare the two servers,
-they do not plan capacity.
+Printed per crowd: connections made, events lost, p50/p95/p99 of action-to-page over every (action, page) pair,
+p50/p95 of action-to-every-page (the slowest page of each action) and of action-to-first-page (what came before
+the broadcast: edoc's chair transaction), and the ratio of the p95s (goal: edoc ≤ 1.3× bare). With 20 actions
+the p95 over action × page is set by the slowest action or two. The clients share the machine's cores with the
+servers: the figures compare the two servers, they do not plan capacity.
 
     .venv/bin/python bench/meeting_live.py [--delegates 500 1000 2000] [--actions 20] [--interval 0.5]
                                            [--sqlite | --postgres postgresql+psycopg://postgres@127.0.0.1:5432]
-                                           [--bare-only] [--workers 1]
+                                           [--bare-only] [--workers 1] [--apart]
 
 ``--workers N``: edoc's scripts/serve and the bare baseline each with N gevent workers, their Socket.IO events
 through Redis (a channel of the run's own): the same fan-out path for both.
@@ -174,6 +181,8 @@ class Target:
     trigger: Callable[[int], tuple[int, float]]
     acks: list[float] = field(default_factory=list)
     """How long each action took to be acknowledged (edoc: the chair's transaction), when known."""
+    payload_of: Callable[[int], dict[str, Any]] | None = None
+    """edoc: the payload the i-th action's event carried (as the chair's own page received it)."""
 
 
 @dataclass
@@ -184,6 +193,8 @@ class Figures:
     failures: list[str]
     per_page: list[float] = field(default_factory=list)
     every_page: list[float] = field(default_factory=list)
+    first_page: list[float] = field(default_factory=list)
+    """When the first page had each action: what came before the broadcast (edoc: the chair's transaction)."""
     lost: int = 0
     sample: dict[str, Any] | None = None
     acks: list[float] = field(default_factory=list)
@@ -197,56 +208,92 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))] * 1000
 
 
-def measure(target: Target, delegates: int, *, actions: int, interval: float, per_process: int) -> Figures:
+@dataclass
+class Crowd:
+    """One target's client processes, connected and joined."""
+
+    target: Target
+    pipes: list[Connection]
+    processes: list[Any]
+    connected: int
+    failures: list[str]
+    started: dict[int, float] = field(default_factory=dict)
+    """The sequence number of each action asked of this target, and the monotonic time just before it was asked."""
+
+
+def connect_crowd(target: Target, delegates: int, *, per_process: int) -> Crowd:
+    """``delegates`` connections to ``target`` from client processes of ``per_process`` each, joined; returns
+    once every process has said how many it connected."""
     context = multiprocessing.get_context("spawn")  # a clean interpreter: the driver holds an app and threads
     cookies = (target.cookies * math.ceil(delegates / max(1, len(target.cookies))))[:delegates]
     chunks = [cookies[i:i + per_process] for i in range(0, delegates, per_process)]
-    pipes, processes = [], []
+    crowd = Crowd(target, [], [], 0, [])
     for chunk in chunks:
         ours, theirs = context.Pipe()
         process = context.Process(target=client_process, args=(ClientSpec(target.base, chunk, target.join), theirs),
                                   daemon=True)
         process.start()
-        pipes.append(ours)
-        processes.append(process)
+        crowd.pipes.append(ours)
+        crowd.processes.append(process)
+    for pipe in crowd.pipes:
+        if not pipe.poll(600):
+            raise RuntimeError("a client process did not report its connections within 10 minutes")
+        _ready, count, first_failures, _failure_count = pipe.recv()
+        crowd.connected += count
+        crowd.failures.extend(first_failures)
+    return crowd
+
+
+def collect(crowd: Crowd, delegates: int) -> Figures:
+    """Each page's arrival times of the crowd's actions, as figures."""
+    for pipe in crowd.pipes:
+        pipe.send(("collect", set(crowd.started), 30.0))
+    figures = Figures(crowd.target.name, delegates, crowd.connected, crowd.failures[:3], acks=crowd.target.acks)
+    pages: list[dict[int, float]] = []
+    for pipe in crowd.pipes:
+        if not pipe.poll(120):
+            raise RuntimeError("a client process did not send its arrivals")
+        _arrivals, arrivals, sample = pipe.recv()
+        if sample and figures.sample is None:
+            figures.sample = sample[0]
+        pages.extend(arrivals)
+    for seq, t0 in crowd.started.items():
+        times = [seen[seq] - t0 for seen in pages if seq in seen]
+        figures.per_page.extend(times)
+        figures.lost += len(pages) - len(times)
+        if times:
+            figures.first_page.append(min(times))
+        if len(times) == len(pages) and times:
+            figures.every_page.append(max(times))  # when the last page had it
+    return figures
+
+
+def stop_crowd(crowd: Crowd) -> None:
+    for process in crowd.processes:
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+
+
+def measure(targets: list[Target], delegates: int, *, actions: int, interval: float,
+            per_process: int) -> list[Figures]:
+    """Every target's crowd connected at once (one after the other), then ``actions`` rounds in which each
+    target in turn is asked for one action, ``interval`` seconds apart: the targets' actions alternate, so that
+    each meets the machine as the other found it (other processes' load comes and goes within a run)."""
+    crowds: list[Crowd] = []
     try:
-        connected, failures, failed = 0, [], 0
-        for pipe in pipes:
-            if not pipe.poll(600):
-                raise RuntimeError("a client process did not report its connections within 10 minutes")
-            _ready, count, first_failures, failure_count = pipe.recv()
-            connected += count
-            failed += failure_count
-            failures.extend(first_failures)
-        figures = Figures(target.name, delegates, connected, failures[:3], acks=target.acks)
+        for target in targets:
+            crowds.append(connect_crowd(target, delegates, per_process=per_process))
         time.sleep(1.0)  # the last joins settle before the first action
-        started: dict[int, float] = {}
         for i in range(actions):
-            seq, t0 = target.trigger(i)
-            started[seq] = t0
-            time.sleep(interval)
-        for pipe in pipes:
-            pipe.send(("collect", set(started), 30.0))
-        pages: list[dict[int, float]] = []
-        for pipe in pipes:
-            if not pipe.poll(120):
-                raise RuntimeError("a client process did not send its arrivals")
-            _arrivals, arrivals, sample = pipe.recv()
-            if sample and figures.sample is None:
-                figures.sample = sample[0]
-            pages.extend(arrivals)
-        for seq, t0 in started.items():
-            times = [seen[seq] - t0 for seen in pages if seq in seen]
-            figures.per_page.extend(times)
-            figures.lost += len(pages) - len(times)
-            if len(times) == len(pages) and times:
-                figures.every_page.append(max(times))  # when the last page had it
-        return figures
+            for crowd in crowds:
+                seq, t0 = crowd.target.trigger(i)
+                crowd.started[seq] = t0
+                time.sleep(interval)
+        return [collect(crowd, delegates) for crowd in crowds]
     finally:
-        for process in processes:
-            process.join(timeout=30)
-            if process.is_alive():
-                process.kill()
+        for crowd in crowds:
+            stop_crowd(crowd)
 
 
 # --- the servers ------------------------------------------------------------------------------------------------
@@ -324,12 +371,13 @@ DEFAULT_PAYLOAD: dict[str, Any] = {"meeting_id": 1, "seq": 0, "type": "agenda.op
 
 
 @contextmanager
-def bare_target(workdir: Path, payload: dict[str, Any], workers: int = 1) -> Iterator[Target]:
+def bare_target(workdir: Path, payload: Callable[[int], dict[str, Any]], workers: int = 1) -> Iterator[Target]:
+    """The baseline; ``payload(i)``: what its i-th broadcast carries (edoc's i-th event, or a payload like it)."""
     with gunicorn(bare_command(workers), server_env(workers), workdir / "bare.log") as base:
         http = requests.Session()
 
         def trigger(i: int) -> tuple[int, float]:
-            body = {**payload, "seq": i + 1}
+            body = {**payload(i), "seq": i + 1}
             t0 = time.monotonic()
             answer = http.post(f"{base}/emit", json=body, timeout=30)
             answer.raise_for_status()
@@ -341,13 +389,13 @@ def bare_target(workdir: Path, payload: dict[str, Any], workers: int = 1) -> Ite
 # --- the report -------------------------------------------------------------------------------------------------
 
 HEADER = (f"{'server':<24} {'pages':>6} {'conn':>6} {'lost':>5} {'p50':>7} {'p95':>7} {'p99':>7}"
-          f" {'all p50':>8} {'all p95':>8}")
+          f" {'all p50':>8} {'all p95':>8} {'1st p50':>8} {'1st p95':>8}")
 
 
 def line(f: Figures) -> str:
     return (f"{f.name:<24} {f.delegates:>6} {f.connected:>6} {f.lost:>5} {pct(f.per_page, 50):>7.0f}"
             f" {pct(f.per_page, 95):>7.0f} {pct(f.per_page, 99):>7.0f} {pct(f.every_page, 50):>8.0f}"
-            f" {pct(f.every_page, 95):>8.0f}")
+            f" {pct(f.every_page, 95):>8.0f} {pct(f.first_page, 50):>8.0f} {pct(f.first_page, 95):>8.0f}")
 
 
 def print_cores() -> None:
@@ -365,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bare-only", action="store_true", help="only the bare Flask-SocketIO baseline")
     parser.add_argument("--workers", type=int, default=1,
                         help="server worker processes (edoc's and the baseline's; more than one: through Redis)")
+    parser.add_argument("--apart", action="store_true",
+                        help="edoc's crowd and actions, then the baseline's, one after the other (the runs before"
+                             " 3 December 2026, 20:00), rather than both crowds at once and their actions alternated")
     parser.add_argument("--sqlite", action="store_true", help="edoc on SQLite rather than PostgreSQL")
     parser.add_argument("--postgres", default=os.environ.get("EDOC_TEST_POSTGRES",
                                                              "postgresql+psycopg://postgres@127.0.0.1:5432"))
@@ -373,24 +424,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server: {args.workers} worker process(es){', Socket.IO events through Redis' if args.workers > 1 else ''}",
           flush=True)
     print("chair action → page, milliseconds (p50/p95/p99 over every action × page; 'all': the slowest page of "
-          f"each action); {args.actions} actions {args.interval} s apart", flush=True)
+          f"each action; '1st': the first page of each action); {args.actions} actions {args.interval} s apart"
+          f"{', one target after the other' if args.apart else ', the targets alternating'}", flush=True)
     print(HEADER, flush=True)
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for delegates in args.delegates:
-            payload = DEFAULT_PAYLOAD
-            rows = []
-            if not args.bare_only:
+            if args.apart:
+                rows = _apart(args, workdir, delegates)
+            else:
                 with ExitStack() as stack:
-                    target = stack.enter_context(edoc_target(workdir, delegates, sqlite=args.sqlite,
-                                                             postgres=args.postgres, workers=args.workers))
-                    rows.append(measure(target, delegates, actions=args.actions, interval=args.interval,
-                                        per_process=args.per_process))
-                payload = rows[0].sample or payload
-            with bare_target(workdir, payload, args.workers) as target:
-                rows.append(measure(target, delegates, actions=args.actions, interval=args.interval,
-                                    per_process=args.per_process))
+                    targets = []
+                    if not args.bare_only:
+                        targets.append(stack.enter_context(edoc_target(
+                            workdir, delegates, sqlite=args.sqlite, postgres=args.postgres, workers=args.workers)))
+                    payload = targets[0].payload_of if targets else None
+                    targets.append(stack.enter_context(bare_target(
+                        workdir, payload or (lambda _i: DEFAULT_PAYLOAD), args.workers)))
+                    rows = measure(targets, delegates, actions=args.actions, interval=args.interval,
+                                   per_process=args.per_process)
             for row in rows:
                 print(line(row), flush=True)
                 if row.acks:
@@ -401,8 +454,25 @@ def main(argv: list[str] | None = None) -> int:
                 ok = ok and row.lost == 0 and row.connected == delegates
             if len(rows) == 2 and rows[1].per_page:
                 print(f"{'':<24} edoc p95 / bare p95 = {pct(rows[0].per_page, 95) / pct(rows[1].per_page, 95):.2f}"
-                      f" (goal ≤ 1.3)", flush=True)
+                      f" (goal ≤ 1.3); load average now {os.getloadavg()[0]:.1f}", flush=True)
     return 0 if ok else 1
+
+
+def _apart(args: argparse.Namespace, workdir: Path, delegates: int) -> list[Figures]:
+    """The runs before 3 December 2026, 20:00 (``--apart``): edoc's crowd and actions first, then its server
+    stopped and the baseline's crowd and broadcasts, one after the other."""
+    rows: list[Figures] = []
+    payload = DEFAULT_PAYLOAD
+    if not args.bare_only:
+        with edoc_target(workdir, delegates, sqlite=args.sqlite, postgres=args.postgres,
+                         workers=args.workers) as target:
+            rows += measure([target], delegates, actions=args.actions, interval=args.interval,
+                            per_process=args.per_process)
+        payload = rows[0].sample or payload
+    with bare_target(workdir, lambda _i: payload, args.workers) as target:
+        rows += measure([target], delegates, actions=args.actions, interval=args.interval,
+                        per_process=args.per_process)
+    return rows
 
 
 @contextmanager
@@ -499,6 +569,14 @@ def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str,
                 raise RuntimeError(f"the chair could not join: {joined}")
             base_seq = int(joined["seq"])
             acks: list[float] = []
+            heard: dict[int, dict[str, Any]] = {}
+            chair.on(EVENT, lambda payload: heard.setdefault(int(payload.get("seq", -1)), payload))
+
+            def payload_of(i: int) -> dict[str, Any]:
+                deadline = time.monotonic() + 30
+                while base_seq + i + 1 not in heard and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                return heard.get(base_seq + i + 1, DEFAULT_PAYLOAD)
 
             def trigger(i: int) -> tuple[int, float]:
                 t0 = time.monotonic()
@@ -511,7 +589,7 @@ def edoc_target(workdir: Path, delegates: int, *, sqlite: bool, postgres: str,
 
             try:
                 yield Target("edoc (meeting room)", base, seated.cookies,
-                             ("meeting.join", {"meeting_id": seated.meeting_id}), trigger, acks)
+                             ("meeting.join", {"meeting_id": seated.meeting_id}), trigger, acks, payload_of)
             finally:
                 chair.disconnect()
 

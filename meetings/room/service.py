@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.orm import joinedload
 
 from edoc.accounts.models import User
 from edoc.core.db import commit, db, utcnow
@@ -48,6 +49,22 @@ def agenda_of(meeting_id: int) -> list[AgendaItem]:
     return list(db.session.execute(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)
                                    .order_by(AgendaItem.parent_id.is_not(None), AgendaItem.position,
                                              AgendaItem.id)).scalars())
+
+
+def item_rows(meeting_id: int, item_id: object) -> list[object]:
+    """The meeting, its agenda item ``item_id`` (if it has one by that id) and the item's presenter, read in one
+    statement for the chair's ``agenda.open``: the meeting's policy and ``open_item`` then find them in the
+    session by id, with no further round trip to the database (before the pages hear of it: one round trip
+    fewer, two when the item has a presenter). Reads only; who may see what is still the policy's to say. The caller
+    holds the rows until it is done (the session keeps them only while they are held)."""
+    if isinstance(item_id, bool) or not isinstance(item_id, int) or not 0 < item_id < 2**31:
+        return []
+    row = db.session.execute(
+        select(Meeting, AgendaItem)
+        .outerjoin(AgendaItem, and_(AgendaItem.meeting_id == Meeting.id, AgendaItem.id == item_id))
+        .where(Meeting.id == meeting_id)
+        .options(joinedload(AgendaItem.presenter))).first()
+    return [] if row is None else [row[0], row[1]]
 
 
 def open_item(actor: User, meeting: Meeting, item_id: object) -> int:

@@ -37,8 +37,10 @@ SIGNED_OUT = "Phiên đăng nhập đã kết thúc. Vui lòng đăng nhập l�
 JOINED = "meeting_rooms"
 """The connection's session key: the meetings whose rooms it joined (the policy said yes)."""
 Action = Callable[[User, Meeting, dict[str, Any]], dict[str, Any] | None]
+Preload = Callable[[int, dict[str, Any]], object]
 _ACTIONS: dict[str, Action] = {}
 _SEATED: set[Action] = set()
+_PRELOADS: dict[Action, Preload] = {}
 
 
 def refused(message: str) -> dict[str, Any]:
@@ -107,23 +109,32 @@ def leave(data: object = None) -> dict[str, Any]:
     return {"ok": True}
 
 
-def action(name: str, fn: Action, *, seated: bool = False) -> None:
+def action(name: str, fn: Action, *, seated: bool = False, preload: Preload | None = None) -> None:
     """Register the room action ``name`` (Socket.IO event ``meeting.<name>``): ``fn(user, meeting, payload)``
     calls one service function; what it returns is added to the acknowledgement. ``seated``: the service
     authorises from the person's fresh participant row itself (a ballot), so a connection that joined the
-    meeting's room is not asked the meeting's policy again (``_joined_meeting``)."""
+    meeting's room is not asked the meeting's policy again (``_joined_meeting``). ``preload(meeting_id,
+    payload)``: reads, in one statement, the rows the policy and the service will then ask the session for by
+    id (the meeting, the item), so that they cost no further round trip; it decides nothing."""
     _ACTIONS[name] = fn
     if seated:
         _SEATED.add(fn)
+    if preload is not None:
+        _PRELOADS[fn] = preload
 
 
 def _dispatch(fn: Action) -> Callable[[object], dict[str, Any]]:
     find = _joined_meeting if fn in _SEATED else _meeting
+    preload = _PRELOADS.get(fn)
 
     def handler(data: object = None) -> dict[str, Any]:
+        # held until the action is done: the session's identity map keeps rows only while someone holds them
+        warm = preload(_meeting_id(data)[1], data) if preload is not None and isinstance(data, dict) else None
         user, meeting = find(data)
         assert isinstance(data, dict)
-        return {"ok": True, **(fn(user, meeting, data) or {})}
+        answer = {"ok": True, **(fn(user, meeting, data) or {})}
+        del warm
+        return answer
     return _guarded(handler)
 
 
@@ -175,7 +186,8 @@ def _cast(user: User, meeting: Meeting, data: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-action("agenda.open", _open_item)
+action("agenda.open", _open_item, preload=lambda meeting_id, data: service.item_rows(meeting_id,
+                                                                                     data.get("item_id")))
 action("presenter.page", _turn_page)
 action("checkin", _check_in)
 action("speakers.request", _speak)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from edoc.core.db import db, utcnow
 from meetings.live import events
@@ -162,3 +163,51 @@ def test_the_snapshot_lists_the_papers_each_reader_may_read_by_item(live_room):
     assert delegate[str(item)][0]["url"].startswith(f"/meetings/{live_room.meeting_id}/papers/")
     chair = live_room.signed_in("chair").get(path).get_json()["papers"]
     assert len(chair[str(item)]) == 2 and str(live_room.items[0]) not in chair
+
+
+def test_the_chairs_action_reads_meeting_item_and_presenter_in_one_statement(live_room):
+    """The chair's hot path (a thousand pages wait on it): before the one statement that moves the live row and
+    appends the event, only the session's user and one read of the meeting, the item and its presenter."""
+    chair = live_room.socket("chair")
+    assert chair.emit("meeting.join", {"meeting_id": live_room.meeting_id}, callback=True)["ok"]
+    # the meeting's first event makes its live row: the ones after are the hot path
+    assert chair.emit("meeting.agenda.open", {"meeting_id": live_room.meeting_id, "item_id": live_room.items[0]},
+                      callback=True)["ok"]
+    with live_room.app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def keep(conn: object, cursor: object, statement: str, *args: object) -> None:
+        sent.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        answer = chair.emit("meeting.agenda.open", {"meeting_id": live_room.meeting_id,
+                                                    "item_id": live_room.items[1]}, callback=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert answer == {"ok": True, "item_id": live_room.items[1]}
+    reads = [s for s in sent if s.startswith("SELECT")]
+    assert len(reads) == 2, reads  # the session's user; the meeting with its item and the item's presenter
+    assert "FROM user_account JOIN user_session" in reads[0]
+    assert "FROM meeting LEFT OUTER JOIN agenda_item" in reads[1] and "user_account" in reads[1]
+    writes = [s for s in sent if not s.startswith("SELECT")]
+    # PostgreSQL: one WITH … UPDATE … INSERT; SQLite (no UPDATE inside a WITH): the UPDATE, then the INSERT
+    assert len(writes) == (1 if engine.dialect.name == "postgresql" else 2), writes
+    got = _events(chair)
+    assert got[-1]["data"]["item"]["presenter"] == "Đại biểu Một"  # from the one read: no query of its own
+
+
+def test_the_one_read_decides_nothing_an_item_of_another_meeting_is_still_not_found(live_room):
+    chair = live_room.socket("chair")
+    for item in (live_room.other_item, 987654):
+        assert chair.emit("meeting.agenda.open", {"meeting_id": live_room.meeting_id, "item_id": item},
+                          callback=True) == {"ok": False,
+                                             "error": "Không tìm thấy nội dung này trong chương trình họp."}
+    # a delegate of this meeting and not of the other: the read finds the other meeting's row, the policy says
+    # "not found" as before
+    delegate = live_room.socket("m2")
+    assert delegate.emit("meeting.agenda.open", {"meeting_id": live_room.other_meeting_id,
+                                                 "item_id": live_room.other_item}, callback=True) == {
+        "ok": False, "error": "Không tìm thấy cuộc họp."}
+    assert _seq(live_room) == 0
