@@ -73,7 +73,9 @@ def _own(obj: object) -> Iterable[int]:
 def _delivery(obj: object) -> Iterable[int]:
     # opening a document (read_at) changes nobody's access: no rebuild for each reader's first look
     state = inspect(obj)
-    if state.persistent and not state.deleted:
+    # in ``after_flush`` a row just deleted is still "persistent" and unchanged: ask the session's list
+    deleted = state.session is not None and obj in state.session.deleted
+    if state.persistent and not deleted:
         changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
         if changed <= {"read_at"}:
             return []

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from edoc.accounts.models import User
 from edoc.core.db import db
 from edoc.documents import drafting, issuing, policy
-from edoc.documents.models import NamedReader, OutgoingDocument
+from edoc.documents.models import Delivery, NamedReader, OutgoingDocument
 from edoc.search.models import SearchAccess, SearchEntry
 from edoc.search.service import Filters, search, user_keys
 from tests.search.conftest import api_token, minimal_docx
@@ -104,6 +104,33 @@ def test_the_keys_agree_with_can_view_for_every_user_and_document(app, demo, mak
                 SearchEntry.kind == "outgoing", SearchEntry.object_id == doc_id)).scalars())
             assert entry_keys == keys  # what the index holds is what the policy says now
         assert checked == len(ids) * len(users)
+
+
+def test_a_delivery_deleted_takes_its_reader_out_of_the_entry(app, demo, make_document):
+    """A delivery removed through the ORM (``session.delete``) rebuilds the entry: in ``after_flush`` a deleted row
+    still says it is persistent and unchanged, which once read as "only opened", and its reader kept the key."""
+    doc_id = make_document(render=False, status="approved", secrecy="Mật", reader_ids=[demo["vanthu"]])
+    with app.app_context():
+        issuing.issue(_user(demo, "vanthu"), db.session.get(OutgoingDocument, doc_id))
+        db.session.commit()
+
+        def entry_keys() -> set[str]:
+            return set(db.session.execute(select(SearchAccess.key).join(SearchEntry).where(
+                SearchEntry.kind == "outgoing", SearchEntry.object_id == doc_id)).scalars())
+
+        first = db.session.execute(select(Delivery).where(Delivery.document_id == doc_id)).scalars().first()
+        assert first is not None, "the issue delivered it to the recipients' users"
+        # one more reader through a delivery only (the demo's recipients read it for other reasons too)
+        extra = Delivery(recipient_id=first.recipient_id, document_id=doc_id, user_id=demo["daibieu"])
+        db.session.add(extra)
+        db.session.commit()
+        key = f"u:{demo['daibieu']}"
+        assert key in entry_keys()
+        db.session.delete(extra)
+        db.session.commit()
+        keys = policy.reader_keys(db.session.get(OutgoingDocument, doc_id))
+        assert key not in keys  # the policy no longer lets them read it...
+        assert entry_keys() == keys  # ...and the index no longer lets them find it
 
 
 def test_kept_current_in_the_transaction_of_the_change(app, demo, make_document):
