@@ -18,11 +18,11 @@ from edoc.accounts.models import User
 from edoc.audit.service import record
 from edoc.core.db import commit, db, utcnow
 from edoc.core.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from edoc.core.text import clean, has_control_chars
 from edoc.notifications.service import notify
 from edoc.organisations.models import Unit
 from meetings.meeting import policy
 from meetings.meeting.models import Answer, Meeting, MeetingStatus, Participant, ParticipantRole
+from meetings.meeting.service import text_field
 
 OPEN_FOR_ANSWERS = (MeetingStatus.ANNOUNCED,)
 INVITABLE_ROLES = (ParticipantRole.MEMBER.value, ParticipantRole.GUEST.value)
@@ -136,23 +136,12 @@ def add_unit(actor: User, meeting: Meeting, unit_id: int, role: str = "member") 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _field(value: str, field: str, label: str, limit: int, *, required: bool = False) -> str:
-    value = clean(value)
-    if required and not value:
-        raise ValidationFailed(f"Nhập {label}.", field=field)
-    if len(value) > limit:
-        raise ValidationFailed(f"{label[0].upper()}{label[1:]} dài quá {limit} ký tự.", field=field)
-    if has_control_chars(value):
-        raise ValidationFailed(f"{label[0].upper()}{label[1:]} chứa ký tự điều khiển.", field=field)
-    return value
-
-
 def add_guest(actor: User, meeting: Meeting, name: str, organisation: str = "", email: str = "") -> Participant:
     """An outside guest (khách mời), without an account: attends, does not vote."""
     _editable(actor, meeting)
-    name = _field(name, "guest_name", "họ tên khách mời", 255, required=True)
-    organisation = _field(organisation, "guest_organisation", "cơ quan của khách mời", 255)
-    email = _field(email, "guest_email", "e-mail của khách mời", 255)
+    name = text_field(name, "guest_name", "họ tên khách mời", 255, required=True, multiline=False)
+    organisation = text_field(organisation, "guest_organisation", "cơ quan của khách mời", 255, multiline=False)
+    email = text_field(email, "guest_email", "e-mail của khách mời", 255, multiline=False)
     if email and not EMAIL.match(email):
         raise ValidationFailed("Địa chỉ e-mail của khách mời không hợp lệ.", field="guest_email")
     p = Participant(meeting_id=meeting.id, user_id=None, guest_name=name, guest_organisation=organisation or None,
@@ -210,7 +199,7 @@ def answer(actor: User, meeting: Meeting, participant: Participant, value: str, 
     if value not in {a.value for a in Answer} or value == Answer.PENDING.value:
         raise ValidationFailed("Chọn một câu trả lời: tham dự, dự trực tuyến, vắng mặt hoặc cử người dự thay.",
                                field="answer")
-    reason = _field(reason, "answer_reason", "lý do", 2000)
+    reason = text_field(reason, "answer_reason", "lý do", 2000, multiline=False)
     if value == Answer.ATTEND_ONLINE.value and meeting.mode == "in_person":
         raise ValidationFailed("Cuộc họp này chỉ họp trực tiếp, không có hình thức trực tuyến.", field="answer")
     if value == Answer.ABSENT.value and not reason:

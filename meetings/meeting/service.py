@@ -72,13 +72,18 @@ def vietnam_moment(day: date, hour: int, minute: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=VIETNAM).astimezone(UTC)
 
 
-def _text(value: str, field: str, label: str, limit: int, *, required: bool = False) -> str:
+def text_field(value: str, field: str, label: str, limit: int, *, required: bool = False,
+               multiline: bool = True) -> str:
+    """A typed text, cleaned (NFC, trimmed), or a ValidationFailed on ``field`` naming ``label``: missing when
+    ``required``, over ``limit`` characters, or holding control characters (line breaks and tabs allowed only
+    when ``multiline``)."""
     value = clean(value)
     if required and not value:
         raise ValidationFailed(f"Nhập {label}.", field=field)
     if len(value) > limit:
         raise ValidationFailed(f"{label[0].upper()}{label[1:]} dài quá {limit} ký tự.", field=field)
-    if has_control_chars(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+    checked = value.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else value
+    if has_control_chars(checked):
         raise ValidationFailed(f"{label[0].upper()}{label[1:]} chứa ký tự điều khiển.", field=field)
     return value
 
@@ -95,7 +100,7 @@ def _person(organisation_id: int, user_id: int | None, field: str, label: str) -
 
 def validate(actor: User, organisation_id: int, data: MeetingData) -> MeetingData:
     """Everything checked before anything is written; returns the cleaned data."""
-    title = _text(data.title, "title", "tên cuộc họp", MAX_TITLE, required=True)
+    title = text_field(data.title, "title", "tên cuộc họp", MAX_TITLE, required=True)
     if data.kind not in {k.value for k in MeetingKind}:
         raise ValidationFailed("Loại cuộc họp không hợp lệ.", field="kind")
     if data.mode not in {m.value for m in MeetingMode}:
@@ -111,8 +116,8 @@ def validate(actor: User, organisation_id: int, data: MeetingData) -> MeetingDat
             f"({vietnam_time(starts):%H:%M %d/%m/%Y}).", field="ends_at")
     if ends - starts > timedelta(hours=MAX_HOURS):
         raise ValidationFailed("Một cuộc họp không kéo dài quá 7 ngày.", field="ends_at")
-    location = _text(data.location, "location", "địa điểm", 255)
-    link = _text(data.online_link, "online_link", "đường dẫn họp trực tuyến", 1000)
+    location = text_field(data.location, "location", "địa điểm", 255)
+    link = text_field(data.online_link, "online_link", "đường dẫn họp trực tuyến", 1000)
     room_id = data.room_id
     if data.mode == MeetingMode.ONLINE.value:
         room_id, location = None, ""
@@ -137,7 +142,7 @@ def validate(actor: User, organisation_id: int, data: MeetingData) -> MeetingDat
     secretary = _person(organisation_id, data.secretary_id, "secretary_id", "thư ký cuộc họp")
     if data.quorum_rule not in QUORUM_LABELS:
         raise ValidationFailed("Quy tắc túc số không hợp lệ.", field="quorum_rule")
-    notes = _text(data.notes, "notes", "ghi chú", MAX_NOTES)
+    notes = text_field(data.notes, "notes", "ghi chú", MAX_NOTES)
     return replace(data, title=title, starts_at=starts, ends_at=ends, room_id=room_id, location=location,
                    online_link=link, chair_id=chair.id, secretary_id=secretary.id, notes=notes)
 
@@ -322,7 +327,7 @@ def approve(actor: User, meeting: Meeting, *, approved: bool = True, note: str =
                    "Chỉ văn phòng (văn thư, quản trị) của cơ quan duyệt cuộc họp.")
     if meeting.status_enum is not MeetingStatus.PENDING_APPROVAL:
         raise Conflict("Cuộc họp không ở trạng thái chờ duyệt.")
-    note = _text(note, "note", "lý do", 2000)
+    note = text_field(note, "note", "lý do", 2000)
     if not approved and not note:
         raise ValidationFailed("Nhập lý do trả lại.", field="note")
     if approved:
@@ -340,7 +345,7 @@ def cancel(actor: User, meeting: Meeting, reason: str) -> Meeting:
     policy.require(policy.can_manage_meeting(actor, meeting))
     if meeting.status_enum in {MeetingStatus.ENDED, MeetingStatus.CANCELLED, MeetingStatus.IN_PROGRESS}:
         raise Conflict("Cuộc họp đã bắt đầu, kết thúc hoặc đã hủy.")
-    reason = _text(reason, "reason", "lý do hủy", 2000, required=True)
+    reason = text_field(reason, "reason", "lý do hủy", 2000, required=True)
     meeting.status, meeting.cancel_reason = MeetingStatus.CANCELLED.value, reason
     meeting.version += 1
     record("meeting.cancel", meeting, actor=actor, changes={"reason": reason})
@@ -422,10 +427,10 @@ class RoomData:
 
 
 def _room_data(data: RoomData) -> RoomData:
-    name = _text(data.name, "name", "tên phòng họp", 255, required=True)
+    name = text_field(data.name, "name", "tên phòng họp", 255, required=True)
     if not 0 <= data.capacity <= 100_000:
         raise ValidationFailed("Sức chứa từ 0 đến 100000 người.", field="capacity")
-    equipment = _text(data.equipment, "equipment", "trang thiết bị", 2000)
+    equipment = text_field(data.equipment, "equipment", "trang thiết bị", 2000)
     return RoomData(name=name, capacity=data.capacity, equipment=equipment, active=data.active)
 
 
