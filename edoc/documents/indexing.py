@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from edoc.accounts.models import User
@@ -26,7 +26,7 @@ from edoc.documents.models import (
     ReviewComment,
 )
 from edoc.registers.types import get_type
-from edoc.search.registry import EntryData, Indexer, register
+from edoc.search.registry import EntryData, Indexer, register, written_fields
 
 KIND = "outgoing"
 
@@ -72,13 +72,9 @@ def _own(obj: object) -> Iterable[int]:
 
 def _delivery(obj: object) -> Iterable[int]:
     # opening a document (read_at) changes nobody's access: no rebuild for each reader's first look
-    state = inspect(obj)
-    # in ``after_flush`` a row just deleted is still "persistent" and unchanged: ask the session's list
-    deleted = state.session is not None and obj in state.session.deleted
-    if state.persistent and not deleted:
-        changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
-        if changed <= {"read_at"}:
-            return []
+    written = written_fields(obj)
+    if written is not None and written <= {"read_at"}:
+        return []
     return _own(obj)
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 
@@ -78,3 +79,14 @@ def mark(session: Session, kind: str, object_id: int) -> None:
     """Ask for the entry of ``(kind, object_id)`` to be built again before this transaction commits; for writes
     the watched models cannot see (a Core ``insert`` or ``update``)."""
     session.info.setdefault(PENDING, set()).add((kind, object_id))
+
+
+def written_fields(obj: object) -> set[str] | None:
+    """For a ``watch`` callable: the attributes of ``obj`` the flush being watched wrote, or None when it added or
+    deleted the row. Watches run in ``after_flush``, where a row just inserted or deleted already reads as
+    "persistent" (a deleted one with no attribute changed): only the session's own lists, not yet reset, tell."""
+    state = inspect(obj)
+    session = state.session
+    if not state.persistent or (session is not None and (obj in session.new or obj in session.deleted)):
+        return None
+    return {attr.key for attr in state.attrs if attr.history.has_changes()}

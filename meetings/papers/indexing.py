@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from edoc import jobs
@@ -28,7 +28,7 @@ from edoc.documents.models import Delivery, NamedReader, OutgoingDocument
 from edoc.incoming import policy as incoming_policy
 from edoc.incoming.models import IncomingDocument, IncomingReader
 from edoc.search.models import SearchEntry
-from edoc.search.registry import EntryData, Indexer, mark, register
+from edoc.search.registry import EntryData, Indexer, mark, register, written_fields
 from edoc.tasks.models import Task
 from meetings.agenda.models import AgendaItem
 from meetings.meeting.models import Meeting, Participant
@@ -119,14 +119,8 @@ ITEM_FIELDS = frozenset({"meeting_id", "parent_id", "title", "presenter_user_id"
 def _changed(obj: object, fields: frozenset[str]) -> bool:
     """Added, deleted, or one of ``fields`` written: a live meeting writes its row, its seats (check-in, answers)
     and its items (position, the current item) often, and none of that changes a paper's entry."""
-    return _added_or_deleted(obj) or any(inspect(obj).attrs[f].history.has_changes() for f in fields)
-
-
-def _added_or_deleted(obj: object) -> bool:
-    # in ``after_flush`` a row just deleted is still "persistent" (not yet ``deleted``): ask the session's lists
-    state = inspect(obj)
-    session = state.session
-    return not state.persistent or (session is not None and (obj in session.new or obj in session.deleted))
+    written = written_fields(obj)
+    return written is None or bool(written & fields)
 
 
 def _meeting(obj: object) -> Iterable[int]:
@@ -153,9 +147,8 @@ def _item(obj: object) -> Iterable[int]:
 
 
 def _only_read_at(obj: object) -> bool:
-    if _added_or_deleted(obj):
-        return False
-    return {a.key for a in inspect(obj).attrs if a.history.has_changes()} <= {"read_at"}
+    written = written_fields(obj)
+    return written is not None and written <= {"read_at"}
 
 
 def _outgoing(document_id: int | None) -> list[int]:
