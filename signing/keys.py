@@ -52,6 +52,10 @@ def common_name(cert: asn1_x509.Certificate) -> str:
     return str(cert.subject.native.get("common_name", ""))
 
 
+def organisation_name(cert: asn1_x509.Certificate) -> str:
+    return str(cert.subject.native.get("organization_name", ""))
+
+
 def check_validity(cert: asn1_x509.Certificate, at: datetime | None = None) -> None:
     """Refuse a certificate outside its validity period at ``at`` (default: now)."""
     moment = at or datetime.now(UTC)
@@ -95,7 +99,7 @@ class SignerKey:
 
     @property
     def organisation(self) -> str:
-        return str(self.certificate.subject.native.get("organization_name", ""))
+        return organisation_name(self.certificate)
 
     @property
     def serial(self) -> int:

@@ -34,7 +34,7 @@ from signxml.exceptions import InvalidDigest, InvalidSignature, SignXMLException
 from signxml.verifier import SignatureConfiguration
 
 from signing.errors import CertificateNotUsable, SigningError
-from signing.keys import SignerKey, check_validity, common_name, to_asn1, to_cryptography
+from signing.keys import SignerKey, check_validity, common_name, organisation_name, to_asn1, to_cryptography
 from signing.sign import check_certificate
 from signing.trust import validation_context
 
@@ -129,7 +129,7 @@ class SignedXml:
 
     @property
     def organisation(self) -> str:
-        return str(self.certificate.subject.native.get("organization_name", ""))
+        return organisation_name(self.certificate)
 
     @property
     def serial(self) -> str:
